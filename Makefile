@@ -1,0 +1,138 @@
+# cardroll: `make run` and `make check` are the two commands a newcomer needs.
+# core/ and printers/ build into libcardroll.a (no curses); tui/ is the program.
+
+VERSION   := 0.1.0
+BUILD     ?= build
+CC        ?= cc
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+
+PKGS      := ncursesw sqlite3 libutf8proc libzip inih
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CORE_LIBS  := $(shell pkg-config --libs sqlite3 libutf8proc libzip inih 2>/dev/null) -lm -lpthread
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wold-style-definition -Wformat=2 -Wpointer-arith -Wwrite-strings \
+        -Wvla -Wundef -Wcast-align -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+OPT    ?= -O2 -g
+CFLAGS_ALL := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+        -DCR_VERSION=\"$(VERSION)\" $(OPT) $(WARN) $(SANFLAGS) $(PKG_CFLAGS) \
+        -Icore -Iprinters -I$(BUILD)/gen $(CFLAGS)
+LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
+
+CORE_SRC := $(wildcard core/*.c printers/*.c)
+CORE_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRC)) $(BUILD)/gen/migrations.o
+TUI_SRC  := $(wildcard tui/*.c)
+TUI_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(TUI_SRC))
+MIGRATIONS := $(sort $(wildcard assets/migrations/*.sql))
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TUI_TEST_SRC := $(wildcard tests/tui/test_*.c)
+TUI_TEST_BIN := $(patsubst tests/tui/test_%.c,$(BUILD)/tests/tui_%,$(TUI_TEST_SRC))
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+
+.PHONY: all deps run check unit tui-tests asan fuzz bench install clean demo layering
+all: layering $(BUILD)/cardroll
+
+deps:
+	@sh packaging/deps.sh
+
+# The model never sees the screen: fail the build if core/ or printers/ include curses.
+layering:
+	@if grep -lE '#include *[<"](n?curses|ncursesw/)' core/*.[ch] printers/*.[ch] 2>/dev/null; then \
+		echo "error: core/ and printers/ must not include curses" >&2; exit 1; fi
+
+$(BUILD)/gen/migrations.c: $(MIGRATIONS) packaging/embed-sql.sh
+	@mkdir -p $(dir $@)
+	sh packaging/embed-sql.sh $@ $(MIGRATIONS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	$(CC) $(CFLAGS_ALL) -Icore -c $< -o $@
+
+$(BUILD)/libcardroll.a: $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/cardroll: $(TUI_OBJ) $(BUILD)/libcardroll.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(TUI_OBJ) $(BUILD)/libcardroll.a $(PKG_LIBS) -lm -lpthread
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libcardroll.a tests/unit/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags cmocka) -Itests/unit -o $@ $< \
+		$(BUILD)/libcardroll.a $(LDFLAGS_ALL) $(shell pkg-config --libs cmocka) $(CORE_LIBS)
+
+$(BUILD)/tests/tui_%: tests/tui/test_%.c tests/tui/harness.c tests/tui/harness.h $(BUILD)/libcardroll.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags cmocka vterm) -Itests/tui -o $@ $< tests/tui/harness.c \
+		$(BUILD)/libcardroll.a $(LDFLAGS_ALL) $(shell pkg-config --libs cmocka vterm) -lutil $(CORE_LIBS)
+
+FUZZ_FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        $(PKG_CFLAGS) -Icore -I$(BUILD)/fuzzgen
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(BUILD)/gen/migrations.c
+	@mkdir -p $(dir $@) $(BUILD)/fuzzgen
+	clang $(FUZZ_FLAGS) -o $@ $< $(CORE_SRC) $(BUILD)/gen/migrations.c $(CORE_LIBS)
+
+unit: $(UNIT_BIN)
+	@sh tests/run-unit.sh $(UNIT_BIN)
+
+tui-tests: $(BUILD)/cardroll $(TUI_TEST_BIN)
+	@CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/run-unit.sh $(TUI_TEST_BIN)
+
+asan:
+	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+		SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" WERROR=1 unit
+
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+		n=$$(basename $$f); mkdir -p $(BUILD)/corpus/$$n; \
+		echo "fuzz: $$n (20 s)"; \
+		$$f -max_total_time=20 -max_len=65536 -timeout=10 $(BUILD)/corpus/$$n tests/fuzz/seeds/$$n \
+			>$(BUILD)/fuzz/$$n.log 2>&1 || { tail -40 $(BUILD)/fuzz/$$n.log; exit 1; }; \
+		tail -1 $(BUILD)/fuzz/$$n.log; \
+	done
+
+check: deps
+	$(MAKE) WERROR=1 all
+	$(MAKE) WERROR=1 unit
+	$(MAKE) WERROR=1 tui-tests
+	$(MAKE) asan
+	$(MAKE) fuzz
+	@echo "make check: all passed"
+
+DEMO_DB ?= $(HOME)/.local/share/cardroll/demo.db
+demo: $(BUILD)/cardroll
+	@if [ ! -f "$(DEMO_DB)" ]; then \
+		mkdir -p "$(dir $(DEMO_DB))"; \
+		$(BUILD)/cardroll --db "$(DEMO_DB)" import assets/demo/district --quiet || exit $$?; \
+		echo "demo district imported into $(DEMO_DB)"; \
+	fi
+
+run: deps
+	$(MAKE) all
+	$(MAKE) demo
+	$(BUILD)/cardroll --db "$(DEMO_DB)"
+
+bench: all
+	sh bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/cardroll $(DESTDIR)$(PREFIX)/bin/cardroll
+	install -m 644 packaging/cardroll.1 $(DESTDIR)$(PREFIX)/share/man/man1/cardroll.1
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

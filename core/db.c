@@ -1,0 +1,284 @@
+/* db: opening, migrating and sharing the SQLite database. Several cardroll
+ * processes may hold it at once (a terminal server), so every write waits
+ * politely for the others instead of failing with SQLITE_BUSY. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "db_migrations.h"
+
+#define DB_STMT_CACHE 32
+#define DB_BUSY_MS    10000
+
+struct db_cached {
+	const char   *sql;      /* the caller's string literal: compared by pointer, then text */
+	sqlite3_stmt *stmt;
+};
+
+struct cr_db {
+	sqlite3          *h;
+	char             *path;
+	struct db_cached  cache[DB_STMT_CACHE];
+	int               ncache;
+};
+
+enum cr_status db_fail(struct cr_db *db, struct cr_err *err, int rc, const char *what)
+{
+	const char *detail = db && db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return cr_fail(err, CR_ETEMP, "%s: the database is busy with another desk; try again", what);
+	case SQLITE_FULL:
+		return cr_fail(err, CR_ECANTCREATE, "%s: the disk is full", what);
+	case SQLITE_CANTOPEN:
+		return cr_fail(err, CR_ECANTCREATE, "%s: cannot open the database file (%s)", what, detail);
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		return cr_fail(err, CR_ECANTCREATE, "%s: the database is read-only (%s)", what, detail);
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return cr_fail(err, CR_EDATA, "%s: the file is not a cardroll database or is damaged (%s)", what, detail);
+	case SQLITE_IOERR:
+		return cr_fail(err, CR_ECANTCREATE, "%s: disk I/O error (%s)", what, detail);
+	case SQLITE_INTERRUPT:
+		return cr_fail(err, CR_EINTERRUPTED, "%s: interrupted", what);
+	default:
+		return cr_fail(err, CR_EINTERNAL, "%s: %s", what, detail);
+	}
+}
+
+/* Creates the file 0600 ourselves: SQLite would honour the umask (often 0644),
+ * and children's data must not be world-readable. */
+static enum cr_status db_create_private(const char *path, struct cr_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return CR_OK;
+		return cr_fail(err, CR_ECANTCREATE, "cannot create database %s: %s", path, strerror(errno));
+	}
+	close(fd);
+	return CR_OK;
+}
+
+int db_schema_latest(void)
+{
+	int v = 0;
+
+	for (int i = 0; i < db_migration_count; i++)
+		if (db_migrations[i].version > v)
+			v = db_migrations[i].version;
+	return v;
+}
+
+int db_schema_version(struct cr_db *db)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+enum cr_status db_exec(struct cr_db *db, const char *sql, struct cr_err *err)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+
+	sqlite3_free(msg);
+	if (rc != SQLITE_OK)
+		return db_fail(db, err, rc, "database");
+	return CR_OK;
+}
+
+static enum cr_status db_migrate(struct cr_db *db, struct cr_err *err)
+{
+	int have = db_schema_version(db);
+	enum cr_status st;
+
+	if (have < 0)
+		return db_fail(db, err, sqlite3_errcode(db->h), "reading the schema version");
+	if (have > db_schema_latest())
+		return cr_fail(err, CR_EDATA,
+			       "%s has schema version %d, newer than this cardroll knows (%d); update cardroll",
+			       db->path, have, db_schema_latest());
+	for (int i = 0; i < db_migration_count; i++) {
+		const struct db_migration *m = &db_migrations[i];
+		char pragma[64];
+
+		if (m->version <= have)
+			continue;
+		if ((st = db_begin_immediate(db, err)) != CR_OK)
+			return st;
+		/* Another process may have migrated while we waited for the lock. */
+		if (db_schema_version(db) >= m->version) {
+			db_rollback(db);
+			continue;
+		}
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", m->version);
+		if ((st = db_exec(db, m->sql, err)) != CR_OK ||
+		    (st = db_exec(db, pragma, err)) != CR_OK) {
+			db_rollback(db);
+			return cr_fail(err, st, "schema migration %s failed: %s", m->name, err ? err->msg : "");
+		}
+		if ((st = db_commit(db, err)) != CR_OK)
+			return st;
+	}
+	return CR_OK;
+}
+
+enum cr_status db_open(const char *path, unsigned flags, struct cr_db **out, struct cr_err *err)
+{
+	struct cr_db *db;
+	enum cr_status st;
+	int oflags = SQLITE_OPEN_NOMUTEX;
+	int rc;
+
+	*out = NULL;
+	if (!path || !*path)
+		return cr_fail(err, CR_EUSAGE, "no database path given");
+	if (flags & (DB_READONLY | DB_NOCREATE)) {
+		if (access(path, F_OK) != 0)
+			return cr_fail(err, CR_ENOINPUT, "database %s does not exist", path);
+	} else if ((st = db_create_private(path, err)) != CR_OK) {
+		return st;
+	}
+	oflags |= (flags & DB_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+
+	db = calloc(1, sizeof *db);
+	if (!db || !(db->path = strdup(path))) {
+		free(db);
+		return cr_fail(err, CR_ENOMEM, "out of memory");
+	}
+	rc = sqlite3_open_v2(path, &db->h, oflags, NULL);
+	if (rc != SQLITE_OK) {
+		st = db_fail(db, err, rc, path);
+		db_close(db);
+		return st;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_busy_timeout(db->h, DB_BUSY_MS);
+	st = db_exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", err);
+	if (st == CR_OK && !(flags & DB_READONLY))
+		st = db_exec(db, "PRAGMA journal_mode = WAL;", err);
+	if (st == CR_OK && !(flags & DB_READONLY))
+		st = db_migrate(db, err);
+	if (st == CR_OK && (flags & DB_READONLY) && db_schema_version(db) != db_schema_latest())
+		st = cr_fail(err, CR_EDATA, "%s is not a current cardroll database", path);
+	if (st != CR_OK) {
+		db_close(db);
+		return st;
+	}
+	*out = db;
+	return CR_OK;
+}
+
+void db_close(struct cr_db *db)
+{
+	if (!db)
+		return;
+	for (int i = 0; i < db->ncache; i++)
+		sqlite3_finalize(db->cache[i].stmt);
+	sqlite3_close_v2(db->h);
+	free(db->path);
+	free(db);
+}
+
+sqlite3 *db_handle(struct cr_db *db)
+{
+	return db->h;
+}
+
+const char *db_path(const struct cr_db *db)
+{
+	return db->path;
+}
+
+sqlite3_stmt *db_prepare(struct cr_db *db, const char *sql, struct cr_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	for (int i = 0; i < db->ncache; i++) {
+		if (db->cache[i].sql == sql || strcmp(db->cache[i].sql, sql) == 0) {
+			st = db->cache[i].stmt;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	if (rc != SQLITE_OK) {
+		db_fail(db, err, rc, "preparing a query");
+		return NULL;
+	}
+	if (db->ncache == DB_STMT_CACHE) {
+		/* Evict the oldest; the cache only saves prepare time. */
+		sqlite3_finalize(db->cache[0].stmt);
+		memmove(&db->cache[0], &db->cache[1], sizeof db->cache[0] * (DB_STMT_CACHE - 1));
+		db->ncache--;
+	}
+	db->cache[db->ncache].sql = sql;
+	db->cache[db->ncache].stmt = st;
+	db->ncache++;
+	return st;
+}
+
+enum cr_status db_begin_immediate(struct cr_db *db, struct cr_err *err)
+{
+	/* busy_timeout covers BEGIN IMMEDIATE; a few more tries cover the rare
+	 * case where the busy handler is not invoked (WAL recovery). */
+	for (int tries = 0; tries < 50; tries++) {
+		int rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+		if (rc == SQLITE_OK)
+			return CR_OK;
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			return db_fail(db, err, rc, "starting a transaction");
+		usleep(20000);
+	}
+	return db_fail(db, err, SQLITE_BUSY, "starting a transaction");
+}
+
+enum cr_status db_commit(struct cr_db *db, struct cr_err *err)
+{
+	int rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK) {
+		enum cr_status st = db_fail(db, err, rc, "saving to the database");
+
+		db_rollback(db);
+		return st;
+	}
+	return CR_OK;
+}
+
+void db_rollback(struct cr_db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+long long db_data_version(struct cr_db *db)
+{
+	sqlite3_stmt *st = db_prepare(db, "PRAGMA data_version", NULL);
+	long long v = -1;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	if (st)
+		sqlite3_reset(st);
+	return v;
+}

@@ -1,0 +1,71 @@
+/* overview: counts for the home screen. Aggregates only, never names. */
+#include "overview.h"
+
+static const char overview_districts_sql[] =
+	"SELECT d.id, d.name, "
+	" (SELECT count(*) FROM school WHERE district_id = d.id AND status = 'active'), "
+	" (SELECT count(*) FROM school sc JOIN student s ON s.school_id = sc.id "
+	"   WHERE sc.district_id = d.id AND s.status = 'active'), "
+	" (SELECT coalesce(max(finished_at), 0) FROM import_run "
+	"   WHERE district_id = d.id AND outcome = 'ok' AND dry_run = 0) "
+	"FROM district d ORDER BY d.name";
+
+static const char overview_schools_sql[] =
+	"SELECT d.name, sc.name, sc.id, "
+	" (SELECT count(*) FROM class WHERE school_id = sc.id AND status = 'active'), "
+	" (SELECT count(*) FROM student WHERE school_id = sc.id AND status = 'active'), "
+	" (SELECT count(*) FROM student WHERE school_id = sc.id AND status = 'withdrawn'), "
+	" (SELECT count(*) FROM student s JOIN card c ON c.student_id = s.id AND c.status = 'active' "
+	"   WHERE s.school_id = sc.id AND s.status = 'active') "
+	"FROM school sc JOIN district d ON d.id = sc.district_id "
+	"WHERE sc.status = 'active' ORDER BY d.name, sc.name";
+
+enum cr_status overview_districts(struct cr_db *db, overview_district_fn fn, void *ctx, struct cr_err *err)
+{
+	sqlite3_stmt *st = db_prepare(db, overview_districts_sql, err);
+	int rc;
+
+	if (!st)
+		return err ? err->status : CR_EINTERNAL;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct overview_district d = {
+			.district_rowid = sqlite3_column_int64(st, 0),
+			.name = (const char *)sqlite3_column_text(st, 1),
+			.schools = sqlite3_column_int(st, 2),
+			.students = sqlite3_column_int(st, 3),
+			.last_import = sqlite3_column_int64(st, 4),
+		};
+		if (fn(&d, ctx))
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, err, rc, "reading districts");
+	return CR_OK;
+}
+
+enum cr_status overview_schools(struct cr_db *db, overview_school_fn fn, void *ctx, struct cr_err *err)
+{
+	sqlite3_stmt *st = db_prepare(db, overview_schools_sql, err);
+	int rc;
+
+	if (!st)
+		return err ? err->status : CR_EINTERNAL;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct overview_school s = {
+			.district = (const char *)sqlite3_column_text(st, 0),
+			.school = (const char *)sqlite3_column_text(st, 1),
+			.school_rowid = sqlite3_column_int64(st, 2),
+			.classes = sqlite3_column_int(st, 3),
+			.students = sqlite3_column_int(st, 4),
+			.withdrawn = sqlite3_column_int(st, 5),
+			.carded = sqlite3_column_int(st, 6),
+		};
+		if (fn(&s, ctx))
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, err, rc, "reading schools");
+	return CR_OK;
+}

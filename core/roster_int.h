@@ -1,0 +1,94 @@
+/* roster internals shared by the import driver (roster.c), the OneRoster
+ * file handlers (roster_oneroster.c) and the row report (roster_report.c). */
+#ifndef CR_ROSTER_INT_H
+#define CR_ROSTER_INT_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "csv.h"
+#include "idmap.h"
+#include "package.h"
+#include "roster.h"
+
+enum imp_mode { MODE_ABSENT = 0, MODE_BULK, MODE_DELTA };
+
+/* The OneRoster files cardroll reads, in the order it reads them. */
+enum imp_file {
+	F_ORGS, F_SESSIONS, F_CLASSES, F_ROLES, F_DEMOGRAPHICS, F_USERS, F_ENROLLMENTS,
+	F_COUNT
+};
+
+/* Student map flags (idmap_entry.flags). */
+#define SF_EXISTS   0x0001u   /* in the database before this import */
+#define SF_SEEN     0x0002u   /* named by this import's users.csv */
+#define SF_BDATE    0x0004u   /* extra holds a birth date (days since 1900) */
+#define SF_STUDENT  0x0008u   /* roles.csv says this user is a student */
+#define SF_WITHDRAWN 0x0010u  /* withdrawn before this import */
+#define SF_ROLES    0x0020u   /* roles.csv named this user at all */
+#define SF_REJECTED 0x0040u   /* this import's users.csv row was rejected */
+
+struct imp_issue {
+	const char *file;
+	long        line;
+	char       *field;
+	int         error;      /* 1 error, 0 warning */
+	char       *reason;
+};
+
+#define IMP_MAX_DEFERRED 16
+
+struct imp {
+	struct cr_db                *db;
+	sqlite3                     *h;
+	const struct roster_options  *opt;
+	struct roster_summary        *sum;
+	struct cr_err                *err;
+	struct package               *pkg;
+
+	enum imp_mode  mode[F_COUNT];
+	char           version[16];        /* oneroster.version */
+	char           source_name[256];   /* source.systemName */
+	long long      run_id;
+	long long      district_id;
+	time_t         now;
+
+	struct idmap  *students;           /* bulk only: sourcedId -> student row */
+	struct idmap  *classes;            /* sourcedId -> class row */
+	struct idmap  *schools;            /* sourcedId -> school row */
+	struct idmap  *teachers;           /* sourcedId -> offset+1 into teacher_names */
+	char          *teacher_names;
+	size_t         teacher_len, teacher_cap;
+
+	struct imp_issue *issues;
+	size_t         nissues, cap_issues;
+	long           dropped_issues;
+
+	char          *deferred[IMP_MAX_DEFERRED];      /* CREATE statements to run again */
+	char          *deferred_drop[IMP_MAX_DEFERRED];
+	int            ndeferred;
+
+	unsigned long long bytes_total, bytes_before;
+	long           rows;
+	const char    *cur_file;
+	struct csv_reader *cur_reader;
+};
+
+#define IMP_MAX_ISSUES 200000
+
+/* Report a problem at file:line, field. Errors count as rejected rows only
+ * where the caller says so (imp_reject). */
+void imp_issue(struct imp *im, const char *file, long line, const char *field, int error,
+	       const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void imp_free_issues(struct imp *im);
+
+/* Progress and cancel; returns non-zero when the import must stop. */
+int imp_tick(struct imp *im);
+
+/* Statement helpers: bind text or NULL for "" . */
+void imp_bind_text(sqlite3_stmt *st, int i, const char *s);
+enum cr_status imp_step_done(struct imp *im, sqlite3_stmt *st, const char *what);
+
+enum cr_status oneroster_import(struct imp *im);
+
+#endif

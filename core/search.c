@@ -1,0 +1,165 @@
+/* search: the desk's type-ahead. Names are matched through FTS5 over the
+ * folded name (see text_fold), every query word as a prefix; a student ID
+ * is matched exactly through its index. Neither path scans a table. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "search.h"
+#include "text.h"
+
+#define SEARCH_COLUMNS \
+	"s.id, coalesce(s.student_number, ''), s.given_name, s.family_name, " \
+	"coalesce(s.preferred_name, ''), coalesce(sc.name, ''), coalesce(s.grade, ''), " \
+	"s.status, d.name"
+
+static const char search_by_number_sql[] =
+	"SELECT " SEARCH_COLUMNS " FROM student s "
+	"JOIN district d ON d.id = s.district_id "
+	"LEFT JOIN school sc ON sc.id = s.school_id "
+	"WHERE s.student_number = ?1 LIMIT ?2";
+
+static const char search_by_name_sql[] =
+	"SELECT " SEARCH_COLUMNS " FROM student_fts f "
+	"JOIN student s ON s.id = f.rowid "
+	"JOIN district d ON d.id = s.district_id "
+	"LEFT JOIN school sc ON sc.id = s.school_id "
+	"WHERE student_fts MATCH ?1 LIMIT ?2";
+
+/* "jose mu" -> "\"jose\"* \"mu\"*". The folded words hold only letters and
+ * digits, so quoting them cannot break out of the FTS5 string. */
+static char *search_match_expr(const char *query)
+{
+	char *folded = text_fold(query);
+	char *expr, *o;
+	const char *p;
+
+	if (!folded)
+		return NULL;
+	expr = malloc(strlen(folded) * 2 + 8);
+	if (!expr) {
+		free(folded);
+		return NULL;
+	}
+	o = expr;
+	for (p = folded; *p; ) {
+		size_t n;
+
+		while (*p == ' ')
+			p++;
+		n = strcspn(p, " ");
+		if (n == 0)
+			break;
+		if (o != expr)
+			*o++ = ' ';
+		*o++ = '"';
+		memcpy(o, p, n);
+		o += n;
+		*o++ = '"';
+		*o++ = '*';
+		p += n;
+	}
+	*o = '\0';
+	free(folded);
+	return expr;
+}
+
+static int search_emit(sqlite3_stmt *st, search_fn fn, void *ctx)
+{
+	struct search_hit hit = {
+		.student_rowid = sqlite3_column_int64(st, 0),
+		.student_number = (const char *)sqlite3_column_text(st, 1),
+		.given_name = (const char *)sqlite3_column_text(st, 2),
+		.family_name = (const char *)sqlite3_column_text(st, 3),
+		.preferred_name = (const char *)sqlite3_column_text(st, 4),
+		.school = (const char *)sqlite3_column_text(st, 5),
+		.grade = (const char *)sqlite3_column_text(st, 6),
+		.status = (const char *)sqlite3_column_text(st, 7),
+		.district = (const char *)sqlite3_column_text(st, 8),
+	};
+	return fn ? fn(&hit, ctx) : 0;
+}
+
+static enum cr_status search_run(struct cr_db *db, const char *sql, const char *arg,
+				 int limit, long long skip_id, search_fn fn, void *ctx,
+				 int *count, int *stopped, struct cr_err *err)
+{
+	sqlite3_stmt *st = db_prepare(db, sql, err);
+	int rc;
+
+	if (!st)
+		return err ? err->status : CR_EINTERNAL;
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, limit + 1);
+	while (*count < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_int64(st, 0) == skip_id)
+			continue;
+		(*count)++;
+		if (search_emit(st, fn, ctx)) {
+			*stopped = 1;
+			break;
+		}
+	}
+	if (*count < limit && !*stopped && rc != SQLITE_DONE) {
+		enum cr_status s = db_fail(db, err, rc, "searching");
+
+		sqlite3_reset(st);
+		return s;
+	}
+	sqlite3_reset(st);
+	return CR_OK;
+}
+
+enum cr_status search_find(struct cr_db *db, const char *query, int limit,
+			   search_fn fn, void *ctx, int *count, struct cr_err *err)
+{
+	enum cr_status st = CR_OK;
+	int n = 0, stopped = 0;
+	long long exact = -1;
+	char *expr = NULL;
+	size_t qlen;
+
+	if (count)
+		*count = 0;
+	if (!query || limit <= 0)
+		return CR_OK;
+	while (*query == ' ')
+		query++;
+	qlen = strlen(query);
+	while (qlen > 0 && query[qlen - 1] == ' ')
+		qlen--;
+	if (qlen == 0)
+		return CR_OK;
+
+	/* An exact student ID first: a scanned card or a typed number. */
+	if (strcspn(query, " ") >= qlen) {
+		char *id = strndup(query, qlen);
+		sqlite3_stmt *s;
+
+		if (!id)
+			return cr_fail(err, CR_ENOMEM, "out of memory");
+		st = search_run(db, search_by_number_sql, id, limit, -1, fn, ctx, &n, &stopped, err);
+		if (n == 1 && (s = db_prepare(db, search_by_number_sql, NULL)) != NULL) {
+			sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int(s, 2, 1);
+			if (sqlite3_step(s) == SQLITE_ROW)
+				exact = sqlite3_column_int64(s, 0);
+			sqlite3_reset(s);
+		}
+		free(id);
+		if (st != CR_OK || stopped)
+			goto out;
+	}
+
+	expr = search_match_expr(query);
+	if (!expr) {
+		st = cr_fail(err, CR_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (*expr)
+		st = search_run(db, search_by_name_sql, expr, limit, exact, fn, ctx, &n, &stopped, err);
+out:
+	free(expr);
+	if (count)
+		*count = n;
+	return st;
+}

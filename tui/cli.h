@@ -1,0 +1,25 @@
+/* cli: the headless commands (`cardroll import`, `cardroll find`, ...). */
+#ifndef CR_CLI_H
+#define CR_CLI_H
+
+#include <stdio.h>
+#include "config.h"
+#include "db.h"
+
+struct cli {
+	struct cr_config cfg;
+	char             db_path[4096];
+	int              quiet;
+};
+
+/* Opens the database the person chose (--db, CARDROLL_DB, settings, XDG). */
+enum cr_status cli_open_db(struct cli *cli, unsigned flags, struct cr_db **db, struct cr_err *err);
+
+/* Writes s as a JSON string literal (with quotes). */
+void cli_json_string(FILE *f, const char *s);
+
+enum cr_status cmd_import(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_find(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_tui(struct cli *cli, int argc, char **argv, struct cr_err *err);
+
+#endif

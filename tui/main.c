@@ -1,0 +1,113 @@
+/* cardroll: signs school children up for public library cards. main() reads
+ * the global options, picks the command, and is the only place that exits. */
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "paths.h"
+
+static const struct command {
+	const char *name;
+	enum cr_status (*run)(struct cli *cli, int argc, char **argv, struct cr_err *err);
+	const char *summary;
+} commands[] = {
+	{ "import", cmd_import, "import a district roster (OneRoster package or plain CSV)" },
+	{ "find",   cmd_find,   "find students by name prefix or student ID" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: cardroll [--db PATH] [--config PATH] [COMMAND [ARGS]]\n"
+		"\n"
+		"Without a command, opens the desk (the terminal interface).\n"
+		"\n"
+		"commands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f,
+		"\n"
+		"options:\n"
+		"  --db PATH       database file (or CARDROLL_DB; default ~/.local/share/cardroll/cardroll.db)\n"
+		"  --config PATH   settings file (or CARDROLL_CONFIG; default ~/.config/cardroll/cardroll.ini)\n"
+		"  --version       print the version\n"
+		"  --help          this help; `cardroll COMMAND --help` for a command\n"
+		"\n"
+		"exit codes: 0 ok, 64 usage, 65 bad input data, 66 missing input, 69 service\n"
+		"unavailable, 70 internal, 73 cannot create, 75 temporary failure\n");
+}
+
+/* Settings: /etc first, then the person's own, or exactly --config. */
+static enum cr_status load_settings(struct cli *cli, const char *config_path, struct cr_err *err)
+{
+	enum cr_status st;
+	char user[4096];
+
+	config_defaults(&cli->cfg);
+	if (!config_path)
+		config_path = getenv("CARDROLL_CONFIG");
+	if (config_path && *config_path)
+		return config_load(&cli->cfg, config_path, 1, err);
+	if ((st = config_load(&cli->cfg, PATHS_SYSTEM_CONFIG, 0, err)) != CR_OK)
+		return st;
+	if (paths_user_config(user, sizeof user, NULL) == CR_OK)
+		return config_load(&cli->cfg, user, 0, err);
+	return CR_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db",      required_argument, NULL, 'd' },
+		{ "config",  required_argument, NULL, 'c' },
+		{ "version", no_argument,       NULL, 'V' },
+		{ "help",    no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli cli = { 0 };
+	struct cr_err err = { 0 };
+	const char *config_path = NULL, *db_opt = NULL;
+	enum cr_status st;
+	int c;
+
+	setlocale(LC_ALL, "");
+	/* '+': stop at the command name; its own options are its business. */
+	while ((c = getopt_long(argc, argv, "+d:c:Vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db_opt = optarg; break;
+		case 'c': config_path = optarg; break;
+		case 'V': printf("cardroll %s\n", CR_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default:  usage(stderr); return cr_status_exit_code(CR_EUSAGE);
+		}
+	}
+	if ((st = load_settings(&cli, config_path, &err)) != CR_OK) {
+		fprintf(stderr, "cardroll: %s\n", err.msg);
+		return cr_status_exit_code(st);
+	}
+	if (db_opt)
+		snprintf(cli.db_path, sizeof cli.db_path, "%s", db_opt);
+
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		st = cmd_tui(&cli, argc, argv, &err);
+	} else {
+		size_t i, n = sizeof commands / sizeof commands[0];
+
+		for (i = 0; i < n && strcmp(commands[i].name, argv[0]) != 0; i++)
+			;
+		if (i == n) {
+			fprintf(stderr, "cardroll: unknown command '%s'\n\n", argv[0]);
+			usage(stderr);
+			return cr_status_exit_code(CR_EUSAGE);
+		}
+		st = commands[i].run(&cli, argc, argv, &err);
+	}
+	if (st != CR_OK && err.msg[0])
+		fprintf(stderr, "cardroll: %s\n", err.msg);
+	return cr_status_exit_code(st);
+}
