@@ -211,8 +211,13 @@ sqlite3_stmt *db_prepare(struct cr_db *db, const char *sql, struct cr_err *err)
 	sqlite3_stmt *st;
 	int rc;
 
-	for (int i = 0; i < db->ncache; i++) {
-		if (db->cache[i].sql == sql || strcmp(db->cache[i].sql, sql) == 0) {
+	/* Callers pass string literals: the pointer almost always matches, and
+	 * the text comparison is only the fallback (this runs once per row of a
+	 * million-row import). */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < db->ncache; i++) {
+			if (pass ? strcmp(db->cache[i].sql, sql) != 0 : db->cache[i].sql != sql)
+				continue;
 			st = db->cache[i].stmt;
 			sqlite3_reset(st);
 			sqlite3_clear_bindings(st);

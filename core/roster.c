@@ -247,7 +247,7 @@ enum cr_status roster_import(struct cr_db *db, const struct roster_options *opt,
 		return st;
 
 	/* A big import wants a bigger page cache than the desk does. */
-	db_exec(db, "PRAGMA cache_size = -16000", NULL);
+	db_exec(db, "PRAGMA cache_size = -8000", NULL);
 	if ((st = db_begin_immediate(db, err)) != CR_OK)
 		goto out;
 	began = 1;

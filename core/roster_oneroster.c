@@ -91,10 +91,17 @@ struct header {
 	char   optout_buf[128];
 };
 
+/* Callers pass the same string literals the tables hold, so a pointer
+ * comparison finds the column first; the text comparison is the fallback. */
 static int col_index(const struct header *hd, const char *name)
 {
-	for (int i = 0; hd->spec->cols[i].name; i++)
-		if (strcmp(hd->spec->cols[i].name, name) == 0)
+	const struct col_spec *c = hd->spec->cols;
+
+	for (int i = 0; c[i].name; i++)
+		if (c[i].name == name)
+			return hd->idx[i];
+	for (int i = 0; c[i].name; i++)
+		if (strcmp(c[i].name, name) == 0)
 			return hd->idx[i];
 	return -1;
 }
@@ -1728,20 +1735,19 @@ static enum cr_status enrollments_row(struct imp *im, struct row *r)
 		return imp_step_done(im, st, "removing an enrollment");
 	}
 	st = db_prepare(im->db,
-		"INSERT INTO enrollment (class_id, student_id, seen_run) VALUES (?1, ?2, ?3) "
-		"ON CONFLICT (class_id, student_id) DO UPDATE SET seen_run = excluded.seen_run "
-		"WHERE seen_run IS NOT excluded.seen_run", im->err);
+		"INSERT OR IGNORE INTO enrollment (class_id, student_id) VALUES (?1, ?2)", im->err);
 	if (!st)
 		return im->err->status;
 	sqlite3_bind_int64(st, 1, class_id);
 	sqlite3_bind_int64(st, 2, student_id);
-	sqlite3_bind_int64(st, 3, im->run_id);
 	if ((s = imp_step_done(im, st, "saving an enrollment")) != CR_OK)
 		return s;
-	if (sqlite3_changes(im->h) == 0)
-		imp_issue(im, fname, r->rec->line, "", 0, "the same enrollment appears earlier; ignored");
-	else
+	/* A bulk starts from no enrollments, so a row already there came
+	 * earlier in this file; in a delta it is simply already known. */
+	if (sqlite3_changes(im->h) > 0)
 		im->sum->enrollments++;
+	else if (im->mode[F_ENROLLMENTS] == MODE_BULK)
+		imp_issue(im, fname, r->rec->line, "", 0, "the same enrollment appears earlier; ignored");
 	return CR_OK;
 }
 
@@ -1906,6 +1912,12 @@ enum cr_status oneroster_import(struct imp *im)
 			continue;
 		if (f == F_ROLES && !im->students)
 			continue;
+		/* A bulk enrollments file is the whole truth: start from none. */
+		if (f == F_ENROLLMENTS && im->mode[f] == MODE_BULK &&
+		    (st = bulk_withdraw(im, "DELETE FROM enrollment WHERE ?2 IS NOT NULL AND class_id IN "
+					"(SELECT id FROM class WHERE district_id = ?1)",
+					"clearing the old enrollments")) != CR_OK)
+			return st;
 		if ((st = read_file(im, f, handlers[f], NULL)) != CR_OK)
 			return st;
 	}
@@ -1923,10 +1935,6 @@ enum cr_status oneroster_import(struct imp *im)
 		if (im->err->status != CR_OK && im->err->msg[0])
 			return im->err->status;
 	}
-	if (im->mode[F_ENROLLMENTS] == MODE_BULK &&
-	    (st = bulk_withdraw(im, "DELETE FROM enrollment WHERE seen_run IS NOT ?2 AND class_id IN "
-				"(SELECT id FROM class WHERE district_id = ?1)", "removing old enrollments")) != CR_OK)
-		return st;
 	if (im->ndeferred && (st = bulk_restore(im)) != CR_OK)
 		return st;
 	return CR_OK;

@@ -84,7 +84,7 @@ static enum cr_status search_run(struct cr_db *db, const char *sql, const char *
 				 int *count, int *stopped, struct cr_err *err)
 {
 	sqlite3_stmt *st = db_prepare(db, sql, err);
-	int rc;
+	int rc = SQLITE_DONE;
 
 	if (!st)
 		return err ? err->status : CR_EINTERNAL;

@@ -97,7 +97,6 @@ END;
 CREATE TABLE enrollment (
 	class_id     INTEGER NOT NULL REFERENCES class(id),
 	student_id   INTEGER NOT NULL REFERENCES student(id),
-	seen_run     INTEGER,
 	PRIMARY KEY (class_id, student_id)
 ) WITHOUT ROWID;
 CREATE INDEX enrollment_by_student ON enrollment (student_id);

@@ -1,0 +1,111 @@
+/* draw: every string that reaches the terminal from outside goes through
+ * text_inert (no escape sequence or control character passes) and is cut
+ * with text_fit, so a wide character is never split and columns line up. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "draw.h"
+#include "screen.h"
+#include "text.h"
+
+void draw_role(WINDOW *w, enum theme_role role)
+{
+	wattrset(w, theme_attr(role));
+}
+
+void draw_blank(WINDOW *w, int y, int x, int cols)
+{
+	if (cols > 0)
+		mvwhline(w, y, x, ' ', cols);
+}
+
+/* The inert form of text for this terminal; falls back to "?" without memory. */
+static char *draw_inert(const struct tui *t, const char *text)
+{
+	return text_inert(text ? text : "", !t->utf8);
+}
+
+int draw_width(const struct tui *t, const char *text)
+{
+	char *safe = draw_inert(t, text);
+	int width = text_width(safe ? safe : "?");
+
+	free(safe);
+	return width;
+}
+
+void draw_cell(const struct tui *t, WINDOW *w, int y, int x, int cols,
+	       const char *text, enum draw_align align)
+{
+	char *safe;
+	const char *s;
+	int width, used = 0;
+
+	if (cols <= 0)
+		return;
+	safe = draw_inert(t, text);
+	s = safe ? safe : "?";
+	width = text_width(s);
+	if (width <= cols) {
+		draw_blank(w, y, x, cols);
+		mvwaddstr(w, y, x + (align == DRAW_RIGHT ? cols - width : 0), s);
+	} else {
+		const char *ell = t->glyph->ellipsis;
+		int ew = text_width(ell);
+		size_t n = text_fit(s, cols - ew, &used);
+
+		mvwaddnstr(w, y, x, s, (int)n);
+		mvwaddstr(w, y, x + used, ell);
+		draw_blank(w, y, x + used + ew, cols - used - ew);
+	}
+	free(safe);
+}
+
+int draw_text(const struct tui *t, WINDOW *w, int y, int x, int cols, const char *text)
+{
+	char *safe;
+	const char *s;
+	int used = 0;
+	size_t n;
+
+	if (cols <= 0)
+		return 0;
+	safe = draw_inert(t, text);
+	s = safe ? safe : "?";
+	n = text_fit(s, cols, &used);
+	mvwaddnstr(w, y, x, s, (int)n);
+	free(safe);
+	return used;
+}
+
+int draw_fmt(const struct tui *t, WINDOW *w, int y, int x, int cols, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return draw_text(t, w, y, x, cols, buf);
+}
+
+void draw_box(const struct tui *t, WINDOW *w, int y, int x, int h, int cols)
+{
+	const struct theme_glyphs *g = t->glyph;
+
+	if (h < 2 || cols < 2)
+		return;
+	for (int c = 1; c < cols - 1; c++) {
+		mvwaddstr(w, y, x + c, g->hline);
+		mvwaddstr(w, y + h - 1, x + c, g->hline);
+	}
+	for (int r = 1; r < h - 1; r++) {
+		mvwaddstr(w, y + r, x, g->vline);
+		mvwaddstr(w, y + r, x + cols - 1, g->vline);
+	}
+	mvwaddstr(w, y, x, g->corner[0]);
+	mvwaddstr(w, y, x + cols - 1, g->corner[1]);
+	mvwaddstr(w, y + h - 1, x, g->corner[2]);
+	mvwaddstr(w, y + h - 1, x + cols - 1, g->corner[3]);
+}

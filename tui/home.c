@@ -1,0 +1,479 @@
+/* home: the programme at a glance (districts, roster age, schools with
+ * coverage) and the search box: start typing a name or student ID, or scan
+ * a card, and the results follow every key. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wctype.h>
+
+#include "draw.h"
+#include "overview.h"
+#include "screen.h"
+#include "search_ui.h"
+
+#define HOME_DAY 86400
+
+struct home_district {
+	char      *name;
+	long       schools, students;
+	long long  last_import;
+};
+
+struct home_school {
+	char      *district;
+	char      *name;
+	long       classes, students, carded;
+};
+
+/* The schools table as it is shown: district headings (when there is more
+ * than one district) and schools, one per row. */
+struct home_row {
+	const struct home_district *district;   /* a heading when set */
+	const struct home_school   *school;
+};
+
+static struct home {
+	struct home_district *districts;
+	int                   ndistricts;
+	struct home_school   *schools;
+	int                   nschools;
+	int                   top;          /* first school row shown */
+	int                   page;         /* school rows that fit, from the last draw */
+	struct search_ui      search;
+} home;
+
+/* ---- the model: counts from core/overview ---- */
+
+static void home_unload(void)
+{
+	for (int i = 0; i < home.ndistricts; i++)
+		free(home.districts[i].name);
+	for (int i = 0; i < home.nschools; i++) {
+		free(home.schools[i].district);
+		free(home.schools[i].name);
+	}
+	free(home.districts);
+	free(home.schools);
+	home.districts = NULL;
+	home.schools = NULL;
+	home.ndistricts = home.nschools = 0;
+}
+
+/* Grows an array by one element; NULL without memory. */
+static void *home_grow(void *array, int n, size_t size)
+{
+	return realloc(array, (size_t)(n + 1) * size);
+}
+
+static int home_add_district(const struct overview_district *d, void *ctx)
+{
+	struct home_district *a = home_grow(home.districts, home.ndistricts, sizeof *a);
+	char *name = strdup(d->name ? d->name : "");
+
+	if (a)
+		home.districts = a;
+	if (!a || !name) {
+		free(name);
+		return 1;
+	}
+	a[home.ndistricts++] = (struct home_district){ name, d->schools, d->students, d->last_import };
+	return 0;
+}
+
+static int home_add_school(const struct overview_school *s, void *ctx)
+{
+	struct home_school *a = home_grow(home.schools, home.nschools, sizeof *a);
+	char *district = strdup(s->district ? s->district : "");
+	char *name = strdup(s->school ? s->school : "");
+
+	if (a)
+		home.schools = a;
+	if (!a || !district || !name) {
+		free(district);
+		free(name);
+		return 1;
+	}
+	a[home.nschools++] = (struct home_school){ district, name, s->classes, s->students, s->carded };
+	return 0;
+}
+
+static void home_load(struct tui *t)
+{
+	struct cr_err err = { 0 };
+
+	home_unload();
+	if (overview_districts(t->db, home_add_district, NULL, &err) != CR_OK ||
+	    overview_schools(t->db, home_add_school, NULL, &err) != CR_OK)
+		tui_say(t, ROLE_ERROR, "could not read the overview: %s", err.msg);
+}
+
+/* ---- actions ---- */
+
+static void home_search_start(struct tui *t)
+{
+	search_ui_open(&home.search);
+	tui_mark(t, TUI_DIRTY_BODY | TUI_DIRTY_FOOTER);
+}
+
+static void home_search_leave(struct tui *t)
+{
+	search_ui_close(&home.search);
+	tui_mark(t, TUI_DIRTY_BODY | TUI_DIRTY_FOOTER);
+}
+
+static void home_search_erase(struct tui *t)
+{
+	search_ui_erase(&home.search);
+	tui_mark(t, TUI_DIRTY_BODY);
+}
+
+static void home_search_clear(struct tui *t)
+{
+	search_ui_clear(&home.search);
+	tui_mark(t, TUI_DIRTY_BODY);
+}
+
+static void home_search_up(struct tui *t)
+{
+	search_ui_move(&home.search, -1);
+	tui_mark(t, TUI_DIRTY_BODY);
+}
+
+static void home_search_down(struct tui *t)
+{
+	search_ui_move(&home.search, 1);
+	tui_mark(t, TUI_DIRTY_BODY);
+}
+
+static void home_search_open(struct tui *t)
+{
+	const struct search_ui_hit *hit = search_ui_selected(&home.search);
+
+	if (hit)
+		student_show(t, hit);
+}
+
+static void home_scroll(struct tui *t, int delta)
+{
+	home.top += delta;
+	if (home.top < 0)
+		home.top = 0;
+	tui_mark(t, TUI_DIRTY_BODY);
+}
+
+static void home_scroll_up(struct tui *t)
+{
+	home_scroll(t, -1);
+}
+
+static void home_scroll_down(struct tui *t)
+{
+	home_scroll(t, 1);
+}
+
+static void home_page_up(struct tui *t)
+{
+	home_scroll(t, -(home.page > 1 ? home.page - 1 : 1));
+}
+
+static void home_page_down(struct tui *t)
+{
+	home_scroll(t, home.page > 1 ? home.page - 1 : 1);
+}
+
+static void home_quit(struct tui *t)
+{
+	tui_quit(t);
+}
+
+/* ---- keys ---- */
+
+static const struct key_binding home_browse_rows[] = {
+	{ 0, '/',        "/",     "Search", "find a student by name or student ID, or just type", home_search_start },
+	{ 1, KEY_DOWN,   "Up/Dn", "Scroll", "scroll the list of schools", home_scroll_down },
+	{ 1, KEY_UP,     "Up",    NULL,     NULL, home_scroll_up },
+	{ 1, KEY_NPAGE,  "PgDn",  NULL,     "scroll a page at a time (PgUp goes back)", home_page_down },
+	{ 1, KEY_PPAGE,  "PgUp",  NULL,     NULL, home_page_up },
+	{ 0, 'q',        "q",     "Quit",   "leave cardroll (a name starting with q: press / first)", home_quit },
+};
+
+static const struct key_binding home_search_rows[] = {
+	{ 1, KEY_DOWN,      "Up/Dn", "Move",  "move through the results", home_search_down },
+	{ 1, KEY_UP,        "Up",    NULL,    NULL, home_search_up },
+	{ 0, '\r',          "Enter", "Open",  "show the selected student", home_search_open },
+	{ 0, '\n',          "Enter", NULL,    NULL, home_search_open },
+	{ 1, KEY_ENTER,     "Enter", NULL,    NULL, home_search_open },
+	{ 0, 27,            "Esc",   "Back",  "clear the search and go back to the overview", home_search_leave },
+	{ 1, KEY_BACKSPACE, "Bksp",  NULL,    "erase the last character", home_search_erase },
+	{ 0, 127,           "Bksp",  NULL,    NULL, home_search_erase },
+	{ 0, 8,             "Bksp",  NULL,    NULL, home_search_erase },
+	{ 0, 21,            "^U",    NULL,    "empty the search box", home_search_clear },
+};
+
+static const struct keys_table home_browse_keys = KEYS_TABLE("Home", home_browse_rows);
+static const struct keys_table home_search_keys = KEYS_TABLE("Searching", home_search_rows);
+static const struct keys_table *const home_help[] = { &home_browse_keys, &home_search_keys, NULL };
+
+static const struct keys_table *home_keys(struct tui *t)
+{
+	return home.search.active ? &home_search_keys : &home_browse_keys;
+}
+
+/* Typing: a letter or digit on the overview starts a search (a scanner
+ * types digits, then Enter); in the box every printable key is text. */
+static int home_key(struct tui *t, const struct tui_key *k)
+{
+	if (k->fn)
+		return 0;
+	if (!home.search.active) {
+		if (!iswalnum(k->ch))
+			return 0;
+		search_ui_open(&home.search);
+		tui_mark(t, TUI_DIRTY_FOOTER);
+	}
+	if (!search_ui_type(&home.search, k->ch))
+		return 0;
+	tui_mark(t, TUI_DIRTY_BODY);
+	return 1;
+}
+
+/* ---- drawing ---- */
+
+static const char *home_plural(long n)
+{
+	return n == 1 ? "" : "s";
+}
+
+static void home_draw_roster_age(struct tui *t, WINDOW *w, int y, const struct home_district *d)
+{
+	int cols = getmaxx(w) - 4;
+	long long age = (long long)time(NULL) - d->last_import;
+	long days = age > 0 ? (long)(age / HOME_DAY) : 0;
+	char when[48];
+
+	if (!d->last_import) {
+		draw_role(w, ROLE_WARNING);
+		draw_fmt(t, w, y, 3, cols, "no roster imported yet %s run: cardroll import PATH", t->glyph->dash);
+		return;
+	}
+	if (days == 0)
+		snprintf(when, sizeof when, "today");
+	else
+		snprintf(when, sizeof when, "%ld day%s ago", days, home_plural(days));
+	if (days > t->cfg->roster_max_age_days) {
+		draw_role(w, ROLE_WARNING);
+		draw_fmt(t, w, y, 3, cols, "roster imported %s %s older than %d days; import a fresh one",
+			 when, t->glyph->dash, t->cfg->roster_max_age_days);
+		return;
+	}
+	draw_role(w, ROLE_NORMAL);
+	draw_fmt(t, w, y, 3, cols, "roster imported %s", when);
+}
+
+/* "Lakeside Unified · 2 schools · 10 active students", then the roster's age. */
+static int home_draw_district(struct tui *t, WINDOW *w, int y, const struct home_district *d)
+{
+	int cols = getmaxx(w);
+	char facts[160];
+	int fw, nw;
+
+	snprintf(facts, sizeof facts, " %s %ld school%s %s %ld active student%s",
+		 t->glyph->dot, d->schools, home_plural(d->schools),
+		 t->glyph->dot, d->students, home_plural(d->students));
+	fw = draw_width(t, facts);
+	nw = draw_width(t, d->name);
+	if (nw > cols - 2 - fw)
+		nw = cols - 2 - fw;
+	draw_role(w, ROLE_NAME);
+	draw_cell(t, w, y, 1, nw, d->name, DRAW_LEFT);
+	draw_role(w, ROLE_NORMAL);
+	draw_text(t, w, y, 1 + nw, fw, facts);
+	home_draw_roster_age(t, w, y + 1, d);
+	return y + 2;
+}
+
+static int home_draw_districts(struct tui *t, WINDOW *w, int y)
+{
+	int rows = getmaxy(w), cols = getmaxx(w);
+	/* Leave the schools table at least a heading and a few rows. */
+	int fit = (rows - y - 6) / 2, i;
+
+	if (home.ndistricts == 0) {
+		draw_role(w, ROLE_WARNING);
+		draw_fmt(t, w, y, 1, cols - 2, "No roster imported yet %s run: cardroll import PATH", t->glyph->dash);
+		draw_role(w, ROLE_DIM);
+		draw_text(t, w, y + 1, 1, cols - 2,
+			  "(a OneRoster package, folder or .zip, or a CSV export from the district)");
+		return y + 3;
+	}
+	if (fit < 1)
+		fit = 1;
+	for (i = 0; i < home.ndistricts && i < fit; i++)
+		y = home_draw_district(t, w, y, &home.districts[i]);
+	if (i < home.ndistricts) {
+		draw_role(w, ROLE_DIM);
+		draw_fmt(t, w, y++, 1, cols - 2, "and %d more district%s", home.ndistricts - i,
+			 home_plural(home.ndistricts - i));
+	}
+	return y + 1;
+}
+
+/* Columns of the schools table. */
+struct home_cols {
+	int name, classes, students, carded;
+	int name_w;
+};
+
+#define HOME_CLASSES_W  7
+#define HOME_STUDENTS_W 8
+#define HOME_CARDED_W   14
+
+static void home_layout(int cols, struct home_cols *c)
+{
+	c->name = 1;
+	c->name_w = cols - 2 - 3 - HOME_CLASSES_W - HOME_STUDENTS_W - HOME_CARDED_W;
+	c->classes = c->name + c->name_w + 1;
+	c->students = c->classes + HOME_CLASSES_W + 1;
+	c->carded = c->students + HOME_STUDENTS_W + 1;
+}
+
+static void home_draw_school(struct tui *t, WINDOW *w, int y, const struct home_cols *c,
+			     const struct home_school *s)
+{
+	char classes[24], students[24], carded[64];
+	/* Under district headings, schools step in to show they belong. */
+	int indent = home.ndistricts > 1 ? 2 : 0;
+
+	snprintf(classes, sizeof classes, "%ld", s->classes);
+	snprintf(students, sizeof students, "%ld", s->students);
+	if (s->students > 0)
+		snprintf(carded, sizeof carded, "%ld/%ld %3ld%%", s->carded, s->students,
+			 s->carded * 100 / s->students);
+	else
+		snprintf(carded, sizeof carded, "%ld/0    -", s->carded);
+	draw_role(w, ROLE_NORMAL);
+	draw_cell(t, w, y, c->name + indent, c->name_w - indent, s->name, DRAW_LEFT);
+	draw_cell(t, w, y, c->classes, HOME_CLASSES_W, classes, DRAW_RIGHT);
+	draw_cell(t, w, y, c->students, HOME_STUDENTS_W, students, DRAW_RIGHT);
+	draw_cell(t, w, y, c->carded, HOME_CARDED_W, carded, DRAW_RIGHT);
+}
+
+/* Flattens districts and their schools into the rows of the table. */
+static int home_rows(struct home_row *out, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < home.nschools && n < max; i++) {
+		const struct home_school *s = &home.schools[i];
+
+		if (home.ndistricts > 1 && (i == 0 || strcmp(s->district, home.schools[i - 1].district) != 0)) {
+			for (int d = 0; d < home.ndistricts; d++)
+				if (strcmp(home.districts[d].name, s->district) == 0)
+					out[n].district = &home.districts[d];
+			out[n++].school = NULL;
+			if (n == max)
+				break;
+		}
+		out[n].district = NULL;
+		out[n++].school = s;
+	}
+	return n;
+}
+
+static void home_draw_heading(struct tui *t, WINDOW *w, int y, const struct home_cols *c)
+{
+	draw_role(w, ROLE_HEADING);
+	draw_cell(t, w, y, c->name, c->name_w, "School", DRAW_LEFT);
+	draw_cell(t, w, y, c->classes, HOME_CLASSES_W, "Classes", DRAW_RIGHT);
+	draw_cell(t, w, y, c->students, HOME_STUDENTS_W, "Students", DRAW_RIGHT);
+	draw_cell(t, w, y, c->carded, HOME_CARDED_W, "Carded", DRAW_RIGHT);
+}
+
+static void home_draw_schools(struct tui *t, WINDOW *w, int y)
+{
+	int rows = getmaxy(w), cols = getmaxx(w), max = home.nschools * 2 + 1, n, shown;
+	struct home_row *list;
+	struct home_cols c;
+
+	if (home.nschools == 0 || y >= rows - 1 || !(list = calloc((size_t)max, sizeof *list)))
+		return;
+	n = home_rows(list, max);
+	home_layout(cols, &c);
+	home_draw_heading(t, w, y++, &c);
+	home.page = rows - y - (n > rows - y ? 1 : 0);
+	if (home.top > n - home.page)
+		home.top = n - home.page > 0 ? n - home.page : 0;
+	for (shown = 0; shown < home.page && home.top + shown < n; shown++) {
+		const struct home_row *r = &list[home.top + shown];
+
+		if (r->school) {
+			home_draw_school(t, w, y + shown, &c, r->school);
+		} else {
+			draw_role(w, ROLE_NAME);
+			draw_cell(t, w, y + shown, 1, cols - 2, r->district ? r->district->name : "", DRAW_LEFT);
+		}
+	}
+	if (n > home.page) {
+		draw_role(w, ROLE_DIM);
+		draw_fmt(t, w, y + shown, 1, cols - 2, "rows %d-%d of %d %s Up/Dn to scroll",
+			 home.top + 1, home.top + shown, n, t->glyph->dot);
+	}
+	free(list);
+}
+
+static void home_draw_results(struct tui *t, WINDOW *w, int y)
+{
+	int h = getmaxy(w) - y;
+	struct cr_err err = { 0 };
+
+	/* How many results to ask for depends on the window, known only now. */
+	if (home.search.stale || search_ui_rows(h) != home.search.limit) {
+		if (search_ui_run(&home.search, t->db, search_ui_rows(h), &err) != CR_OK)
+			tui_say(t, ROLE_ERROR, "search failed: %s", err.msg);
+	}
+	search_ui_draw_results(t, w, y, h, &home.search);
+}
+
+static void home_draw(struct tui *t, WINDOW *w)
+{
+	int cols = getmaxx(w), y = 3;
+
+	if (home.search.active && home.search.query[0])
+		home_draw_results(t, w, y);
+	else
+		home_draw_schools(t, w, home_draw_districts(t, w, y));
+	/* Last, so the cursor it places stays put. */
+	search_ui_draw_box(t, w, 1, 1, cols - 2, &home.search);
+	draw_role(w, ROLE_NORMAL);
+}
+
+/* ---- life cycle ---- */
+
+static void home_enter(struct tui *t)
+{
+	memset(&home, 0, sizeof home);
+	home_load(t);
+}
+
+static void home_leave(struct tui *t)
+{
+	search_ui_close(&home.search);
+	home_unload();
+}
+
+static void home_data_changed(struct tui *t)
+{
+	home_load(t);
+	home.search.stale = 1;
+}
+
+const struct screen_ops home_screen = {
+	.name = "Home",
+	.enter = home_enter,
+	.key = home_key,
+	.draw = home_draw,
+	.leave = home_leave,
+	.keys = home_keys,
+	.help = home_help,
+	.data_changed = home_data_changed,
+};

@@ -1,0 +1,344 @@
+/* tui: the desk's main loop. It owns the terminal: sets up curses, lays out
+ * the header, body, status and footer windows, reads one key a turn, notices
+ * when another desk changed the database, and draws what is dirty with a
+ * single doupdate(). Screens only mark; this loop draws. */
+#include <langinfo.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "draw.h"
+#include "screen.h"
+#include "tui.h"
+
+#define TUI_TICK_MS  250    /* get_wch wakes this often to look around */
+#define TUI_POLL_MS  1000   /* how often we ask whether another desk wrote */
+#define TUI_ESC_MS   25     /* Esc alone, not the start of an arrow key */
+
+void tui_mark(struct tui *t, unsigned dirty)
+{
+	t->dirty |= dirty;
+}
+
+const struct screen_ops *tui_top(const struct tui *t)
+{
+	return t->depth > 0 ? t->stack[t->depth - 1] : NULL;
+}
+
+const struct screen_ops *tui_below(const struct tui *t)
+{
+	return t->depth > 1 ? t->stack[t->depth - 2] : NULL;
+}
+
+void tui_push(struct tui *t, const struct screen_ops *s)
+{
+	if (t->depth == TUI_STACK_MAX) {
+		tui_say(t, ROLE_ERROR, "too many screens open; press Esc to go back");
+		return;
+	}
+	t->stack[t->depth++] = s;
+	if (s->enter)
+		s->enter(t);
+	tui_mark(t, TUI_DIRTY_HEADER | TUI_DIRTY_BODY | TUI_DIRTY_FOOTER);
+}
+
+void tui_pop(struct tui *t)
+{
+	const struct screen_ops *s = tui_top(t);
+
+	if (!s)
+		return;
+	if (s->leave)
+		s->leave(t);
+	t->depth--;
+	if (t->depth == 0)
+		t->quit = 1;
+	tui_mark(t, TUI_DIRTY_HEADER | TUI_DIRTY_BODY | TUI_DIRTY_FOOTER);
+}
+
+void tui_quit(struct tui *t)
+{
+	t->quit = 1;
+}
+
+void tui_say(struct tui *t, enum theme_role role, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->message, sizeof t->message, fmt, ap);
+	va_end(ap);
+	t->message_role = role;
+	tui_mark(t, TUI_DIRTY_STATUS);
+}
+
+void tui_cursor(struct tui *t, int y, int x)
+{
+	t->cursor_y = y;
+	t->cursor_x = x;
+}
+
+static void tui_free_windows(struct tui *t)
+{
+	WINDOW **w[] = { &t->header, &t->body, &t->status, &t->footer };
+
+	for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
+		if (*w[i])
+			delwin(*w[i]);
+		*w[i] = NULL;
+	}
+}
+
+/* Header, body, status line, footer; or nothing when the terminal is too
+ * small to be useful. */
+static void tui_layout(struct tui *t)
+{
+	int rows, cols;
+
+	tui_free_windows(t);
+	getmaxyx(stdscr, rows, cols);
+	/* stdscr is only the background; refreshing it now keeps get_wch from
+	 * repainting it over our windows later. */
+	werase(stdscr);
+	wnoutrefresh(stdscr);
+	t->dirty = TUI_DIRTY_ALL & ~TUI_DIRTY_LAYOUT;
+	t->too_small = rows < TUI_MIN_ROWS || cols < TUI_MIN_COLS;
+	if (t->too_small)
+		return;
+	t->header = newwin(1, cols, 0, 0);
+	t->body = newwin(rows - 3, cols, 1, 0);
+	t->status = newwin(1, cols, rows - 2, 0);
+	t->footer = newwin(1, cols, rows - 1, 0);
+	if (!t->header || !t->body || !t->status || !t->footer) {
+		tui_free_windows(t);
+		t->too_small = 1;
+	}
+}
+
+static void tui_draw_too_small(struct tui *t)
+{
+	int rows, cols;
+	char line[96];
+
+	getmaxyx(stdscr, rows, cols);
+	werase(stdscr);
+	snprintf(line, sizeof line, "terminal too small (need %dx%d, have %dx%d)",
+		 TUI_MIN_COLS, TUI_MIN_ROWS, cols, rows);
+	draw_role(stdscr, ROLE_WARNING);
+	mvwaddstr(stdscr, rows / 2 > 0 ? rows / 2 - 1 : 0, 0, line);
+	draw_role(stdscr, ROLE_NORMAL);
+	waddstr(stdscr, "\nmake the window bigger, or press q to quit");
+	curs_set(0);
+	wnoutrefresh(stdscr);
+}
+
+static void tui_draw_header(struct tui *t)
+{
+	WINDOW *w = t->header;
+	const struct screen_ops *s = tui_top(t);
+	int cols = getmaxx(w), right = s ? draw_width(t, s->name) + 2 : 0;
+
+	draw_role(w, ROLE_TITLE);
+	draw_blank(w, 0, 0, cols);
+	draw_fmt(t, w, 0, 1, cols - right - 2, "cardroll %s %s", t->glyph->dash, t->cfg->desk);
+	if (s)
+		draw_text(t, w, 0, cols - right + 1, right - 1, s->name);
+}
+
+/* Only true things: nothing syncs yet, so say so rather than "online". */
+static void tui_draw_status(struct tui *t)
+{
+	WINDOW *w = t->status;
+	int cols = getmaxx(w), x = 1;
+
+	werase(w);
+	draw_role(w, ROLE_STATUS);
+	x += draw_text(t, w, 0, x, cols - 2, "sync: not set up");
+	if (t->message[0]) {
+		x += draw_fmt(t, w, 0, x, cols - 1 - x, " %s ", t->glyph->dot);
+		draw_role(w, t->message_role);
+		draw_text(t, w, 0, x, cols - 1 - x, t->message);
+	}
+}
+
+static void tui_draw_footer(struct tui *t)
+{
+	const struct screen_ops *s = tui_top(t);
+	const struct keys_table *tables[2] = {
+		s && s->keys ? s->keys(t) : NULL,
+		s && (s->flags & SCREEN_MODAL) ? NULL : &keys_global,
+	};
+
+	keys_draw_footer(t, t->footer, tables, 2);
+}
+
+static void tui_draw(struct tui *t)
+{
+	const struct screen_ops *s = tui_top(t);
+
+	if (t->dirty & TUI_DIRTY_LAYOUT)
+		tui_layout(t);
+	if (!t->dirty)
+		return;
+	if (t->too_small) {
+		tui_draw_too_small(t);
+		t->dirty = 0;
+		doupdate();
+		return;
+	}
+	/* The body first: drawing it may leave a message for the status line. */
+	if (t->dirty & TUI_DIRTY_BODY) {
+		werase(t->body);
+		t->cursor_y = -1;
+		if (s && s->draw)
+			s->draw(t, t->body);
+	}
+	if (t->dirty & TUI_DIRTY_HEADER)
+		tui_draw_header(t);
+	if (t->dirty & TUI_DIRTY_STATUS)
+		tui_draw_status(t);
+	if (t->dirty & TUI_DIRTY_FOOTER)
+		tui_draw_footer(t);
+	wnoutrefresh(t->header);
+	wnoutrefresh(t->status);
+	wnoutrefresh(t->footer);
+	/* The body goes last so the terminal's cursor ends in its search box. */
+	if (t->cursor_y >= 0) {
+		curs_set(1);
+		wmove(t->body, t->cursor_y, t->cursor_x);
+	} else {
+		curs_set(0);
+	}
+	wnoutrefresh(t->body);
+	doupdate();
+	t->dirty = 0;
+}
+
+static void tui_dispatch(struct tui *t, const struct tui_key *k)
+{
+	const struct screen_ops *s = tui_top(t);
+	const struct key_binding *b = keys_find(s->keys ? s->keys(t) : NULL, k);
+
+	if (t->message[0]) {
+		t->message[0] = '\0';
+		tui_mark(t, TUI_DIRTY_STATUS);
+	}
+	if (b) {
+		b->action(t);
+		return;
+	}
+	if (s->key && s->key(t, k))
+		return;
+	if (s->flags & SCREEN_MODAL)
+		return;
+	if ((b = keys_find(&keys_global, k)) != NULL)
+		b->action(t);
+}
+
+/* Too small to draw a screen: only leaving works. */
+static void tui_too_small_key(struct tui *t, const struct tui_key *k)
+{
+	if ((!k->fn && (k->ch == 'q' || k->ch == 'Q')) || (k->fn && k->ch == KEY_F(10)))
+		tui_quit(t);
+}
+
+static void tui_read_key(struct tui *t)
+{
+	struct tui_key k;
+	wint_t ch;
+	int rc = wget_wch(stdscr, &ch);
+
+	if (rc == ERR)
+		return;
+	if (rc == KEY_CODE_YES && ch == KEY_RESIZE) {
+		tui_mark(t, TUI_DIRTY_LAYOUT);
+		return;
+	}
+	k.fn = rc == KEY_CODE_YES;
+	k.ch = ch;
+	if (t->too_small)
+		tui_too_small_key(t, &k);
+	else
+		tui_dispatch(t, &k);
+}
+
+static long tui_ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (long)(b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+/* Another desk (or `cardroll import`) committed: every open screen reloads. */
+static void tui_poll_data(struct tui *t)
+{
+	struct timespec now;
+	long long v;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (tui_ms_between(&t->polled, &now) < TUI_POLL_MS)
+		return;
+	t->polled = now;
+	v = db_data_version(t->db);
+	if (v < 0 || v == t->data_version)
+		return;
+	t->data_version = v;
+	for (int i = 0; i < t->depth; i++)
+		if (t->stack[i]->data_changed)
+			t->stack[i]->data_changed(t);
+	tui_mark(t, TUI_DIRTY_BODY);
+}
+
+static enum cr_status tui_start(struct tui *t, struct cr_err *err)
+{
+	const char *term = getenv("TERM");
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return cr_fail(err, CR_EUSAGE,
+			       "the desk needs a terminal; in scripts use a command such as `cardroll find`");
+	t->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	t->glyph = theme_glyphs(t->utf8);
+	/* newterm, not initscr: initscr would exit on an unknown terminal. */
+	t->term = newterm(NULL, stdout, stdin);
+	if (!t->term)
+		return cr_fail(err, CR_EUSAGE, "cannot use this terminal (TERM=%s); try TERM=xterm or TERM=vt100",
+			       term && *term ? term : "not set");
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	wtimeout(stdscr, TUI_TICK_MS);
+	set_escdelay(TUI_ESC_MS);
+	theme_init();
+	t->data_version = db_data_version(t->db);
+	clock_gettime(CLOCK_MONOTONIC, &t->polled);
+	t->dirty = TUI_DIRTY_ALL;
+	return CR_OK;
+}
+
+static void tui_stop(struct tui *t)
+{
+	tui_free_windows(t);
+	endwin();
+	delscreen(t->term);
+	t->term = NULL;
+}
+
+enum cr_status tui_run(struct cr_db *db, const struct cr_config *cfg, struct cr_err *err)
+{
+	struct tui t = { .db = db, .cfg = cfg, .cursor_y = -1 };
+	enum cr_status st = tui_start(&t, err);
+
+	if (st != CR_OK)
+		return st;
+	tui_push(&t, &home_screen);
+	while (!t.quit) {
+		tui_draw(&t);
+		tui_read_key(&t);
+		tui_poll_data(&t);
+	}
+	while (t.depth > 0)
+		tui_pop(&t);
+	tui_stop(&t);
+	return CR_OK;
+}
