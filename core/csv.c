@@ -265,135 +265,210 @@ static size_t csv_count_nl(const char *p, const char *e)
 
 enum csv_state { CSV_S_START, CSV_S_UNQ, CSV_S_QUOTED, CSV_S_QUOTE };
 
-/* How a general parse ended. */
-enum csv_end { CSV_END_RECORD, CSV_END_LONG, CSV_END_UNTERM, CSV_END_IO, CSV_END_NOMEM };
+/* How a general parse step or parse ended. */
+enum csv_end { CSV_END_MORE, CSV_END_RECORD, CSV_END_LONG, CSV_END_UNTERM, CSV_END_IO, CSV_END_NOMEM };
+
+/* A record being parsed by the state machine. */
+struct csv_parse {
+	enum csv_state st;
+	size_t fstart;   /* data offset where the current field began */
+	size_t unq;      /* data offset where its unquoted text began */
+	long   last_line;
+	int    qnl;
+};
+
+/* Unquoted text (also after a closing quote, kept as it stands: lenient,
+ * as exports need) up to a comma or the line break in [p, e). */
+static enum csv_end csv_step_unquoted(struct csv_reader *r, struct csv_parse *ps, const char *p, const char *e)
+{
+	const char *q = p;
+
+	while (q < e && *q != ',' && *q != '\n')
+		q++;
+	if (csv_put(r, p, (size_t)(q - p)) < 0)
+		return CSV_END_NOMEM;
+	r->pos += (size_t)(q - p);
+	if (q == e)
+		return CSV_END_MORE;
+	r->pos++;
+	if (*q == ',') {
+		if (csv_end_field(r, ps->fstart) < 0)
+			return CSV_END_NOMEM;
+		ps->fstart = r->data_len;
+		ps->st = CSV_S_START;
+		return CSV_END_MORE;
+	}
+	/* A CR typed as unquoted text just before the LF is part of the
+	 * line break, not of the field. */
+	if (r->data_len > ps->unq && r->data[r->data_len - 1] == '\r')
+		r->data_len--;
+	ps->last_line = r->line++;
+	return csv_end_field(r, ps->fstart) < 0 ? CSV_END_NOMEM : CSV_END_RECORD;
+}
+
+/* Quoted text up to the next quote in [p, e), counting line breaks. */
+static enum csv_end csv_step_quoted(struct csv_reader *r, struct csv_parse *ps, const char *p, const char *e)
+{
+	const char *q = memchr(p, '"', (size_t)(e - p));
+	size_t nl;
+
+	if (!q)
+		q = e;
+	nl = csv_count_nl(p, q);
+	if (nl) {
+		r->line += (long)nl;
+		ps->qnl = 1;
+	}
+	if (csv_put(r, p, (size_t)(q - p)) < 0)
+		return CSV_END_NOMEM;
+	r->pos += (size_t)(q - p);
+	if (q < e) {
+		r->pos++;
+		ps->st = CSV_S_QUOTE;
+	}
+	return CSV_END_MORE;
+}
+
+/* One step of the machine on the window from r->pos, at most to e. */
+static enum csv_end csv_step(struct csv_reader *r, struct csv_parse *ps, const char *p, const char *e)
+{
+	switch (ps->st) {
+	case CSV_S_START:
+		if (*p == '"') {
+			r->pos++;
+			ps->st = CSV_S_QUOTED;
+			return CSV_END_MORE;
+		}
+		ps->st = CSV_S_UNQ;
+		ps->unq = r->data_len;
+		return csv_step_unquoted(r, ps, p, e);
+	case CSV_S_UNQ:
+		return csv_step_unquoted(r, ps, p, e);
+	case CSV_S_QUOTED:
+		return csv_step_quoted(r, ps, p, e);
+	case CSV_S_QUOTE:
+		if (*p == '"') {  /* a doubled quote */
+			r->pos++;
+			ps->st = CSV_S_QUOTED;
+			return csv_put(r, p, 1) < 0 ? CSV_END_NOMEM : CSV_END_MORE;
+		}
+		ps->st = CSV_S_UNQ;  /* the closing quote */
+		ps->unq = r->data_len;
+		return CSV_END_MORE;
+	}
+	return CSV_END_MORE;
+}
+
+/* End of input in the middle of a record. */
+static enum csv_end csv_parse_eof(struct csv_reader *r, struct csv_parse *ps)
+{
+	if (ps->st == CSV_S_QUOTED)
+		return CSV_END_UNTERM;
+	if (ps->st == CSV_S_UNQ && r->data_len > ps->unq && r->data[r->data_len - 1] == '\r')
+		r->data_len--;
+	ps->last_line = r->line;
+	return csv_end_field(r, ps->fstart) < 0 ? CSV_END_NOMEM : CSV_END_RECORD;
+}
 
 /* The state machine for lines with quotes or that straddle the window.
- * No scan ever reaches past max_record bytes of the record, so where an
- * over-long record is cut does not depend on how the input was chunked. */
-static enum csv_end csv_parse(struct csv_reader *r, unsigned long long rec_start, long *last_line, int *qnl)
+ * No step looks past max_record bytes of the record, so where an over-long
+ * record is cut does not depend on how the input was chunked. */
+static enum csv_end csv_parse(struct csv_reader *r, struct csv_parse *ps, unsigned long long rec_start)
 {
-	enum csv_state st = CSV_S_START;
 	unsigned long long limit = rec_start + r->max_record;
-	size_t fstart = 0, unq = 0;  /* field start; where unquoted text began */
-	int rc;
+	enum csv_end how = CSV_END_MORE;
 
-	for (;;) {
-		const char *p, *e, *q;
+	while (how == CSV_END_MORE) {
+		const char *p, *e;
 		unsigned long long at;
 
 		if (r->pos == r->end) {
-			rc = csv_fill(r);
+			int rc = csv_fill(r);
+
 			if (rc < 0)
 				return CSV_END_IO;
 			if (rc == 0)
-				break;
+				return csv_parse_eof(r, ps);
 		}
 		at = r->base + r->pos;
 		p = r->buf + r->pos;
 		e = r->buf + r->end;
-		if (at >= limit) {
-			/* Only the line break that ends the record may sit here. */
-			if (*p != '\n' || st == CSV_S_QUOTED)
-				return CSV_END_LONG;
-		} else if (limit - at < (unsigned long long)(e - p)) {
-			e = p + (limit - at);
+		if (at < limit) {
+			if (limit - at < (unsigned long long)(e - p))
+				e = p + (limit - at);
+		} else if (*p == '\n' && ps->st != CSV_S_QUOTED) {
+			e = p + 1;  /* the line break that ends the record may sit here */
+		} else {
+			return CSV_END_LONG;
 		}
-		switch (st) {
-		case CSV_S_START:
-			if (*p == '"') {
-				r->pos++;
-				st = CSV_S_QUOTED;
-				break;
-			}
-			st = CSV_S_UNQ;
-			unq = r->data_len;
-			/* fall through */
-		case CSV_S_UNQ:
-			if (at >= limit)
-				e = p + 1;  /* it is the '\n' checked above */
-			for (q = p; q < e && *q != ',' && *q != '\n'; q++)
-				;
-			if (csv_put(r, p, (size_t)(q - p)) < 0)
-				return CSV_END_NOMEM;
-			r->pos += (size_t)(q - p);
-			if (q == e)
-				break;
-			r->pos++;
-			if (*q == ',') {
-				if (csv_end_field(r, fstart) < 0)
-					return CSV_END_NOMEM;
-				fstart = r->data_len;
-				st = CSV_S_START;
-				break;
-			}
-			/* A CR typed as unquoted text just before the LF is
-			 * part of the line break, not of the field. */
-			if (r->data_len > unq && r->data[r->data_len - 1] == '\r')
-				r->data_len--;
-			*last_line = r->line++;
-			return csv_end_field(r, fstart) < 0 ? CSV_END_NOMEM : CSV_END_RECORD;
-		case CSV_S_QUOTED:
-			q = memchr(p, '"', (size_t)(e - p));
-			if (!q)
-				q = e;
-			{
-				size_t nl = csv_count_nl(p, q);
-
-				if (nl) {
-					r->line += (long)nl;
-					*qnl = 1;
-				}
-			}
-			if (csv_put(r, p, (size_t)(q - p)) < 0)
-				return CSV_END_NOMEM;
-			r->pos += (size_t)(q - p);
-			if (q < e) {
-				r->pos++;
-				st = CSV_S_QUOTE;
-			}
-			break;
-		case CSV_S_QUOTE:
-			if (*p == '"') {
-				if (csv_put(r, p, 1) < 0)
-					return CSV_END_NOMEM;
-				r->pos++;
-				st = CSV_S_QUOTED;
-				break;
-			}
-			/* The closing quote. Text after it up to the comma is
-			 * kept as it stands: lenient, as exports need. */
-			st = CSV_S_UNQ;
-			unq = r->data_len;
-			break;
-		}
+		how = csv_step(r, ps, p, e);
 	}
-	/* End of input in the middle of a record. */
-	if (st == CSV_S_QUOTED)
-		return CSV_END_UNTERM;
-	if (st == CSV_S_UNQ && r->data_len > unq && r->data[r->data_len - 1] == '\r')
-		r->data_len--;
-	*last_line = r->line;
-	return csv_end_field(r, fstart) < 0 ? CSV_END_NOMEM : CSV_END_RECORD;
+	return how;
 }
 
-/* A record made only of an empty unquoted field is a blank line. */
-static int csv_blank(const struct csv_reader *r, char first)
+/* A whole line in the window without a quote takes the fast path. Returns
+ * 1 when it did, 0 when the line needs the state machine, -1 out of memory. */
+static int csv_try_fast(struct csv_reader *r)
 {
-	return r->nfields == 1 && r->lens[0] == 0 && first != '"';
+	const char *p = r->buf + r->pos, *nl;
+	size_t avail = r->end - r->pos;
+
+	if (*p == '\n' || *p == '\r' || *p == '"')
+		return 0;
+	nl = memchr(p, '\n', avail > r->max_record ? r->max_record + 1 : avail);
+	if (!nl || memchr(p, '"', (size_t)(nl - p)))
+		return 0;
+	if (csv_fast_line(r, p, (size_t)(nl - p)) < 0)
+		return -1;
+	r->pos += (size_t)(nl - p) + 1;
+	r->line++;
+	return 1;
+}
+
+/* Turns the end of a general parse into csv_next's answer; -1 means the
+ * record was a blank line and the caller reads on. */
+static int csv_finish(struct csv_reader *r, struct csv_record *rec, enum csv_end how,
+		      const struct csv_parse *ps, long rec_line, char first)
+{
+	switch (how) {
+	case CSV_END_RECORD:
+		/* A record made only of an empty unquoted field is a blank line. */
+		if (r->nfields == 1 && r->lens[0] == 0 && first != '"')
+			return -1;
+		if (csv_publish(r, rec, rec_line, ps->last_line - rec_line + 1, ps->qnl) < 0)
+			break;
+		return CSV_RECORD;
+	case CSV_END_LONG:
+		csv_set_error(r, rec_line, "record longer than %zu bytes; skipped", r->max_record);
+		if (csv_skip_line(r) < 0)
+			return csv_io_error(r);
+		return CSV_BAD_RECORD;
+	case CSV_END_UNTERM:
+		csv_set_error(r, rec_line, "unterminated quoted field");
+		return CSV_BAD_RECORD;
+	case CSV_END_IO:
+		return csv_io_error(r);
+	case CSV_END_MORE:
+	case CSV_END_NOMEM:
+		break;
+	}
+	csv_set_error(r, r->line, "out of memory");
+	return CSV_IO_ERROR;
 }
 
 enum csv_result csv_next(struct csv_reader *r, struct csv_record *rec)
 {
-	for (;;) {
-		unsigned long long rec_start;
-		long rec_line, last_line;
-		int qnl = 0;
-		char first;
-		enum csv_end how;
+	int res = -1;
 
-		if (!r->started && csv_start(r) < 0)
-			return csv_io_error(r);
+	if (!r->started && csv_start(r) < 0)
+		return csv_io_error(r);
+	while (res < 0) {
+		struct csv_parse ps = { CSV_S_START, 0, 0, 0, 0 };
+		unsigned long long rec_start;
+		long rec_line;
+		char first;
+		int fast;
+
 		if (r->pos == r->end) {
 			int rc = csv_fill(r);
 
@@ -407,47 +482,15 @@ enum csv_result csv_next(struct csv_reader *r, struct csv_record *rec)
 		r->data_len = 0;
 		r->nfields = 0;
 		first = r->buf[r->pos];
-		if (first != '\n' && first != '\r' && first != '"') {
-			const char *p = r->buf + r->pos;
-			size_t avail = r->end - r->pos;
-			size_t n = avail > r->max_record ? r->max_record + 1 : avail;
-			const char *nl = memchr(p, '\n', n);
-
-			if (nl && !memchr(p, '"', (size_t)(nl - p))) {
-				if (csv_fast_line(r, p, (size_t)(nl - p)) < 0)
-					goto nomem;
-				r->pos += (size_t)(nl - p) + 1;
-				r->line++;
-				if (csv_publish(r, rec, rec_line, 1, 0) < 0)
-					goto nomem;
-				return CSV_RECORD;
-			}
-		}
-		how = csv_parse(r, rec_start, &last_line, &qnl);
-		switch (how) {
-		case CSV_END_RECORD:
-			if (csv_blank(r, first))
-				continue;
-			if (csv_publish(r, rec, rec_line, last_line - rec_line + 1, qnl) < 0)
-				goto nomem;
+		fast = csv_try_fast(r);
+		if (fast > 0 && csv_publish(r, rec, rec_line, 1, 0) == 0)
 			return CSV_RECORD;
-		case CSV_END_LONG:
-			csv_set_error(r, rec_line, "record longer than %zu bytes; skipped", r->max_record);
-			if (csv_skip_line(r) < 0)
-				return csv_io_error(r);
-			return CSV_BAD_RECORD;
-		case CSV_END_UNTERM:
-			csv_set_error(r, rec_line, "unterminated quoted field");
-			return CSV_BAD_RECORD;
-		case CSV_END_IO:
-			return csv_io_error(r);
-		case CSV_END_NOMEM:
-			goto nomem;
-		}
+		if (fast != 0)
+			return csv_finish(r, rec, CSV_END_NOMEM, &ps, rec_line, 0);
+		ps.last_line = rec_line;
+		res = csv_finish(r, rec, csv_parse(r, &ps, rec_start), &ps, rec_line, first);
 	}
-nomem:
-	csv_set_error(r, r->line, "out of memory");
-	return CSV_IO_ERROR;
+	return (enum csv_result)res;
 }
 
 /* ---- opening and closing ---- */

@@ -19,6 +19,22 @@ void imp_issue(struct imp *im, const char *file, long line, const char *field, i
 	va_list ap;
 	char buf[512];
 
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (im->field_alias && field)
+		field = im->field_alias(im, field);
+	/* A plain CSV is read in several passes: say each thing once. */
+	if (im->issue_keys) {
+		char key[64];
+		uint64_t h;
+		int added = 0;
+
+		snprintf(key, sizeof key, "%ld\x1f%s", line, field ? field : "");
+		h = idmap_hash(key, strlen(key)) ^ idmap_hash(buf, strlen(buf));
+		if (idmap_put(im->issue_keys, h ? h : 1, &added) && !added)
+			return;
+	}
 	if (error)
 		im->sum->rejected++;
 	else
@@ -38,9 +54,6 @@ void imp_issue(struct imp *im, const char *file, long line, const char *field, i
 		im->issues = n;
 		im->cap_issues = cap;
 	}
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
 	is = &im->issues[im->nissues];
 	is->reason = strdup(buf);
 	if (!is->reason) {
@@ -221,6 +234,8 @@ static void imp_cleanup(struct imp *im)
 	idmap_free(im->classes);
 	idmap_free(im->schools);
 	idmap_free(im->teachers);
+	idmap_free(im->issue_keys);
+	free(im->plain_map);
 	free(im->teacher_names);
 	for (int i = 0; i < im->ndeferred; i++) {
 		free(im->deferred[i]);
@@ -255,7 +270,7 @@ enum cr_status roster_import(struct cr_db *db, const struct roster_options *opt,
 	sum->run_id = 0;
 
 	if (opt->map_name || opt->map_file)
-		st = cr_fail(err, CR_EUSAGE, "plain CSV imports with --map are not available yet");
+		st = plain_import(&im);
 	else
 		st = oneroster_import(&im);
 

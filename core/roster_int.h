@@ -68,6 +68,13 @@ struct imp {
 	char          *deferred_drop[IMP_MAX_DEFERRED];
 	int            ndeferred;
 
+	int            plain;              /* a plain CSV read through a column mapping */
+	int            date_order;         /* plain: 0 YYYY-MM-DD, 1 MM/DD/YYYY, 2 DD/MM/YYYY */
+	char           plain_name[256];    /* plain: the CSV's name, for the report */
+	const char   *(*field_alias)(struct imp *im, const char *field);
+	void          *plain_map;
+	struct idmap  *issue_keys;         /* the same issue is reported once */
+
 	unsigned long long bytes_total, bytes_before;
 	long           rows;
 	const char    *cur_file;
@@ -90,5 +97,6 @@ void imp_bind_text(sqlite3_stmt *st, int i, const char *s);
 enum cr_status imp_step_done(struct imp *im, sqlite3_stmt *st, const char *what);
 
 enum cr_status oneroster_import(struct imp *im);
+enum cr_status plain_import(struct imp *im);
 
 #endif

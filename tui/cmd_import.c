@@ -23,6 +23,7 @@ static void import_help(FILE *f)
 {
 	fprintf(f,
 		"usage: cardroll import [--dry-run] [--json] [--quiet] SOURCE\n"
+		"       cardroll import --map NAME [--map-file FILE] [--dry-run] [--json] FILE.csv\n"
 		"       cardroll import --show-last [--json]\n"
 		"\n"
 		"Imports a district roster: a OneRoster 1.1 or 1.2 CSV package (a folder or a\n"
@@ -32,10 +33,16 @@ static void import_help(FILE *f)
 		"deleted). Bad rows are reported with file, line and field, and skipped; the\n"
 		"good rows import.\n"
 		"\n"
+		"A plain CSV export (one row a student) is read through a column mapping:\n"
+		"--map-file FILE gives it (an INI file, see cardroll(1)) and saves it as NAME;\n"
+		"later imports need only --map NAME.\n"
+		"\n"
 		"  --dry-run     check and report, change nothing\n"
 		"  --json        print the summary and every report entry as one JSON object\n"
 		"  --quiet       print nothing but errors\n"
 		"  --show-last   show the last import's summary and report again\n"
+		"  --map NAME    read a plain CSV through the saved column mapping NAME\n"
+		"  --map-file F  the column mapping to use (saved as NAME for next time)\n"
 		"\n"
 		"exit: 0 imported cleanly; 65 imported but some rows were rejected, or the\n"
 		"package is unusable; 66 SOURCE or a required file is missing; 73 the\n"
@@ -171,6 +178,8 @@ enum cr_status cmd_import(struct cli *cli, int argc, char **argv, struct cr_err 
 		{ "json",      no_argument, NULL, 'j' },
 		{ "quiet",     no_argument, NULL, 'q' },
 		{ "show-last", no_argument, NULL, 'l' },
+		{ "map",       required_argument, NULL, 'm' },
+		{ "map-file",  required_argument, NULL, 'M' },
 		{ "help",      no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -183,12 +192,14 @@ enum cr_status cmd_import(struct cli *cli, int argc, char **argv, struct cr_err 
 	int show_last = 0, c;
 
 	optind = 0;  /* 0: glibc starts getopt afresh for this argv */
-	while ((c = getopt_long(argc, argv, "njqlh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "njqlhm:M:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': opt.dry_run = 1; break;
 		case 'j': ic.json = 1; break;
 		case 'q': ic.quiet = 1; break;
 		case 'l': show_last = 1; break;
+		case 'm': opt.map_name = optarg; break;
+		case 'M': opt.map_file = optarg; break;
 		case 'h': import_help(stdout); return CR_OK;
 		default:  import_help(stderr); return CR_EUSAGE;
 		}
@@ -212,6 +223,8 @@ enum cr_status cmd_import(struct cli *cli, int argc, char **argv, struct cr_err 
 		import_help(stderr);
 		return cr_fail(err, CR_EUSAGE, "import needs exactly one SOURCE (a folder, .zip or .csv)");
 	}
+	if (opt.map_file && !opt.map_name)
+		return cr_fail(err, CR_EUSAGE, "--map-file needs --map NAME to save the mapping under");
 	opt.source = argv[optind];
 	if ((st = cli_open_db(cli, 0, &db, err)) != CR_OK)
 		return st;
