@@ -1247,9 +1247,9 @@ static enum cr_status roles_row(struct imp *im, struct row *r)
 	const char *role = row_raw(r, "role", NULL);
 	struct idmap_entry *e;
 
-	if (r->bad || !*user || !im->students)
+	if (r->bad || !*user)
 		return CR_OK;
-	e = idmap_put(im->students, idmap_hash(user, strlen(user)), NULL);
+	e = idmap_put(im->roles, idmap_hash(user, strlen(user)), NULL);
 	if (!e)
 		return cr_fail(im->err, CR_ENOMEM, "out of memory");
 	e->flags |= SF_ROLES;
@@ -1527,16 +1527,19 @@ static long long student_find(struct imp *im, const char *sid, char *modified, s
 	return id;
 }
 
-static int user_is_student(struct imp *im, struct row *r, struct idmap_entry *e)
+/* 1.1 says the role in users.csv; 1.2 in roles.csv. */
+static int user_is_student(struct imp *im, struct row *r)
 {
+	const char *sid;
+	struct idmap_entry *e;
+
 	if (im->plain)
 		return 1;
 	if (col_index(r->hd, "role") >= 0)
 		return !strcasecmp(row_raw(r, "role", NULL), "student");
-	if (e && (e->flags & SF_ROLES))
-		return (e->flags & SF_STUDENT) != 0;
-	(void)im;
-	return 0;
+	sid = row_raw(r, "sourcedId", NULL);
+	e = im->roles ? map_lookup(im->roles, sid) : NULL;
+	return e && (e->flags & SF_STUDENT);
 }
 
 static enum cr_status users_row(struct imp *im, struct row *r)
@@ -1561,7 +1564,7 @@ static enum cr_status users_row(struct imp *im, struct row *r)
 	}
 	if (im->students)
 		e = map_lookup(im->students, s.sid);
-	if (!user_is_student(im, r, e)) {
+	if (!user_is_student(im, r)) {
 		if (col_index(r->hd, "role") >= 0 && !strcasecmp(row_raw(r, "role", NULL), "teacher") &&
 		    im->teachers) {
 			const char *g = row_text(r, "givenName"), *f = row_text(r, "familyName");
@@ -1837,6 +1840,9 @@ static enum cr_status oneroster_prepare(struct imp *im)
 	im->teachers = idmap_new(1024);
 	if (!im->teachers)
 		return cr_fail(im->err, CR_ENOMEM, "out of memory");
+	if (im->mode[F_ROLES] &&
+	    !(im->roles = idmap_new((size_t)package_count_lines(im->pkg, files[F_ROLES].name))))
+		return cr_fail(im->err, CR_ENOMEM, "out of memory");
 	if ((st = map_load(im, &im->schools,
 			   "SELECT id, sourced_id FROM school WHERE district_id = ?1", 0, 256)) != CR_OK)
 		return st;
@@ -1977,8 +1983,6 @@ enum cr_status oneroster_import(struct imp *im)
 		enum imp_file f = order[i];
 
 		if (im->mode[f] == MODE_ABSENT)
-			continue;
-		if (f == F_ROLES && !im->students)
 			continue;
 		/* A bulk enrollments file is the whole truth: start from none. */
 		if (f == F_ENROLLMENTS && im->mode[f] == MODE_BULK &&

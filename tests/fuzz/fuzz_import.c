@@ -19,6 +19,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static char fuzz_dir[64];
 static struct cr_db *fuzz_db;
 
+/* The scratch folder goes when the fuzzer exits. */
+static void fuzz_cleanup(void)
+{
+	static const char *leftovers[] = {
+		"pkg/manifest.csv", "pkg/orgs.csv", "pkg/users.csv", "pkg/enrollments.csv", "pkg",
+		"fuzz.db-wal", "fuzz.db-shm", "fuzz.db", "",
+	};
+	char path[160];
+
+	db_close(fuzz_db);
+	fuzz_db = NULL;
+	for (size_t i = 0; i < sizeof leftovers / sizeof leftovers[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", fuzz_dir, leftovers[i]);
+		remove(path);
+	}
+}
+
 static void fuzz_setup(void)
 {
 	struct cr_err err = { 0 };
@@ -32,6 +49,7 @@ static void fuzz_setup(void)
 		fprintf(stderr, "fuzz_import: %s\n", err.msg);
 		abort();
 	}
+	atexit(fuzz_cleanup);
 	/* The scratch database need not survive a power cut. */
 	db_exec(fuzz_db, "PRAGMA synchronous = OFF", NULL);
 }
