@@ -306,30 +306,42 @@ static enum csv_end csv_step_unquoted(struct csv_reader *r, struct csv_parse *ps
 	return csv_end_field(r, ps->fstart) < 0 ? CSV_END_NOMEM : CSV_END_RECORD;
 }
 
-/* Quoted text up to the next quote in [p, e), counting line breaks. */
+/* Quoted text in [p, e), counting line breaks, through doubled quotes up to
+ * the closing quote; what follows that is handled as unquoted text. */
 static enum csv_end csv_step_quoted(struct csv_reader *r, struct csv_parse *ps, const char *p, const char *e)
 {
-	const char *q = memchr(p, '"', (size_t)(e - p));
-	size_t nl;
+	for (;;) {
+		const char *q = memchr(p, '"', (size_t)(e - p));
+		const char *stop = q ? q : e;
+		size_t nl = csv_count_nl(p, stop);
 
-	if (!q)
-		q = e;
-	nl = csv_count_nl(p, q);
-	if (nl) {
-		r->line += (long)nl;
-		ps->qnl = 1;
-	}
-	if (csv_put(r, p, (size_t)(q - p)) < 0)
-		return CSV_END_NOMEM;
-	r->pos += (size_t)(q - p);
-	if (q < e) {
+		if (nl) {
+			r->line += (long)nl;
+			ps->qnl = 1;
+		}
+		if (csv_put(r, p, (size_t)(stop - p)) < 0)
+			return CSV_END_NOMEM;
+		r->pos += (size_t)(stop - p);
+		if (!q)
+			return CSV_END_MORE;
 		r->pos++;
-		ps->st = CSV_S_QUOTE;
+		if (q + 1 == e) {  /* what the quote means shows in the next window */
+			ps->st = CSV_S_QUOTE;
+			return CSV_END_MORE;
+		}
+		if (q[1] != '"')
+			break;
+		if (csv_put(r, q, 1) < 0)  /* a doubled quote */
+			return CSV_END_NOMEM;
+		r->pos++;
+		p = q + 2;
 	}
-	return CSV_END_MORE;
+	ps->st = CSV_S_UNQ;
+	ps->unq = r->data_len;
+	return csv_step_unquoted(r, ps, r->buf + r->pos, e);
 }
 
-/* One step of the machine on the window from r->pos, at most to e. */
+/* One step of the machine on the window from p = r->pos, at most to e. */
 static enum csv_end csv_step(struct csv_reader *r, struct csv_parse *ps, const char *p, const char *e)
 {
 	switch (ps->st) {
@@ -337,7 +349,7 @@ static enum csv_end csv_step(struct csv_reader *r, struct csv_parse *ps, const c
 		if (*p == '"') {
 			r->pos++;
 			ps->st = CSV_S_QUOTED;
-			return CSV_END_MORE;
+			return p + 1 < e ? csv_step_quoted(r, ps, p + 1, e) : CSV_END_MORE;
 		}
 		ps->st = CSV_S_UNQ;
 		ps->unq = r->data_len;
@@ -401,7 +413,9 @@ static enum csv_end csv_parse(struct csv_reader *r, struct csv_parse *ps, unsign
 		} else {
 			return CSV_END_LONG;
 		}
-		how = csv_step(r, ps, p, e);
+		do
+			how = csv_step(r, ps, r->buf + r->pos, e);
+		while (how == CSV_END_MORE && r->buf + r->pos < e);
 	}
 	return how;
 }

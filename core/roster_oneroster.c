@@ -1505,15 +1505,17 @@ static int student_optout(struct row *r)
 }
 
 /* Delta: the stored row, its last dateLastModified and whether withdrawn. */
-static long long student_find(struct imp *im, const char *sid, char *modified, size_t len, int *withdrawn)
+static long long student_find(struct imp *im, const char *sid, char *modified, size_t len,
+				int *withdrawn, char **old_fold)
 {
 	sqlite3_stmt *st = db_prepare(im->db,
-		"SELECT id, coalesce(modified_at, ''), status FROM student "
+		"SELECT id, coalesce(modified_at, ''), status, name_fold FROM student "
 		"WHERE district_id = ?1 AND sourced_id = ?2", NULL);
 	long long id = 0;
 
 	modified[0] = '\0';
 	*withdrawn = 0;
+	*old_fold = NULL;
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, im->district_id);
@@ -1522,9 +1524,54 @@ static long long student_find(struct imp *im, const char *sid, char *modified, s
 		id = sqlite3_column_int64(st, 0);
 		snprintf(modified, len, "%s", sqlite3_column_text(st, 1));
 		*withdrawn = !strcmp((const char *)sqlite3_column_text(st, 2), "withdrawn");
+		*old_fold = strdup((const char *)sqlite3_column_text(st, 3));
 	}
 	sqlite3_reset(st);
 	return id;
+}
+
+/* ---- search index in a delta ------------------------------------------------------------
+ * FTS5 flushes its pending terms at every statement savepoint, so a trigger
+ * that touches the index once per row writes a tiny segment per row. A delta
+ * notes the changed names instead and applies them in two statements. */
+
+static enum cr_status fts_note(struct imp *im, long long id, const char *old_fold)
+{
+	sqlite3_stmt *st;
+	enum cr_status s;
+
+	if (old_fold) {
+		st = db_prepare(im->db, "INSERT OR IGNORE INTO temp.fts_old (id, fold) VALUES (?1, ?2)", im->err);
+		if (!st)
+			return im->err->status;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, old_fold, -1, SQLITE_TRANSIENT);
+		if ((s = imp_step_done(im, st, "noting a name change")) != CR_OK)
+			return s;
+	}
+	st = db_prepare(im->db, "INSERT OR IGNORE INTO temp.fts_new (id) VALUES (?1)", im->err);
+	if (!st)
+		return im->err->status;
+	sqlite3_bind_int64(st, 1, id);
+	return imp_step_done(im, st, "noting a name change");
+}
+
+static enum cr_status fts_delta_begin(struct imp *im)
+{
+	return db_exec(im->db,
+		"CREATE TEMP TABLE IF NOT EXISTS fts_old (id INTEGER PRIMARY KEY, fold TEXT NOT NULL);"
+		"CREATE TEMP TABLE IF NOT EXISTS fts_new (id INTEGER PRIMARY KEY);"
+		"DELETE FROM temp.fts_old; DELETE FROM temp.fts_new;", im->err);
+}
+
+static enum cr_status fts_delta_apply(struct imp *im)
+{
+	return db_exec(im->db,
+		"INSERT INTO student_fts (student_fts, rowid, name_fold) "
+		" SELECT 'delete', id, fold FROM temp.fts_old;"
+		"INSERT INTO student_fts (rowid, name_fold) "
+		" SELECT s.id, s.name_fold FROM temp.fts_new n JOIN student s ON s.id = n.id;"
+		"DELETE FROM temp.fts_old; DELETE FROM temp.fts_new;", im->err);
 }
 
 /* 1.1 says the role in users.csv; 1.2 in roles.csv. */
@@ -1621,22 +1668,27 @@ static enum cr_status users_row(struct imp *im, struct row *r)
 		return cr_fail(im->err, CR_ENOMEM, "out of memory");
 
 	if (delta) {
-		char modified[40];
+		char modified[40], *old_fold;
 
-		rowid = student_find(im, s.sid, modified, sizeof modified, &was_withdrawn);
+		rowid = student_find(im, s.sid, modified, sizeof modified, &was_withdrawn, &old_fold);
 		if (rowid > 0 && *s.modified && *modified && strcmp(s.modified, modified) < 0) {
 			imp_issue(im, fname, line, "dateLastModified", 0,
 				  "older than the change already applied for this student; ignored");
 			st = CR_OK;
 		} else if (rowid > 0) {
 			st = student_update(im, rowid, &s, fold, was_withdrawn);
+			if (st == CR_OK && old_fold && strcmp(old_fold, fold) != 0)
+				st = fts_note(im, rowid, old_fold);
 		} else if (s.status == 2) {
 			imp_issue(im, fname, line, "status", 0,
 				  "withdraws a student this roster never had; ignored");
 			st = CR_OK;
 		} else {
 			st = student_insert(im, &s, fold, &rowid);
+			if (st == CR_OK)
+				st = fts_note(im, rowid, NULL);
 		}
+		free(old_fold);
 		free(fold);
 		return st;
 	}
@@ -1835,7 +1887,7 @@ static enum cr_status oneroster_prepare(struct imp *im)
 	size_t classes = 0, users = 0;
 	enum cr_status st;
 
-	if (im->mode[F_CLASSES])
+	if (im->mode[F_CLASSES] == MODE_BULK)
 		classes = (size_t)package_count_lines(im->pkg, files[F_CLASSES].name);
 	im->teachers = idmap_new(1024);
 	if (!im->teachers)
@@ -1846,10 +1898,16 @@ static enum cr_status oneroster_prepare(struct imp *im)
 	if ((st = map_load(im, &im->schools,
 			   "SELECT id, sourced_id FROM school WHERE district_id = ?1", 0, 256)) != CR_OK)
 		return st;
-	classes += (size_t)count_rows(im, "SELECT count(*) FROM class WHERE district_id = ?1");
-	if ((st = map_load(im, &im->classes,
-			   "SELECT id, sourced_id FROM class WHERE district_id = ?1", 0, classes)) != CR_OK)
-		return st;
+	/* A delta looks classes up one by one; only a bulk needs them all. */
+	if (im->mode[F_CLASSES] == MODE_BULK || im->mode[F_ENROLLMENTS] == MODE_BULK) {
+		classes += (size_t)count_rows(im, "SELECT count(*) FROM class WHERE district_id = ?1");
+		st = map_load(im, &im->classes, "SELECT id, sourced_id FROM class WHERE district_id = ?1",
+			      0, classes);
+		if (st != CR_OK)
+			return st;
+	} else if (!(im->classes = idmap_new(classes))) {
+		return cr_fail(im->err, CR_ENOMEM, "out of memory");
+	}
 	if (im->mode[F_USERS] == MODE_BULK) {
 		users = (size_t)package_count_lines(im->pkg, files[F_USERS].name);
 		users += (size_t)count_rows(im, "SELECT count(*) FROM student WHERE district_id = ?1");
@@ -1869,7 +1927,7 @@ static const char bulk_deferred_sql[] =
 	"  'enrollment_by_student')) OR (type = 'trigger' AND name LIKE 'student_fts_%')) "
 	"ORDER BY type, name";
 
-static enum cr_status bulk_defer(struct imp *im)
+static enum cr_status bulk_defer(struct imp *im, int triggers_only)
 {
 	sqlite3_stmt *st = db_prepare(im->db, bulk_deferred_sql, im->err);
 	enum cr_status s = CR_OK;
@@ -1879,7 +1937,11 @@ static enum cr_status bulk_defer(struct imp *im)
 	if (!st)
 		return im->err->status;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && im->ndeferred < IMP_MAX_DEFERRED) {
-		char *sql = strdup((const char *)sqlite3_column_text(st, 2));
+		char *sql;
+
+		if (triggers_only && strcmp((const char *)sqlite3_column_text(st, 0), "trigger") != 0)
+			continue;
+		sql = strdup((const char *)sqlite3_column_text(st, 2));
 
 		if (!sql) {
 			s = cr_fail(im->err, CR_ENOMEM, "out of memory");
@@ -1906,8 +1968,10 @@ static enum cr_status bulk_restore(struct imp *im)
 
 	for (int i = 0; s == CR_OK && i < im->ndeferred; i++)
 		s = db_exec(im->db, im->deferred[i], im->err);
-	if (s == CR_OK)
+	if (s == CR_OK && im->students)
 		s = db_exec(im->db, "INSERT INTO student_fts (student_fts) VALUES ('rebuild')", im->err);
+	else if (s == CR_OK)
+		s = fts_delta_apply(im);
 	if (s != CR_OK && !strstr(im->err->msg, "rebuilding"))
 		cr_fail(im->err, s, "rebuilding the roster indexes: %.400s", im->err->msg);
 	return s;
@@ -1975,7 +2039,13 @@ enum cr_status oneroster_import(struct imp *im)
 		return st;
 	if ((st = oneroster_prepare(im)) != CR_OK)
 		return st;
-	if (im->mode[F_USERS] == MODE_BULK && (st = bulk_defer(im)) != CR_OK)
+	/* A bulk rebuilds the indexes and the search index after its rows; a
+	 * delta keeps the indexes and applies name changes to search at the end. */
+	if (im->mode[F_USERS] == MODE_BULK)
+		st = bulk_defer(im, 0);
+	else
+		st = bulk_defer(im, 1) == CR_OK ? fts_delta_begin(im) : im->err->status;
+	if (st != CR_OK)
 		return st;
 
 	order = im->mode[F_USERS] == MODE_DELTA ? delta_order : bulk_order;
@@ -2362,7 +2432,7 @@ enum cr_status plain_import(struct imp *im)
 		im->mode[F_DEMOGRAPHICS] = MODE_BULK;
 	if (m->idx[PF_CLASS] >= 0)
 		im->mode[F_CLASSES] = im->mode[F_ENROLLMENTS] = MODE_BULK;
-	if ((st = oneroster_prepare(im)) != CR_OK || (st = bulk_defer(im)) != CR_OK)
+	if ((st = oneroster_prepare(im)) != CR_OK || (st = bulk_defer(im, 0)) != CR_OK)
 		return st;
 
 	{
