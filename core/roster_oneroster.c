@@ -1347,6 +1347,16 @@ static void teacher_remember(struct imp *im, const char *sid, const char *given,
 					    given, *given ? " " : "", family) + 1;
 }
 
+/* Characters, not bytes, for what a person reads. */
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
 struct student_in {
 	const char *sid, *given, *family, *preferred, *modified;
 	char        number[128];
@@ -1637,10 +1647,13 @@ static enum cr_status users_row(struct imp *im, struct row *r)
 		imp_issue(im, fname, line, "givenName", 0, "givenName is empty; imported with the family name only");
 	if (!*s.family)
 		imp_issue(im, fname, line, "familyName", 0, "familyName is empty; imported with the given name only");
-	if (strlen(s.given) > 100 || strlen(s.family) > 100)
-		imp_issue(im, fname, line, strlen(s.given) > 100 ? "givenName" : "familyName", 0,
-			  "the name is %zu characters long; check the export",
-			  strlen(s.given) > 100 ? strlen(s.given) : strlen(s.family));
+	{
+		size_t gl = utf8_chars(s.given), fl = utf8_chars(s.family);
+
+		if (gl > 100 || fl > 100)
+			imp_issue(im, fname, line, gl > 100 ? "givenName" : "familyName", 0,
+				  "the name is %zu characters long; check the export", gl > 100 ? gl : fl);
+	}
 	if (!strcasecmp(s.given, "null") || !strcasecmp(s.family, "null") ||
 	    !strcasecmp(s.given, "undefined") || !strcasecmp(s.family, "n/a"))
 		imp_issue(im, fname, line, !strcasecmp(s.family, "null") ? "familyName" : "givenName", 0,
