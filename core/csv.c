@@ -131,26 +131,30 @@ static int csv_start(struct csv_reader *r)
 
 /* ---- record storage ---- */
 
-static int csv_grow(void **p, size_t *cap, size_t need, size_t size)
+/* A bigger copy of array p (doubling past need elements), or NULL. */
+static void *csv_grow(void *p, size_t *cap, size_t need, size_t size)
 {
 	size_t n = *cap ? *cap : 16;
-	void *q;
 
 	while (n < need)
 		n *= 2;
-	q = realloc(*p, n * size);
-	if (!q)
-		return -1;
-	*p = q;
-	*cap = n;
-	return 0;
+	p = realloc(p, n * size);
+	if (p)
+		*cap = n;
+	return p;
 }
 
 static int csv_reserve(struct csv_reader *r, size_t n)
 {
+	char *d;
+
 	if (r->data_cap - r->data_len >= n)
 		return 0;
-	return csv_grow((void **)&r->data, &r->data_cap, r->data_len + n, 1);
+	d = csv_grow(r->data, &r->data_cap, r->data_len + n, 1);
+	if (!d)
+		return -1;
+	r->data = d;
+	return 0;
 }
 
 static int csv_put(struct csv_reader *r, const char *s, size_t n)
@@ -162,15 +166,24 @@ static int csv_put(struct csv_reader *r, const char *s, size_t n)
 	return 0;
 }
 
+static int csv_push_len(struct csv_reader *r, size_t len)
+{
+	if (r->nfields == r->lens_cap) {
+		size_t *l = csv_grow(r->lens, &r->lens_cap, r->nfields + 1, sizeof *l);
+
+		if (!l)
+			return -1;
+		r->lens = l;
+	}
+	r->lens[r->nfields++] = len;
+	return 0;
+}
+
 /* Ends the field that began at data offset start. */
 static int csv_end_field(struct csv_reader *r, size_t start)
 {
-	if (r->nfields == r->lens_cap &&
-	    csv_grow((void **)&r->lens, &r->lens_cap, r->nfields + 1, sizeof *r->lens) < 0)
+	if (csv_reserve(r, 1) < 0 || csv_push_len(r, r->data_len - start) < 0)
 		return -1;
-	if (csv_reserve(r, 1) < 0)
-		return -1;
-	r->lens[r->nfields++] = r->data_len - start;
 	r->data[r->data_len++] = '\0';
 	return 0;
 }
@@ -180,9 +193,13 @@ static int csv_publish(struct csv_reader *r, struct csv_record *rec, long line, 
 	char *p = r->data;
 	size_t i;
 
-	if (r->nfields > r->fields_cap &&
-	    csv_grow((void **)&r->fields, &r->fields_cap, r->nfields, sizeof *r->fields) < 0)
-		return -1;
+	if (r->nfields > r->fields_cap) {
+		char **f = csv_grow(r->fields, &r->fields_cap, r->nfields, sizeof *f);
+
+		if (!f)
+			return -1;
+		r->fields = f;
+	}
 	for (i = 0; i < r->nfields; i++) {
 		r->fields[i] = p;
 		p += r->lens[i] + 1;
@@ -217,17 +234,11 @@ static int csv_fast_line(struct csv_reader *r, const char *p, size_t n)
 	r->nfields = 0;
 	for (c = d; (c = memchr(c, ',', (size_t)(end - c))) != NULL; c++) {
 		*c = '\0';
-		if (r->nfields == r->lens_cap &&
-		    csv_grow((void **)&r->lens, &r->lens_cap, r->nfields + 1, sizeof *r->lens) < 0)
+		if (csv_push_len(r, (size_t)(c - d) - start) < 0)
 			return -1;
-		r->lens[r->nfields++] = (size_t)(c - d) - start;
 		start = (size_t)(c - d) + 1;
 	}
-	if (r->nfields == r->lens_cap &&
-	    csv_grow((void **)&r->lens, &r->lens_cap, r->nfields + 1, sizeof *r->lens) < 0)
-		return -1;
-	r->lens[r->nfields++] = n - start;
-	return 0;
+	return csv_push_len(r, n - start);
 }
 
 /* Skips to just past the next line break after an over-long record. */
@@ -552,7 +563,8 @@ struct csv_reader *csv_open_mem(const char *buf, size_t len, const char *name, s
 
 	if (!r)
 		return NULL;
-	/* The whole input is already the window; csv_fill then reports EOF. */
+	/* The whole input is already the window (referenced, not copied: it
+	 * must outlive the reader); csv_fill then reports EOF. */
 	r->buf = len ? buf : "";
 	r->end = len;
 	r->eof = 1;

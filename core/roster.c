@@ -312,6 +312,7 @@ out:
 	if (began)
 		db_rollback(db);
 	db_exec(db, "PRAGMA cache_size = -2000", NULL);
+	db_exec(db, "PRAGMA temp_store = DEFAULT", NULL);
 	imp_cleanup(&im);
 	return st;
 }

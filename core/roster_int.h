@@ -56,6 +56,7 @@ struct imp {
 	struct idmap  *students;           /* bulk only: sourcedId -> student row */
 	struct idmap  *classes;            /* sourcedId -> class row */
 	struct idmap  *schools;            /* sourcedId -> school row */
+	struct idmap  *delta_students;     /* delta: sourcedId -> student row, as found */
 	struct idmap  *roles;              /* 1.2 roles.csv: userSourcedId -> SF_STUDENT */
 	struct idmap  *teachers;           /* sourcedId -> offset+1 into teacher_names */
 	char          *teacher_names;

@@ -1019,6 +1019,18 @@ static struct idmap_entry *map_lookup(struct idmap *m, const char *sid)
 	return m ? idmap_get(m, idmap_hash(sid, strlen(sid))) : NULL;
 }
 
+/* A delta looks rows up one at a time; what it found once is kept in the
+ * map (a delta's enrollments come class by class, and name the students its
+ * users.csv just touched). */
+static long long remember(struct idmap *m, const char *sid, long long id)
+{
+	struct idmap_entry *e;
+
+	if (m && id > 0 && id <= UINT32_MAX && (e = idmap_put(m, idmap_hash(sid, strlen(sid)), NULL)))
+		e->rowid = (uint32_t)id;
+	return id;
+}
+
 /* Loads sourcedId -> row for a roster table of this district. */
 static enum cr_status map_load(struct imp *im, struct idmap **out, const char *sql, int with_status,
 			       size_t expected)
@@ -1703,6 +1715,8 @@ static enum cr_status users_row(struct imp *im, struct row *r)
 		}
 		free(old_fold);
 		free(fold);
+		if (st == CR_OK)
+			remember(im->delta_students, s.sid, rowid);
 		return st;
 	}
 
@@ -1762,8 +1776,9 @@ static long long class_row_id(struct imp *im, const char *sid)
 
 	if (e)
 		return e->rowid;
-	return lookup_id(im, "SELECT id FROM class WHERE district_id = ?1 AND sourced_id = ?2",
-			 im->district_id, sid);
+	return remember(im->classes, sid,
+			lookup_id(im, "SELECT id FROM class WHERE district_id = ?1 AND sourced_id = ?2",
+				  im->district_id, sid));
 }
 
 static long long student_row_id(struct imp *im, const char *sid)
@@ -1774,8 +1789,11 @@ static long long student_row_id(struct imp *im, const char *sid)
 		e = map_lookup(im->students, sid);
 		return (e && e->rowid && (e->flags & (SF_SEEN | SF_EXISTS))) ? e->rowid : 0;
 	}
-	return lookup_id(im, "SELECT id FROM student WHERE district_id = ?1 AND sourced_id = ?2",
-			 im->district_id, sid);
+	if ((e = map_lookup(im->delta_students, sid)) != NULL)
+		return e->rowid;
+	return remember(im->delta_students, sid,
+			lookup_id(im, "SELECT id FROM student WHERE district_id = ?1 AND sourced_id = ?2",
+				  im->district_id, sid));
 }
 
 static enum cr_status enrollment_teacher(struct imp *im, struct row *r, long long class_id,
@@ -2056,8 +2074,13 @@ enum cr_status oneroster_import(struct imp *im)
 	 * delta keeps the indexes and applies name changes to search at the end. */
 	if (im->mode[F_USERS] == MODE_BULK)
 		st = bulk_defer(im, 0);
-	else
-		st = bulk_defer(im, 1) == CR_OK ? fts_delta_begin(im) : im->err->status;
+	else if (!(im->delta_students = idmap_new(1024)))
+		st = cr_fail(im->err, CR_ENOMEM, "out of memory");
+	else if ((st = bulk_defer(im, 1)) == CR_OK &&
+		 /* A delta's statement journals and notes are small: keep them in
+		  * memory. (Not for a bulk: its index sorts would fill memory.) */
+		 (st = db_exec(im->db, "PRAGMA temp_store = MEMORY", im->err)) == CR_OK)
+		st = fts_delta_begin(im);
 	if (st != CR_OK)
 		return st;
 
