@@ -264,6 +264,9 @@ enum cr_status roster_import(struct cr_db *db, const struct roster_options *opt,
 
 	/* A big import wants a bigger page cache than the desk does. */
 	db_exec(db, "PRAGMA cache_size = -8000", NULL);
+	/* Statement journals (one a row with foreign keys on) in memory: they
+	 * are small, and writing them to a file costs a delta a third of its time. */
+	db_exec(db, "PRAGMA temp_store = MEMORY", NULL);
 	if ((st = db_begin_immediate(db, err)) != CR_OK)
 		goto out;
 	began = 1;

@@ -2072,14 +2072,14 @@ enum cr_status oneroster_import(struct imp *im)
 		return st;
 	/* A bulk rebuilds the indexes and the search index after its rows; a
 	 * delta keeps the indexes and applies name changes to search at the end. */
+	/* Statement journals stay in memory (see roster_import), but a bulk's
+	 * index sorts would fill it: they go to temporary files. */
 	if (im->mode[F_USERS] == MODE_BULK)
-		st = bulk_defer(im, 0);
+		st = db_exec(im->db, "PRAGMA temp_store = FILE", im->err) == CR_OK ? bulk_defer(im, 0)
+		     : im->err->status;
 	else if (!(im->delta_students = idmap_new(1024)))
 		st = cr_fail(im->err, CR_ENOMEM, "out of memory");
-	else if ((st = bulk_defer(im, 1)) == CR_OK &&
-		 /* A delta's statement journals and notes are small: keep them in
-		  * memory. (Not for a bulk: its index sorts would fill memory.) */
-		 (st = db_exec(im->db, "PRAGMA temp_store = MEMORY", im->err)) == CR_OK)
+	else if ((st = bulk_defer(im, 1)) == CR_OK)
 		st = fts_delta_begin(im);
 	if (st != CR_OK)
 		return st;
@@ -2468,7 +2468,9 @@ enum cr_status plain_import(struct imp *im)
 		im->mode[F_DEMOGRAPHICS] = MODE_BULK;
 	if (m->idx[PF_CLASS] >= 0)
 		im->mode[F_CLASSES] = im->mode[F_ENROLLMENTS] = MODE_BULK;
-	if ((st = oneroster_prepare(im)) != CR_OK || (st = bulk_defer(im, 0)) != CR_OK)
+	if ((st = oneroster_prepare(im)) != CR_OK ||
+	    (st = db_exec(im->db, "PRAGMA temp_store = FILE", im->err)) != CR_OK ||
+	    (st = bulk_defer(im, 0)) != CR_OK)
 		return st;
 
 	{
