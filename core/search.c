@@ -25,14 +25,23 @@ static const char search_by_name_sql[] =
 	"LEFT JOIN school sc ON sc.id = s.school_id "
 	"WHERE student_fts MATCH ?1 LIMIT ?2";
 
+/* Words up to this many bytes are looked up in FTS5 prefix indexes (see the
+ * schema's prefix option), which it reads incrementally; a longer prefix
+ * makes FTS5 merge every matching doclist first, which for a common name
+ * costs milliseconds. */
+#define SEARCH_PREFIX_INDEXED 6
+
 /* "jose mu" -> "\"jose\"* \"mu\"*". The folded words hold only letters and
- * digits, so quoting them cannot break out of the FTS5 string. */
-static char *search_match_expr(const char *query)
+ * digits, so quoting them cannot break out of the FTS5 string. With
+ * exact_long, a word longer than the prefix indexes is matched as a whole
+ * word (fast), for a first pass. *has_long says whether there was one. */
+static char *search_match_expr(const char *query, int exact_long, int *has_long)
 {
 	char *folded = text_fold(query);
 	char *expr, *o;
 	const char *p;
 
+	*has_long = 0;
 	if (!folded)
 		return NULL;
 	expr = malloc(strlen(folded) * 2 + 8);
@@ -55,7 +64,10 @@ static char *search_match_expr(const char *query)
 		memcpy(o, p, n);
 		o += n;
 		*o++ = '"';
-		*o++ = '*';
+		if (n > SEARCH_PREFIX_INDEXED)
+			*has_long = 1;
+		if (!(exact_long && n > SEARCH_PREFIX_INDEXED))
+			*o++ = '*';
 		p += n;
 	}
 	*o = '\0';
@@ -79,8 +91,36 @@ static int search_emit(sqlite3_stmt *st, search_fn fn, void *ctx)
 	return fn ? fn(&hit, ctx) : 0;
 }
 
+/* Rows already shown by an earlier pass of the same search. */
+struct search_seen {
+	long long *id;
+	int        n, cap;
+};
+
+static int search_seen_has(const struct search_seen *s, long long id)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->id[i] == id)
+			return 1;
+	return 0;
+}
+
+static void search_seen_add(struct search_seen *s, long long id)
+{
+	if (s->n == s->cap) {
+		int cap = s->cap ? s->cap * 2 : 32;
+		long long *n = realloc(s->id, (size_t)cap * sizeof *n);
+
+		if (!n)
+			return;
+		s->id = n;
+		s->cap = cap;
+	}
+	s->id[s->n++] = id;
+}
+
 static enum cr_status search_run(struct cr_db *db, const char *sql, const char *arg,
-				 int limit, long long skip_id, search_fn fn, void *ctx,
+				 int limit, struct search_seen *seen, search_fn fn, void *ctx,
 				 int *count, int *stopped, struct cr_err *err)
 {
 	sqlite3_stmt *st = db_prepare(db, sql, err);
@@ -89,10 +129,13 @@ static enum cr_status search_run(struct cr_db *db, const char *sql, const char *
 	if (!st)
 		return err ? err->status : CR_EINTERNAL;
 	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, limit + 1);
+	sqlite3_bind_int(st, 2, limit + seen->n);
 	while (*count < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_int64(st, 0) == skip_id)
+		long long id = sqlite3_column_int64(st, 0);
+
+		if (search_seen_has(seen, id))
 			continue;
+		search_seen_add(seen, id);
 		(*count)++;
 		if (search_emit(st, fn, ctx)) {
 			*stopped = 1;
@@ -112,9 +155,9 @@ static enum cr_status search_run(struct cr_db *db, const char *sql, const char *
 enum cr_status search_find(struct cr_db *db, const char *query, int limit,
 			   search_fn fn, void *ctx, int *count, struct cr_err *err)
 {
+	struct search_seen seen = { 0 };
 	enum cr_status st = CR_OK;
-	int n = 0, stopped = 0;
-	long long exact = -1;
+	int n = 0, stopped = 0, has_long = 0;
 	char *expr = NULL;
 	size_t qlen;
 
@@ -133,32 +176,31 @@ enum cr_status search_find(struct cr_db *db, const char *query, int limit,
 	/* An exact student ID first: a scanned card or a typed number. */
 	if (strcspn(query, " ") >= qlen) {
 		char *id = strndup(query, qlen);
-		sqlite3_stmt *s;
 
 		if (!id)
 			return cr_fail(err, CR_ENOMEM, "out of memory");
-		st = search_run(db, search_by_number_sql, id, limit, -1, fn, ctx, &n, &stopped, err);
-		if (n == 1 && (s = db_prepare(db, search_by_number_sql, NULL)) != NULL) {
-			sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int(s, 2, 1);
-			if (sqlite3_step(s) == SQLITE_ROW)
-				exact = sqlite3_column_int64(s, 0);
-			sqlite3_reset(s);
-		}
+		st = search_run(db, search_by_number_sql, id, limit, &seen, fn, ctx, &n, &stopped, err);
 		free(id);
 		if (st != CR_OK || stopped)
 			goto out;
 	}
 
-	expr = search_match_expr(query);
-	if (!expr) {
-		st = cr_fail(err, CR_ENOMEM, "out of memory");
-		goto out;
+	/* Names: long words as whole words first, then as prefixes to fill up. */
+	for (int pass = 0; pass < 2 && n < limit && !stopped && st == CR_OK; pass++) {
+		expr = search_match_expr(query, pass == 0, &has_long);
+		if (!expr) {
+			st = cr_fail(err, CR_ENOMEM, "out of memory");
+			break;
+		}
+		if (*expr)
+			st = search_run(db, search_by_name_sql, expr, limit, &seen, fn, ctx, &n, &stopped, err);
+		free(expr);
+		expr = NULL;
+		if (!has_long)
+			break;
 	}
-	if (*expr)
-		st = search_run(db, search_by_name_sql, expr, limit, exact, fn, ctx, &n, &stopped, err);
 out:
-	free(expr);
+	free(seen.id);
 	if (count)
 		*count = n;
 	return st;

@@ -80,7 +80,7 @@ CREATE INDEX student_by_school ON student (school_id, status);
 
 CREATE VIRTUAL TABLE student_fts USING fts5 (
 	name_fold, content = 'student', content_rowid = 'id',
-	tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3', detail = 'none'
+	tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3 4 5 6', detail = 'none'
 );
 CREATE TRIGGER student_fts_ai AFTER INSERT ON student BEGIN
 	INSERT INTO student_fts (rowid, name_fold) VALUES (new.id, new.name_fold);
