@@ -38,7 +38,7 @@ TUI_TEST_BIN := $(patsubst tests/tui/test_%.c,$(BUILD)/tests/tui_%,$(TUI_TEST_SR
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps run check unit tui-tests asan fuzz bench install clean demo layering
+.PHONY: all deps run check unit tui-tests integration asan fuzz bench install clean demo layering
 all: layering $(BUILD)/cardroll
 
 deps:
@@ -79,9 +79,9 @@ $(BUILD)/tests/tui_%: tests/tui/test_%.c tests/tui/harness.c tests/tui/harness.h
 
 FUZZ_FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        $(PKG_CFLAGS) -Icore -I$(BUILD)/fuzzgen
+        $(PKG_CFLAGS) -Icore
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(BUILD)/gen/migrations.c
-	@mkdir -p $(dir $@) $(BUILD)/fuzzgen
+	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ $< $(CORE_SRC) $(BUILD)/gen/migrations.c $(CORE_LIBS)
 
 unit: $(UNIT_BIN)
@@ -89,6 +89,9 @@ unit: $(UNIT_BIN)
 
 tui-tests: $(BUILD)/cardroll $(TUI_TEST_BIN)
 	@CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/run-unit.sh $(TUI_TEST_BIN)
+
+integration: $(BUILD)/cardroll
+	@CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/cli.sh
 
 asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
@@ -107,6 +110,7 @@ check: deps
 	$(MAKE) WERROR=1 all
 	$(MAKE) WERROR=1 unit
 	$(MAKE) WERROR=1 tui-tests
+	$(MAKE) WERROR=1 integration
 	$(MAKE) asan
 	$(MAKE) fuzz
 	@echo "make check: all passed"

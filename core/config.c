@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <ini.h>
 
@@ -107,6 +108,44 @@ static int config_handler(void *user, const char *section, const char *name, con
 	return 0;
 }
 
+/* inih reads lines of at most 200 bytes (Debian's build) and splits a
+ * longer one, which would then be misreported: say so ourselves, with the
+ * right line. Returns the first long line's number, or 0; rewinds f. */
+#define CONFIG_MAX_LINE 200
+
+static int config_long_line(FILE *f, char *key, size_t keylen)
+{
+	int c, line = 1, len = 0, found = 0;
+	size_t k = 0;
+
+	key[0] = '\0';
+	while (!found && (c = getc(f)) != EOF) {
+		if (c == '\n') {
+			line++;
+			len = 0;
+			k = 0;
+			continue;
+		}
+		if (++len > CONFIG_MAX_LINE - 2)
+			found = line;
+		else if (k + 1 < keylen && c != '=' && !(k == 0 && (c == ' ' || c == '\t')) &&
+			 !strchr(key, '='))
+			key[k++] = (char)c, key[k] = '\0';
+		else if (c == '=' && k + 1 < keylen)
+			key[k++] = '=', key[k] = '\0';
+	}
+	rewind(f);
+	if (found) {
+		char *eq = strchr(key, '=');
+
+		if (eq)
+			*eq = '\0';
+		for (k = strlen(key); k > 0 && (key[k - 1] == ' ' || key[k - 1] == '\t'); k--)
+			key[k - 1] = '\0';
+	}
+	return found;
+}
+
 void config_defaults(struct cr_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -120,12 +159,23 @@ enum cr_status config_load(struct cr_config *cfg, const char *path, int required
 {
 	struct config_parse p = { .cfg = cfg };
 	FILE *f = fopen(path, "r");
+	struct stat sb;
+	char key[64];
 	int line;
 
 	if (!f) {
 		if (!required && errno == ENOENT)
 			return CR_OK;
 		return cr_fail(err, CR_ENOINPUT, "cannot read settings %s: %s", path, strerror(errno));
+	}
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		fclose(f);
+		return cr_fail(err, CR_ENOINPUT, "settings %s is not a file", path);
+	}
+	if ((line = config_long_line(f, key, sizeof key)) > 0) {
+		fclose(f);
+		return cr_fail(err, CR_ECONFIG, "%s:%d: the line%s%.60s%s is longer than %d characters",
+			       path, line, key[0] ? " for '" : "", key, key[0] ? "'" : "", CONFIG_MAX_LINE - 2);
 	}
 	line = ini_parse_file(f, config_handler, &p);
 	fclose(f);

@@ -170,7 +170,8 @@ static enum cr_status imp_record_run(struct imp *im, long long run_id, const cha
 	sqlite3_stmt *st = db_prepare(im->db,
 		"INSERT INTO import_run (id, district_id, started_at, finished_at, source, kind, dry_run, "
 		" outcome, added, updated, withdrawn, rejected, warnings, message) "
-		"VALUES (?1, ?2, ?3, unixepoch(), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", im->err);
+		"VALUES (?1, (SELECT id FROM district WHERE id = ?2), ?3, unixepoch(), ?4, ?5, ?6, ?7, ?8, "
+		" ?9, ?10, ?11, ?12, ?13)", im->err);
 	enum cr_status rc;
 
 	if (!st)
@@ -218,6 +219,8 @@ static void imp_record_after_rollback(struct imp *im, const char *message)
 	if (db_begin_immediate(im->db, &e2) != CR_OK)
 		goto out;
 	id = imp_next_run_id(im);
+	/* A district new in this import was rolled back with it: the run is
+	 * then recorded without one (the subquery in imp_record_run). */
 	if (imp_record_run(im, id, message) == CR_OK && db_commit(im->db, &e2) == CR_OK)
 		im->sum->run_id = id;
 	else

@@ -79,6 +79,8 @@ struct imp {
 
 	unsigned long long bytes_total, bytes_before;
 	long           rows;
+	long long      seen_students;      /* bulk: students named by users.csv */
+	long long      had_students;       /* bulk: the district's students before */
 	const char    *cur_file;
 	struct csv_reader *cur_reader;
 };

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <ini.h>
 
+#include "names.h"
 #include "roster_int.h"
 #include "text.h"
 
@@ -719,8 +720,14 @@ static enum cr_status read_file(struct imp *im, enum imp_file f, row_fn fn, cons
 		if (st != CR_OK)
 			break;
 	}
-	if (st == CR_OK && !have_header)
-		imp_issue(im, spec->name, 0, "", 0, "the file is empty (no header); nothing read from it");
+	if (st == CR_OK && !have_header) {
+		/* An empty users.csv in a bulk would withdraw every child. */
+		if (im->mode[f] == MODE_BULK && (f == F_USERS || f == F_ORGS))
+			st = cr_fail(im->err, CR_EDATA, "%s is empty (not even a header) but the manifest says "
+				     "bulk: refusing to treat the whole district as gone", spec->name);
+		else
+			imp_issue(im, spec->name, 0, "", 0, "the file is empty (no header); nothing read from it");
+	}
 	im->bytes_before += package_size(im->pkg, spec->name);
 	im->cur_reader = NULL;
 	package_csv_close(im->pkg, rd);
@@ -1359,6 +1366,26 @@ static void teacher_remember(struct imp *im, const char *sid, const char *given,
 					    given, *given ? " " : "", family) + 1;
 }
 
+/* SQL or markup in a name: harmless here (every value is bound, every
+ * screen makes text inert), but a sign that the export went wrong. */
+static int name_looks_like_code(const char *s)
+{
+	static const char *const marks[] = {
+		"--", ";", "/*", "drop table", "select ", "insert into", "delete from", "update ",
+		" or 1=1", "' or '", "<script", "</", "${", NULL,
+	};
+	char low[256];
+	size_t n = 0;
+
+	for (; s[n] && n + 1 < sizeof low; n++)
+		low[n] = (char)((s[n] >= 'A' && s[n] <= 'Z') ? s[n] + 32 : s[n]);
+	low[n] = '\0';
+	for (int i = 0; marks[i]; i++)
+		if (strstr(low, marks[i]))
+			return 1;
+	return 0;
+}
+
 /* Characters, not bytes, for what a person reads. */
 static size_t utf8_chars(const char *s)
 {
@@ -1384,15 +1411,7 @@ static const char *const status_names[] = { "active", "inactive", "withdrawn" };
 
 static char *student_fold(const struct student_in *s)
 {
-	size_t n = strlen(s->given) + strlen(s->family) + strlen(s->preferred) + 3;
-	char *all = malloc(n), *f;
-
-	if (!all)
-		return NULL;
-	snprintf(all, n, "%s %s %s", s->given, s->family, s->preferred);
-	f = text_fold(all);
-	free(all);
-	return f;
+	return names_index_fold(s->given, s->family, s->preferred);
 }
 
 static enum cr_status student_insert(struct imp *im, const struct student_in *s, const char *fold,
@@ -1666,6 +1685,9 @@ static enum cr_status users_row(struct imp *im, struct row *r)
 			imp_issue(im, fname, line, gl > 100 ? "givenName" : "familyName", 0,
 				  "the name is %zu characters long; check the export", gl > 100 ? gl : fl);
 	}
+	if (name_looks_like_code(s.given) || name_looks_like_code(s.family))
+		imp_issue(im, fname, line, name_looks_like_code(s.family) ? "familyName" : "givenName", 0,
+			  "the name looks like a database command or script; imported as plain text, check the export");
 	if (!strcasecmp(s.given, "null") || !strcasecmp(s.family, "null") ||
 	    !strcasecmp(s.given, "undefined") || !strcasecmp(s.family, "n/a"))
 		imp_issue(im, fname, line, !strcasecmp(s.family, "null") ? "familyName" : "givenName", 0,
@@ -1739,6 +1761,7 @@ static enum cr_status users_row(struct imp *im, struct row *r)
 		e->rowid = (uint32_t)rowid;
 	}
 	e->flags |= SF_SEEN;
+	im->seen_students++;
 	free(fold);
 	return st;
 keep:
@@ -1941,6 +1964,8 @@ static enum cr_status oneroster_prepare(struct imp *im)
 	}
 	if (im->mode[F_USERS] == MODE_BULK) {
 		users = (size_t)package_count_lines(im->pkg, files[F_USERS].name);
+		im->had_students = count_rows(im, "SELECT count(*) FROM student WHERE district_id = ?1 "
+					      "AND status <> 'withdrawn'");
 		users += (size_t)count_rows(im, "SELECT count(*) FROM student WHERE district_id = ?1");
 		if ((st = map_load(im, &im->students,
 				   "SELECT id, sourced_id, status FROM student WHERE district_id = ?1", 1,
@@ -2022,6 +2047,10 @@ static enum cr_status import_finish(struct imp *im)
 	    (st = bulk_withdraw(im, "UPDATE class SET status = 'withdrawn' WHERE district_id = ?1 "
 				"AND status <> 'withdrawn' AND seen_run IS NOT ?2", "closing classes")) != CR_OK)
 		return st;
+	if (im->mode[F_USERS] == MODE_BULK && im->seen_students == 0 && im->had_students > 0)
+		return cr_fail(im->err, CR_EDATA,
+			       "the bulk users.csv names no students, which would withdraw all %lld of the "
+			       "district's students: refusing (is it the right file?)", im->had_students);
 	if (im->mode[F_USERS] == MODE_BULK) {
 		idmap_each(im->students, withdraw_one, im);
 		if (im->err->status != CR_OK && im->err->msg[0])

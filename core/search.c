@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "search.h"
 #include "text.h"
 
@@ -37,7 +38,7 @@ static const char search_by_name_sql[] =
  * word (fast), for a first pass. *has_long says whether there was one. */
 static char *search_match_expr(const char *query, int exact_long, int *has_long)
 {
-	char *folded = text_fold(query);
+	char *folded = names_query_fold(query);
 	char *expr, *o;
 	const char *p;
 
