@@ -2022,6 +2022,14 @@ static enum cr_status bulk_restore(struct imp *im)
 {
 	enum cr_status s = CR_OK;
 
+	if (im->opt->progress) {
+		struct roster_progress p = {
+			.file = "(rebuilding indexes)", .bytes_done = im->bytes_total,
+			.bytes_total = im->bytes_total, .rows = im->rows,
+		};
+		im->opt->progress(&p, im->opt->progress_ctx);
+	}
+
 	for (int i = 0; s == CR_OK && i < im->ndeferred; i++)
 		s = db_exec(im->db, im->deferred[i], im->err);
 	if (s == CR_OK && im->students)
