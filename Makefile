@@ -129,7 +129,7 @@ run: deps
 	$(BUILD)/cardroll --db "$(DEMO_DB)"
 
 bench: all
-	sh bench/run.sh
+	sh bench/run.sh $(BENCH_ARGS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
