@@ -14,7 +14,6 @@ static const char overview_schools_sql[] =
 	"SELECT d.name, sc.name, sc.id, "
 	" (SELECT count(*) FROM class WHERE school_id = sc.id AND status = 'active'), "
 	" (SELECT count(*) FROM student WHERE school_id = sc.id AND status = 'active'), "
-	" (SELECT count(*) FROM student WHERE school_id = sc.id AND status = 'withdrawn'), "
 	" (SELECT count(*) FROM student s JOIN card c ON c.student_id = s.id AND c.status = 'active' "
 	"   WHERE s.school_id = sc.id AND s.status = 'active') "
 	"FROM school sc JOIN district d ON d.id = sc.district_id "
@@ -58,8 +57,7 @@ enum cr_status overview_schools(struct cr_db *db, overview_school_fn fn, void *c
 			.school_rowid = sqlite3_column_int64(st, 2),
 			.classes = sqlite3_column_int(st, 3),
 			.students = sqlite3_column_int(st, 4),
-			.withdrawn = sqlite3_column_int(st, 5),
-			.carded = sqlite3_column_int(st, 6),
+			.carded = sqlite3_column_int(st, 5),
 		};
 		if (fn(&s, ctx))
 			break;

@@ -10,7 +10,6 @@ struct overview_school {
 	long long   school_rowid;
 	long        classes;       /* active classes */
 	long        students;      /* active students */
-	long        withdrawn;     /* withdrawn students */
 	long        carded;        /* students with an active card */
 };
 

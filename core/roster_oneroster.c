@@ -1979,8 +1979,8 @@ static enum cr_status oneroster_prepare(struct imp *im)
 
 static const char bulk_deferred_sql[] =
 	"SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND "
-	"((type = 'index' AND name IN ('student_sid', 'student_by_number', 'student_by_school', "
-	"  'enrollment_by_student')) OR (type = 'trigger' AND name LIKE 'student_fts_%')) "
+	"((type = 'index' AND name IN ('student_sid', 'student_by_number', 'student_by_school')) "
+	" OR (type = 'trigger' AND name LIKE 'student_fts_%')) "
 	"ORDER BY type, name";
 
 static enum cr_status bulk_defer(struct imp *im, int triggers_only)

@@ -76,7 +76,9 @@ CREATE TABLE student (
 -- they are kept as separate, named objects.
 CREATE UNIQUE INDEX student_sid ON student (district_id, sourced_id);
 CREATE INDEX student_by_number ON student (student_number);
-CREATE INDEX student_by_school ON student (school_id, status);
+-- Active students by school: coverage counts and class rolls. Partial, so a
+-- withdrawal only removes an entry (a roster delta withdraws thousands).
+CREATE INDEX student_by_school ON student (school_id) WHERE status = 'active';
 
 CREATE VIRTUAL TABLE student_fts USING fts5 (
 	name_fold, content = 'student', content_rowid = 'id',
@@ -99,7 +101,10 @@ CREATE TABLE enrollment (
 	student_id   INTEGER NOT NULL REFERENCES student(id),
 	PRIMARY KEY (class_id, student_id)
 ) WITHOUT ROWID;
-CREATE INDEX enrollment_by_student ON enrollment (student_id);
+-- No index by student: a child's classes are found through the classes of
+-- their school (class_by_school, then this key), which costs a few hundred
+-- probes, while a second index on millions of enrollments would double what
+-- every roster change writes.
 
 CREATE TABLE import_run (
 	id           INTEGER PRIMARY KEY,
