@@ -27,6 +27,7 @@ enum imp_file {
 #define SF_WITHDRAWN 0x0010u  /* withdrawn before this import */
 #define SF_ROLES    0x0020u   /* roles.csv named this user at all */
 #define SF_REJECTED 0x0040u   /* this import's users.csv row was rejected */
+#define SF_SLOT     0x0080u   /* extra holds the school slot (see school_slot) */
 
 struct imp_issue {
 	const char *file;
@@ -57,6 +58,8 @@ struct imp {
 	struct idmap  *classes;            /* sourcedId -> class row */
 	struct idmap  *schools;            /* sourcedId -> school row */
 	struct idmap  *delta_students;     /* delta: sourcedId -> student row, as found */
+	struct idmap  *school_slots;       /* school row -> small number */
+	int            nslots;
 	struct idmap  *roles;              /* 1.2 roles.csv: userSourcedId -> SF_STUDENT */
 	struct idmap  *teachers;           /* sourcedId -> offset+1 into teacher_names */
 	char          *teacher_names;

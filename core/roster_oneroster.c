@@ -1026,20 +1026,72 @@ static struct idmap_entry *map_lookup(struct idmap *m, const char *sid)
 	return m ? idmap_get(m, idmap_hash(sid, strlen(sid))) : NULL;
 }
 
+/* A school as a small number, so the maps can say in their spare 16 bits
+ * which school a child or a class belongs to (an enrollment in a class of
+ * another school goes to enrollment_away). Slot 0: not known here, ask the
+ * database; slot 1: no school; then one per school. */
+#define SLOT_UNKNOWN 0
+#define SLOT_NONE    1
+
+static uint16_t school_slot(struct imp *im, long long school)
+{
+	struct idmap_entry *e;
+	int added = 0;
+
+	if (school <= 0)
+		return SLOT_NONE;
+	if (!im->school_slots && !(im->school_slots = idmap_new(256)))
+		return SLOT_UNKNOWN;
+	e = idmap_put(im->school_slots, (uint64_t)school, &added);
+	if (!e)
+		return SLOT_UNKNOWN;
+	if (added) {
+		if (im->nslots >= 0xFFFE)
+			return SLOT_UNKNOWN;
+		e->extra = (uint16_t)(2 + im->nslots++);
+	}
+	return e->extra;
+}
+
 /* A delta looks rows up one at a time; what it found once is kept in the
- * map (a delta's enrollments come class by class, and name the students its
- * users.csv just touched). */
-static long long remember(struct idmap *m, const char *sid, long long id)
+ * map (a delta's enrollments name the students its users.csv just
+ * touched). */
+static long long remember(struct imp *im, struct idmap *m, const char *sid, long long id,
+			  long long school)
 {
 	struct idmap_entry *e;
 
-	if (m && id > 0 && id <= UINT32_MAX && (e = idmap_put(m, idmap_hash(sid, strlen(sid)), NULL)))
+	if (m && id > 0 && id <= UINT32_MAX && (e = idmap_put(m, idmap_hash(sid, strlen(sid)), NULL))) {
 		e->rowid = (uint32_t)id;
+		e->extra = school_slot(im, school);
+		e->flags |= SF_SLOT;
+	}
+	return id;
+}
+
+/* A row and its school by (district, sourcedId); 0 when there is none. */
+static long long lookup_with_school(struct imp *im, const char *sql, const char *sid, long long *school)
+{
+	sqlite3_stmt *st = db_prepare(im->db, sql, NULL);
+	long long id = 0;
+
+	*school = 0;
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, im->district_id);
+	sqlite3_bind_text(st, 2, sid, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		*school = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
 	return id;
 }
 
 /* Loads sourcedId -> row for a roster table of this district. */
-static enum cr_status map_load(struct imp *im, struct idmap **out, const char *sql, int with_status,
+enum map_extra { MAP_PLAIN, MAP_STATUS, MAP_SCHOOL };
+
+static enum cr_status map_load(struct imp *im, struct idmap **out, const char *sql, enum map_extra kind,
 			       size_t expected)
 {
 	sqlite3_stmt *st = db_prepare(im->db, sql, im->err);
@@ -1063,8 +1115,12 @@ static enum cr_status map_load(struct imp *im, struct idmap **out, const char *s
 		}
 		e->rowid = (uint32_t)sqlite3_column_int64(st, 0);
 		e->flags |= SF_EXISTS;
-		if (with_status && !strcmp((const char *)sqlite3_column_text(st, 2), "withdrawn"))
+		if (kind == MAP_STATUS && !strcmp((const char *)sqlite3_column_text(st, 2), "withdrawn"))
 			e->flags |= SF_WITHDRAWN;
+		if (kind == MAP_SCHOOL) {
+			e->extra = school_slot(im, sqlite3_column_int64(st, 2));
+			e->flags |= SF_SLOT;
+		}
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -1227,7 +1283,8 @@ static enum cr_status class_save(struct imp *im, struct row *r, const struct cla
 	e = idmap_put(im->classes, idmap_hash(c->sid, strlen(c->sid)), NULL);
 	if (e) {
 		e->rowid = (uint32_t)sqlite3_column_int64(st, 0);
-		e->flags |= SF_SEEN;
+		e->extra = school_slot(im, school);
+		e->flags |= SF_SEEN | SF_SLOT;
 	}
 	sqlite3_reset(st);
 	im->sum->classes++;
@@ -1312,6 +1369,29 @@ static enum cr_status demographics_row(struct imp *im, struct row *r)
 	sqlite3_bind_text(st, 2, sid, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, date, -1, SQLITE_TRANSIENT);
 	return imp_step_done(im, st, "saving a birth date");
+}
+
+/* A child who moved school: which of their classes are "away" changes. */
+static enum cr_status enrollment_rehome(struct imp *im, long long student_id)
+{
+	sqlite3_stmt *st = db_prepare(im->db,
+		"DELETE FROM enrollment_away WHERE student_id = ?1", im->err);
+	enum cr_status s;
+
+	if (!st)
+		return im->err->status;
+	sqlite3_bind_int64(st, 1, student_id);
+	if ((s = imp_step_done(im, st, "moving enrollments")) != CR_OK)
+		return s;
+	st = db_prepare(im->db,
+		"INSERT INTO enrollment_away (class_id, student_id) "
+		"SELECT e.class_id, e.student_id FROM enrollment e JOIN class c ON c.id = e.class_id "
+		"JOIN student s ON s.id = e.student_id "
+		"WHERE e.student_id = ?1 AND c.school_id IS NOT s.school_id", im->err);
+	if (!st)
+		return im->err->status;
+	sqlite3_bind_int64(st, 1, student_id);
+	return imp_step_done(im, st, "moving enrollments");
 }
 
 /* ---- users --------------------------------------------------------------------------------- */
@@ -1547,10 +1627,10 @@ static int student_optout(struct row *r)
 
 /* Delta: the stored row, its last dateLastModified and whether withdrawn. */
 static long long student_find(struct imp *im, const char *sid, char *modified, size_t len,
-				int *withdrawn, char **old_fold)
+				int *withdrawn, char **old_fold, long long *school)
 {
 	sqlite3_stmt *st = db_prepare(im->db,
-		"SELECT id, coalesce(modified_at, ''), status, name_fold FROM student "
+		"SELECT id, coalesce(modified_at, ''), status, name_fold, coalesce(school_id, 0) FROM student "
 		"WHERE district_id = ?1 AND sourced_id = ?2", NULL);
 	long long id = 0;
 
@@ -1566,6 +1646,7 @@ static long long student_find(struct imp *im, const char *sid, char *modified, s
 		snprintf(modified, len, "%s", sqlite3_column_text(st, 1));
 		*withdrawn = !strcmp((const char *)sqlite3_column_text(st, 2), "withdrawn");
 		*old_fold = strdup((const char *)sqlite3_column_text(st, 3));
+		*school = sqlite3_column_int64(st, 4);
 	}
 	sqlite3_reset(st);
 	return id;
@@ -1716,8 +1797,11 @@ static enum cr_status users_row(struct imp *im, struct row *r)
 
 	if (delta) {
 		char modified[40], *old_fold;
+		long long old_school = 0;
+		int existed;
 
-		rowid = student_find(im, s.sid, modified, sizeof modified, &was_withdrawn, &old_fold);
+		rowid = student_find(im, s.sid, modified, sizeof modified, &was_withdrawn, &old_fold, &old_school);
+		existed = rowid > 0;
 		if (rowid > 0 && *s.modified && *modified && strcmp(s.modified, modified) < 0) {
 			imp_issue(im, fname, line, "dateLastModified", 0,
 				  "older than the change already applied for this student; ignored");
@@ -1738,7 +1822,9 @@ static enum cr_status users_row(struct imp *im, struct row *r)
 		free(old_fold);
 		free(fold);
 		if (st == CR_OK)
-			remember(im->delta_students, s.sid, rowid);
+			remember(im, im->delta_students, s.sid, rowid, s.school);
+		if (st == CR_OK && existed && old_school != s.school && im->mode[F_ENROLLMENTS] != MODE_BULK)
+			st = enrollment_rehome(im, rowid);
 		return st;
 	}
 
@@ -1753,14 +1839,24 @@ static enum cr_status users_row(struct imp *im, struct row *r)
 		return CR_OK;
 	}
 	if (e->flags & SF_EXISTS) {
+		long long before = -1;
+
+		/* Without a bulk enrollments file, a move changes which classes
+		 * are away from the child's school. */
+		if (im->mode[F_ENROLLMENTS] != MODE_BULK)
+			before = lookup_id(im, "SELECT coalesce(school_id, 0) FROM student WHERE id = ?1 "
+					   "AND ?2 IS NOT NULL", e->rowid, "");
 		st = student_update(im, e->rowid, &s, fold, (e->flags & SF_WITHDRAWN) != 0);
+		if (st == CR_OK && before >= 0 && before != s.school)
+			st = enrollment_rehome(im, e->rowid);
 	} else {
 		st = student_insert(im, &s, fold, &rowid);
 		if (st == CR_OK && rowid > UINT32_MAX)
 			st = cr_fail(im->err, CR_EINTERNAL, "student row numbers have outgrown this importer");
 		e->rowid = (uint32_t)rowid;
 	}
-	e->flags |= SF_SEEN;
+	e->flags = (uint16_t)((e->flags | SF_SEEN | SF_SLOT) & ~SF_BDATE);
+	e->extra = school_slot(im, s.school);
 	im->seen_students++;
 	free(fold);
 	return st;
@@ -1793,30 +1889,85 @@ static int withdraw_one(struct idmap_entry *e, void *ctx)
 
 /* ---- enrollments ------------------------------------------------------------------------- */
 
-static long long class_row_id(struct imp *im, const char *sid)
+static long long class_row_id(struct imp *im, const char *sid, uint16_t *slot)
 {
 	struct idmap_entry *e = map_lookup(im->classes, sid);
+	long long school, id;
 
-	if (e)
+	if (e) {
+		*slot = (e->flags & SF_SLOT) ? e->extra : SLOT_UNKNOWN;
 		return e->rowid;
-	return remember(im->classes, sid,
-			lookup_id(im, "SELECT id FROM class WHERE district_id = ?1 AND sourced_id = ?2",
-				  im->district_id, sid));
+	}
+	id = lookup_with_school(im, "SELECT id, school_id FROM class INDEXED BY class_lookup "
+				"WHERE district_id = ?1 AND sourced_id = ?2",
+				sid, &school);
+	*slot = id > 0 ? school_slot(im, school) : SLOT_UNKNOWN;
+	return remember(im, im->classes, sid, id, school);
 }
 
-static long long student_row_id(struct imp *im, const char *sid)
+static long long student_row_id(struct imp *im, const char *sid, uint16_t *slot)
 {
 	struct idmap_entry *e;
+	long long school, id;
 
+	*slot = SLOT_UNKNOWN;
 	if (im->students) {
 		e = map_lookup(im->students, sid);
-		return (e && e->rowid && (e->flags & (SF_SEEN | SF_EXISTS))) ? e->rowid : 0;
-	}
-	if ((e = map_lookup(im->delta_students, sid)) != NULL)
+		if (!e || !e->rowid || !(e->flags & (SF_SEEN | SF_EXISTS)))
+			return 0;
+		if (e->flags & SF_SLOT)
+			*slot = e->extra;
 		return e->rowid;
-	return remember(im->delta_students, sid,
-			lookup_id(im, "SELECT id FROM student WHERE district_id = ?1 AND sourced_id = ?2",
-				  im->district_id, sid));
+	}
+	if ((e = map_lookup(im->delta_students, sid)) != NULL) {
+		*slot = (e->flags & SF_SLOT) ? e->extra : SLOT_UNKNOWN;
+		return e->rowid;
+	}
+	id = lookup_with_school(im, "SELECT id, school_id FROM student WHERE district_id = ?1 AND sourced_id = ?2",
+				sid, &school);
+	*slot = id > 0 ? school_slot(im, school) : SLOT_UNKNOWN;
+	return remember(im, im->delta_students, sid, id, school);
+}
+
+/* Adds (or with remove, deletes) one enrollment, keeping enrollment_away
+ * for a child in a class of another school. Returns 1 when a row changed. */
+static int enrollment_apply(struct imp *im, long long class_id, uint16_t cslot, long long student_id,
+			    uint16_t sslot, int remove, enum cr_status *stp)
+{
+	int known = cslot != SLOT_UNKNOWN && sslot != SLOT_UNKNOWN;
+	sqlite3_stmt *st;
+	int changed;
+
+	st = db_prepare(im->db, remove
+		? "DELETE FROM enrollment WHERE student_id = ?1 AND class_id = ?2"
+		: "INSERT OR IGNORE INTO enrollment (student_id, class_id) VALUES (?1, ?2)", im->err);
+	if (!st || (sqlite3_bind_int64(st, 1, student_id), sqlite3_bind_int64(st, 2, class_id),
+		    (*stp = imp_step_done(im, st, "saving an enrollment")) != CR_OK)) {
+		if (!st)
+			*stp = im->err->status;
+		return 0;
+	}
+	changed = sqlite3_changes(im->h) > 0;
+	if (!changed || (known && cslot == sslot))
+		return changed;
+	if (remove)
+		st = db_prepare(im->db, "DELETE FROM enrollment_away WHERE class_id = ?1 AND student_id = ?2",
+				im->err);
+	else if (known)
+		st = db_prepare(im->db, "INSERT OR IGNORE INTO enrollment_away (class_id, student_id) "
+				"VALUES (?1, ?2)", im->err);
+	else
+		st = db_prepare(im->db, "INSERT OR IGNORE INTO enrollment_away (class_id, student_id) "
+				"SELECT ?1, ?2 WHERE (SELECT school_id FROM class WHERE id = ?1) IS NOT "
+				"(SELECT school_id FROM student WHERE id = ?2)", im->err);
+	if (!st) {
+		*stp = im->err->status;
+		return changed;
+	}
+	sqlite3_bind_int64(st, 1, class_id);
+	sqlite3_bind_int64(st, 2, student_id);
+	*stp = imp_step_done(im, st, "saving an enrollment");
+	return changed;
 }
 
 static enum cr_status enrollment_teacher(struct imp *im, struct row *r, long long class_id,
@@ -1847,8 +1998,9 @@ static enum cr_status enrollments_row(struct imp *im, struct row *r)
 	const char *role = row_raw(r, "role", NULL);
 	int status = row_status(r);
 	long long class_id, student_id;
-	sqlite3_stmt *st;
-	enum cr_status s;
+	uint16_t cslot, sslot;
+	enum cr_status s = CR_OK;
+	int changed;
 
 	if (r->bad || status < 0)
 		return CR_OK;
@@ -1857,7 +2009,7 @@ static enum cr_status enrollments_row(struct imp *im, struct row *r)
 			  "%s is empty; skipped", *cls ? "userSourcedId" : "classSourcedId");
 		return CR_OK;
 	}
-	class_id = class_row_id(im, cls);
+	class_id = class_row_id(im, cls, &cslot);
 	if (class_id <= 0) {
 		imp_issue(im, fname, r->rec->line, "classSourcedId", 1,
 			  "classSourcedId names no class in this roster; skipped");
@@ -1868,7 +2020,7 @@ static enum cr_status enrollments_row(struct imp *im, struct row *r)
 			return enrollment_teacher(im, r, class_id, user);
 		return CR_OK;
 	}
-	student_id = student_row_id(im, user);
+	student_id = student_row_id(im, user, &sslot);
 	if (student_id <= 0 && im->students && map_lookup(im->students, user) &&
 	    (map_lookup(im->students, user)->flags & SF_REJECTED)) {
 		imp_issue(im, fname, r->rec->line, "userSourcedId", 1,
@@ -1880,25 +2032,12 @@ static enum cr_status enrollments_row(struct imp *im, struct row *r)
 			  "userSourcedId names no student in this roster; skipped");
 		return CR_OK;
 	}
-	if (status == 1) {
-		st = db_prepare(im->db, "DELETE FROM enrollment WHERE class_id = ?1 AND student_id = ?2", im->err);
-		if (!st)
-			return im->err->status;
-		sqlite3_bind_int64(st, 1, class_id);
-		sqlite3_bind_int64(st, 2, student_id);
-		return imp_step_done(im, st, "removing an enrollment");
-	}
-	st = db_prepare(im->db,
-		"INSERT OR IGNORE INTO enrollment (class_id, student_id) VALUES (?1, ?2)", im->err);
-	if (!st)
-		return im->err->status;
-	sqlite3_bind_int64(st, 1, class_id);
-	sqlite3_bind_int64(st, 2, student_id);
-	if ((s = imp_step_done(im, st, "saving an enrollment")) != CR_OK)
+	changed = enrollment_apply(im, class_id, cslot, student_id, sslot, status == 1, &s);
+	if (s != CR_OK || status == 1)
 		return s;
 	/* A bulk starts from no enrollments, so a row already there came
 	 * earlier in this file; in a delta it is simply already known. */
-	if (sqlite3_changes(im->h) > 0)
+	if (changed)
 		im->sum->enrollments++;
 	else if (im->mode[F_ENROLLMENTS] == MODE_BULK)
 		imp_issue(im, fname, r->rec->line, "", 0, "the same enrollment appears earlier; ignored");
@@ -1916,6 +2055,19 @@ static enum cr_status bulk_withdraw(struct imp *im, const char *sql, const char 
 	sqlite3_bind_int64(st, 1, im->district_id);
 	sqlite3_bind_int64(st, 2, im->run_id);
 	return imp_step_done(im, st, what);
+}
+
+/* A bulk enrollments file is the whole truth: start from none. */
+static enum cr_status enrollments_clear(struct imp *im)
+{
+	enum cr_status st = bulk_withdraw(im,
+		"DELETE FROM enrollment WHERE ?2 IS NOT NULL AND student_id IN "
+		"(SELECT id FROM student WHERE district_id = ?1)", "clearing the old enrollments");
+
+	if (st == CR_OK)
+		st = bulk_withdraw(im, "DELETE FROM enrollment_away WHERE ?2 IS NOT NULL AND class_id IN "
+				   "(SELECT id FROM class WHERE district_id = ?1)", "clearing the old enrollments");
+	return st;
 }
 
 /* ---- the whole package ------------------------------------------------------------------- */
@@ -1950,13 +2102,14 @@ static enum cr_status oneroster_prepare(struct imp *im)
 	    !(im->roles = idmap_new((size_t)package_count_lines(im->pkg, files[F_ROLES].name))))
 		return cr_fail(im->err, CR_ENOMEM, "out of memory");
 	if ((st = map_load(im, &im->schools,
-			   "SELECT id, sourced_id FROM school WHERE district_id = ?1", 0, 256)) != CR_OK)
+			   "SELECT id, sourced_id FROM school WHERE district_id = ?1", MAP_PLAIN, 256)) != CR_OK)
 		return st;
 	/* A delta looks classes up one by one; only a bulk needs them all. */
 	if (im->mode[F_CLASSES] == MODE_BULK || im->mode[F_ENROLLMENTS] == MODE_BULK) {
 		classes += (size_t)count_rows(im, "SELECT count(*) FROM class WHERE district_id = ?1");
-		st = map_load(im, &im->classes, "SELECT id, sourced_id FROM class WHERE district_id = ?1",
-			      0, classes);
+		st = map_load(im, &im->classes,
+			      "SELECT id, sourced_id, school_id FROM class WHERE district_id = ?1",
+			      MAP_SCHOOL, classes);
 		if (st != CR_OK)
 			return st;
 	} else if (!(im->classes = idmap_new(classes))) {
@@ -1968,7 +2121,7 @@ static enum cr_status oneroster_prepare(struct imp *im)
 					      "AND status <> 'withdrawn'");
 		users += (size_t)count_rows(im, "SELECT count(*) FROM student WHERE district_id = ?1");
 		if ((st = map_load(im, &im->students,
-				   "SELECT id, sourced_id, status FROM student WHERE district_id = ?1", 1,
+				   "SELECT id, sourced_id, status FROM student WHERE district_id = ?1", MAP_STATUS,
 				   users)) != CR_OK)
 			return st;
 	}
@@ -2129,9 +2282,7 @@ enum cr_status oneroster_import(struct imp *im)
 			continue;
 		/* A bulk enrollments file is the whole truth: start from none. */
 		if (f == F_ENROLLMENTS && im->mode[f] == MODE_BULK &&
-		    (st = bulk_withdraw(im, "DELETE FROM enrollment WHERE ?2 IS NOT NULL AND class_id IN "
-					"(SELECT id FROM class WHERE district_id = ?1)",
-					"clearing the old enrollments")) != CR_OK)
+		    (st = enrollments_clear(im)) != CR_OK)
 			return st;
 		if ((st = read_file(im, f, handlers[f], NULL)) != CR_OK)
 			return st;
@@ -2447,28 +2598,20 @@ static enum cr_status plain_enrollment_row(struct imp *im, struct row *r)
 {
 	const char *sid = plain_cell(r, PF_STUDENT_ID);
 	long long class_id, student_id;
+	uint16_t cslot, sslot;
+	enum cr_status s = CR_OK;
 	char key[512];
-	sqlite3_stmt *st;
-	enum cr_status s;
 
 	if (!*plain_cell(r, PF_CLASS) || !*sid)
 		return CR_OK;
 	plain_class_key(r, key, sizeof key);
-	class_id = class_row_id(im, key);
-	student_id = student_row_id(im, sid);
+	class_id = class_row_id(im, key, &cslot);
+	student_id = student_row_id(im, sid, &sslot);
 	if (class_id <= 0 || student_id <= 0)
 		return CR_OK;    /* the row's own problem was reported in an earlier pass */
-	st = db_prepare(im->db,
-		"INSERT OR IGNORE INTO enrollment (class_id, student_id) VALUES (?1, ?2)", im->err);
-	if (!st)
-		return im->err->status;
-	sqlite3_bind_int64(st, 1, class_id);
-	sqlite3_bind_int64(st, 2, student_id);
-	if ((s = imp_step_done(im, st, "saving an enrollment")) != CR_OK)
-		return s;
-	if (sqlite3_changes(im->h) > 0)
+	if (enrollment_apply(im, class_id, cslot, student_id, sslot, 0, &s))
 		im->sum->enrollments++;
-	return CR_OK;
+	return s;
 }
 
 enum cr_status plain_import(struct imp *im)
@@ -2544,9 +2687,7 @@ enum cr_status plain_import(struct imp *im)
 			return st;
 	}
 	if (im->mode[F_ENROLLMENTS]) {
-		if ((st = bulk_withdraw(im, "DELETE FROM enrollment WHERE ?2 IS NOT NULL AND class_id IN "
-					"(SELECT id FROM class WHERE district_id = ?1)",
-					"clearing the old enrollments")) != CR_OK)
+		if ((st = enrollments_clear(im)) != CR_OK)
 			return st;
 		plain_hd(m, &hd, F_ENROLLMENTS, NULL, 0);
 		if ((st = read_file(im, F_ENROLLMENTS, plain_enrollment_row, &hd)) != CR_OK)

@@ -50,6 +50,8 @@ CREATE TABLE class (
 	UNIQUE (district_id, sourced_id)
 );
 CREATE INDEX class_by_school ON class (school_id);
+-- A roster delta looks classes up by sourcedId and needs their school.
+CREATE INDEX class_lookup ON class (district_id, sourced_id, school_id);
 
 -- A student is never deleted while they hold a card: leaving is status 'withdrawn'.
 CREATE TABLE student (
@@ -82,7 +84,8 @@ CREATE INDEX student_by_school ON student (school_id) WHERE status = 'active';
 
 CREATE VIRTUAL TABLE student_fts USING fts5 (
 	name_fold, content = 'student', content_rowid = 'id',
-	tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3 4 5 6', detail = 'none'
+	tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3 4 5 6', detail = 'none',
+	columnsize = 0
 );
 CREATE TRIGGER student_fts_ai AFTER INSERT ON student BEGIN
 	INSERT INTO student_fts (rowid, name_fold) VALUES (new.id, new.name_fold);
@@ -96,15 +99,24 @@ CREATE TRIGGER student_fts_au AFTER UPDATE OF name_fold ON student
 	INSERT INTO student_fts (rowid, name_fold) VALUES (new.id, new.name_fold);
 END;
 
+-- Enrollments are kept child by child: a roster delta changes a few
+-- children's classes, and their rows sit together. A class roll is found
+-- through the active students of the class's school (student_by_school,
+-- then this key), plus enrollment_away for children whose own school is
+-- another one (shared-time programmes). No index by class: on millions of
+-- enrollments it would double what every roster change writes.
 CREATE TABLE enrollment (
+	student_id   INTEGER NOT NULL REFERENCES student(id),
+	class_id     INTEGER NOT NULL REFERENCES class(id),
+	PRIMARY KEY (student_id, class_id)
+) WITHOUT ROWID;
+
+CREATE TABLE enrollment_away (
 	class_id     INTEGER NOT NULL REFERENCES class(id),
 	student_id   INTEGER NOT NULL REFERENCES student(id),
 	PRIMARY KEY (class_id, student_id)
 ) WITHOUT ROWID;
--- No index by student: a child's classes are found through the classes of
--- their school (class_by_school, then this key), which costs a few hundred
--- probes, while a second index on millions of enrollments would double what
--- every roster change writes.
+CREATE INDEX enrollment_away_by_student ON enrollment_away (student_id);
 
 CREATE TABLE import_run (
 	id           INTEGER PRIMARY KEY,

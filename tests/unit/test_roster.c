@@ -818,6 +818,52 @@ static void test_rename_and_school_move_keep_the_same_student_row(void **state)
 	assert_int_equal(count_of(e, "SELECT count(*) FROM student"), 5);
 }
 
+/* The class roll as the desk will read it: the class's school's active
+ * children who are in the class, plus children from other schools. */
+static const char class_roll_sql[] =
+	"SELECT group_concat(sid, ' ') FROM (SELECT s.sourced_id AS sid FROM class c "
+	" JOIN student s ON s.school_id = c.school_id AND s.status = 'active' "
+	" JOIN enrollment e ON e.student_id = s.id AND e.class_id = c.id WHERE c.sourced_id = ?1 "
+	"UNION SELECT s.sourced_id FROM class c JOIN enrollment_away a ON a.class_id = c.id "
+	" JOIN student s ON s.id = a.student_id WHERE c.sourced_id = ?1 ORDER BY 1)";
+
+/* Emma goes to North but takes a class at South (a shared-time programme):
+ * South's class roll lists her; when she moves to South, North's class
+ * roll still does, and South's treats her as one of its own. */
+static void test_a_child_in_a_class_of_another_school_is_on_its_roll(void **state)
+{
+	struct tu_env *e = *state;
+	struct roster_summary sum;
+	char enr[2048];
+
+	write_lake(e, "lake", NULL);
+	snprintf(enr, sizeof enr, "%s%s", lake_enrollments, "e-6,,,cls-7b,sch-south,stu-5,student,false,,\n");
+	put_in(e, "lake", "enrollments.csv", enr);
+	import_ok(e, tu_at(e, "lake"), &sum);
+	assert_string_equal(tu_q_str(e->db, class_roll_sql, "cls-7b"), "stu-3 stu-4 stu-5");
+	assert_string_equal(tu_q_str(e->db, class_roll_sql, "cls-3a"), "stu-1 stu-2 stu-5");
+	assert_int_equal(count_of(e, "SELECT count(*) FROM enrollment_away"), 1);
+
+	/* A delta moves her to South; her enrollments stay as they were. */
+	put_in(e, "move", "manifest.csv", MANIFEST_HEAD "file.users,delta\n");
+	put_in(e, "move", "users.csv", USERS_HDR
+	       USERD("stu-5", "active", "2025-01-10T00:00:00Z", "sch-south", "Emma", "Larsen", "5005", "03"));
+	import_ok(e, tu_at(e, "move"), &sum);
+	assert_int_equal(sum.updated, 1);
+	assert_string_equal(tu_q_str(e->db, class_roll_sql, "cls-7b"), "stu-3 stu-4 stu-5");
+	assert_string_equal(tu_q_str(e->db, class_roll_sql, "cls-3a"), "stu-1 stu-2 stu-5");
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM enrollment_away a JOIN class c "
+				  "ON c.id = a.class_id WHERE c.sourced_id = ?1", "cls-3a"), 1);
+
+	/* A delta removing her North enrollment takes her off North's roll. */
+	put_in(e, "leave", "manifest.csv", MANIFEST_HEAD "file.enrollments,delta\n");
+	put_in(e, "leave", "enrollments.csv", ENR_HDR
+	       "e-5,tobedeleted,2025-02-01T00:00:00Z,cls-3a,sch-north,stu-5,student,false,,\n");
+	import_ok(e, tu_at(e, "leave"), &sum);
+	assert_string_equal(tu_q_str(e->db, class_roll_sql, "cls-3a"), "stu-1 stu-2");
+	assert_int_equal(count_of(e, "SELECT count(*) FROM enrollment_away"), 0);
+}
+
 static void test_birth_date_is_the_only_demographic_kept(void **state)
 {
 	struct tu_env *e = *state;
@@ -1804,6 +1850,7 @@ int main(void)
 		T(test_dirty_district_reports_every_defect_at_its_file_and_line),
 		T(test_student_missing_from_new_bulk_is_withdrawn_not_deleted),
 		T(test_rename_and_school_move_keep_the_same_student_row),
+		T(test_a_child_in_a_class_of_another_school_is_on_its_roll),
 		T(test_birth_date_is_the_only_demographic_kept),
 		T(test_damaged_row_in_new_bulk_does_not_withdraw_the_child),
 		T(test_two_districts_side_by_side_do_not_withdraw_each_other),
