@@ -240,6 +240,7 @@ static void imp_cleanup(struct imp *im)
 	idmap_free(im->roles);
 	idmap_free(im->delta_students);
 	idmap_free(im->school_slots);
+	free(im->moved);
 	idmap_free(im->issue_keys);
 	free(im->plain_map);
 	free(im->teacher_names);

@@ -60,6 +60,8 @@ struct imp {
 	struct idmap  *delta_students;     /* delta: sourcedId -> student row, as found */
 	struct idmap  *school_slots;       /* school row -> small number */
 	int            nslots;
+	long long     *moved;              /* children whose school changed: rehome */
+	size_t         nmoved, cap_moved;
 	struct idmap  *roles;              /* 1.2 roles.csv: userSourcedId -> SF_STUDENT */
 	struct idmap  *teachers;           /* sourcedId -> offset+1 into teacher_names */
 	char          *teacher_names;

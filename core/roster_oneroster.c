@@ -1021,6 +1021,12 @@ static enum cr_status district_resolve(struct imp *im)
 
 /* ---- maps ---------------------------------------------------------------------- */
 
+/* student.sid_key: the same hash the import's maps use. */
+static long long sid_key(const char *sid)
+{
+	return (long long)idmap_hash(sid, strlen(sid));
+}
+
 static struct idmap_entry *map_lookup(struct idmap *m, const char *sid)
 {
 	return m ? idmap_get(m, idmap_hash(sid, strlen(sid))) : NULL;
@@ -1080,6 +1086,8 @@ static long long lookup_with_school(struct imp *im, const char *sql, const char 
 		return -1;
 	sqlite3_bind_int64(st, 1, im->district_id);
 	sqlite3_bind_text(st, 2, sid, -1, SQLITE_TRANSIENT);
+	if (sqlite3_bind_parameter_count(st) >= 3)
+		sqlite3_bind_int64(st, 3, sid_key(sid));
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
 		*school = sqlite3_column_int64(st, 1);
@@ -1358,16 +1366,27 @@ static enum cr_status demographics_row(struct imp *im, struct row *r)
 		e->flags |= SF_BDATE;
 		return CR_OK;
 	}
-	/* Delta: users.csv was applied first; update the student directly. */
+	/* Delta: users.csv was applied first; update the student directly,
+	 * by row when users.csv named them. */
 	civil_from_days(days, date);
+	if ((e = map_lookup(im->delta_students, sid)) != NULL) {
+		st = db_prepare(im->db, "UPDATE student SET birth_date = ?2 WHERE id = ?1 "
+				"AND birth_date IS NOT ?2", im->err);
+		if (!st)
+			return im->err->status;
+		sqlite3_bind_int64(st, 1, e->rowid);
+		sqlite3_bind_text(st, 2, date, -1, SQLITE_TRANSIENT);
+		return imp_step_done(im, st, "saving a birth date");
+	}
 	st = db_prepare(im->db,
-		"UPDATE student SET birth_date = ?3 WHERE district_id = ?1 AND sourced_id = ?2 "
-		"AND birth_date IS NOT ?3", im->err);
+		"UPDATE student SET birth_date = ?3 WHERE district_id = ?1 AND sid_key = ?4 "
+		"AND sourced_id = ?2 AND birth_date IS NOT ?3", im->err);
 	if (!st)
 		return im->err->status;
 	sqlite3_bind_int64(st, 1, im->district_id);
 	sqlite3_bind_text(st, 2, sid, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, date, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, sid_key(sid));
 	return imp_step_done(im, st, "saving a birth date");
 }
 
@@ -1392,6 +1411,34 @@ static enum cr_status enrollment_rehome(struct imp *im, long long student_id)
 		return im->err->status;
 	sqlite3_bind_int64(st, 1, student_id);
 	return imp_step_done(im, st, "moving enrollments");
+}
+
+/* Moves are rehomed after the enrollments file has been applied: most of a
+ * moved child's enrollments change in it anyway, and their pages are then
+ * already in memory. */
+static enum cr_status rehome_later(struct imp *im, long long student_id)
+{
+	if (im->nmoved == im->cap_moved) {
+		size_t cap = im->cap_moved ? im->cap_moved * 2 : 256;
+		long long *n = realloc(im->moved, cap * sizeof *n);
+
+		if (!n)
+			return cr_fail(im->err, CR_ENOMEM, "out of memory");
+		im->moved = n;
+		im->cap_moved = cap;
+	}
+	im->moved[im->nmoved++] = student_id;
+	return CR_OK;
+}
+
+static enum cr_status rehome_moved(struct imp *im)
+{
+	enum cr_status st = CR_OK;
+
+	for (size_t i = 0; i < im->nmoved && st == CR_OK; i++)
+		st = enrollment_rehome(im, im->moved[i]);
+	im->nmoved = 0;
+	return st;
 }
 
 /* ---- users --------------------------------------------------------------------------------- */
@@ -1500,8 +1547,8 @@ static enum cr_status student_insert(struct imp *im, const struct student_in *s,
 	sqlite3_stmt *st = db_prepare(im->db,
 		"INSERT INTO student (district_id, sourced_id, student_number, given_name, family_name, "
 		" preferred_name, grade, school_id, birth_date, directory_optout, status, name_fold, "
-		" modified_at, seen_run, withdrawn_at) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)", im->err);
+		" modified_at, seen_run, withdrawn_at, sid_key) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)", im->err);
 	int rc;
 
 	if (!st)
@@ -1524,8 +1571,15 @@ static enum cr_status student_insert(struct imp *im, const struct student_in *s,
 	sqlite3_bind_int64(st, 14, im->run_id);
 	if (s->status == 2)
 		sqlite3_bind_int64(st, 15, (long long)im->now);
+	sqlite3_bind_int64(st, 16, sid_key(s->sid));
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT) {
+		/* Two sourcedIds with one 64-bit hash: about one district in a
+		 * hundred million. Refused, not mixed up. */
+		*rowid = 0;
+		return CR_EDATA;
+	}
 	if (rc != SQLITE_DONE)
 		return db_fail(im->db, im->err, rc, "saving a student");
 	*rowid = sqlite3_last_insert_rowid(im->h);
@@ -1583,6 +1637,14 @@ static enum cr_status student_update(struct imp *im, long long rowid, const stru
 	return CR_OK;
 }
 
+static enum cr_status student_collision(struct imp *im, const char *fname, long line)
+{
+	imp_issue(im, fname, line, "sourcedId", 1,
+		  "this sourcedId shares its internal key with another student's (a one in "
+		  "billions chance); the row is skipped, please report it");
+	return CR_OK;
+}
+
 /* The student's school: the first of orgSourcedIds (1.1) or
  * primaryOrgSourcedId (1.2) that is a school of this district. */
 static long long student_school(struct imp *im, struct row *r)
@@ -1631,7 +1693,7 @@ static long long student_find(struct imp *im, const char *sid, char *modified, s
 {
 	sqlite3_stmt *st = db_prepare(im->db,
 		"SELECT id, coalesce(modified_at, ''), status, name_fold, coalesce(school_id, 0) FROM student "
-		"WHERE district_id = ?1 AND sourced_id = ?2", NULL);
+		"WHERE district_id = ?1 AND sid_key = ?3 AND sourced_id = ?2", NULL);
 	long long id = 0;
 
 	modified[0] = '\0';
@@ -1641,6 +1703,7 @@ static long long student_find(struct imp *im, const char *sid, char *modified, s
 		return -1;
 	sqlite3_bind_int64(st, 1, im->district_id);
 	sqlite3_bind_text(st, 2, sid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, sid_key(sid));
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
 		snprintf(modified, len, "%s", sqlite3_column_text(st, 1));
@@ -1816,7 +1879,9 @@ static enum cr_status users_row(struct imp *im, struct row *r)
 			st = CR_OK;
 		} else {
 			st = student_insert(im, &s, fold, &rowid);
-			if (st == CR_OK)
+			if (st == CR_EDATA)
+				st = student_collision(im, fname, line);
+			else if (st == CR_OK)
 				st = fts_note(im, rowid, NULL);
 		}
 		free(old_fold);
@@ -1824,7 +1889,7 @@ static enum cr_status users_row(struct imp *im, struct row *r)
 		if (st == CR_OK)
 			remember(im, im->delta_students, s.sid, rowid, s.school);
 		if (st == CR_OK && existed && old_school != s.school && im->mode[F_ENROLLMENTS] != MODE_BULK)
-			st = enrollment_rehome(im, rowid);
+			st = rehome_later(im, rowid);
 		return st;
 	}
 
@@ -1848,9 +1913,14 @@ static enum cr_status users_row(struct imp *im, struct row *r)
 					   "AND ?2 IS NOT NULL", e->rowid, "");
 		st = student_update(im, e->rowid, &s, fold, (e->flags & SF_WITHDRAWN) != 0);
 		if (st == CR_OK && before >= 0 && before != s.school)
-			st = enrollment_rehome(im, e->rowid);
+			st = rehome_later(im, e->rowid);
 	} else {
 		st = student_insert(im, &s, fold, &rowid);
+		if (st == CR_EDATA) {
+			free(fold);
+			e->flags |= SF_REJECTED;
+			return student_collision(im, fname, line);
+		}
 		if (st == CR_OK && rowid > UINT32_MAX)
 			st = cr_fail(im->err, CR_EINTERNAL, "student row numbers have outgrown this importer");
 		e->rowid = (uint32_t)rowid;
@@ -1923,8 +1993,8 @@ static long long student_row_id(struct imp *im, const char *sid, uint16_t *slot)
 		*slot = (e->flags & SF_SLOT) ? e->extra : SLOT_UNKNOWN;
 		return e->rowid;
 	}
-	id = lookup_with_school(im, "SELECT id, school_id FROM student WHERE district_id = ?1 AND sourced_id = ?2",
-				sid, &school);
+	id = lookup_with_school(im, "SELECT id, school_id FROM student WHERE district_id = ?1 "
+				"AND sid_key = ?3 AND sourced_id = ?2", sid, &school);
 	*slot = id > 0 ? school_slot(im, school) : SLOT_UNKNOWN;
 	return remember(im, im->delta_students, sid, id, school);
 }
@@ -2199,6 +2269,9 @@ static enum cr_status bulk_restore(struct imp *im)
 static enum cr_status import_finish(struct imp *im)
 {
 	enum cr_status st;
+
+	if ((st = rehome_moved(im)) != CR_OK)
+		return st;
 
 	if (im->mode[F_ORGS] == MODE_BULK &&
 	    (st = bulk_withdraw(im, "UPDATE school SET status = 'withdrawn' WHERE district_id = ?1 "
