@@ -5,7 +5,7 @@ static const char overview_districts_sql[] =
 	"SELECT d.id, d.name, "
 	" (SELECT count(*) FROM school WHERE district_id = d.id AND status = 'active'), "
 	" (SELECT count(*) FROM school sc JOIN student s ON s.school_id = sc.id "
-	"   WHERE sc.district_id = d.id AND s.status = 'active'), "
+	"   WHERE sc.district_id = d.id AND s.status_code = 'a'), "
 	" (SELECT coalesce(max(finished_at), 0) FROM import_run "
 	"   WHERE district_id = d.id AND outcome = 'ok' AND dry_run = 0) "
 	"FROM district d ORDER BY d.name";
@@ -13,9 +13,9 @@ static const char overview_districts_sql[] =
 static const char overview_schools_sql[] =
 	"SELECT d.name, sc.name, sc.id, "
 	" (SELECT count(*) FROM class WHERE school_id = sc.id AND status = 'active'), "
-	" (SELECT count(*) FROM student WHERE school_id = sc.id AND status = 'active'), "
+	" (SELECT count(*) FROM student WHERE school_id = sc.id AND status_code = 'a'), "
 	" (SELECT count(*) FROM student s JOIN card c ON c.student_id = s.id AND c.status = 'active' "
-	"   WHERE s.school_id = sc.id AND s.status = 'active') "
+	"   WHERE s.school_id = sc.id AND s.status_code = 'a') "
 	"FROM school sc JOIN district d ON d.id = sc.district_id "
 	"WHERE sc.status = 'active' ORDER BY d.name, sc.name";
 

@@ -1123,7 +1123,7 @@ static enum cr_status map_load(struct imp *im, struct idmap **out, const char *s
 		}
 		e->rowid = (uint32_t)sqlite3_column_int64(st, 0);
 		e->flags |= SF_EXISTS;
-		if (kind == MAP_STATUS && !strcmp((const char *)sqlite3_column_text(st, 2), "withdrawn"))
+		if (kind == MAP_STATUS && sqlite3_column_text(st, 2)[0] == 'w')
 			e->flags |= SF_WITHDRAWN;
 		if (kind == MAP_SCHOOL) {
 			e->extra = school_slot(im, sqlite3_column_int64(st, 2));
@@ -1523,6 +1523,9 @@ static size_t utf8_chars(const char *s)
 	return n;
 }
 
+/* student.status_code by student_in.status (0 active, 1 inactive, 2 withdrawn). */
+static const char status_codes[][2] = { "a", "i", "w" };
+
 struct student_in {
 	const char *sid, *given, *family, *preferred, *modified;
 	char        number[128];
@@ -1534,7 +1537,6 @@ struct student_in {
 	int         has_birth;   /* demographics supplied a date (bulk) */
 };
 
-static const char *const status_names[] = { "active", "inactive", "withdrawn" };
 
 static char *student_fold(const struct student_in *s)
 {
@@ -1546,9 +1548,9 @@ static enum cr_status student_insert(struct imp *im, const struct student_in *s,
 {
 	sqlite3_stmt *st = db_prepare(im->db,
 		"INSERT INTO student (district_id, sourced_id, student_number, given_name, family_name, "
-		" preferred_name, grade, school_id, birth_date, directory_optout, status, name_fold, "
-		" modified_at, seen_run, withdrawn_at, sid_key) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)", im->err);
+		" preferred_name, grade, school_id, birth_date, directory_optout, status_code, name_fold, "
+		" modified_at, seen_run, sid_key) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?16)", im->err);
 	int rc;
 
 	if (!st)
@@ -1565,12 +1567,10 @@ static enum cr_status student_insert(struct imp *im, const struct student_in *s,
 	if (s->has_birth)
 		sqlite3_bind_text(st, 9, s->birth, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 10, s->optout);
-	sqlite3_bind_text(st, 11, status_names[s->status], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, status_codes[s->status], 1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 12, fold, -1, SQLITE_STATIC);
 	imp_bind_text(st, 13, s->modified);
 	sqlite3_bind_int64(st, 14, im->run_id);
-	if (s->status == 2)
-		sqlite3_bind_int64(st, 15, (long long)im->now);
 	sqlite3_bind_int64(st, 16, sid_key(s->sid));
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -1597,11 +1597,10 @@ static enum cr_status student_update(struct imp *im, long long rowid, const stru
 		"UPDATE student SET student_number = ?2, given_name = ?3, family_name = ?4, "
 		" preferred_name = ?5, grade = ?6, school_id = ?7, "
 		" birth_date = CASE WHEN ?14 THEN ?8 ELSE birth_date END, directory_optout = ?9, "
-		" status = ?10, name_fold = ?11, modified_at = coalesce(?12, modified_at), seen_run = ?13, "
-		" withdrawn_at = CASE WHEN ?10 = 'withdrawn' THEN coalesce(withdrawn_at, ?15) ELSE NULL END "
+		" status_code = ?10, name_fold = ?11, modified_at = coalesce(?12, modified_at), seen_run = ?13 "
 		"WHERE id = ?1 AND (student_number IS NOT ?2 OR given_name IS NOT ?3 OR family_name IS NOT ?4 "
 		" OR preferred_name IS NOT ?5 OR grade IS NOT ?6 OR school_id IS NOT ?7 "
-		" OR (?14 AND birth_date IS NOT ?8) OR directory_optout IS NOT ?9 OR status IS NOT ?10)",
+		" OR (?14 AND birth_date IS NOT ?8) OR directory_optout IS NOT ?9 OR status_code IS NOT ?10)",
 		im->err);
 	int rc;
 
@@ -1618,12 +1617,11 @@ static enum cr_status student_update(struct imp *im, long long rowid, const stru
 	if (s->has_birth)
 		sqlite3_bind_text(st, 8, s->birth, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 9, s->optout);
-	sqlite3_bind_text(st, 10, status_names[s->status], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, status_codes[s->status], 1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 11, fold, -1, SQLITE_STATIC);
 	imp_bind_text(st, 12, s->modified);
 	sqlite3_bind_int64(st, 13, im->run_id);
 	sqlite3_bind_int(st, 14, s->has_birth);
-	sqlite3_bind_int64(st, 15, (long long)im->now);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -1692,7 +1690,7 @@ static long long student_find(struct imp *im, const char *sid, char *modified, s
 				int *withdrawn, char **old_fold, long long *school)
 {
 	sqlite3_stmt *st = db_prepare(im->db,
-		"SELECT id, coalesce(modified_at, ''), status, name_fold, coalesce(school_id, 0) FROM student "
+		"SELECT id, coalesce(modified_at, ''), status_code, name_fold, coalesce(school_id, 0) FROM student "
 		"WHERE district_id = ?1 AND sid_key = ?3 AND sourced_id = ?2", NULL);
 	long long id = 0;
 
@@ -1707,7 +1705,7 @@ static long long student_find(struct imp *im, const char *sid, char *modified, s
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
 		snprintf(modified, len, "%s", sqlite3_column_text(st, 1));
-		*withdrawn = !strcmp((const char *)sqlite3_column_text(st, 2), "withdrawn");
+		*withdrawn = sqlite3_column_text(st, 2)[0] == 'w';
 		*old_fold = strdup((const char *)sqlite3_column_text(st, 3));
 		*school = sqlite3_column_int64(st, 4);
 	}
@@ -1944,13 +1942,11 @@ static int withdraw_one(struct idmap_entry *e, void *ctx)
 	if (!(e->flags & SF_EXISTS) || (e->flags & (SF_SEEN | SF_WITHDRAWN)))
 		return 0;
 	st = db_prepare(im->db,
-		"UPDATE student SET status = 'withdrawn', withdrawn_at = ?2, seen_run = ?3 "
-		"WHERE id = ?1 AND status <> 'withdrawn'", im->err);
+		"UPDATE student SET status_code = 'w', seen_run = ?2 WHERE id = ?1 AND status_code <> 'w'", im->err);
 	if (!st)
 		return 1;
 	sqlite3_bind_int64(st, 1, e->rowid);
-	sqlite3_bind_int64(st, 2, (long long)im->now);
-	sqlite3_bind_int64(st, 3, im->run_id);
+	sqlite3_bind_int64(st, 2, im->run_id);
 	if (imp_step_done(im, st, "withdrawing a student") != CR_OK)
 		return 1;
 	im->sum->withdrawn += sqlite3_changes(im->h);
@@ -2188,10 +2184,10 @@ static enum cr_status oneroster_prepare(struct imp *im)
 	if (im->mode[F_USERS] == MODE_BULK) {
 		users = (size_t)package_count_lines(im->pkg, files[F_USERS].name);
 		im->had_students = count_rows(im, "SELECT count(*) FROM student WHERE district_id = ?1 "
-					      "AND status <> 'withdrawn'");
+					      "AND status_code <> 'w'");
 		users += (size_t)count_rows(im, "SELECT count(*) FROM student WHERE district_id = ?1");
 		if ((st = map_load(im, &im->students,
-				   "SELECT id, sourced_id, status FROM student WHERE district_id = ?1", MAP_STATUS,
+				   "SELECT id, sourced_id, status_code FROM student WHERE district_id = ?1", MAP_STATUS,
 				   users)) != CR_OK)
 			return st;
 	}

@@ -67,12 +67,17 @@ CREATE TABLE student (
 	school_id        INTEGER REFERENCES school(id),
 	birth_date       TEXT,                -- YYYY-MM-DD, only where a policy needs age
 	directory_optout INTEGER NOT NULL DEFAULT 0,
-	status           TEXT NOT NULL DEFAULT 'active'
-	                 CHECK (status IN ('active', 'inactive', 'withdrawn')),
+	-- a active, i inactive (enabledUser false), w withdrawn: one byte
+	-- whatever the state, so a withdrawal rewrites the row in place
+	-- instead of splitting its page; status spells it out.
+	status_code      TEXT NOT NULL DEFAULT 'a' CHECK (status_code IN ('a', 'i', 'w')),
+	status           TEXT GENERATED ALWAYS AS
+	                 (CASE status_code WHEN 'a' THEN 'active' WHEN 'i' THEN 'inactive' ELSE 'withdrawn' END)
+	                 VIRTUAL,
 	name_fold        TEXT NOT NULL,       -- lower-case, accent-stripped names for search
 	modified_at      TEXT,                -- dateLastModified of the last applied row
-	seen_run         INTEGER,
-	withdrawn_at     INTEGER
+	seen_run         INTEGER              -- the import that last changed or saw the row
+	                                      -- (for a withdrawn child: the one that withdrew them)
 );
 -- A bulk import drops and rebuilds the student indexes and the search
 -- triggers around its rows (much faster than a million index updates), so
@@ -83,7 +88,7 @@ CREATE UNIQUE INDEX student_sid ON student (district_id, sid_key);
 CREATE INDEX student_by_number ON student (student_number);
 -- Active students by school: coverage counts and class rolls. Partial, so a
 -- withdrawal only removes an entry (a roster delta withdraws thousands).
-CREATE INDEX student_by_school ON student (school_id) WHERE status = 'active';
+CREATE INDEX student_by_school ON student (school_id) WHERE status_code = 'a';
 
 CREATE VIRTUAL TABLE student_fts USING fts5 (
 	name_fold, content = 'student', content_rowid = 'id',

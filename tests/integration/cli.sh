@@ -219,7 +219,7 @@ if [ -e "$T/home/.local/share/cardroll/cardroll.db" ]; then fail "nothing was wr
 
 # Student rows as text, to compare the roster before and after.
 roster_sum() {
-	sqlite3 "$1" "SELECT id, sourced_id, given_name, family_name, status, school_id, grade, withdrawn_at FROM student ORDER BY id; SELECT * FROM enrollment ORDER BY 1, 2;" | cksum
+	sqlite3 "$1" "SELECT id, sourced_id, given_name, family_name, status, school_id, grade, seen_run FROM student ORDER BY id; SELECT * FROM enrollment ORDER BY 1, 2;" | cksum
 }
 
 if [ $have_python = 0 ] || [ $have_sqlite = 0 ] || [ ! -f "$GEN" ]; then

@@ -51,7 +51,8 @@ static void t_add_student(struct cr_db *db, int school, const char *number, cons
 	assert_non_null(fold);
 	assert_int_equal(sqlite3_prepare_v2(s,
 		"INSERT INTO student (district_id, sourced_id, student_number, given_name, family_name, "
-		"grade, school_id, status, name_fold) VALUES (1, ?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		"grade, school_id, status_code, name_fold) VALUES (1, ?1, ?1, ?2, ?3, ?4, ?5, "
+		"CASE ?6 WHEN 'active' THEN 'a' WHEN 'inactive' THEN 'i' ELSE 'w' END, ?7)",
 		-1, &st, NULL), SQLITE_OK);
 	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, given, -1, SQLITE_STATIC);
