@@ -1549,8 +1549,8 @@ static enum cr_status student_insert(struct imp *im, const struct student_in *s,
 	sqlite3_stmt *st = db_prepare(im->db,
 		"INSERT INTO student (district_id, sourced_id, student_number, given_name, family_name, "
 		" preferred_name, grade, school_id, birth_date, directory_optout, status_code, name_fold, "
-		" modified_at, seen_run, sid_key) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?16)", im->err);
+		" seen_run, sid_key) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14, ?16)", im->err);
 	int rc;
 
 	if (!st)
@@ -1569,7 +1569,6 @@ static enum cr_status student_insert(struct imp *im, const struct student_in *s,
 	sqlite3_bind_int(st, 10, s->optout);
 	sqlite3_bind_text(st, 11, status_codes[s->status], 1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 12, fold, -1, SQLITE_STATIC);
-	imp_bind_text(st, 13, s->modified);
 	sqlite3_bind_int64(st, 14, im->run_id);
 	sqlite3_bind_int64(st, 16, sid_key(s->sid));
 	rc = sqlite3_step(st);
@@ -1597,7 +1596,7 @@ static enum cr_status student_update(struct imp *im, long long rowid, const stru
 		"UPDATE student SET student_number = ?2, given_name = ?3, family_name = ?4, "
 		" preferred_name = ?5, grade = ?6, school_id = ?7, "
 		" birth_date = CASE WHEN ?14 THEN ?8 ELSE birth_date END, directory_optout = ?9, "
-		" status_code = ?10, name_fold = ?11, modified_at = coalesce(?12, modified_at), seen_run = ?13 "
+		" status_code = ?10, name_fold = ?11, seen_run = ?13 "
 		"WHERE id = ?1 AND (student_number IS NOT ?2 OR given_name IS NOT ?3 OR family_name IS NOT ?4 "
 		" OR preferred_name IS NOT ?5 OR grade IS NOT ?6 OR school_id IS NOT ?7 "
 		" OR (?14 AND birth_date IS NOT ?8) OR directory_optout IS NOT ?9 OR status_code IS NOT ?10)",
@@ -1619,7 +1618,6 @@ static enum cr_status student_update(struct imp *im, long long rowid, const stru
 	sqlite3_bind_int(st, 9, s->optout);
 	sqlite3_bind_text(st, 10, status_codes[s->status], 1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 11, fold, -1, SQLITE_STATIC);
-	imp_bind_text(st, 12, s->modified);
 	sqlite3_bind_int64(st, 13, im->run_id);
 	sqlite3_bind_int(st, 14, s->has_birth);
 	rc = sqlite3_step(st);
@@ -1633,6 +1631,22 @@ static enum cr_status student_update(struct imp *im, long long rowid, const stru
 	else
 		im->sum->updated++;
 	return CR_OK;
+}
+
+/* Keeps the row's dateLastModified (when it has one) for the next delta. */
+static enum cr_status student_modified(struct imp *im, long long rowid, const char *modified)
+{
+	sqlite3_stmt *st;
+
+	if (!modified || !*modified || rowid <= 0)
+		return CR_OK;
+	st = db_prepare(im->db, "INSERT OR REPLACE INTO student_modified (student_id, modified_at) "
+			"VALUES (?1, ?2)", im->err);
+	if (!st)
+		return im->err->status;
+	sqlite3_bind_int64(st, 1, rowid);
+	sqlite3_bind_text(st, 2, modified, -1, SQLITE_TRANSIENT);
+	return imp_step_done(im, st, "saving a change date");
 }
 
 static enum cr_status student_collision(struct imp *im, const char *fname, long line)
@@ -1690,8 +1704,9 @@ static long long student_find(struct imp *im, const char *sid, char *modified, s
 				int *withdrawn, char **old_fold, long long *school)
 {
 	sqlite3_stmt *st = db_prepare(im->db,
-		"SELECT id, coalesce(modified_at, ''), status_code, name_fold, coalesce(school_id, 0) FROM student "
-		"WHERE district_id = ?1 AND sid_key = ?3 AND sourced_id = ?2", NULL);
+		"SELECT s.id, coalesce(m.modified_at, ''), s.status_code, s.name_fold, coalesce(s.school_id, 0) "
+		"FROM student s LEFT JOIN student_modified m ON m.student_id = s.id "
+		"WHERE s.district_id = ?1 AND s.sid_key = ?3 AND s.sourced_id = ?2", NULL);
 	long long id = 0;
 
 	modified[0] = '\0';
@@ -1871,6 +1886,8 @@ static enum cr_status users_row(struct imp *im, struct row *r)
 			st = student_update(im, rowid, &s, fold, was_withdrawn);
 			if (st == CR_OK && old_fold && strcmp(old_fold, fold) != 0)
 				st = fts_note(im, rowid, old_fold);
+			if (st == CR_OK)
+				st = student_modified(im, rowid, s.modified);
 		} else if (s.status == 2) {
 			imp_issue(im, fname, line, "status", 0,
 				  "withdraws a student this roster never had; ignored");
@@ -1881,6 +1898,8 @@ static enum cr_status users_row(struct imp *im, struct row *r)
 				st = student_collision(im, fname, line);
 			else if (st == CR_OK)
 				st = fts_note(im, rowid, NULL);
+			if (st == CR_OK)
+				st = student_modified(im, rowid, s.modified);
 		}
 		free(old_fold);
 		free(fold);
@@ -1923,6 +1942,8 @@ static enum cr_status users_row(struct imp *im, struct row *r)
 			st = cr_fail(im->err, CR_EINTERNAL, "student row numbers have outgrown this importer");
 		e->rowid = (uint32_t)rowid;
 	}
+	if (st == CR_OK && *s.modified)
+		st = student_modified(im, e->rowid, s.modified);
 	e->flags = (uint16_t)((e->flags | SF_SEEN | SF_SLOT) & ~SF_BDATE);
 	e->extra = school_slot(im, s.school);
 	im->seen_students++;

@@ -75,7 +75,6 @@ CREATE TABLE student (
 	                 (CASE status_code WHEN 'a' THEN 'active' WHEN 'i' THEN 'inactive' ELSE 'withdrawn' END)
 	                 VIRTUAL,
 	name_fold        TEXT NOT NULL,       -- lower-case, accent-stripped names for search
-	modified_at      TEXT,                -- dateLastModified of the last applied row
 	seen_run         INTEGER              -- the import that last changed or saw the row
 	                                      -- (for a withdrawn child: the one that withdrew them)
 );
@@ -86,6 +85,14 @@ CREATE TABLE student (
 -- third the size of one of UUIDs, and a delta rewrites that much less.
 CREATE UNIQUE INDEX student_sid ON student (district_id, sid_key);
 CREATE INDEX student_by_number ON student (student_number);
+-- The dateLastModified of the last change applied to a child, so an older
+-- delta row never overwrites a newer one. Bulk rows carry none; kept apart
+-- so that the first delta does not grow (and split the pages of) a million
+-- student rows.
+CREATE TABLE student_modified (
+	student_id   INTEGER PRIMARY KEY REFERENCES student(id),
+	modified_at  TEXT NOT NULL
+);
 -- Active students by school: coverage counts and class rolls. Partial, so a
 -- withdrawal only removes an entry (a roster delta withdraws thousands).
 CREATE INDEX student_by_school ON student (school_id) WHERE status_code = 'a';
