@@ -301,6 +301,24 @@ else
 				fail "$what: the roster changed but no import committed"
 			fi
 		done
+
+		# A full disk: the database may not grow past its size (writes fail
+		# with EFBIG, as on a full disk). The import fails with a clear
+		# message and the roster stays as it was.
+		before=$(roster_sum "$IDB")
+		size_kb=$(( $(stat -c %s "$IDB") / 1024 + 64 ))
+		( ulimit -f "$size_kb"; trap '' XFSZ; exec "$BIN" --db "$IDB" import --quiet "$big2" ) \
+			>"$T/out" 2>"$T/err" </dev/null
+		rc=$?
+		after=$(roster_sum "$IDB")
+		check=$(sqlite3 "$IDB" 'PRAGMA integrity_check' 2>&1)
+		if [ $rc -ne 0 ] && [ $rc -ne 65 ] && [ "$before" = "$after" ] && [ "$check" = ok ] &&
+		   grep -qi "roster was left as it was" "$T/err"; then
+			ok "a full disk fails the import (exit $rc) and leaves the roster as it was"
+		else
+			fail "a full disk fails the import and leaves the roster as it was" \
+				"exit $rc, integrity $check, same roster: $([ "$before" = "$after" ] && echo yes || echo no): $(head -c 300 "$T/err")"
+		fi
 	else
 		fail "gen_roster.py makes a 100 000-student district" "$(head -c 300 "$T/err")"
 	fi
