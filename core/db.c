@@ -46,7 +46,8 @@ enum cr_status db_fail(struct cr_db *db, struct cr_err *err, int rc, const char 
 	case SQLITE_CORRUPT:
 		return cr_fail(err, CR_EDATA, "%s: the file is not a cardroll database or is damaged (%s)", what, detail);
 	case SQLITE_IOERR:
-		return cr_fail(err, CR_ECANTCREATE, "%s: disk I/O error (%s)", what, detail);
+		return cr_fail(err, CR_ECANTCREATE, "%s: the database file could not be %s (is the disk full?)",
+			       what, (rc == SQLITE_IOERR_READ || rc == SQLITE_IOERR_SHORT_READ) ? "read" : "written");
 	case SQLITE_INTERRUPT:
 		return cr_fail(err, CR_EINTERRUPTED, "%s: interrupted", what);
 	default:
