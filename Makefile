@@ -7,10 +7,10 @@ CC        ?= cc
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 
-PKGS      := ncursesw sqlite3 libutf8proc libzip inih
+PKGS      := ncursesw sqlite3 libutf8proc libzip inih libargon2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CORE_LIBS  := $(shell pkg-config --libs sqlite3 libutf8proc libzip inih 2>/dev/null) -lm -lpthread
+CORE_LIBS  := $(shell pkg-config --libs sqlite3 libutf8proc libzip inih libargon2 2>/dev/null) -lm -lpthread
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wold-style-definition -Wformat=2 -Wpointer-arith -Wwrite-strings \
@@ -91,7 +91,9 @@ tui-tests: $(BUILD)/cardroll $(TUI_TEST_BIN)
 	@CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/run-unit.sh $(TUI_TEST_BIN)
 
 integration: $(BUILD)/cardroll
-	@CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/cli.sh
+	@CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/cli.sh && \
+		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/staff.sh && \
+		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/issue.sh
 
 asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \

@@ -68,6 +68,167 @@ static int set_max_age(struct cr_config *c, const char *v, char *why, size_t n)
 	return config_set_int(&c->roster_max_age_days, v, 1, 3650, why, n);
 }
 
+static const char *const grade_codes[] = {
+	"IT", "PR", "PK", "TK", "KG", "01", "02", "03", "04", "05", "06", "07", "08", "09",
+	"10", "11", "12", "13", "PS", "UG", "Other", NULL,
+};
+
+int grade_index(const char *code)
+{
+	for (int i = 0; grade_codes[i]; i++)
+		if (!strcmp(grade_codes[i], code))
+			return i;
+	return -1;
+}
+
+/* "KG-05, 06" style lists of CEDS codes and ranges. */
+static int set_grades(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	unsigned bits = 0;
+	char buf[256], *tok, *save = NULL;
+
+	snprintf(buf, sizeof buf, "%s", v);
+	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		char *dash = strchr(tok, '-');
+		int a, b;
+
+		if (dash)
+			*dash = '\0';
+		a = grade_index(tok);
+		b = dash ? grade_index(dash + 1) : a;
+		if (a < 0 || b < 0 || b < a) {
+			snprintf(why, n, "'%s' is not a CEDS grade or range such as KG-05 (codes: IT PR PK TK KG 01-13 PS UG Other)",
+				 dash ? v : tok);
+			return 0;
+		}
+		for (int i = a; i <= b; i++)
+			bits |= 1u << i;
+	}
+	if (!bits) {
+		snprintf(why, n, "no grades given");
+		return 0;
+	}
+	c->programme.grades = bits;
+	return 1;
+}
+
+static int set_consent(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	if (!strcmp(v, "opt-out"))
+		c->programme.consent = CONSENT_OPT_OUT;
+	else if (!strcmp(v, "opt-in"))
+		c->programme.consent = CONSENT_OPT_IN;
+	else if (!strcmp(v, "signature"))
+		c->programme.consent = CONSENT_SIGNATURE;
+	else {
+		snprintf(why, n, "'%s' is not opt-out, opt-in or signature", v);
+		return 0;
+	}
+	return 1;
+}
+
+static int set_min_age(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_int(&c->programme.min_age, v, 0, 25, why, n);
+}
+
+static int set_max_child_age(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_int(&c->programme.max_age, v, 0, 25, why, n);
+}
+
+static int set_scheme(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	if (!strcmp(v, "student-id"))
+		c->programme.scheme = CARD_STUDENT_ID;
+	else if (!strcmp(v, "range"))
+		c->programme.scheme = CARD_RANGE;
+	else if (!strcmp(v, "stock"))
+		c->programme.scheme = CARD_STOCK;
+	else {
+		snprintf(why, n, "'%s' is not student-id, range or stock", v);
+		return 0;
+	}
+	return 1;
+}
+
+static int set_bool(int *dst, const char *v, char *why, size_t n)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
+		*dst = 1;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
+		*dst = 0;
+	else {
+		snprintf(why, n, "'%s' is not yes or no", v);
+		return 0;
+	}
+	return 1;
+}
+
+static int set_prefix(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	for (const char *p = v; *p; p++) {
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '-')) {
+			snprintf(why, n, "a card prefix may hold only letters, digits and '-'");
+			return 0;
+		}
+	}
+	return config_set_string(c->programme.prefix, sizeof c->programme.prefix, v, why, n);
+}
+
+static int set_luhn(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return set_bool(&c->programme.luhn, v, why, n);
+}
+
+static int set_institution(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	if (strlen(v) != 4 || strspn(v, "0123456789") != 4) {
+		snprintf(why, n, "the institution code must be 4 digits");
+		return 0;
+	}
+	return config_set_string(c->programme.institution, sizeof c->programme.institution, v, why, n);
+}
+
+static int set_block(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_int(&c->programme.block_size, v, 10, 1000000, why, n);
+}
+
+static int set_stock_prefix(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	if (strspn(v, "0123456789") != strlen(v)) {
+		snprintf(why, n, "a card stock prefix is digits only");
+		return 0;
+	}
+	return config_set_string(c->programme.stock.prefix, sizeof c->programme.stock.prefix, v, why, n);
+}
+
+static int set_stock_length(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_int(&c->programme.stock.length, v, 4, 40, why, n);
+}
+
+static int set_stock_luhn(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return set_bool(&c->programme.stock.luhn, v, why, n);
+}
+
+static int set_expires(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int m, d;
+	char tail;
+
+	if (sscanf(v, "%2d-%2d%c", &m, &d, &tail) != 2 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1]) {
+		snprintf(why, n, "'%s' is not a month and day such as 06-30", v);
+		return 0;
+	}
+	c->programme.expiry_month = m;
+	c->programme.expiry_day = d;
+	return 1;
+}
+
 static const struct config_key {
 	const char *section;
 	const char *key;
@@ -77,6 +238,19 @@ static const struct config_key {
 	{ "storage", "busy_timeout_ms", set_busy },
 	{ "desk",    "name",            set_desk },
 	{ "roster",  "max_age_days",    set_max_age },
+	{ "programme", "consent",       set_consent },
+	{ "programme", "grades",        set_grades },
+	{ "programme", "min_age",       set_min_age },
+	{ "programme", "max_age",       set_max_child_age },
+	{ "cards",   "scheme",          set_scheme },
+	{ "cards",   "prefix",          set_prefix },
+	{ "cards",   "check_digit",     set_luhn },
+	{ "cards",   "institution",     set_institution },
+	{ "cards",   "block_size",      set_block },
+	{ "cards",   "stock_prefix",    set_stock_prefix },
+	{ "cards",   "stock_length",    set_stock_length },
+	{ "cards",   "stock_check_digit", set_stock_luhn },
+	{ "cards",   "expires",         set_expires },
 };
 
 static int config_handler(void *user, const char *section, const char *name, const char *value)
@@ -151,6 +325,13 @@ void config_defaults(struct cr_config *cfg)
 	memset(cfg, 0, sizeof *cfg);
 	cfg->busy_timeout_ms = 10000;
 	cfg->roster_max_age_days = 60;
+	cfg->programme.consent = CONSENT_OPT_OUT;
+	cfg->programme.grades = ~0u;
+	cfg->programme.scheme = CARD_STUDENT_ID;
+	cfg->programme.block_size = 1000;
+	cfg->programme.stock.luhn = 1;
+	cfg->programme.expiry_month = 6;
+	cfg->programme.expiry_day = 30;
 	if (gethostname(cfg->desk, sizeof cfg->desk - 1) != 0 || !cfg->desk[0])
 		snprintf(cfg->desk, sizeof cfg->desk, "desk");
 }

@@ -3,13 +3,44 @@
 #ifndef CR_CONFIG_H
 #define CR_CONFIG_H
 
+#include "cardno.h"
 #include "status.h"
+
+enum consent_mode {
+	CONSENT_OPT_OUT,      /* cards for all but the families who said no (default) */
+	CONSENT_OPT_IN,       /* a guardian's yes is recorded before the card */
+	CONSENT_SIGNATURE,    /* the card is made, the slip waits for a signature */
+};
+
+enum card_scheme {
+	CARD_STUDENT_ID,      /* prefix + student ID: the "virtual card" (default) */
+	CARD_RANGE,           /* 2 + institution + serial + check digit, blocks per desk */
+	CARD_STOCK,           /* pre-printed cards scanned at the desk */
+};
+
+/* The programme's rules: who may get a card and what number it has. */
+struct programme {
+	enum consent_mode  consent;            /* [programme] consent */
+	unsigned           grades;             /* [programme] grades: bit per grade_index() */
+	int                min_age, max_age;   /* [programme] min_age / max_age, 0 = none */
+	enum card_scheme   scheme;             /* [cards] scheme */
+	char               prefix[16];         /* [cards] prefix (student-id scheme) */
+	int                luhn;               /* [cards] check_digit (student-id scheme) */
+	char               institution[5];     /* [cards] institution (range scheme) */
+	int                block_size;         /* [cards] block_size (range scheme) */
+	struct cardno_stock stock;             /* [cards] stock_prefix, stock_length, stock_check_digit */
+	int                expiry_month, expiry_day;  /* [cards] expires: MM-DD at the end of the school year */
+};
+
+/* CEDS grade codes in order; grade_index() gives a code's bit. */
+int grade_index(const char *code);
 
 struct cr_config {
 	char   db_path[4096];         /* [storage] database */
 	int    busy_timeout_ms;       /* [storage] busy_timeout_ms */
 	char   desk[128];             /* [desk] name; default host name */
 	int    roster_max_age_days;   /* [roster] max_age_days */
+	struct programme programme;
 	char   source_path[4096];     /* where the settings came from, "" for defaults */
 };
 

@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential pkg-config make gcc clang libclang-rt-14-dev
 libncurses-dev ncurses-term libsqlite3-dev sqlite3 libutf8proc-dev libzip-dev
-libinih-dev libcmocka-dev libvterm-dev python3 time locales"
+libinih-dev libargon2-dev libcmocka-dev libvterm-dev python3 time locales"
 
 missing=""
 for p in $PKGS; do

@@ -20,6 +20,8 @@ void cli_json_string(FILE *f, const char *s);
 
 enum cr_status cmd_import(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_find(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_staff(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_issue(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_tui(struct cli *cli, int argc, char **argv, struct cr_err *err);
 
 #endif

@@ -16,6 +16,8 @@ static const struct command {
 } commands[] = {
 	{ "import", cmd_import, "import a district roster (OneRoster package or plain CSV)" },
 	{ "find",   cmd_find,   "find students by name prefix or student ID" },
+	{ "staff",  cmd_staff,  "add or list desk staff (name, role, PIN)" },
+	{ "issue",  cmd_issue,  "issue library cards to children or a whole class" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,465 @@
+/* signup: the rules a card must pass, and the one transaction that issues
+ * it. The rules are checked inside the transaction that writes, so what two
+ * desks see and do can never disagree. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "signup.h"
+
+struct signup_child {
+	char      status;          /* a, i, w */
+	char      grade[8];
+	char      birth[16];
+	char      name_fold[256];
+	char      number[128];
+	char      consent[16];
+	long long district;
+};
+
+static enum cr_status signup_refuse(struct signup_result *res, enum signup_outcome o, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static enum cr_status signup_refuse(struct signup_result *res, enum signup_outcome o, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->outcome = o;
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof res->reason, fmt, ap);
+	va_end(ap);
+	return CR_OK;
+}
+
+static void signup_copy(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+/* 0 when found, 1 when there is no such student. */
+static int signup_load(struct cr_db *db, long long id, struct signup_child *c, struct cr_err *err, int *rc)
+{
+	sqlite3_stmt *st = db_prepare(db,
+		"SELECT s.status_code, coalesce(s.grade, ''), coalesce(s.birth_date, ''), s.name_fold, "
+		" coalesce(s.student_number, ''), coalesce(c.state, 'none'), s.district_id "
+		"FROM student s LEFT JOIN consent c ON c.student_id = s.id WHERE s.id = ?1", err);
+
+	*rc = SQLITE_ERROR;
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	*rc = sqlite3_step(st);
+	if (*rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return *rc == SQLITE_DONE ? 1 : -1;
+	}
+	c->status = (char)sqlite3_column_text(st, 0)[0];
+	signup_copy(c->grade, sizeof c->grade, st, 1);
+	signup_copy(c->birth, sizeof c->birth, st, 2);
+	signup_copy(c->name_fold, sizeof c->name_fold, st, 3);
+	signup_copy(c->number, sizeof c->number, st, 4);
+	signup_copy(c->consent, sizeof c->consent, st, 5);
+	c->district = sqlite3_column_int64(st, 6);
+	sqlite3_reset(st);
+	*rc = SQLITE_OK;
+	return 0;
+}
+
+/* "just now", "today at 10:42", or the date. */
+static void signup_when(long long at, char *buf, size_t n)
+{
+	time_t now = time(NULL), t = (time_t)at;
+	struct tm tm, tn;
+
+	if (now - t < 120) {
+		snprintf(buf, n, "just now");
+		return;
+	}
+	localtime_r(&t, &tm);
+	localtime_r(&now, &tn);
+	if (tm.tm_year == tn.tm_year && tm.tm_yday == tn.tm_yday)
+		strftime(buf, n, "today at %H:%M", &tm);
+	else
+		strftime(buf, n, "on %Y-%m-%d", &tm);
+}
+
+/* Years of age today from YYYY-MM-DD, or -1. */
+static int signup_age(const char *birth)
+{
+	int y, m, d;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (sscanf(birth, "%4d-%2d-%2d", &y, &m, &d) != 3)
+		return -1;
+	localtime_r(&now, &tm);
+	return tm.tm_year + 1900 - y - ((tm.tm_mon + 1 < m || (tm.tm_mon + 1 == m && tm.tm_mday < d)) ? 1 : 0);
+}
+
+/* Another child with a card who may be this one: same folded name and birth
+ * date, or the same student ID in another district. */
+static int signup_duplicate(struct cr_db *db, long long id, const struct signup_child *c, char *card, size_t n)
+{
+	sqlite3_stmt *st = db_prepare(db,
+		"SELECT k.number FROM student s JOIN card k ON k.student_id = s.id AND k.status = 'active' "
+		"WHERE s.id <> ?1 AND ((?2 <> '' AND s.birth_date = ?2 AND s.name_fold = ?3) "
+		" OR (?4 <> '' AND s.student_number = ?4 AND s.district_id <> ?5)) LIMIT 1", NULL);
+	int found = 0;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, c->birth, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->name_fold, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c->number, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, c->district);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		signup_copy(card, n, st, 0);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+/* The rules, in the order a person would explain them. */
+static enum cr_status signup_rules(struct cr_db *db, const struct programme *pg, long long id, int confirm,
+				   struct signup_child *c, struct signup_result *res, struct cr_err *err)
+{
+	sqlite3_stmt *st;
+	char when[64], dup[CARDNO_MAX];
+	int rc, g, age;
+
+	memset(res, 0, sizeof *res);
+	switch (signup_load(db, id, c, err, &rc)) {
+	case 1:
+		return signup_refuse(res, SIGNUP_REFUSED, "there is no such student in the roster");
+	case -1:
+		return db_fail(db, err, rc, "reading the student");
+	}
+	st = db_prepare(db, "SELECT id, number, coalesce(desk, ''), issued_at FROM card "
+			"WHERE student_id = ?1 AND status = 'active'", err);
+	if (!st)
+		return err->status;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		res->card_id = sqlite3_column_int64(st, 0);
+		signup_copy(res->card, sizeof res->card, st, 1);
+		signup_when(sqlite3_column_int64(st, 3), when, sizeof when);
+		signup_refuse(res, SIGNUP_ALREADY, "already has card %s, issued by %s %s", res->card,
+			      *sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "a desk", when);
+		sqlite3_reset(st);
+		return CR_OK;
+	}
+	sqlite3_reset(st);
+	if (c->status == 'w')
+		return signup_refuse(res, SIGNUP_REFUSED, "has left the district (withdrawn in the roster)");
+	if (c->status != 'a')
+		return signup_refuse(res, SIGNUP_REFUSED, "is not active in the district's roster");
+	g = grade_index(c->grade);
+	if (pg->grades != ~0u && (g < 0 || !(pg->grades & (1u << g))))
+		return signup_refuse(res, SIGNUP_REFUSED, g < 0 ? "has no grade in the roster, and this "
+				     "programme is for some grades only" : "is in grade %s, which this programme "
+				     "does not cover", c->grade);
+	age = signup_age(c->birth);
+	if ((pg->min_age || pg->max_age) && age >= 0) {
+		if (pg->min_age && age < pg->min_age)
+			return signup_refuse(res, SIGNUP_REFUSED, "is %d; cards start at age %d", age, pg->min_age);
+		if (pg->max_age && age > pg->max_age)
+			return signup_refuse(res, SIGNUP_REFUSED, "is %d; this programme is for children up to %d",
+					     age, pg->max_age);
+	}
+	if (!strcmp(c->consent, "opted_out"))
+		return signup_refuse(res, SIGNUP_REFUSED, "the family opted out of a library card");
+	if (pg->consent == CONSENT_OPT_IN && strcmp(c->consent, "given") && strcmp(c->consent, "signed"))
+		return signup_refuse(res, SIGNUP_REFUSED, "needs a guardian's consent first (opt-in programme)");
+	if (!confirm && signup_duplicate(db, id, c, dup, sizeof dup))
+		return signup_refuse(res, SIGNUP_REFUSED, "may be the same child as the holder of card %s (same "
+				     "name and birth date, or the same student ID in another district): look, then "
+				     "confirm to issue anyway", dup);
+	res->outcome = SIGNUP_ISSUED;
+	if (pg->consent == CONSENT_SIGNATURE && strcmp(c->consent, "signed"))
+		snprintf(res->reason, sizeof res->reason, "hold the slip until a guardian has signed");
+	return CR_OK;
+}
+
+enum cr_status signup_check(struct cr_db *db, const struct programme *pg, long long student,
+			    int confirm_not_duplicate, struct signup_result *res, struct cr_err *err)
+{
+	struct signup_child c;
+
+	return signup_rules(db, pg, student, confirm_not_duplicate, &c, res, err);
+}
+
+/* ---- card numbers --------------------------------------------------- */
+
+/* The next serial of this desk's block of the library range; a new block
+ * when the desk has none left (blocks never overlap: made inside the
+ * signup's write transaction). */
+static enum cr_status signup_serial(struct cr_db *db, const struct programme *pg, const char *desk,
+				    long long *serial, struct cr_err *err)
+{
+	sqlite3_stmt *st = db_prepare(db,
+		"SELECT id, next_serial FROM card_block WHERE desk = ?1 AND institution = ?2 "
+		"AND next_serial <= last_serial ORDER BY id LIMIT 1", err);
+	long long block = 0, first;
+
+	if (!st)
+		return err->status;
+	sqlite3_bind_text(st, 1, desk, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, pg->institution, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		block = sqlite3_column_int64(st, 0);
+		*serial = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (!block) {
+		st = db_prepare(db, "SELECT coalesce(max(last_serial), 0) FROM card_block WHERE institution = ?1", err);
+		if (!st)
+			return err->status;
+		sqlite3_bind_text(st, 1, pg->institution, -1, SQLITE_STATIC);
+		first = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) + 1 : 1;
+		sqlite3_reset(st);
+		if (first > 99999999LL)
+			return cr_fail(err, CR_EDATA, "the library card range of institution %s is used up",
+				       pg->institution);
+		st = db_prepare(db, "INSERT INTO card_block (desk, institution, first_serial, last_serial, "
+				"next_serial) VALUES (?1, ?2, ?3, min(?3 + ?4 - 1, 99999999), ?3)", err);
+		if (!st)
+			return err->status;
+		sqlite3_bind_text(st, 1, desk, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, pg->institution, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, first);
+		sqlite3_bind_int(st, 4, pg->block_size);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return db_fail(db, err, sqlite3_errcode(db_handle(db)), "reserving card numbers");
+		}
+		sqlite3_reset(st);
+		block = sqlite3_last_insert_rowid(db_handle(db));
+		*serial = first;
+	}
+	st = db_prepare(db, "UPDATE card_block SET next_serial = next_serial + 1 WHERE id = ?1", err);
+	if (!st)
+		return err->status;
+	sqlite3_bind_int64(st, 1, block);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
+		return db_fail(db, err, sqlite3_errcode(db_handle(db)), "reserving card numbers");
+	}
+	sqlite3_reset(st);
+	return CR_OK;
+}
+
+/* The card number by the programme's scheme; a refusal in res when the
+ * child or the scanned card cannot have one. */
+static enum cr_status signup_number(struct cr_db *db, const struct programme *pg, const struct signup_request *rq,
+				    const struct signup_child *c, struct signup_result *res, struct cr_err *err)
+{
+	struct cr_err why = { 0 };
+	enum cr_status st;
+	long long serial = 0;
+
+	switch (pg->scheme) {
+	case CARD_STUDENT_ID:
+		if (cardno_from_student(pg->prefix, c->number, pg->luhn, res->card, &why) != CR_OK)
+			return signup_refuse(res, SIGNUP_REFUSED, "%s", why.msg);
+		return CR_OK;
+	case CARD_RANGE:
+		if ((st = signup_serial(db, pg, rq->desk, &serial, err)) != CR_OK)
+			return st;
+		if (cardno_library(pg->institution, serial, res->card, &why) != CR_OK)
+			return signup_refuse(res, SIGNUP_REFUSED, "%s", why.msg);
+		return CR_OK;
+	case CARD_STOCK:
+		if (!rq->stock_number || !*rq->stock_number)
+			return signup_refuse(res, SIGNUP_REFUSED, "scan the new card from the card stock first");
+		if (cardno_check_stock(rq->stock_number, &pg->stock, res->card, &why) != CR_OK)
+			return signup_refuse(res, SIGNUP_REFUSED, "%s", why.msg);
+		return CR_OK;
+	}
+	return cr_fail(err, CR_EINTERNAL, "unknown card scheme");
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+/* A random (version 4) UUID: the event's idempotency key for the ILS. */
+static void signup_uuid(char out[37])
+{
+	unsigned char b[16];
+
+	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+		/* Not expected on Linux; still unique enough with the time mixed in. */
+		long long t = (long long)time(NULL) ^ ((long long)clock() << 20);
+
+		for (int i = 0; i < 16; i++)
+			b[i] = (unsigned char)((t >> ((i % 8) * 8)) ^ (rand() & 0xff));
+	}
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+		 b[14], b[15]);
+}
+
+/* The card lasts to the end of the school year (the next MM-DD). */
+static void signup_expiry(const struct programme *pg, char out[16])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	int y;
+
+	localtime_r(&now, &tm);
+	y = tm.tm_year + 1900;
+	if (tm.tm_mon + 1 > pg->expiry_month || (tm.tm_mon + 1 == pg->expiry_month && tm.tm_mday > pg->expiry_day))
+		y++;
+	snprintf(out, 16, "%04d-%02d-%02d", y % 10000, pg->expiry_month % 100, pg->expiry_day % 100);
+}
+
+static enum cr_status signup_step(struct cr_db *db, sqlite3_stmt *st, const char *what, struct cr_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_fail(db, err, rc, what);
+	return CR_OK;
+}
+
+static enum cr_status signup_write(struct cr_db *db, const struct programme *pg, const struct signup_request *rq,
+				   struct signup_result *res, struct cr_err *err)
+{
+	sqlite3_stmt *st;
+	enum cr_status s;
+	char uuid[37], expires[16];
+	long long now = (long long)time(NULL), event;
+
+	signup_expiry(pg, expires);
+	st = db_prepare(db, "INSERT INTO card (number, student_id, scheme, issued_at, issued_by, desk, expires) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err);
+	if (!st)
+		return err->status;
+	sqlite3_bind_text(st, 1, res->card, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, rq->student);
+	sqlite3_bind_text(st, 3, pg->scheme == CARD_STUDENT_ID ? "student-id" : pg->scheme == CARD_RANGE ? "range" : "stock",
+			  -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	if (rq->staff > 0)
+		sqlite3_bind_int64(st, 5, rq->staff);
+	sqlite3_bind_text(st, 6, rq->desk, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, expires, -1, SQLITE_STATIC);
+	if ((s = signup_step(db, st, "saving the card", err)) != CR_OK)
+		return s;
+	res->card_id = sqlite3_last_insert_rowid(db_handle(db));
+
+	signup_uuid(uuid);
+	st = db_prepare(db, "INSERT INTO event (uuid, kind, student_id, card_id, staff_id, desk, at) "
+			"VALUES (?1, 'signup', ?2, ?3, ?4, ?5, ?6)", err);
+	if (!st)
+		return err->status;
+	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, rq->student);
+	sqlite3_bind_int64(st, 3, res->card_id);
+	if (rq->staff > 0)
+		sqlite3_bind_int64(st, 4, rq->staff);
+	sqlite3_bind_text(st, 5, rq->desk, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, now);
+	if ((s = signup_step(db, st, "saving the signup", err)) != CR_OK)
+		return s;
+	event = sqlite3_last_insert_rowid(db_handle(db));
+
+	st = db_prepare(db, "INSERT INTO outbox (event_id, target, state, updated_at) VALUES (?1, 'ils', 'pending', ?2)",
+			err);
+	if (!st)
+		return err->status;
+	sqlite3_bind_int64(st, 1, event);
+	sqlite3_bind_int64(st, 2, now);
+	if ((s = signup_step(db, st, "queueing the card for the library system", err)) != CR_OK)
+		return s;
+
+	st = db_prepare(db, "INSERT INTO audit (at, staff_id, desk, action, object_kind, object_id) "
+			"VALUES (?1, ?2, ?3, 'issue', 'card', ?4)", err);
+	if (!st)
+		return err->status;
+	sqlite3_bind_int64(st, 1, now);
+	if (rq->staff > 0)
+		sqlite3_bind_int64(st, 2, rq->staff);
+	sqlite3_bind_text(st, 3, rq->desk, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, res->card_id);
+	return signup_step(db, st, "recording who issued the card", err);
+}
+
+/* Is the number taken (a stock card scanned twice, or the same student ID
+ * with the same prefix in two districts)? */
+static int signup_number_taken(struct cr_db *db, const char *number)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM card WHERE number = ?1", NULL);
+	int taken = 0;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+	taken = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return taken;
+}
+
+enum cr_status signup_issue(struct cr_db *db, const struct programme *pg, const struct signup_request *rq,
+			    struct signup_result *res, struct cr_err *err)
+{
+	struct signup_child c;
+	enum cr_status st;
+
+	/* A printed slip means a durable row. */
+	db_exec(db, "PRAGMA synchronous = FULL", NULL);
+	if ((st = db_begin_immediate(db, err)) != CR_OK)
+		return st;
+	st = signup_rules(db, pg, rq->student, rq->confirm_not_duplicate, &c, res, err);
+	if (st == CR_OK && res->outcome == SIGNUP_ISSUED) {
+		char note[sizeof res->reason];
+
+		snprintf(note, sizeof note, "%s", res->reason);
+		st = signup_number(db, pg, rq, &c, res, err);
+		if (st == CR_OK && res->outcome == SIGNUP_ISSUED && signup_number_taken(db, res->card))
+			signup_refuse(res, SIGNUP_REFUSED, pg->scheme == CARD_STOCK
+				      ? "card %s is already used: take another card from the stock"
+				      : "card number %s already belongs to another child", res->card);
+		if (st == CR_OK && res->outcome == SIGNUP_ISSUED) {
+			snprintf(res->reason, sizeof res->reason, "%s", note);
+			st = signup_write(db, pg, rq, res, err);
+		}
+	}
+	if (st != CR_OK || res->outcome != SIGNUP_ISSUED) {
+		db_rollback(db);
+		if (res->outcome != SIGNUP_ALREADY && res->outcome != SIGNUP_ISSUED)
+			res->card_id = 0;
+		return st;
+	}
+	return db_commit(db, err);
+}
+
+enum cr_status signup_find_student(struct cr_db *db, const char *student_number, long long *student,
+				   int *count, struct cr_err *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM student WHERE student_number = ?1 LIMIT 2", err);
+	int rc;
+
+	*student = 0;
+	*count = 0;
+	if (!st)
+		return err->status;
+	sqlite3_bind_text(st, 1, student_number, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!*count)
+			*student = sqlite3_column_int64(st, 0);
+		(*count)++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, rc, "finding the student");
+	return CR_OK;
+}

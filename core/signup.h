@@ -1,0 +1,49 @@
+/* signup: issuing a library card to a child. One signup is one BEGIN
+ * IMMEDIATE transaction that checks the programme's rules again, allocates
+ * the card number, and writes the card, the signup event (with its
+ * idempotency key), the outbox row and the audit row together. Several desks
+ * may issue at once on one database: one wins, the others are told. */
+#ifndef CR_SIGNUP_H
+#define CR_SIGNUP_H
+
+#include "cardno.h"
+#include "config.h"
+#include "db.h"
+
+enum signup_outcome {
+	SIGNUP_ISSUED,      /* a new card */
+	SIGNUP_ALREADY,     /* the child has a card already (maybe from another desk just now) */
+	SIGNUP_REFUSED,     /* a rule says no; reason says which, in a sentence */
+};
+
+struct signup_request {
+	long long   student;                 /* student.id */
+	long long   staff;                   /* staff.id of who issues, 0 when none */
+	const char *desk;                    /* the desk's name */
+	const char *stock_number;            /* CARD_STOCK: the card scanned at the desk */
+	int         confirm_not_duplicate;   /* staff looked at a likely duplicate and said go */
+};
+
+struct signup_result {
+	enum signup_outcome outcome;
+	long long           card_id;
+	char                card[CARDNO_MAX];
+	char                reason[320];     /* why not; or, when issued, what to remember */
+};
+
+/* Issues a card if the rules allow. CR_OK means the outcome is decided
+ * (issued, already or refused); another status means the database failed
+ * and nothing was written. */
+enum cr_status signup_issue(struct cr_db *db, const struct programme *pg, const struct signup_request *rq,
+			    struct signup_result *res, struct cr_err *err);
+
+/* The same rules without issuing: what the desk would be told. */
+enum cr_status signup_check(struct cr_db *db, const struct programme *pg, long long student,
+			    int confirm_not_duplicate, struct signup_result *res, struct cr_err *err);
+
+/* The student with this district student ID. *count says how many have it
+ * (0: none; more than 1: the same ID in several districts). */
+enum cr_status signup_find_student(struct cr_db *db, const char *student_number, long long *student,
+				   int *count, struct cr_err *err);
+
+#endif

@@ -1,0 +1,88 @@
+#!/bin/sh
+# Integration tests of `cardroll issue`: the real binary on a real database,
+# several desks (processes) at once. Run from the repository root; needs
+# sqlite3. Prints 'N passed, M failed' last.
+set -u
+
+BIN=${CARDROLL_BIN:-build/cardroll}
+case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
+DEMO=$(pwd)/assets/demo/district
+T=$(mktemp -d /tmp/cardroll-issue.XXXXXX)
+passed=0
+failed=0
+trap 'rm -rf "$T"' EXIT INT TERM
+
+ok()   { passed=$((passed + 1)); echo "ok   - $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL - $1${2:+ ($2)}"; }
+
+DB=$T/desk.db
+export CARDROLL_STAFF="Maria Lopez" CARDROLL_PIN=2468 HOME=$T
+"$BIN" --db "$DB" import --quiet "$DEMO" >/dev/null 2>&1 || fail "the demo district imports"
+"$BIN" --db "$DB" staff add "Maria Lopez" >/dev/null 2>&1 || fail "the first admin is added"
+
+ids=$(sqlite3 "$DB" "SELECT student_number FROM student WHERE status = 'active' ORDER BY id LIMIT 221")
+first=$(echo "$ids" | sed -n 1p)
+
+out=$("$BIN" --db "$DB" issue "$first" 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "	issued	$first"; then ok "a child gets a card (the student ID is the card number)"; else fail "a child gets a card" "exit $rc: $out"; fi
+out=$("$BIN" --db "$DB" issue "$first" 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "already.*issued by"; then ok "a second try says who issued it"; else fail "a second try says who issued it" "exit $rc: $out"; fi
+
+out=$(CARDROLL_PIN=1111 "$BIN" --db "$DB" issue "$first" 2>&1); rc=$?
+if [ $rc -eq 65 ] && echo "$out" | grep -q "name or PIN not recognised"; then ok "a wrong PIN is refused"; else fail "a wrong PIN is refused" "exit $rc: $out"; fi
+out=$(env -u CARDROLL_STAFF "$BIN" --db "$DB" issue "$first" 2>&1); rc=$?
+if [ $rc -eq 64 ] && echo "$out" | grep -q "who is issuing"; then ok "without a staff name it asks who is issuing"; else fail "without a staff name it asks who is issuing" "exit $rc: $out"; fi
+
+# Two desks, the same child, the same moment: one card.
+second=$(echo "$ids" | sed -n 2p)
+"$BIN" --db "$DB" issue "$second" >"$T/a" 2>&1 &
+pa=$!
+"$BIN" --db "$DB" issue "$second" >"$T/b" 2>&1 &
+pb=$!
+wait $pa; wait $pb
+n_issued=$(cat "$T/a" "$T/b" | grep -c "	issued	")
+n_already=$(cat "$T/a" "$T/b" | grep -c "	already	")
+cards=$(sqlite3 "$DB" "SELECT count(*) FROM card k JOIN student s ON s.id = k.student_id WHERE s.student_number = '$second'")
+if [ "$n_issued" = 1 ] && [ "$n_already" = 1 ] && [ "$cards" = 1 ]; then
+	ok "two desks issuing to one child make one card; the other desk is told"
+else
+	fail "two desks issuing to one child make one card" "issued $n_issued, already $n_already, cards $cards: $(cat "$T/a" "$T/b")"
+fi
+
+# Ten desks at once, twenty children each: no error, no busy database, no
+# card twice, every signup in the outbox.
+i=0
+pids=""
+while [ $i -lt 10 ]; do
+	start=$((3 + i * 20))
+	echo "$ids" | sed -n "${start},$((start + 19))p" >"$T/ids$i"
+	"$BIN" --db "$DB" issue $(cat "$T/ids$i") >"$T/out$i" 2>&1 &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+bad=0
+for p in $pids; do wait "$p" || bad=$((bad + 1)); done
+issued=$(cat "$T"/out* | grep -c "	issued	")
+dups=$(sqlite3 "$DB" "SELECT count(*) FROM (SELECT number FROM card GROUP BY number HAVING count(*) > 1)")
+cards=$(sqlite3 "$DB" "SELECT count(*) FROM card")
+outbox=$(sqlite3 "$DB" "SELECT count(*) FROM outbox o JOIN event e ON e.id = o.event_id WHERE e.kind = 'signup'")
+if [ $bad = 0 ] && [ "$issued" = 200 ] && [ "$dups" = 0 ] && [ "$cards" = 202 ] && [ "$outbox" = 202 ] &&
+   ! grep -qi "busy" "$T"/out*; then
+	ok "ten desks at once: 200 cards, none twice, all in the outbox"
+else
+	fail "ten desks at once" "failed $bad, issued $issued, duplicates $dups, cards $cards, outbox $outbox: $(grep -v '	issued	' "$T"/out* | head -5)"
+fi
+
+# A whole class at once.
+cls=$(sqlite3 "$DB" "SELECT c.sourced_id FROM class c JOIN enrollment e ON e.class_id = c.id GROUP BY c.id ORDER BY count(*) DESC LIMIT 1")
+out=$("$BIN" --db "$DB" issue --class "$cls" --all-eligible --json 2>&1); rc=$?
+lines=$(echo "$out" | grep -c '"outcome"')
+roll=$(sqlite3 "$DB" "SELECT count(*) FROM enrollment e JOIN class c ON c.id = e.class_id JOIN student s ON s.id = e.student_id WHERE c.sourced_id = '$cls' AND s.status = 'active'")
+if [ $rc -eq 0 ] && [ "$lines" = "$roll" ] && echo "$out" | python3 -c 'import sys, json; [json.loads(l) for l in sys.stdin if l.strip()]' 2>/dev/null; then
+	ok "a whole class: one JSON object per child on the roll ($roll)"
+else
+	fail "a whole class: one JSON object per child" "exit $rc, $lines lines, roll $roll: $(echo "$out" | head -3)"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
