@@ -27,7 +27,9 @@ static void staff_help(FILE *f)
 		"\n"
 		"  add NAME      adds an account. The first account must be an admin and\n"
 		"                is one by default; later ones default to librarian.\n"
-		"                The PIN is read from CARDROLL_PIN, or asked for twice on\n"
+		"                The first account's PIN is read from CARDROLL_PIN; after that an\n"
+		"                admin signs in (CARDROLL_STAFF, CARDROLL_PIN) and the new PIN is\n"
+		"                read from CARDROLL_NEW_PIN; or it is asked for twice on\n"
 		"                the terminal (not shown as it is typed).\n"
 		"  --role ROLE   admin, librarian or volunteer\n"
 		"  list          name, role and whether the account is disabled\n"
@@ -162,18 +164,21 @@ static enum cr_status tty_ask_pin(int fd, const char *name, char pin[PIN_BUF], s
 	return st;
 }
 
-/* The new account's PIN: CARDROLL_PIN when set, else the terminal. */
-static enum cr_status staff_get_pin(const char *name, char pin[PIN_BUF], struct cr_err *err)
+/* The new account's PIN: CARDROLL_NEW_PIN (for the first account also
+ * CARDROLL_PIN) when set, else the terminal. */
+static enum cr_status staff_get_pin(const char *name, int first, char pin[PIN_BUF], struct cr_err *err)
 {
-	const char *env = getenv("CARDROLL_PIN");
+	const char *env = getenv("CARDROLL_NEW_PIN");
 	enum cr_status st;
 	int fd;
 
+	if (!env && first)
+		env = getenv("CARDROLL_PIN");
 	if (env) {
 		struct cr_err why = { 0 };
 
 		if ((st = staff_pin_check(env, &why)) != CR_OK)
-			return cr_fail(err, st, "CARDROLL_PIN: %s", why.msg);
+			return cr_fail(err, st, "the new PIN: %s", why.msg);
 		memcpy(pin, env, strlen(env) + 1);
 		return CR_OK;
 	}
@@ -181,7 +186,8 @@ static enum cr_status staff_get_pin(const char *name, char pin[PIN_BUF], struct 
 	if (fd < 0 || !isatty(fd)) {
 		if (fd >= 0)
 			close(fd);
-		return cr_fail(err, CR_EUSAGE, "no PIN: set CARDROLL_PIN or run from a terminal");
+		return cr_fail(err, CR_EUSAGE, first ? "no PIN: set CARDROLL_PIN or run from a terminal"
+			       : "no PIN for the new account: set CARDROLL_NEW_PIN or run from a terminal");
 	}
 	st = tty_ask_pin(fd, name, pin, err);
 	close(fd);
@@ -189,6 +195,23 @@ static enum cr_status staff_get_pin(const char *name, char pin[PIN_BUF], struct 
 }
 
 /* ---- staff add -------------------------------------------------------------- */
+
+/* The admin adding someone: CARDROLL_STAFF with the PIN in CARDROLL_PIN. */
+static enum cr_status staff_admin_signin(struct cr_db *db, struct cr_err *err)
+{
+	const char *who = getenv("CARDROLL_STAFF"), *pin = getenv("CARDROLL_PIN");
+	struct staff_who me;
+	enum cr_status st;
+
+	if (!who || !*who || !pin || !*pin)
+		return cr_fail(err, CR_EUSAGE, "adding staff needs an admin: set CARDROLL_STAFF to your name and "
+			       "CARDROLL_PIN to your PIN (the new account's PIN goes in CARDROLL_NEW_PIN)");
+	if ((st = staff_verify(db, who, pin, &me, err)) != CR_OK)
+		return st;
+	if (me.role != STAFF_ADMIN)
+		return cr_fail(err, CR_EUSAGE, "only an admin can add staff");
+	return CR_OK;
+}
 
 struct staff_taken {
 	const char *name;
@@ -252,6 +275,10 @@ static enum cr_status staff_cmd_add(struct cli *cli, int argc, char **argv, stru
 	}
 	if (role < 0)
 		role = active == 0 ? STAFF_ADMIN : STAFF_LIBRARIAN;
+	/* After the first admin, only an admin adds staff: whoever can write
+	 * the database file must not be able to make themselves one. */
+	if (active > 0 && (st = staff_admin_signin(db, err)) != CR_OK)
+		goto out;
 	/* staff_add checks again under the write lock; this only spares
 	 * typing a PIN twice for a name that is taken. */
 	if ((st = staff_list(db, staff_note_taken, &taken, err)) != CR_OK)
@@ -260,7 +287,7 @@ static enum cr_status staff_cmd_add(struct cli *cli, int argc, char **argv, stru
 		st = cr_fail(err, CR_EDATA, "staff %s already exists", name);
 		goto out;
 	}
-	if ((st = staff_get_pin(name, pin, err)) != CR_OK)
+	if ((st = staff_get_pin(name, active == 0, pin, err)) != CR_OK)
 		goto out;
 	if ((st = staff_add(db, name, (enum staff_role)role, pin, &id, err)) != CR_OK)
 		goto out;

@@ -72,23 +72,31 @@ grep -q 'first account must be an admin' "$T/err" || fail "the refusal says the 
 expect_exit "staff add with CARDROLL_PIN exits 0" 0 env CARDROLL_PIN=246813 "$BIN" --db "$DB" staff add "Margaret Okafor"
 grep -q 'Margaret Okafor (admin)' "$T/out" || fail "the first account is an admin" "$(cat "$T/out")"
 no_pin_shown 246813 "staff add"
-expect_exit "a second add of the same name exits 65" 65 env CARDROLL_PIN=9999 "$BIN" --db "$DB" staff add "Margaret Okafor"
+expect_exit "a second add without an admin signing in exits 64" 64 env CARDROLL_NEW_PIN=8642 "$BIN" --db "$DB" staff add "Leo Park"
+grep -q 'adding staff needs an admin' "$T/err" || fail "the message says an admin must sign in" "$(cat "$T/err")"
+expect_exit "an admin with a wrong PIN cannot add staff (65)" 65 env CARDROLL_STAFF="Margaret Okafor" CARDROLL_PIN=1111 CARDROLL_NEW_PIN=8642 "$BIN" --db "$DB" staff add "Leo Park"
+export CARDROLL_STAFF="Margaret Okafor"
+expect_exit "a second add of the same name exits 65" 65 env CARDROLL_PIN=246813 CARDROLL_NEW_PIN=9999 "$BIN" --db "$DB" staff add "Margaret Okafor"
 grep -q 'already exists' "$T/err" || fail "the refusal says the name already exists" "$(cat "$T/err")"
-expect_exit "the same name in other letters' case exits 65" 65 env CARDROLL_PIN=9999 "$BIN" --db "$DB" staff add "margaret okafor"
-expect_exit "a PIN of letters exits 65" 65 env CARDROLL_PIN=abcd "$BIN" --db "$DB" staff add "Leo Park"
+expect_exit "the same name in other letters' case exits 65" 65 env CARDROLL_PIN=246813 CARDROLL_NEW_PIN=9999 "$BIN" --db "$DB" staff add "margaret okafor"
+expect_exit "a PIN of letters exits 65" 65 env CARDROLL_PIN=246813 CARDROLL_NEW_PIN=abcd "$BIN" --db "$DB" staff add "Leo Park"
 grep -q '4 to 12 digits' "$T/err" || fail "the refusal says what a PIN must be" "$(cat "$T/err")"
 no_pin_shown abcd "a refused PIN"
-expect_exit "a colleague is added as a librarian by default" 0 env CARDROLL_PIN=8642 "$BIN" --db "$DB" staff add "Leo Park"
+expect_exit "a colleague is added as a librarian by default" 0 env CARDROLL_PIN=246813 CARDROLL_NEW_PIN=8642 "$BIN" --db "$DB" staff add "Leo Park"
 grep -q 'Leo Park (librarian)' "$T/out" || fail "the colleague is a librarian" "$(cat "$T/out")"
-expect_exit "a volunteer is added with --role volunteer" 0 env CARDROLL_PIN=97531 "$BIN" --db "$DB" staff add --role volunteer "Ana Silva"
+expect_exit "a volunteer is added with --role volunteer" 0 env CARDROLL_PIN=246813 CARDROLL_NEW_PIN=97531 "$BIN" --db "$DB" staff add --role volunteer "Ana Silva"
+expect_exit "a librarian cannot add staff (64)" 64 env CARDROLL_STAFF="Leo Park" CARDROLL_PIN=8642 CARDROLL_NEW_PIN=1234 "$BIN" --db "$DB" staff add "Kim Lee"
 
 # ---- no PIN anywhere -------------------------------------------------------------
 
 if command -v setsid >/dev/null 2>&1; then
 	# setsid: a new session with no controlling terminal, so no /dev/tty.
-	expect_exit "staff add with no CARDROLL_PIN and no terminal exits 64" 64 setsid -w "$BIN" --db "$DB" staff add "Noor Haddad"
-	grep -q 'no PIN: set CARDROLL_PIN or run from a terminal' "$T/err" ||
+	expect_exit "staff add with no new PIN and no terminal exits 64" 64 setsid -w env CARDROLL_PIN=246813 "$BIN" --db "$DB" staff add "Noor Haddad"
+	grep -q 'no PIN for the new account: set CARDROLL_NEW_PIN or run from a terminal' "$T/err" ||
 		fail "the message says how to give a PIN" "$(cat "$T/err")"
+	expect_exit "the first account with no PIN and no terminal exits 64" 64 setsid -w env -u CARDROLL_STAFF "$BIN" --db "$T/fresh.db" staff add "Noor Haddad"
+	grep -q 'no PIN: set CARDROLL_PIN or run from a terminal' "$T/err" ||
+		fail "the message says how to give the first PIN" "$(cat "$T/err")"
 else
 	skip "staff add with no terminal" "no setsid"
 fi
