@@ -442,6 +442,79 @@ enum cr_status signup_issue(struct cr_db *db, const struct programme *pg, const 
 	return db_commit(db, err);
 }
 
+enum cr_status signup_consent(struct cr_db *db, long long student, const char *state, long long staff,
+			      const char *desk, struct cr_err *err)
+{
+	static const char *const states[] = { "given", "signed", "opted_out", "pending", NULL };
+	long long now = (long long)time(NULL);
+	enum cr_status st;
+	sqlite3_stmt *q;
+	char uuid[37];
+	int known = 0;
+
+	for (int i = 0; states[i]; i++)
+		known |= !strcmp(states[i], state);
+	if (!known)
+		return cr_fail(err, CR_EUSAGE, "'%s' is not given, signed, opted_out or pending", state);
+	if ((st = db_begin_immediate(db, err)) != CR_OK)
+		return st;
+	q = db_prepare(db, "INSERT INTO consent (student_id, state, recorded_at, recorded_by) "
+		       "SELECT id, ?2, ?3, ?4 FROM student WHERE id = ?1 "
+		       "ON CONFLICT (student_id) DO UPDATE SET state = excluded.state, "
+		       "recorded_at = excluded.recorded_at, recorded_by = excluded.recorded_by", err);
+	if (!q)
+		goto fail;
+	sqlite3_bind_int64(q, 1, student);
+	sqlite3_bind_text(q, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, now);
+	if (staff > 0)
+		sqlite3_bind_int64(q, 4, staff);
+	if ((st = signup_step(db, q, "saving the consent", err)) != CR_OK)
+		goto fail;
+	if (sqlite3_changes(db_handle(db)) == 0) {
+		db_rollback(db);
+		return cr_fail(err, CR_ENOINPUT, "there is no such student in the roster");
+	}
+	signup_uuid(uuid);
+	q = db_prepare(db, "INSERT INTO event (uuid, kind, student_id, staff_id, desk, at, detail) "
+		       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err);
+	if (!q)
+		goto fail;
+	sqlite3_bind_text(q, 1, uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, strcmp(state, "opted_out") ? "consent" : "optout", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, student);
+	if (staff > 0)
+		sqlite3_bind_int64(q, 4, staff);
+	sqlite3_bind_text(q, 5, desk, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 6, now);
+	sqlite3_bind_text(q, 7, state, -1, SQLITE_STATIC);
+	if ((st = signup_step(db, q, "saving the consent", err)) != CR_OK)
+		goto fail;
+	q = db_prepare(db, "INSERT INTO outbox (event_id, target, state, updated_at) "
+		       "VALUES (last_insert_rowid(), 'ils', 'pending', ?1)", err);
+	if (!q)
+		goto fail;
+	sqlite3_bind_int64(q, 1, now);
+	if ((st = signup_step(db, q, "queueing the consent", err)) != CR_OK)
+		goto fail;
+	q = db_prepare(db, "INSERT INTO audit (at, staff_id, desk, action, object_kind, object_id, detail) "
+		       "VALUES (?1, ?2, ?3, 'consent', 'student', ?4, ?5)", err);
+	if (!q)
+		goto fail;
+	sqlite3_bind_int64(q, 1, now);
+	if (staff > 0)
+		sqlite3_bind_int64(q, 2, staff);
+	sqlite3_bind_text(q, 3, desk, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, student);
+	sqlite3_bind_text(q, 5, state, -1, SQLITE_STATIC);
+	if ((st = signup_step(db, q, "recording who recorded the consent", err)) != CR_OK)
+		goto fail;
+	return db_commit(db, err);
+fail:
+	db_rollback(db);
+	return err->status != CR_OK ? err->status : CR_EINTERNAL;
+}
+
 enum cr_status signup_find_student(struct cr_db *db, const char *student_number, long long *student,
 				   int *count, struct cr_err *err)
 {

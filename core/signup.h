@@ -41,6 +41,12 @@ enum cr_status signup_issue(struct cr_db *db, const struct programme *pg, const 
 enum cr_status signup_check(struct cr_db *db, const struct programme *pg, long long student,
 			    int confirm_not_duplicate, struct signup_result *res, struct cr_err *err);
 
+/* Records a family's answer for a child: "given" (a guardian said yes),
+ * "signed" (the signature is in), "opted_out" (the family said no), or
+ * "pending". An event for the ILS and an audit row are written with it. */
+enum cr_status signup_consent(struct cr_db *db, long long student, const char *state, long long staff,
+			      const char *desk, struct cr_err *err);
+
 /* The student with this district student ID. *count says how many have it
  * (0: none; more than 1: the same ID in several districts). */
 enum cr_status signup_find_student(struct cr_db *db, const char *student_number, long long *student,

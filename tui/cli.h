@@ -22,6 +22,7 @@ enum cr_status cmd_import(struct cli *cli, int argc, char **argv, struct cr_err 
 enum cr_status cmd_find(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_staff(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_issue(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_consent(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_tui(struct cli *cli, int argc, char **argv, struct cr_err *err);
 
 #endif

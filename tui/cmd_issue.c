@@ -192,6 +192,45 @@ static enum cr_status issue_staff(struct cr_db *db, const char *name, long long 
 	return CR_OK;
 }
 
+/* cardroll consent STUDENT_ID STATE: the family's answer, recorded. */
+enum cr_status cmd_consent(struct cli *cli, int argc, char **argv, struct cr_err *err)
+{
+	static const char *const words[][2] = {
+		{ "given", "given" }, { "signed", "signed" }, { "opted-out", "opted_out" },
+		{ "opted_out", "opted_out" }, { "pending", "pending" },
+	};
+	const char *state = NULL;
+	struct cr_db *db;
+	long long student, staff;
+	enum cr_status st;
+	int n;
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: cardroll consent STUDENT_ID given|signed|opted-out|pending\n"
+		       "Records a family's answer (as CARDROLL_STAFF, PIN in CARDROLL_PIN).\n");
+		return CR_OK;
+	}
+	if (argc != 3)
+		return cr_fail(err, CR_EUSAGE, "usage: cardroll consent STUDENT_ID given|signed|opted-out|pending");
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (!strcmp(argv[2], words[i][0]))
+			state = words[i][1];
+	if (!state)
+		return cr_fail(err, CR_EUSAGE, "'%s' is not given, signed, opted-out or pending", argv[2]);
+	if ((st = cli_open_db(cli, DB_NOCREATE, &db, err)) != CR_OK)
+		return st;
+	if ((st = issue_staff(db, NULL, &staff, err)) == CR_OK &&
+	    (st = signup_find_student(db, argv[1], &student, &n, err)) == CR_OK) {
+		if (n != 1)
+			st = cr_fail(err, CR_EDATA, n ? "student ID %s is in more than one district's roster"
+				     : "no student has student ID %s", argv[1]);
+		else if ((st = signup_consent(db, student, state, staff, cli->cfg.desk, err)) == CR_OK)
+			printf("%s\t%s\n", argv[1], argv[2]);
+	}
+	db_close(db);
+	return st;
+}
+
 enum cr_status cmd_issue(struct cli *cli, int argc, char **argv, struct cr_err *err)
 {
 	static const struct option opts[] = {

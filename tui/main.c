@@ -18,6 +18,7 @@ static const struct command {
 	{ "find",   cmd_find,   "find students by name prefix or student ID" },
 	{ "staff",  cmd_staff,  "add or list desk staff (name, role, PIN)" },
 	{ "issue",  cmd_issue,  "issue library cards to children or a whole class" },
+	{ "consent", cmd_consent, "record a family's answer: given, signed, opted-out" },
 };
 
 static void usage(FILE *f)

@@ -33,6 +33,16 @@ if [ $rc -eq 65 ] && echo "$out" | grep -q "name or PIN not recognised"; then ok
 out=$(env -u CARDROLL_STAFF "$BIN" --db "$DB" issue "$first" 2>&1); rc=$?
 if [ $rc -eq 64 ] && echo "$out" | grep -q "who is issuing"; then ok "without a staff name it asks who is issuing"; else fail "without a staff name it asks who is issuing" "exit $rc: $out"; fi
 
+# A family opts out at the desk: the child is refused with the reason.
+third=$(echo "$ids" | sed -n 221p)
+out=$("$BIN" --db "$DB" consent "$third" opted-out 2>&1); rc=$?
+out2=$("$BIN" --db "$DB" issue "$third" 2>&1); rc2=$?
+if [ $rc -eq 0 ] && [ $rc2 -eq 65 ] && echo "$out2" | grep -q "opted out"; then
+	ok "an opt-out recorded at the desk refuses the card with the reason"
+else
+	fail "an opt-out recorded at the desk refuses the card" "exit $rc/$rc2: $out $out2"
+fi
+
 # Two desks, the same child, the same moment: one card.
 second=$(echo "$ids" | sed -n 2p)
 "$BIN" --db "$DB" issue "$second" >"$T/a" 2>&1 &
@@ -78,7 +88,11 @@ cls=$(sqlite3 "$DB" "SELECT c.sourced_id FROM class c JOIN enrollment e ON e.cla
 out=$("$BIN" --db "$DB" issue --class "$cls" --all-eligible --json 2>&1); rc=$?
 lines=$(echo "$out" | grep -c '"outcome"')
 roll=$(sqlite3 "$DB" "SELECT count(*) FROM enrollment e JOIN class c ON c.id = e.class_id JOIN student s ON s.id = e.student_id WHERE c.sourced_id = '$cls' AND s.status = 'active'")
-if [ $rc -eq 0 ] && [ "$lines" = "$roll" ] && echo "$out" | python3 -c 'import sys, json; [json.loads(l) for l in sys.stdin if l.strip()]' 2>/dev/null; then
+# Every child on the roll gets a line; the only refusal may be the family
+# that opted out above (exit 65 then).
+other_refusals=$(echo "$out" | grep '"refused"' | grep -vc "opted out")
+if { [ $rc -eq 0 ] || [ $rc -eq 65 ]; } && [ "$other_refusals" = 0 ] && [ "$lines" = "$roll" ] &&
+   echo "$out" | grep '"outcome"' | python3 -c 'import sys, json; [json.loads(l) for l in sys.stdin if l.strip()]' 2>/dev/null; then
 	ok "a whole class: one JSON object per child on the roll ($roll)"
 else
 	fail "a whole class: one JSON object per child" "exit $rc, $lines lines, roll $roll: $(echo "$out" | head -3)"

@@ -203,6 +203,27 @@ static void test_a_likely_duplicate_waits_for_a_person_to_decide(void **state)
 	assert_int_equal(r.outcome, SIGNUP_ISSUED);
 }
 
+/* Opt-in: the guardian's yes is recorded at the desk, then the card; an
+ * opt-out recorded later refuses the next one, and both reach the outbox. */
+static void test_consent_recorded_at_the_desk_decides_the_card(void **state)
+{
+	struct tu_env *e = *state;
+	struct programme pg = defaults();
+	struct cr_err err = { 0 };
+
+	harbor(e, NULL);
+	pg.consent = CONSENT_OPT_IN;
+	assert_int_equal(issue(e, &pg, "1001", "Front").outcome, SIGNUP_REFUSED);
+	assert_int_equal(signup_consent(e->db, child(e, "1001"), "given", 0, "Front", &err), CR_OK);
+	assert_int_equal(issue(e, &pg, "1001", "Front").outcome, SIGNUP_ISSUED);
+	assert_int_equal(signup_consent(e->db, child(e, "1002"), "opted_out", 0, "Front", &err), CR_OK);
+	assert_int_equal(issue(e, &pg, "1002", "Front").outcome, SIGNUP_REFUSED);
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM event e JOIN outbox o ON o.event_id = e.id "
+				  "WHERE e.kind IN ('consent', 'optout')", NULL), 2);
+	assert_int_equal(signup_consent(e->db, child(e, "1002"), "maybe", 0, "Front", &err), CR_EUSAGE);
+	assert_int_equal(signup_consent(e->db, 999999, "given", 0, "Front", &err), CR_ENOINPUT);
+}
+
 static void test_library_range_numbers_come_from_per_desk_blocks(void **state)
 {
 	struct tu_env *e = *state;
@@ -268,6 +289,7 @@ int main(void)
 		T(test_two_desks_issuing_to_one_child_make_one_card),
 		T(test_the_rules_refuse_with_a_reason_a_person_understands),
 		T(test_a_likely_duplicate_waits_for_a_person_to_decide),
+		T(test_consent_recorded_at_the_desk_decides_the_card),
 		T(test_library_range_numbers_come_from_per_desk_blocks),
 		T(test_scanned_card_stock_is_checked_and_used_once),
 	};
