@@ -331,7 +331,7 @@ static enum cr_status signup_step(struct cr_db *db, sqlite3_stmt *st, const char
 }
 
 static enum cr_status signup_write(struct cr_db *db, const struct programme *pg, const struct signup_request *rq,
-				   struct signup_result *res, struct cr_err *err)
+				   long long reuse, struct signup_result *res, struct cr_err *err)
 {
 	sqlite3_stmt *st;
 	enum cr_status s;
@@ -339,8 +339,13 @@ static enum cr_status signup_write(struct cr_db *db, const struct programme *pg,
 	long long now = (long long)time(NULL), event;
 
 	signup_expiry(pg, expires);
-	st = db_prepare(db, "INSERT INTO card (number, student_id, scheme, issued_at, issued_by, desk, expires) "
-			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err);
+	/* A card voided by mistake and issued again keeps its row (numbers are
+	 * unique); otherwise a new card. */
+	st = db_prepare(db, reuse
+		? "UPDATE card SET number = ?1, student_id = ?2, scheme = ?3, issued_at = ?4, issued_by = ?5, "
+		  "desk = ?6, expires = ?7, status = 'active', void_reason = NULL WHERE id = ?8"
+		: "INSERT INTO card (number, student_id, scheme, issued_at, issued_by, desk, expires) "
+		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err);
 	if (!st)
 		return err->status;
 	sqlite3_bind_text(st, 1, res->card, -1, SQLITE_STATIC);
@@ -352,9 +357,11 @@ static enum cr_status signup_write(struct cr_db *db, const struct programme *pg,
 		sqlite3_bind_int64(st, 5, rq->staff);
 	sqlite3_bind_text(st, 6, rq->desk, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, expires, -1, SQLITE_STATIC);
+	if (reuse)
+		sqlite3_bind_int64(st, 8, reuse);
 	if ((s = signup_step(db, st, "saving the card", err)) != CR_OK)
 		return s;
-	res->card_id = sqlite3_last_insert_rowid(db_handle(db));
+	res->card_id = reuse ? reuse : sqlite3_last_insert_rowid(db_handle(db));
 
 	signup_uuid(uuid);
 	st = db_prepare(db, "INSERT INTO event (uuid, kind, student_id, card_id, staff_id, desk, at) "
@@ -394,16 +401,23 @@ static enum cr_status signup_write(struct cr_db *db, const struct programme *pg,
 }
 
 /* Is the number taken (a stock card scanned twice, or the same student ID
- * with the same prefix in two districts)? */
-static int signup_number_taken(struct cr_db *db, const char *number)
+ * with the same prefix in two districts)? A void card of this same child
+ * is not: it is issued again (*reuse gets its row). */
+static int signup_number_taken(struct cr_db *db, const char *number, long long student, long long *reuse)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM card WHERE number = ?1", NULL);
+	sqlite3_stmt *st = db_prepare(db, "SELECT id, student_id, status FROM card WHERE number = ?1", NULL);
 	int taken = 0;
 
+	*reuse = 0;
 	if (!st)
 		return 0;
 	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
-	taken = sqlite3_step(st) == SQLITE_ROW;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_int64(st, 1) == student && !strcmp((const char *)sqlite3_column_text(st, 2), "void"))
+			*reuse = sqlite3_column_int64(st, 0);
+		else
+			taken = 1;
+	}
 	sqlite3_reset(st);
 	return taken;
 }
@@ -421,16 +435,17 @@ enum cr_status signup_issue(struct cr_db *db, const struct programme *pg, const 
 	st = signup_rules(db, pg, rq->student, rq->confirm_not_duplicate, &c, res, err);
 	if (st == CR_OK && res->outcome == SIGNUP_ISSUED) {
 		char note[sizeof res->reason];
+		long long reuse = 0;
 
 		snprintf(note, sizeof note, "%s", res->reason);
 		st = signup_number(db, pg, rq, &c, res, err);
-		if (st == CR_OK && res->outcome == SIGNUP_ISSUED && signup_number_taken(db, res->card))
+		if (st == CR_OK && res->outcome == SIGNUP_ISSUED && signup_number_taken(db, res->card, rq->student, &reuse))
 			signup_refuse(res, SIGNUP_REFUSED, pg->scheme == CARD_STOCK
 				      ? "card %s is already used: take another card from the stock"
 				      : "card number %s already belongs to another child", res->card);
 		if (st == CR_OK && res->outcome == SIGNUP_ISSUED) {
 			snprintf(res->reason, sizeof res->reason, "%s", note);
-			st = signup_write(db, pg, rq, res, err);
+			st = signup_write(db, pg, rq, reuse, res, err);
 		}
 	}
 	if (st != CR_OK || res->outcome != SIGNUP_ISSUED) {
@@ -440,6 +455,73 @@ enum cr_status signup_issue(struct cr_db *db, const struct programme *pg, const 
 		return st;
 	}
 	return db_commit(db, err);
+}
+
+enum cr_status signup_void(struct cr_db *db, const char *number, const char *reason, long long staff,
+			   const char *desk, struct cr_err *err)
+{
+	long long now = (long long)time(NULL), card = 0, student = 0;
+	enum cr_status st;
+	sqlite3_stmt *q;
+	char uuid[37];
+
+	if (!reason || !*reason)
+		return cr_fail(err, CR_EUSAGE, "say why the card is void (a reason is kept with it)");
+	if ((st = db_begin_immediate(db, err)) != CR_OK)
+		return st;
+	if (!(q = db_prepare(db, "SELECT id, student_id FROM card WHERE number = ?1 AND status = 'active'", err)))
+		goto fail;
+	sqlite3_bind_text(q, 1, number, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		card = sqlite3_column_int64(q, 0);
+		student = sqlite3_column_int64(q, 1);
+	}
+	sqlite3_reset(q);
+	if (!card) {
+		db_rollback(db);
+		return cr_fail(err, CR_ENOINPUT, "there is no card %s in use", number);
+	}
+	if (!(q = db_prepare(db, "UPDATE card SET status = 'void', void_reason = ?2 WHERE id = ?1", err)))
+		goto fail;
+	sqlite3_bind_int64(q, 1, card);
+	sqlite3_bind_text(q, 2, reason, -1, SQLITE_STATIC);
+	if ((st = signup_step(db, q, "voiding the card", err)) != CR_OK)
+		goto fail;
+	signup_uuid(uuid);
+	if (!(q = db_prepare(db, "INSERT INTO event (uuid, kind, student_id, card_id, staff_id, desk, at, detail) "
+			     "VALUES (?1, 'void', ?2, ?3, ?4, ?5, ?6, ?7)", err)))
+		goto fail;
+	sqlite3_bind_text(q, 1, uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, student);
+	sqlite3_bind_int64(q, 3, card);
+	if (staff > 0)
+		sqlite3_bind_int64(q, 4, staff);
+	sqlite3_bind_text(q, 5, desk, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 6, now);
+	sqlite3_bind_text(q, 7, reason, -1, SQLITE_STATIC);
+	if ((st = signup_step(db, q, "saving the void", err)) != CR_OK)
+		goto fail;
+	if (!(q = db_prepare(db, "INSERT INTO outbox (event_id, target, state, updated_at) "
+			     "VALUES (last_insert_rowid(), 'ils', 'pending', ?1)", err)))
+		goto fail;
+	sqlite3_bind_int64(q, 1, now);
+	if ((st = signup_step(db, q, "queueing the void", err)) != CR_OK)
+		goto fail;
+	if (!(q = db_prepare(db, "INSERT INTO audit (at, staff_id, desk, action, object_kind, object_id, detail) "
+			     "VALUES (?1, ?2, ?3, 'void', 'card', ?4, ?5)", err)))
+		goto fail;
+	sqlite3_bind_int64(q, 1, now);
+	if (staff > 0)
+		sqlite3_bind_int64(q, 2, staff);
+	sqlite3_bind_text(q, 3, desk, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, card);
+	sqlite3_bind_text(q, 5, reason, -1, SQLITE_STATIC);
+	if ((st = signup_step(db, q, "recording who voided the card", err)) != CR_OK)
+		goto fail;
+	return db_commit(db, err);
+fail:
+	db_rollback(db);
+	return err->status != CR_OK ? err->status : CR_EINTERNAL;
 }
 
 enum cr_status signup_consent(struct cr_db *db, long long student, const char *state, long long staff,

@@ -41,6 +41,11 @@ enum cr_status signup_issue(struct cr_db *db, const struct programme *pg, const 
 enum cr_status signup_check(struct cr_db *db, const struct programme *pg, long long student,
 			    int confirm_not_duplicate, struct signup_result *res, struct cr_err *err);
 
+/* Voids a card issued by mistake, with the reason (required). Nothing is
+ * deleted: the card is marked void and a void event goes to the outbox. */
+enum cr_status signup_void(struct cr_db *db, const char *number, const char *reason, long long staff,
+			   const char *desk, struct cr_err *err);
+
 /* Records a family's answer for a child: "given" (a guardian said yes),
  * "signed" (the signature is in), "opted_out" (the family said no), or
  * "pending". An event for the ILS and an audit row are written with it. */

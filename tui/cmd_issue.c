@@ -192,6 +192,44 @@ static enum cr_status issue_staff(struct cr_db *db, const char *name, long long 
 	return CR_OK;
 }
 
+/* cardroll void CARD --reason TEXT: a card issued by mistake. */
+enum cr_status cmd_void(struct cli *cli, int argc, char **argv, struct cr_err *err)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ "help",   no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *reason = NULL;
+	struct cr_db *db;
+	long long staff;
+	enum cr_status st;
+	int c;
+
+	optind = 0;  /* 0: glibc starts getopt afresh for this argv */
+	while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': reason = optarg; break;
+		case 'h':
+			printf("usage: cardroll void CARD --reason TEXT\n"
+			       "Voids a card issued by mistake (as CARDROLL_STAFF, PIN in CARDROLL_PIN). Nothing\n"
+			       "is deleted: the card is marked void and the library system is told.\n");
+			return CR_OK;
+		default:
+			return CR_EUSAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return cr_fail(err, CR_EUSAGE, "usage: cardroll void CARD --reason TEXT");
+	if ((st = cli_open_db(cli, DB_NOCREATE, &db, err)) != CR_OK)
+		return st;
+	if ((st = issue_staff(db, NULL, &staff, err)) == CR_OK &&
+	    (st = signup_void(db, argv[optind], reason, staff, cli->cfg.desk, err)) == CR_OK)
+		printf("%s\tvoid\n", argv[optind]);
+	db_close(db);
+	return st;
+}
+
 /* cardroll consent STUDENT_ID STATE: the family's answer, recorded. */
 enum cr_status cmd_consent(struct cli *cli, int argc, char **argv, struct cr_err *err)
 {

@@ -19,6 +19,7 @@ static const struct command {
 	{ "staff",  cmd_staff,  "add or list desk staff (name, role, PIN)" },
 	{ "issue",  cmd_issue,  "issue library cards to children or a whole class" },
 	{ "consent", cmd_consent, "record a family's answer: given, signed, opted-out" },
+	{ "void",   cmd_void,   "void a card issued by mistake, with the reason" },
 };
 
 static void usage(FILE *f)

@@ -33,6 +33,17 @@ if [ $rc -eq 65 ] && echo "$out" | grep -q "name or PIN not recognised"; then ok
 out=$(env -u CARDROLL_STAFF "$BIN" --db "$DB" issue "$first" 2>&1); rc=$?
 if [ $rc -eq 64 ] && echo "$out" | grep -q "who is issuing"; then ok "without a staff name it asks who is issuing"; else fail "without a staff name it asks who is issuing" "exit $rc: $out"; fi
 
+# A card issued by mistake is voided with a reason, then issued again.
+out=$("$BIN" --db "$DB" void "$first" 2>&1); rc=$?
+out2=$("$BIN" --db "$DB" void "$first" --reason "wrong child" 2>&1); rc2=$?
+out3=$("$BIN" --db "$DB" issue "$first" 2>&1); rc3=$?
+if [ $rc -eq 64 ] && [ $rc2 -eq 0 ] && [ $rc3 -eq 0 ] && echo "$out3" | grep -q "	issued	$first" &&
+   [ "$(sqlite3 "$DB" "SELECT count(*) FROM event WHERE kind = 'void' AND detail = 'wrong child'")" = 1 ]; then
+	ok "a mistaken card is voided with its reason and issued again"
+else
+	fail "a mistaken card is voided and issued again" "exit $rc/$rc2/$rc3: $out $out2 $out3"
+fi
+
 # A family opts out at the desk: the child is refused with the reason.
 third=$(echo "$ids" | sed -n 221p)
 out=$("$BIN" --db "$DB" consent "$third" opted-out 2>&1); rc=$?
@@ -76,7 +87,8 @@ issued=$(cat "$T"/out* | grep -c "	issued	")
 dups=$(sqlite3 "$DB" "SELECT count(*) FROM (SELECT number FROM card GROUP BY number HAVING count(*) > 1)")
 cards=$(sqlite3 "$DB" "SELECT count(*) FROM card")
 outbox=$(sqlite3 "$DB" "SELECT count(*) FROM outbox o JOIN event e ON e.id = o.event_id WHERE e.kind = 'signup'")
-if [ $bad = 0 ] && [ "$issued" = 200 ] && [ "$dups" = 0 ] && [ "$cards" = 202 ] && [ "$outbox" = 202 ] &&
+# 202 cards; 203 signups, as the first child's card was voided and issued again.
+if [ $bad = 0 ] && [ "$issued" = 200 ] && [ "$dups" = 0 ] && [ "$cards" = 202 ] && [ "$outbox" = 203 ] &&
    ! grep -qi "busy" "$T"/out*; then
 	ok "ten desks at once: 200 cards, none twice, all in the outbox"
 else

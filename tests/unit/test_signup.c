@@ -224,6 +224,29 @@ static void test_consent_recorded_at_the_desk_decides_the_card(void **state)
 	assert_int_equal(signup_consent(e->db, 999999, "given", 0, "Front", &err), CR_ENOINPUT);
 }
 
+/* A card issued by mistake is voided with a reason (nothing deleted, the
+ * void goes to the outbox after the signup), and can be issued again. */
+static void test_a_mistaken_card_is_voided_and_can_be_issued_again(void **state)
+{
+	struct tu_env *e = *state;
+	struct programme pg = defaults();
+	struct cr_err err = { 0 };
+
+	harbor(e, NULL);
+	assert_int_equal(issue(e, &pg, "1001", "Front").outcome, SIGNUP_ISSUED);
+	assert_int_equal(signup_void(e->db, "1001", "", 0, "Front", &err), CR_EUSAGE);
+	assert_int_equal(signup_void(e->db, "1001", "wrong child at the desk", 0, "Front", &err), CR_OK);
+	assert_int_equal(signup_void(e->db, "1001", "again", 0, "Front", &err), CR_ENOINPUT);
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM card WHERE number = '1001' AND status = 'void' "
+				  "AND void_reason = ?1", "wrong child at the desk"), 1);
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM event e JOIN outbox o ON o.event_id = e.id "
+				  "WHERE e.kind = 'void' AND o.id > (SELECT o2.id FROM outbox o2 JOIN event e2 "
+				  "ON e2.id = o2.event_id WHERE e2.kind = 'signup')", NULL), 1);
+	assert_int_equal(issue(e, &pg, "1001", "Front").outcome, SIGNUP_ISSUED);
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM card WHERE number = '1001' AND status = 'active'",
+				  NULL), 1);
+}
+
 static void test_library_range_numbers_come_from_per_desk_blocks(void **state)
 {
 	struct tu_env *e = *state;
@@ -290,6 +313,7 @@ int main(void)
 		T(test_the_rules_refuse_with_a_reason_a_person_understands),
 		T(test_a_likely_duplicate_waits_for_a_person_to_decide),
 		T(test_consent_recorded_at_the_desk_decides_the_card),
+		T(test_a_mistaken_card_is_voided_and_can_be_issued_again),
 		T(test_library_range_numbers_come_from_per_desk_blocks),
 		T(test_scanned_card_stock_is_checked_and_used_once),
 	};
