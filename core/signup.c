@@ -34,6 +34,21 @@ static enum cr_status signup_refuse(struct signup_result *res, enum signup_outco
 	return CR_OK;
 }
 
+static enum cr_status signup_refuse_why(struct signup_result *res, enum signup_why why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static enum cr_status signup_refuse_why(struct signup_result *res, enum signup_why why, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->outcome = SIGNUP_REFUSED;
+	res->why = why;
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof res->reason, fmt, ap);
+	va_end(ap);
+	return CR_OK;
+}
+
 static void signup_copy(char *dst, size_t n, sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
@@ -137,7 +152,7 @@ static enum cr_status signup_rules(struct cr_db *db, const struct programme *pg,
 	memset(res, 0, sizeof *res);
 	switch (signup_load(db, id, c, err, &rc)) {
 	case 1:
-		return signup_refuse(res, SIGNUP_REFUSED, "there is no such student in the roster");
+		return signup_refuse_why(res, WHY_NOT_FOUND, "there is no such student in the roster");
 	case -1:
 		return db_fail(db, err, rc, "reading the student");
 	}
@@ -157,28 +172,28 @@ static enum cr_status signup_rules(struct cr_db *db, const struct programme *pg,
 	}
 	sqlite3_reset(st);
 	if (c->status == 'w')
-		return signup_refuse(res, SIGNUP_REFUSED, "has left the district (withdrawn in the roster)");
+		return signup_refuse_why(res, WHY_WITHDRAWN, "has left the district (withdrawn in the roster)");
 	if (c->status != 'a')
-		return signup_refuse(res, SIGNUP_REFUSED, "is not active in the district's roster");
+		return signup_refuse_why(res, WHY_INACTIVE, "is not active in the district's roster");
 	g = grade_index(c->grade);
 	if (pg->grades != ~0u && (g < 0 || !(pg->grades & (1u << g))))
-		return signup_refuse(res, SIGNUP_REFUSED, g < 0 ? "has no grade in the roster, and this "
+		return signup_refuse_why(res, WHY_GRADE, g < 0 ? "has no grade in the roster, and this "
 				     "programme is for some grades only" : "is in grade %s, which this programme "
 				     "does not cover", c->grade);
 	age = signup_age(c->birth);
 	if ((pg->min_age || pg->max_age) && age >= 0) {
 		if (pg->min_age && age < pg->min_age)
-			return signup_refuse(res, SIGNUP_REFUSED, "is %d; cards start at age %d", age, pg->min_age);
+			return signup_refuse_why(res, WHY_AGE, "is %d; cards start at age %d", age, pg->min_age);
 		if (pg->max_age && age > pg->max_age)
-			return signup_refuse(res, SIGNUP_REFUSED, "is %d; this programme is for children up to %d",
+			return signup_refuse_why(res, WHY_AGE, "is %d; this programme is for children up to %d",
 					     age, pg->max_age);
 	}
 	if (!strcmp(c->consent, "opted_out"))
-		return signup_refuse(res, SIGNUP_REFUSED, "the family opted out of a library card");
+		return signup_refuse_why(res, WHY_OPTED_OUT, "the family opted out of a library card");
 	if (pg->consent == CONSENT_OPT_IN && strcmp(c->consent, "given") && strcmp(c->consent, "signed"))
-		return signup_refuse(res, SIGNUP_REFUSED, "needs a guardian's consent first (opt-in programme)");
+		return signup_refuse_why(res, WHY_NEEDS_CONSENT, "needs a guardian's consent first (opt-in programme)");
 	if (!confirm && signup_duplicate(db, id, c, dup, sizeof dup))
-		return signup_refuse(res, SIGNUP_REFUSED, "may be the same child as the holder of card %s (same "
+		return signup_refuse_why(res, WHY_DUPLICATE, "may be the same child as the holder of card %s (same "
 				     "name and birth date, or the same student ID in another district): look, then "
 				     "confirm to issue anyway", dup);
 	res->outcome = SIGNUP_ISSUED;
@@ -267,19 +282,19 @@ static enum cr_status signup_number(struct cr_db *db, const struct programme *pg
 	switch (pg->scheme) {
 	case CARD_STUDENT_ID:
 		if (cardno_from_student(pg->prefix, c->number, pg->luhn, res->card, &why) != CR_OK)
-			return signup_refuse(res, SIGNUP_REFUSED, "%s", why.msg);
+			return signup_refuse_why(res, WHY_CARD_NUMBER, "%s", why.msg);
 		return CR_OK;
 	case CARD_RANGE:
 		if ((st = signup_serial(db, pg, rq->desk, &serial, err)) != CR_OK)
 			return st;
 		if (cardno_library(pg->institution, serial, res->card, &why) != CR_OK)
-			return signup_refuse(res, SIGNUP_REFUSED, "%s", why.msg);
+			return signup_refuse_why(res, WHY_CARD_NUMBER, "%s", why.msg);
 		return CR_OK;
 	case CARD_STOCK:
 		if (!rq->stock_number || !*rq->stock_number)
-			return signup_refuse(res, SIGNUP_REFUSED, "scan the new card from the card stock first");
+			return signup_refuse_why(res, WHY_CARD_NUMBER, "scan the new card from the card stock first");
 		if (cardno_check_stock(rq->stock_number, &pg->stock, res->card, &why) != CR_OK)
-			return signup_refuse(res, SIGNUP_REFUSED, "%s", why.msg);
+			return signup_refuse_why(res, WHY_CARD_NUMBER, "%s", why.msg);
 		return CR_OK;
 	}
 	return cr_fail(err, CR_EINTERNAL, "unknown card scheme");
@@ -440,7 +455,7 @@ enum cr_status signup_issue(struct cr_db *db, const struct programme *pg, const 
 		snprintf(note, sizeof note, "%s", res->reason);
 		st = signup_number(db, pg, rq, &c, res, err);
 		if (st == CR_OK && res->outcome == SIGNUP_ISSUED && signup_number_taken(db, res->card, rq->student, &reuse))
-			signup_refuse(res, SIGNUP_REFUSED, pg->scheme == CARD_STOCK
+			signup_refuse_why(res, WHY_CARD_NUMBER, pg->scheme == CARD_STOCK
 				      ? "card %s is already used: take another card from the stock"
 				      : "card number %s already belongs to another child", res->card);
 		if (st == CR_OK && res->outcome == SIGNUP_ISSUED) {

@@ -24,8 +24,23 @@ struct signup_request {
 	int         confirm_not_duplicate;   /* staff looked at a likely duplicate and said go */
 };
 
+/* Why a child cannot have a card, for screens that sort children by it. */
+enum signup_why {
+	WHY_NONE,            /* no obstacle (or the child has a card) */
+	WHY_NOT_FOUND,
+	WHY_WITHDRAWN,
+	WHY_INACTIVE,
+	WHY_GRADE,
+	WHY_AGE,
+	WHY_OPTED_OUT,
+	WHY_NEEDS_CONSENT,
+	WHY_DUPLICATE,       /* a person must look: confirm_not_duplicate */
+	WHY_CARD_NUMBER,     /* the scheme cannot make or accept a number */
+};
+
 struct signup_result {
 	enum signup_outcome outcome;
+	enum signup_why     why;
 	long long           card_id;
 	char                card[CARDNO_MAX];
 	char                reason[320];     /* why not; or, when issued, what to remember */
