@@ -79,6 +79,48 @@ int draw_text(const struct tui *t, WINDOW *w, int y, int x, int cols, const char
 	return used;
 }
 
+/* Bytes of the next line of s in cols columns: up to the last space that
+ * fits, or a hard cut when one word is wider than the line. */
+static size_t draw_line_end(const char *s, int cols)
+{
+	size_t fit = text_fit(s, cols, NULL), cut = fit;
+
+	if (!s[fit] || s[fit] == ' ')
+		return fit;
+	while (cut > 0 && s[cut - 1] != ' ')
+		cut--;
+	return cut > 0 ? cut : fit;
+}
+
+int draw_wrap(const struct tui *t, WINDOW *w, int y, int x, int cols, int rows, const char *text)
+{
+	char *safe;
+	const char *s;
+	int used = 0;
+
+	if (cols <= 0 || rows <= 0)
+		return 0;
+	safe = draw_inert(t, text);
+	s = safe ? safe : "?";
+	while (*s && used < rows) {
+		size_t n = draw_line_end(s, cols);
+
+		if (used == rows - 1 && s[n]) {
+			/* The last line there is room for: say there was more. */
+			draw_cell(t, w, y + used, x, cols, s, DRAW_LEFT);
+			used++;
+			break;
+		}
+		mvwaddnstr(w, y + used, x, s, (int)n);
+		used++;
+		s += n;
+		while (*s == ' ')
+			s++;
+	}
+	free(safe);
+	return used;
+}
+
 int draw_fmt(const struct tui *t, WINDOW *w, int y, int x, int cols, const char *fmt, ...)
 {
 	char buf[512];

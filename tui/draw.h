@@ -23,6 +23,11 @@ int draw_text(const struct tui *t, WINDOW *w, int y, int x, int cols, const char
 int draw_fmt(const struct tui *t, WINDOW *w, int y, int x, int cols, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
+/* Draws text from (y, x) in lines of at most cols columns, broken at
+ * spaces, on at most rows lines (the last one cut with an ellipsis);
+ * returns the lines used. */
+int draw_wrap(const struct tui *t, WINDOW *w, int y, int x, int cols, int rows, const char *text);
+
 /* Columns text takes once made inert for this terminal. */
 int draw_width(const struct tui *t, const char *text);
 

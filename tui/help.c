@@ -41,6 +41,10 @@ static void help_draw(struct tui *t, WINDOW *w)
 	}
 	if (!below || !(below->flags & SCREEN_MODAL))
 		y = keys_draw_help(t, w, y, &keys_global);
+	if (below && below->help_note && y < rows - 1) {
+		draw_role(w, ROLE_NORMAL);
+		y += draw_wrap(t, w, y, 1, cols - 2, rows - 1 - y, below->help_note);
+	}
 	if (y < rows) {
 		draw_role(w, ROLE_DIM);
 		draw_text(t, w, rows - 1, 1, cols - 2, "Press any key to go back.");

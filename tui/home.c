@@ -145,10 +145,26 @@ static void home_search_down(struct tui *t)
 	tui_mark(t, TUI_DIRTY_BODY);
 }
 
+/* Enter on a student ID (a scanner's digits) opens exactly that student,
+ * whatever the list shows; otherwise the selected row. */
 static void home_search_open(struct tui *t)
 {
 	const struct search_ui_hit *hit = search_ui_selected(&home.search);
+	struct search_ui_hit exact = { 0 };
+	struct cr_err err = { 0 };
+	int found = 0;
 
+	if (search_ui_is_id(home.search.query)) {
+		if (search_ui_exact(t->db, home.search.query, &exact, &found, &err) != CR_OK) {
+			tui_say(t, ROLE_ERROR, "%s", err.msg);
+			return;
+		}
+		if (found) {
+			student_show(t, &exact);
+			search_ui_hit_free(&exact);
+			return;
+		}
+	}
 	if (hit)
 		student_show(t, hit);
 }

@@ -40,6 +40,10 @@ static void usage(FILE *f)
 		"  --version       print the version\n"
 		"  --help          this help; `cardroll COMMAND --help` for a command\n"
 		"\n"
+		"The desk asks who is working (name and PIN; on first run it creates the\n"
+		"admin account). CARDROLL_STAFF and CARDROLL_PIN sign in without the form,\n"
+		"and are how issue, consent and void know who acts.\n"
+		"\n"
 		"exit codes: 0 ok, 64 usage, 65 bad input data, 66 missing input, 69 service\n"
 		"unavailable, 70 internal, 73 cannot create, 75 temporary failure\n");
 }

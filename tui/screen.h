@@ -10,6 +10,7 @@
 #include "curses.h"
 #include "db.h"
 #include "keys.h"
+#include "staff.h"
 #include "theme.h"
 
 /* Which parts of the terminal need drawing on the next turn. */
@@ -41,6 +42,8 @@ struct screen_ops {
 	const struct keys_table *const *help;
 	/* Another process changed the database: reload what is shown. */
 	void (*data_changed)(struct tui *t);
+	/* A sentence the help screen adds under the keys, or NULL. */
+	const char *help_note;
 };
 
 #define TUI_STACK_MAX 8
@@ -62,6 +65,7 @@ struct tui {
 	enum theme_role              message_role;
 	long long                    data_version;
 	struct timespec              polled;
+	struct staff_who             staff;      /* who signed in; id 0 until someone has */
 };
 
 /* The smallest terminal we draw on. */
@@ -70,6 +74,8 @@ struct tui {
 
 void tui_push(struct tui *t, const struct screen_ops *s);
 void tui_pop(struct tui *t);
+/* Swaps the top screen for s without ending the program (sign-in -> home). */
+void tui_replace(struct tui *t, const struct screen_ops *s);
 void tui_quit(struct tui *t);
 void tui_mark(struct tui *t, unsigned dirty);
 /* The screen on top, and the one below it (NULL when there is none). */
@@ -85,9 +91,15 @@ void tui_cursor(struct tui *t, int y, int x);
 extern const struct screen_ops home_screen;
 extern const struct screen_ops help_screen;
 extern const struct screen_ops student_screen;
+extern const struct screen_ops signin_screen;
+
+/* Signs in from CARDROLL_STAFF and CARDROLL_PIN when both are set and
+ * right: 1 when someone is signed in, 0 when the form must ask. */
+int signin_from_env(struct tui *t);
 
 struct search_ui_hit;
-/* Opens the student panel on a copy of hit. */
+/* Opens the student panel on a copy of hit (or shows hit in the panel
+ * already open, as when a card is scanned there). */
 void student_show(struct tui *t, const struct search_ui_hit *hit);
 
 #endif

@@ -10,6 +10,7 @@
 #include "screen.h"
 #include "search.h"
 #include "search_ui.h"
+#include "signup.h"
 
 /* Result columns for a window cols wide. */
 struct search_ui_cols {
@@ -207,6 +208,62 @@ enum cr_status search_ui_run(struct search_ui *s, struct cr_db *db, int limit, s
 	for (int i = 0; i < s->nhits; i++)
 		if (s->hits[i].student_rowid == keep)
 			s->selected = i;
+	return st;
+}
+
+int search_ui_is_id(const char *query)
+{
+	if (!*query)
+		return 0;
+	for (; *query; query++)
+		if (*query < '0' || *query > '9')
+			return 0;
+	return 1;
+}
+
+struct search_ui_want {
+	long long             rowid;
+	struct search_ui_hit *out;
+	int                   found;
+	int                   nomem;
+};
+
+static int search_ui_pick(const struct search_hit *hit, void *ctx)
+{
+	struct search_ui_want *want = ctx;
+	const char *const f[8] = {
+		hit->student_number, hit->given_name, hit->family_name, hit->preferred_name,
+		hit->school, hit->grade, hit->status, hit->district,
+	};
+
+	if (hit->student_rowid != want->rowid)
+		return 0;
+	if (search_ui_fill(want->out, hit->student_rowid, f) != 0)
+		want->nomem = 1;
+	else
+		want->found = 1;
+	return 1;
+}
+
+/* The exact ID comes first in search_find's answer, so a few rows are enough. */
+#define SEARCH_UI_EXACT_ROWS 8
+
+enum cr_status search_ui_exact(struct cr_db *db, const char *query, struct search_ui_hit *out,
+			       int *found, struct cr_err *err)
+{
+	struct search_ui_want want = { .out = out };
+	enum cr_status st;
+	int count = 0;
+
+	*found = 0;
+	if (!search_ui_is_id(query))
+		return CR_OK;
+	if ((st = signup_find_student(db, query, &want.rowid, &count, err)) != CR_OK || count != 1)
+		return st;
+	st = search_find(db, query, SEARCH_UI_EXACT_ROWS, search_ui_pick, &want, NULL, err);
+	if (st == CR_OK && want.nomem)
+		return cr_fail(err, CR_ENOMEM, "out of memory");
+	*found = want.found;
 	return st;
 }
 

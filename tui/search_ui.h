@@ -47,6 +47,14 @@ void search_ui_move(struct search_ui *s, int delta);
 enum cr_status search_ui_run(struct search_ui *s, struct cr_db *db, int limit, struct cr_err *err);
 const struct search_ui_hit *search_ui_selected(const struct search_ui *s);
 
+/* 1 when query is a student ID's shape: digits only (what a scanner types). */
+int  search_ui_is_id(const char *query);
+/* The one student whose student ID is exactly query, copied into *out with
+ * *found = 1; *found = 0 when the ID is not a digits-only one, nobody has
+ * it, or several districts share it (then the list decides). */
+enum cr_status search_ui_exact(struct cr_db *db, const char *query, struct search_ui_hit *out,
+			       int *found, struct cr_err *err);
+
 /* "Family, Given (Preferred)" in a fresh string (caller frees), or NULL. */
 char *search_ui_name(const struct search_ui_hit *h);
 int  search_ui_hit_copy(struct search_ui_hit *dst, const struct search_ui_hit *src);

@@ -1,40 +1,192 @@
-/* student: one student's details from the roster, opened from the search
- * results. For now it only shows; signing up comes later. */
+/* student: one student's details from the roster and whether they can have
+ * a card, in words; issues the card at the desk, and takes the next scan. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "draw.h"
 #include "screen.h"
 #include "search_ui.h"
+#include "signup.h"
 
-static struct search_ui_hit student;
+#define STUDENT_SCAN_MAX 32   /* digits of a student ID being typed or scanned */
+
+static struct student_panel {
+	struct search_ui_hit hit;
+	struct signup_result check;          /* what signup_check says now */
+	int                  checked;        /* check is valid */
+	char                 issued[CARDNO_MAX];  /* the card issued here, while this child is shown */
+	char                 note[320];      /* what to remember about that card */
+	char                 scan[STUDENT_SCAN_MAX + 1];
+} panel;
+
+/* A refusal a person may overrule: the rules found a likely duplicate. */
+static int student_is_duplicate(void)
+{
+	return panel.checked && panel.check.outcome == SIGNUP_REFUSED &&
+	       panel.check.why == WHY_DUPLICATE;
+}
+
+static void student_check(struct tui *t)
+{
+	struct cr_err err = { 0 };
+
+	panel.checked = signup_check(t->db, &t->cfg->programme, panel.hit.student_rowid, 0,
+				     &panel.check, &err) == CR_OK;
+	if (!panel.checked)
+		tui_say(t, ROLE_ERROR, "%s", err.msg);
+	tui_mark(t, TUI_DIRTY_BODY | TUI_DIRTY_FOOTER);
+}
 
 void student_show(struct tui *t, const struct search_ui_hit *hit)
 {
-	search_ui_hit_free(&student);
-	if (search_ui_hit_copy(&student, hit) != 0) {
+	struct search_ui_hit copy = { 0 };
+
+	/* Copy first: hit may be the panel's own, or freed with the old one. */
+	if (search_ui_hit_copy(&copy, hit) != 0) {
 		tui_say(t, ROLE_ERROR, "out of memory");
 		return;
 	}
-	tui_push(t, &student_screen);
+	search_ui_hit_free(&panel.hit);
+	memset(&panel, 0, sizeof panel);
+	panel.hit = copy;
+	if (tui_top(t) == &student_screen)
+		student_check(t);
+	else
+		tui_push(t, &student_screen);
 }
 
+/* ---- actions ---- */
+
+static void student_issue_with(struct tui *t, int confirm)
+{
+	struct signup_request rq = {
+		.student = panel.hit.student_rowid,
+		.staff = t->staff.id,
+		.desk = t->cfg->desk,
+		.confirm_not_duplicate = confirm,
+	};
+	struct signup_result res;
+	struct cr_err err = { 0 };
+
+	if (signup_issue(t->db, &t->cfg->programme, &rq, &res, &err) != CR_OK) {
+		tui_say(t, ROLE_ERROR, "%s", err.msg);
+	} else if (res.outcome == SIGNUP_ISSUED) {
+		snprintf(panel.issued, sizeof panel.issued, "%s", res.card);
+		snprintf(panel.note, sizeof panel.note, "%s", res.reason);
+		tui_say(t, ROLE_NORMAL, "card %s issued", res.card);
+	} else {
+		/* Another desk got there first, or the rules changed under us. */
+		tui_say(t, ROLE_WARNING, "not issued: %s", res.reason);
+	}
+	student_check(t);
+}
+
+static void student_issue(struct tui *t)
+{
+	student_issue_with(t, 0);
+}
+
+static void student_confirm(struct tui *t)
+{
+	student_issue_with(t, 1);
+}
+
+/* Esc drops a half-typed student ID first, then goes back. */
 static void student_back(struct tui *t)
 {
+	if (panel.scan[0]) {
+		panel.scan[0] = '\0';
+		tui_mark(t, TUI_DIRTY_BODY);
+		return;
+	}
 	tui_pop(t);
 }
 
-static const struct key_binding student_rows[] = {
-	{ 0, 27,  "Esc", "Back", "back to the search results", student_back },
-	{ 0, 'q', "q",   NULL,   "the same as Esc", student_back },
-};
+/* Digits then Enter: a scanned (or typed) student ID opens that student. */
+static void student_scan_open(struct tui *t)
+{
+	struct search_ui_hit hit = { 0 };
+	struct cr_err err = { 0 };
+	int found = 0;
+
+	if (!panel.scan[0])
+		return;
+	if (search_ui_exact(t->db, panel.scan, &hit, &found, &err) != CR_OK)
+		tui_say(t, ROLE_ERROR, "%s", err.msg);
+	else if (!found)
+		tui_say(t, ROLE_WARNING, "no student has the ID %s", panel.scan);
+	else
+		student_show(t, &hit);
+	search_ui_hit_free(&hit);
+	panel.scan[0] = '\0';
+	tui_mark(t, TUI_DIRTY_BODY);
+}
+
+static void student_scan_erase(struct tui *t)
+{
+	size_t n = strlen(panel.scan);
+
+	if (n > 0) {
+		panel.scan[n - 1] = '\0';
+		tui_mark(t, TUI_DIRTY_BODY);
+	}
+}
+
+/* ---- keys: which ones are in force depends on what the rules said ---- */
+
+#define STUDENT_COMMON_ROWS \
+	{ 0, 27,            "Esc",   "Back", "back to the search results", student_back }, \
+	{ 0, 'q',           "q",     NULL,   "the same as Esc", student_back }, \
+	{ 0, '\r',          "Enter", NULL,   "after a scanned or typed student ID: open that student", student_scan_open }, \
+	{ 0, '\n',          "Enter", NULL,   NULL, student_scan_open }, \
+	{ 1, KEY_ENTER,     "Enter", NULL,   NULL, student_scan_open }, \
+	{ 1, KEY_BACKSPACE, "Bksp",  NULL,   NULL, student_scan_erase }, \
+	{ 0, 127,           "Bksp",  NULL,   NULL, student_scan_erase }, \
+	{ 0, 8,             "Bksp",  NULL,   NULL, student_scan_erase }
+
+#define STUDENT_ISSUE_ROW \
+	{ 0, 'i', "i", "Issue card", "issue a library card to this child now", student_issue }
+#define STUDENT_CONFIRM_ROW \
+	{ 0, 'c', "c", "Confirm", "confirm and issue: not the same child as the other card's holder", \
+	  student_confirm }
+
+static const struct key_binding student_rows[] = { STUDENT_COMMON_ROWS };
+static const struct key_binding student_issue_rows[] = { STUDENT_ISSUE_ROW, STUDENT_COMMON_ROWS };
+static const struct key_binding student_confirm_rows[] = { STUDENT_CONFIRM_ROW, STUDENT_COMMON_ROWS };
+static const struct key_binding student_issue_help_rows[] = { STUDENT_ISSUE_ROW, STUDENT_CONFIRM_ROW };
 
 static const struct keys_table student_keys_table = KEYS_TABLE("Student", student_rows);
+static const struct keys_table student_issue_keys = KEYS_TABLE("Student", student_issue_rows);
+static const struct keys_table student_confirm_keys = KEYS_TABLE("Student", student_confirm_rows);
+static const struct keys_table student_issue_help =
+	KEYS_TABLE("When the rules allow a card", student_issue_help_rows);
+static const struct keys_table *const student_help[] = { &student_keys_table, &student_issue_help, NULL };
 
 static const struct keys_table *student_keys(struct tui *t)
 {
+	if (panel.checked && panel.check.outcome == SIGNUP_ISSUED)
+		return &student_issue_keys;
+	if (student_is_duplicate())
+		return &student_confirm_keys;
 	return &student_keys_table;
 }
+
+/* Digits go to the scan line; a scanner is a keyboard that ends with Enter. */
+static int student_key(struct tui *t, const struct tui_key *k)
+{
+	size_t n = strlen(panel.scan);
+
+	if (k->fn || k->ch < '0' || k->ch > '9')
+		return 0;
+	if (n < STUDENT_SCAN_MAX) {
+		panel.scan[n] = (char)k->ch;
+		panel.scan[n + 1] = '\0';
+	}
+	tui_mark(t, TUI_DIRTY_BODY);
+	return 1;
+}
+
+/* ---- drawing ---- */
 
 /* CEDS grade codes in the words a librarian uses. */
 static void student_grade(const char *code, char *buf, size_t n)
@@ -63,36 +215,110 @@ static void student_field(struct tui *t, WINDOW *w, int y, int x, int cols,
 	draw_cell(t, w, y, x + 13, cols - 13, value, DRAW_LEFT);
 }
 
+/* The rules' answer as a sentence: "Can have a card", "Already has card
+ * 1001, issued by Front just now", "Refused: the family opted out ...". */
+static enum theme_role student_verdict(char *buf, size_t n)
+{
+	const struct signup_result *r = &panel.check;
+
+	if (!panel.checked) {
+		snprintf(buf, n, "Could not check the rules for this child");
+		return ROLE_ERROR;
+	}
+	switch (r->outcome) {
+	case SIGNUP_ISSUED:
+		snprintf(buf, n, "Can have a card");
+		return ROLE_NAME;
+	case SIGNUP_ALREADY:
+		snprintf(buf, n, "%s", r->reason);
+		if (buf[0] >= 'a' && buf[0] <= 'z')
+			buf[0] = (char)(buf[0] - 'a' + 'A');
+		return ROLE_NORMAL;
+	default:
+		snprintf(buf, n, "Refused: %s", r->reason);
+		return ROLE_WARNING;
+	}
+}
+
+/* Under the details: the rules' answer, the card just issued, the scan. */
+static void student_draw_card(struct tui *t, WINDOW *w, int y, int x, int cols)
+{
+	char verdict[400];
+	enum theme_role role = student_verdict(verdict, sizeof verdict);
+	int rows = getmaxy(w);
+
+	if (panel.issued[0]) {
+		draw_role(w, ROLE_NAME);
+		draw_fmt(t, w, y++, x, cols, "Card issued: %s", panel.issued);
+		if (panel.note[0]) {
+			draw_role(w, ROLE_WARNING);
+			y += draw_wrap(t, w, y, x, cols, 2, panel.note);
+		}
+		y++;
+	}
+	draw_role(w, role);
+	y += draw_wrap(t, w, y, x, cols, rows - y - 2 > 4 ? 4 : rows - y - 2, verdict);
+	if (panel.checked && panel.check.outcome == SIGNUP_ISSUED && panel.check.reason[0]) {
+		draw_role(w, ROLE_WARNING);
+		y += draw_wrap(t, w, y, x, cols, 2, panel.check.reason);
+	}
+	if (panel.scan[0] && y + 1 < rows) {
+		draw_role(w, ROLE_DIM);
+		draw_fmt(t, w, y + 1, x, cols, "Typed %s %s Enter opens that student ID, Esc drops it",
+			 panel.scan, t->glyph->dot);
+	}
+}
+
 static void student_draw(struct tui *t, WINDOW *w)
 {
+	const struct search_ui_hit *h = &panel.hit;
 	int cols = getmaxx(w), bw = cols - 4 < 72 ? cols - 4 : 72, x = (cols - bw) / 2, y = 1;
-	int active = strcmp(student.status, "active") == 0;
-	char *name = search_ui_name(&student);
+	int active = strcmp(h->status, "active") == 0;
+	char *name = search_ui_name(h);
 	char grade[64];
 
-	student_grade(student.grade, grade, sizeof grade);
+	student_grade(h->grade, grade, sizeof grade);
 	draw_role(w, ROLE_NORMAL);
 	draw_box(t, w, y, x, 9, bw);
 	draw_role(w, ROLE_NAME);
 	draw_cell(t, w, y + 1, x + 2, bw - 4, name ? name : "?", DRAW_LEFT);
 	student_field(t, w, y + 3, x + 2, bw - 4, "Student ID",
-		      student.student_number[0] ? student.student_number : "none on the roster", ROLE_NORMAL);
-	student_field(t, w, y + 4, x + 2, bw - 4, "School", student.school[0] ? student.school : "none", ROLE_NORMAL);
+		      h->student_number[0] ? h->student_number : "none on the roster", ROLE_NORMAL);
+	student_field(t, w, y + 4, x + 2, bw - 4, "School", h->school[0] ? h->school : "none", ROLE_NORMAL);
 	student_field(t, w, y + 5, x + 2, bw - 4, "Grade", grade, ROLE_NORMAL);
-	student_field(t, w, y + 6, x + 2, bw - 4, "Status", student.status, active ? ROLE_NORMAL : ROLE_WARNING);
-	student_field(t, w, y + 7, x + 2, bw - 4, "District", student.district, ROLE_NORMAL);
+	student_field(t, w, y + 6, x + 2, bw - 4, "Status", h->status, active ? ROLE_NORMAL : ROLE_WARNING);
+	student_field(t, w, y + 7, x + 2, bw - 4, "District", h->district, ROLE_NORMAL);
+	student_draw_card(t, w, y + 10, x + 2, bw - 4);
 	draw_role(w, ROLE_NORMAL);
 	free(name);
 }
 
+/* ---- life cycle ---- */
+
+static void student_enter(struct tui *t)
+{
+	student_check(t);
+}
+
 static void student_leave(struct tui *t)
 {
-	search_ui_hit_free(&student);
+	search_ui_hit_free(&panel.hit);
+	memset(&panel, 0, sizeof panel);
+}
+
+/* Another desk may have issued this child a card: ask the rules again. */
+static void student_data_changed(struct tui *t)
+{
+	student_check(t);
 }
 
 const struct screen_ops student_screen = {
 	.name = "Student",
+	.enter = student_enter,
+	.key = student_key,
 	.draw = student_draw,
 	.leave = student_leave,
 	.keys = student_keys,
+	.help = student_help,
+	.data_changed = student_data_changed,
 };

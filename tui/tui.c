@@ -58,6 +58,18 @@ void tui_pop(struct tui *t)
 	tui_mark(t, TUI_DIRTY_HEADER | TUI_DIRTY_BODY | TUI_DIRTY_FOOTER);
 }
 
+void tui_replace(struct tui *t, const struct screen_ops *s)
+{
+	const struct screen_ops *top = tui_top(t);
+
+	if (top) {
+		if (top->leave)
+			top->leave(t);
+		t->depth--;
+	}
+	tui_push(t, s);
+}
+
 void tui_quit(struct tui *t)
 {
 	t->quit = 1;
@@ -142,7 +154,12 @@ static void tui_draw_header(struct tui *t)
 
 	draw_role(w, ROLE_TITLE);
 	draw_blank(w, 0, 0, cols);
-	draw_fmt(t, w, 0, 1, cols - right - 2, "cardroll %s %s", t->glyph->dash, t->cfg->desk);
+	/* Who is at the desk, so a shared terminal is not used in someone else's name. */
+	if (t->staff.id > 0)
+		draw_fmt(t, w, 0, 1, cols - right - 2, "cardroll %s %s %s %s", t->glyph->dash, t->cfg->desk,
+			 t->glyph->dot, t->staff.name);
+	else
+		draw_fmt(t, w, 0, 1, cols - right - 2, "cardroll %s %s", t->glyph->dash, t->cfg->desk);
 	if (s)
 		draw_text(t, w, 0, cols - right + 1, right - 1, s->name);
 }
@@ -331,7 +348,8 @@ enum cr_status tui_run(struct cr_db *db, const struct cr_config *cfg, struct cr_
 
 	if (st != CR_OK)
 		return st;
-	tui_push(&t, &home_screen);
+	/* Every card records who issued it: nobody reaches home unsigned. */
+	tui_push(&t, signin_from_env(&t) ? &home_screen : &signin_screen);
 	while (!t.quit) {
 		tui_draw(&t);
 		tui_read_key(&t);

@@ -125,6 +125,8 @@ static void h_child(const char *bin, char **argv, const struct h_opts *o)
 	setenv("TERM", o->term ? o->term : "xterm-256color", 1);
 	setenv("LANG", o->lang ? o->lang : "C.UTF-8", 1);
 	setenv("HOME", o->home ? o->home : "/nonexistent", 1);
+	for (int i = 0; o->env && o->env[i]; i++)
+		putenv((char *)o->env[i]);
 	execv(bin, argv);
 	_exit(127);
 }

@@ -15,6 +15,7 @@ struct h_opts {
 	const char         *lang;        /* LANG; NULL: C.UTF-8 */
 	const char         *home;        /* HOME; NULL: /nonexistent */
 	const char *const  *argv;        /* arguments after the program, NULL-terminated */
+	const char *const  *env;         /* more "NAME=value" for the program, NULL-terminated */
 };
 
 /* Starts $CARDROLL_BIN with o->argv in a fresh terminal. NULL on failure. */

@@ -1,0 +1,422 @@
+/* TUI tests for the desk: staff sign in, a child walks up (or their ID is
+ * scanned), the rules say yes or why not, and a card is issued in the
+ * signed-in person's name, once, even with two desks on one database. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "harness.h"
+
+#define WAIT_MS 4000   /* generous for a loaded machine; argon2 alone takes a moment */
+
+/* Children of the demo district (assets/demo/district). */
+#define MAHNOOR  "105599728"   /* Patel, Mahnoor: KG, Marie Curie Elementary */
+#define VIVAAN   "20810958"    /* Patel, Vivaan: grade 4 */
+#define VIVAAN_KG "105599771"  /* Patel, Vivaan: another one, in KG */
+#define ADITI    "20810937"    /* Patel, Aditi: grade 3; her family opts out here */
+#define KARTHIK  "1025796"     /* Patel, Karthik: grade 9 */
+
+static const char *const t_maria[] = { "CARDROLL_STAFF=Maria Lopez", "CARDROLL_PIN=2468", NULL };
+
+struct fixture {
+	char           dir[64];
+	char           db[128];
+	char           front[128];   /* settings of the desk named Front */
+	char           back[128];    /* and of the one named Back */
+	struct h_term *h, *h2;
+};
+
+/* ---- setting up a library's database ---- */
+
+static void t_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void t_run(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	if ((rc = system(cmd)) != 0)
+		fail_msg("`%s` failed (%d)", cmd, rc);
+}
+
+static void t_write(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* An empty database (migrated), or the demo district with Maria Lopez as
+ * the admin (PIN 2468). */
+static int t_setup_with(void **state, int district)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	const char *bin = getenv("CARDROLL_BIN");
+
+	if (!f || !bin)
+		return -1;
+	snprintf(f->dir, sizeof f->dir, "/tmp/cardroll-desk-XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->db, sizeof f->db, "%s/desk.db", f->dir);
+	snprintf(f->front, sizeof f->front, "%s/front.ini", f->dir);
+	snprintf(f->back, sizeof f->back, "%s/back.ini", f->dir);
+	t_write(f->front, "[desk]\nname = Front\n");
+	t_write(f->back, "[desk]\nname = Back\n");
+	if (district) {
+		t_run("'%s' --db '%s' import assets/demo/district >/dev/null", bin, f->db);
+		t_run("CARDROLL_PIN=2468 '%s' --db '%s' staff add 'Maria Lopez' >/dev/null", bin, f->db);
+	} else {
+		struct cr_db *db;
+		struct cr_err err = { 0 };
+
+		assert_int_equal(db_open(f->db, 0, &db, &err), CR_OK);
+		db_close(db);
+	}
+	*state = f;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return t_setup_with(state, 1);
+}
+
+static int setup_first_run(void **state)
+{
+	return t_setup_with(state, 0);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	const char *suffix[] = { "", "-wal", "-shm", "-journal" };
+	char path[160];
+	int status = 0, s2 = 0;
+
+	if (f->h && (status = h_stop(f->h)) != 0)
+		fprintf(stderr, "cardroll ended with status %d\n", status);
+	if (f->h2 && (s2 = h_stop(f->h2)) != 0)
+		fprintf(stderr, "the second cardroll ended with status %d\n", s2);
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		snprintf(path, sizeof path, "%s%s", f->db, suffix[i]);
+		unlink(path);
+	}
+	unlink(f->front);
+	unlink(f->back);
+	rmdir(f->dir);
+	free(f);
+	return status == 0 && s2 == 0 ? 0 : -1;
+}
+
+/* ---- the desk ---- */
+
+/* Opens cardroll at a desk; env NULL means nobody is signed in yet. */
+static struct h_term *t_open_at(struct fixture *f, const char *config, const char *const *env)
+{
+	const char *argv[] = { "--db", f->db, "--config", config, NULL };
+	struct h_opts o = { .home = f->dir, .argv = argv, .env = env };
+	struct h_term *h = h_start(&o);
+
+	assert_non_null(h);
+	return h;
+}
+
+static struct h_term *t_open_signed_in(struct fixture *f)
+{
+	f->h = t_open_at(f, f->front, t_maria);
+	assert_int_equal(h_wait_text(f->h, "Find a student", WAIT_MS), 0);
+	return f->h;
+}
+
+/* Searches for text and opens the first result (the exact ID when digits). */
+static void t_open_student(struct h_term *h, const char *query, const char *name)
+{
+	h_send_text(h, query);
+	assert_int_equal(h_wait_text(h, name, WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "District", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, name, WAIT_MS), 0);
+}
+
+/* A read of the database as another program would see it. */
+static long long t_query(const struct fixture *f, const char *sql)
+{
+	sqlite3 *s;
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	assert_int_equal(sqlite3_open_v2(f->db, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(s, 2000);
+	if (sqlite3_prepare_v2(s, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(s));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(s);
+	return v;
+}
+
+static void t_exec(const struct fixture *f, const char *sql)
+{
+	sqlite3 *s;
+	char *why = NULL;
+
+	assert_int_equal(sqlite3_open(f->db, &s), SQLITE_OK);
+	sqlite3_busy_timeout(s, 2000);
+	if (sqlite3_exec(s, sql, NULL, NULL, &why) != SQLITE_OK)
+		fail_msg("%s: %s", sql, why ? why : "?");
+	sqlite3_close(s);
+}
+
+static int t_raw_has(struct h_term *h, const char *text)
+{
+	size_t n, k = strlen(text);
+	const unsigned char *raw = h_raw(h, &n);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (memcmp(raw + i, text, k) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- a librarian's day ---- */
+
+static void the_first_run_creates_the_admin_account(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = f->h = t_open_at(f, f->front, NULL);
+
+	assert_int_equal(h_wait_text(h, "First run: create the admin account", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "PIN again", WAIT_MS), 0);
+	h_send_text(h, "Maria Lopez\r");
+	h_send_text(h, "2468\r");
+	h_send_text(h, "2468\r");
+	assert_int_equal(h_wait_text(h, "Find a student", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "cardroll \u2014 Front \u00b7 Maria Lopez", WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM staff WHERE name = 'Maria Lopez' AND role = 'admin'"), 1);
+}
+
+static void two_different_pins_on_the_first_run_are_caught(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = f->h = t_open_at(f, f->front, NULL);
+
+	assert_int_equal(h_wait_text(h, "First run", WAIT_MS), 0);
+	h_send_text(h, "Maria Lopez\r2468\r2469\r");
+	assert_int_equal(h_wait_text(h, "not the same", WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM staff"), 0);
+	h_send_text(h, "2468\r2468\r");
+	assert_int_equal(h_wait_text(h, "Find a student", WAIT_MS), 0);
+}
+
+static void a_wrong_pin_is_not_recognised_and_the_right_one_signs_in(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = f->h = t_open_at(f, f->front, NULL);
+
+	assert_int_equal(h_wait_text(h, "Sign in at Front", WAIT_MS), 0);
+	h_settle(h, 100, 1000);
+	assert_false(h_screen_has(h, "PIN again"));
+	h_send_text(h, "Maria Lopez\r1357\r");
+	assert_int_equal(h_wait_text(h, "name or PIN not recognised", WAIT_MS), 0);
+	assert_false(h_screen_has(h, "Find a student"));
+	/* The PIN box is empty and has the keyboard again. */
+	h_send_text(h, "2468\r");
+	assert_int_equal(h_wait_text(h, "Find a student", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "Front \u00b7 Maria Lopez", WAIT_MS), 0);
+}
+
+static void the_pin_never_appears_on_screen(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = f->h = t_open_at(f, f->front, NULL);
+
+	assert_int_equal(h_wait_text(h, "Sign in at Front", WAIT_MS), 0);
+	h_send_text(h, "Maria Lopez\r8642097");
+	assert_int_equal(h_wait_text(h, "*******", WAIT_MS), 0);
+	h_settle(h, 100, 1000);
+	assert_false(h_screen_has(h, "8642097"));
+	h_send_text(h, "\r");
+	assert_int_equal(h_wait_text(h, "not recognised", WAIT_MS), 0);
+	assert_false(t_raw_has(h, "8642097"));
+	h_send_text(h, "2468");
+	assert_int_equal(h_wait_text(h, "****", WAIT_MS), 0);
+	assert_false(h_screen_has(h, "2468"));
+	h_send_text(h, "\r");
+	assert_int_equal(h_wait_text(h, "Find a student", WAIT_MS), 0);
+	assert_false(h_screen_has(h, "2468"));
+}
+
+static void esc_on_the_sign_in_screen_quits(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = f->h = t_open_at(f, f->front, NULL);
+
+	assert_int_equal(h_wait_text(h, "Sign in at Front", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_exit(h, WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card"), 0);
+}
+
+static void a_child_walks_up_and_gets_a_card(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = t_open_signed_in(f);
+	long long maria = t_query(f, "SELECT id FROM staff WHERE name = 'Maria Lopez'");
+
+	t_open_student(h, "mahnoor", "Patel, Mahnoor");
+	assert_int_equal(h_wait_text(h, "Can have a card", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "i Issue card", WAIT_MS), 0);
+	h_send_text(h, "i");
+	assert_int_equal(h_wait_text(h, "Card issued: " MAHNOOR, WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card"), 1);
+	assert_int_equal(t_query(f, "SELECT issued_by FROM card WHERE number = '" MAHNOOR "'"), maria);
+	/* The rules now say why not, and a second press issues nothing. */
+	assert_int_equal(h_wait_text(h, "Already has card " MAHNOOR ", issued by Front", WAIT_MS), 0);
+	h_send_text(h, "i");
+	h_settle(h, 150, 1000);
+	assert_int_equal(h_wait_text(h, "Already has card", WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card"), 1);
+	assert_false(h_screen_has(h, "i Issue card"));
+}
+
+static void the_student_keys_are_in_the_help(void **state)
+{
+	struct h_term *h = t_open_signed_in(*state);
+
+	t_open_student(h, "mahnoor", "Patel, Mahnoor");
+	assert_int_equal(h_wait_text(h, "i Issue card", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_FUNCTION(1));
+	assert_int_equal(h_wait_text(h, "Keys on the Student screen", WAIT_MS), 0);
+	if (h_wait_row(h, "   i ", "Issue card", WAIT_MS) != 0 ||
+	    h_wait_row(h, "   c ", "confirm and issue", WAIT_MS) != 0)
+		fail_msg("the help does not list i and c");
+	h_send_text(h, "x");
+	assert_int_equal(h_wait_text(h, "Can have a card", WAIT_MS), 0);
+}
+
+static void a_scanned_student_id_opens_that_child(void **state)
+{
+	struct h_term *h = t_open_signed_in(*state);
+
+	/* A scanner: the digits and Enter at once, no pause for the list. */
+	h_send_text(h, VIVAAN "\r");
+	assert_int_equal(h_wait_text(h, "District", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "Patel, Vivaan", WAIT_MS), 0);
+	if (h_wait_row(h, "Student ID", VIVAAN, WAIT_MS) != 0)
+		fail_msg("the details are not Vivaan's");
+	/* The next child's card, scanned on the details screen. */
+	h_send_text(h, MAHNOOR "\r");
+	assert_int_equal(h_wait_text(h, "Patel, Mahnoor", WAIT_MS), 0);
+	if (h_wait_row(h, "Student ID", MAHNOOR, WAIT_MS) != 0)
+		fail_msg("scanning on the details screen did not open Mahnoor");
+	h_settle(h, 100, 1000);
+	assert_false(h_screen_has(h, "Patel, Vivaan"));
+	assert_int_equal(h_wait_text(h, "Can have a card", WAIT_MS), 0);
+}
+
+static void an_opted_out_child_is_refused_and_cannot_be_issued(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h;
+
+	t_exec(f, "INSERT INTO consent (student_id, state, recorded_at) "
+		  "SELECT id, 'opted_out', unixepoch() FROM student WHERE student_number = '" ADITI "'");
+	h = t_open_signed_in(f);
+	t_open_student(h, ADITI, "Patel, Aditi");
+	assert_int_equal(h_wait_text(h, "Refused:", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "opted out", WAIT_MS), 0);
+	h_settle(h, 100, 1000);
+	assert_false(h_screen_has(h, "Issue card"));
+	h_send_text(h, "i");
+	h_send_text(h, "c");
+	h_settle(h, 200, 1000);
+	assert_int_equal(h_wait_text(h, "Refused:", WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card"), 0);
+}
+
+static void a_likely_duplicate_is_issued_only_when_confirmed(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h;
+
+	/* Two Vivaan Patels with one birth date: the KG one already has a card. */
+	t_exec(f, "UPDATE student SET birth_date = '2016-03-01' WHERE student_number IN ('" VIVAAN "', '" VIVAAN_KG "')");
+	t_run("CARDROLL_STAFF='Maria Lopez' CARDROLL_PIN=2468 '%s' --db '%s' issue " VIVAAN_KG " >/dev/null",
+	      getenv("CARDROLL_BIN"), f->db);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card"), 1);
+	h = t_open_signed_in(f);
+	t_open_student(h, VIVAAN, "Patel, Vivaan");
+	assert_int_equal(h_wait_text(h, "Refused: may be the same child", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "c Confirm", WAIT_MS), 0);
+	h_send_text(h, "i");
+	h_settle(h, 150, 1000);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card"), 1);
+	h_send_text(h, "c");
+	assert_int_equal(h_wait_text(h, "Card issued: " VIVAAN, WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card"), 2);
+}
+
+static void a_second_desk_sees_the_card_the_first_desk_issued(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *front = t_open_signed_in(f);
+	struct h_term *back = f->h2 = t_open_at(f, f->back, t_maria);
+
+	assert_int_equal(h_wait_text(back, "cardroll \u2014 Back", WAIT_MS), 0);
+	/* Both desks have Karthik open and are told he can have a card. */
+	t_open_student(back, KARTHIK, "Patel, Karthik");
+	assert_int_equal(h_wait_text(back, "Can have a card", WAIT_MS), 0);
+	t_open_student(front, KARTHIK, "Patel, Karthik");
+	assert_int_equal(h_wait_text(front, "Can have a card", WAIT_MS), 0);
+	h_send_text(front, "i");
+	assert_int_equal(h_wait_text(front, "Card issued: " KARTHIK, WAIT_MS), 0);
+	/* Back notices without a key press, and no longer offers to issue. */
+	assert_int_equal(h_wait_text(back, "Already has card " KARTHIK ", issued by Front", WAIT_MS), 0);
+	assert_int_equal(h_wait_gone(back, "i Issue card", WAIT_MS), 0);
+	h_send_text(back, "i");
+	h_settle(back, 200, 1000);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card"), 1);
+	/* A third look, from scratch, says the same. */
+	h_send_key(back, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_gone(back, "District", WAIT_MS), 0);
+	h_send_key(back, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(back, "Already has card " KARTHIK ", issued by Front", WAIT_MS), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(the_first_run_creates_the_admin_account, setup_first_run, teardown),
+		cmocka_unit_test_setup_teardown(two_different_pins_on_the_first_run_are_caught, setup_first_run, teardown),
+		cmocka_unit_test_setup_teardown(a_wrong_pin_is_not_recognised_and_the_right_one_signs_in, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_pin_never_appears_on_screen, setup, teardown),
+		cmocka_unit_test_setup_teardown(esc_on_the_sign_in_screen_quits, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_child_walks_up_and_gets_a_card, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_student_keys_are_in_the_help, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_scanned_student_id_opens_that_child, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_opted_out_child_is_refused_and_cannot_be_issued, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_likely_duplicate_is_issued_only_when_confirmed, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_second_desk_sees_the_card_the_first_desk_issued, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("tui-desk", tests, NULL, NULL);
+}
