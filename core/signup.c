@@ -20,34 +20,24 @@ struct signup_child {
 	long long district;
 };
 
-static enum cr_status signup_refuse(struct signup_result *res, enum signup_outcome o, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Sets the outcome, why, and the sentence the desk reads. */
+static enum cr_status signup_say(struct signup_result *res, enum signup_outcome o, enum signup_why why,
+				 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static enum cr_status signup_refuse(struct signup_result *res, enum signup_outcome o, const char *fmt, ...)
+static enum cr_status signup_say(struct signup_result *res, enum signup_outcome o, enum signup_why why,
+				 const char *fmt, ...)
 {
 	va_list ap;
 
 	res->outcome = o;
-	va_start(ap, fmt);
-	vsnprintf(res->reason, sizeof res->reason, fmt, ap);
-	va_end(ap);
-	return CR_OK;
-}
-
-static enum cr_status signup_refuse_why(struct signup_result *res, enum signup_why why, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static enum cr_status signup_refuse_why(struct signup_result *res, enum signup_why why, const char *fmt, ...)
-{
-	va_list ap;
-
-	res->outcome = SIGNUP_REFUSED;
 	res->why = why;
 	va_start(ap, fmt);
 	vsnprintf(res->reason, sizeof res->reason, fmt, ap);
 	va_end(ap);
 	return CR_OK;
 }
+
+#define signup_refuse_why(res, why, ...) signup_say(res, SIGNUP_REFUSED, why, __VA_ARGS__)
 
 static void signup_copy(char *dst, size_t n, sqlite3_stmt *st, int col)
 {
@@ -165,7 +155,7 @@ static enum cr_status signup_rules(struct cr_db *db, const struct programme *pg,
 		res->card_id = sqlite3_column_int64(st, 0);
 		signup_copy(res->card, sizeof res->card, st, 1);
 		signup_when(sqlite3_column_int64(st, 3), when, sizeof when);
-		signup_refuse(res, SIGNUP_ALREADY, "already has card %s, issued by %s %s", res->card,
+		signup_say(res, SIGNUP_ALREADY, WHY_NONE, "already has card %s, issued by %s %s", res->card,
 			      *sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "a desk", when);
 		sqlite3_reset(st);
 		return CR_OK;
@@ -345,13 +335,67 @@ static enum cr_status signup_step(struct cr_db *db, sqlite3_stmt *st, const char
 	return CR_OK;
 }
 
+/* The event (with its idempotency key, for the library system), its outbox
+ * row and the audit row: what every change at a desk writes, inside the
+ * caller's transaction. */
+static enum cr_status signup_record(struct cr_db *db, const char *kind, long long student, long long card,
+				    long long staff, const char *desk, const char *detail, const char *action,
+				    const char *object_kind, long long object_id, struct cr_err *err)
+{
+	long long now = (long long)time(NULL);
+	sqlite3_stmt *st;
+	enum cr_status s;
+	char uuid[37];
+
+	signup_uuid(uuid);
+	st = db_prepare(db, "INSERT INTO event (uuid, kind, student_id, card_id, staff_id, desk, at, detail) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", err);
+	if (!st)
+		return err->status;
+	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, student);
+	if (card > 0)
+		sqlite3_bind_int64(st, 4, card);
+	if (staff > 0)
+		sqlite3_bind_int64(st, 5, staff);
+	sqlite3_bind_text(st, 6, desk, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, now);
+	if (detail)
+		sqlite3_bind_text(st, 8, detail, -1, SQLITE_STATIC);
+	if ((s = signup_step(db, st, "saving the event", err)) != CR_OK)
+		return s;
+	st = db_prepare(db, "INSERT INTO outbox (event_id, target, state, updated_at) "
+			"VALUES (?1, 'ils', 'pending', ?2)", err);
+	if (!st)
+		return err->status;
+	sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(db_handle(db)));
+	sqlite3_bind_int64(st, 2, now);
+	if ((s = signup_step(db, st, "queueing it for the library system", err)) != CR_OK)
+		return s;
+	st = db_prepare(db, "INSERT INTO audit (at, staff_id, desk, action, object_kind, object_id, detail) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err);
+	if (!st)
+		return err->status;
+	sqlite3_bind_int64(st, 1, now);
+	if (staff > 0)
+		sqlite3_bind_int64(st, 2, staff);
+	sqlite3_bind_text(st, 3, desk, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, object_kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, object_id);
+	if (detail)
+		sqlite3_bind_text(st, 7, detail, -1, SQLITE_STATIC);
+	return signup_step(db, st, "recording who did it", err);
+}
+
 static enum cr_status signup_write(struct cr_db *db, const struct programme *pg, const struct signup_request *rq,
 				   long long reuse, struct signup_result *res, struct cr_err *err)
 {
 	sqlite3_stmt *st;
 	enum cr_status s;
-	char uuid[37], expires[16];
-	long long now = (long long)time(NULL), event;
+	char expires[16];
+	long long now = (long long)time(NULL);
 
 	signup_expiry(pg, expires);
 	/* A card voided by mistake and issued again keeps its row (numbers are
@@ -378,41 +422,8 @@ static enum cr_status signup_write(struct cr_db *db, const struct programme *pg,
 		return s;
 	res->card_id = reuse ? reuse : sqlite3_last_insert_rowid(db_handle(db));
 
-	signup_uuid(uuid);
-	st = db_prepare(db, "INSERT INTO event (uuid, kind, student_id, card_id, staff_id, desk, at) "
-			"VALUES (?1, 'signup', ?2, ?3, ?4, ?5, ?6)", err);
-	if (!st)
-		return err->status;
-	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, rq->student);
-	sqlite3_bind_int64(st, 3, res->card_id);
-	if (rq->staff > 0)
-		sqlite3_bind_int64(st, 4, rq->staff);
-	sqlite3_bind_text(st, 5, rq->desk, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, now);
-	if ((s = signup_step(db, st, "saving the signup", err)) != CR_OK)
-		return s;
-	event = sqlite3_last_insert_rowid(db_handle(db));
-
-	st = db_prepare(db, "INSERT INTO outbox (event_id, target, state, updated_at) VALUES (?1, 'ils', 'pending', ?2)",
-			err);
-	if (!st)
-		return err->status;
-	sqlite3_bind_int64(st, 1, event);
-	sqlite3_bind_int64(st, 2, now);
-	if ((s = signup_step(db, st, "queueing the card for the library system", err)) != CR_OK)
-		return s;
-
-	st = db_prepare(db, "INSERT INTO audit (at, staff_id, desk, action, object_kind, object_id) "
-			"VALUES (?1, ?2, ?3, 'issue', 'card', ?4)", err);
-	if (!st)
-		return err->status;
-	sqlite3_bind_int64(st, 1, now);
-	if (rq->staff > 0)
-		sqlite3_bind_int64(st, 2, rq->staff);
-	sqlite3_bind_text(st, 3, rq->desk, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, res->card_id);
-	return signup_step(db, st, "recording who issued the card", err);
+	return signup_record(db, "signup", rq->student, res->card_id, rq->staff, rq->desk, NULL,
+			     "issue", "card", res->card_id, err);
 }
 
 /* Is the number taken (a stock card scanned twice, or the same student ID
@@ -475,10 +486,9 @@ enum cr_status signup_issue(struct cr_db *db, const struct programme *pg, const 
 enum cr_status signup_void(struct cr_db *db, const char *number, const char *reason, long long staff,
 			   const char *desk, struct cr_err *err)
 {
-	long long now = (long long)time(NULL), card = 0, student = 0;
+	long long card = 0, student = 0;
 	enum cr_status st;
 	sqlite3_stmt *q;
-	char uuid[37];
 
 	if (!reason || !*reason)
 		return cr_fail(err, CR_EUSAGE, "say why the card is void (a reason is kept with it)");
@@ -502,36 +512,7 @@ enum cr_status signup_void(struct cr_db *db, const char *number, const char *rea
 	sqlite3_bind_text(q, 2, reason, -1, SQLITE_STATIC);
 	if ((st = signup_step(db, q, "voiding the card", err)) != CR_OK)
 		goto fail;
-	signup_uuid(uuid);
-	if (!(q = db_prepare(db, "INSERT INTO event (uuid, kind, student_id, card_id, staff_id, desk, at, detail) "
-			     "VALUES (?1, 'void', ?2, ?3, ?4, ?5, ?6, ?7)", err)))
-		goto fail;
-	sqlite3_bind_text(q, 1, uuid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, student);
-	sqlite3_bind_int64(q, 3, card);
-	if (staff > 0)
-		sqlite3_bind_int64(q, 4, staff);
-	sqlite3_bind_text(q, 5, desk, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 6, now);
-	sqlite3_bind_text(q, 7, reason, -1, SQLITE_STATIC);
-	if ((st = signup_step(db, q, "saving the void", err)) != CR_OK)
-		goto fail;
-	if (!(q = db_prepare(db, "INSERT INTO outbox (event_id, target, state, updated_at) "
-			     "VALUES (last_insert_rowid(), 'ils', 'pending', ?1)", err)))
-		goto fail;
-	sqlite3_bind_int64(q, 1, now);
-	if ((st = signup_step(db, q, "queueing the void", err)) != CR_OK)
-		goto fail;
-	if (!(q = db_prepare(db, "INSERT INTO audit (at, staff_id, desk, action, object_kind, object_id, detail) "
-			     "VALUES (?1, ?2, ?3, 'void', 'card', ?4, ?5)", err)))
-		goto fail;
-	sqlite3_bind_int64(q, 1, now);
-	if (staff > 0)
-		sqlite3_bind_int64(q, 2, staff);
-	sqlite3_bind_text(q, 3, desk, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 4, card);
-	sqlite3_bind_text(q, 5, reason, -1, SQLITE_STATIC);
-	if ((st = signup_step(db, q, "recording who voided the card", err)) != CR_OK)
+	if ((st = signup_record(db, "void", student, card, staff, desk, reason, "void", "card", card, err)) != CR_OK)
 		goto fail;
 	return db_commit(db, err);
 fail:
@@ -546,7 +527,6 @@ enum cr_status signup_consent(struct cr_db *db, long long student, const char *s
 	long long now = (long long)time(NULL);
 	enum cr_status st;
 	sqlite3_stmt *q;
-	char uuid[37];
 	int known = 0;
 
 	for (int i = 0; states[i]; i++)
@@ -572,39 +552,8 @@ enum cr_status signup_consent(struct cr_db *db, long long student, const char *s
 		db_rollback(db);
 		return cr_fail(err, CR_ENOINPUT, "there is no such student in the roster");
 	}
-	signup_uuid(uuid);
-	q = db_prepare(db, "INSERT INTO event (uuid, kind, student_id, staff_id, desk, at, detail) "
-		       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err);
-	if (!q)
-		goto fail;
-	sqlite3_bind_text(q, 1, uuid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, strcmp(state, "opted_out") ? "consent" : "optout", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, student);
-	if (staff > 0)
-		sqlite3_bind_int64(q, 4, staff);
-	sqlite3_bind_text(q, 5, desk, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 6, now);
-	sqlite3_bind_text(q, 7, state, -1, SQLITE_STATIC);
-	if ((st = signup_step(db, q, "saving the consent", err)) != CR_OK)
-		goto fail;
-	q = db_prepare(db, "INSERT INTO outbox (event_id, target, state, updated_at) "
-		       "VALUES (last_insert_rowid(), 'ils', 'pending', ?1)", err);
-	if (!q)
-		goto fail;
-	sqlite3_bind_int64(q, 1, now);
-	if ((st = signup_step(db, q, "queueing the consent", err)) != CR_OK)
-		goto fail;
-	q = db_prepare(db, "INSERT INTO audit (at, staff_id, desk, action, object_kind, object_id, detail) "
-		       "VALUES (?1, ?2, ?3, 'consent', 'student', ?4, ?5)", err);
-	if (!q)
-		goto fail;
-	sqlite3_bind_int64(q, 1, now);
-	if (staff > 0)
-		sqlite3_bind_int64(q, 2, staff);
-	sqlite3_bind_text(q, 3, desk, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 4, student);
-	sqlite3_bind_text(q, 5, state, -1, SQLITE_STATIC);
-	if ((st = signup_step(db, q, "recording who recorded the consent", err)) != CR_OK)
+	if ((st = signup_record(db, strcmp(state, "opted_out") ? "consent" : "optout", student, 0, staff, desk,
+				state, "consent", "student", student, err)) != CR_OK)
 		goto fail;
 	return db_commit(db, err);
 fail:
