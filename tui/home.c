@@ -22,6 +22,7 @@ struct home_district {
 struct home_school {
 	char      *district;
 	char      *name;
+	long long  rowid;
 	long       classes, students, carded;
 };
 
@@ -38,6 +39,7 @@ static struct home {
 	struct home_school   *schools;
 	int                   nschools;
 	int                   top;          /* first school row shown */
+	int                   sel;          /* the selected school, for Enter */
 	int                   page;         /* school rows that fit, from the last draw */
 	struct search_ui      search;
 } home;
@@ -93,7 +95,8 @@ static int home_add_school(const struct overview_school *s, void *ctx)
 		free(name);
 		return 1;
 	}
-	a[home.nschools++] = (struct home_school){ district, name, s->classes, s->students, s->carded };
+	a[home.nschools++] = (struct home_school){ district, name, s->school_rowid, s->classes, s->students,
+						   s->carded };
 	return 0;
 }
 
@@ -105,6 +108,8 @@ static void home_load(struct tui *t)
 	if (overview_districts(t->db, home_add_district, NULL, &err) != CR_OK ||
 	    overview_schools(t->db, home_add_school, NULL, &err) != CR_OK)
 		tui_say(t, ROLE_ERROR, "could not read the overview: %s", err.msg);
+	if (home.sel >= home.nschools)
+		home.sel = home.nschools > 0 ? home.nschools - 1 : 0;
 }
 
 /* ---- actions ---- */
@@ -169,12 +174,25 @@ static void home_search_open(struct tui *t)
 		student_show(t, hit);
 }
 
+/* Moves the selection among the schools; drawing scrolls to keep it shown. */
 static void home_scroll(struct tui *t, int delta)
 {
-	home.top += delta;
-	if (home.top < 0)
-		home.top = 0;
+	home.sel += delta;
+	if (home.sel >= home.nschools)
+		home.sel = home.nschools - 1;
+	if (home.sel < 0)
+		home.sel = 0;
 	tui_mark(t, TUI_DIRTY_BODY);
+}
+
+/* Enter on a school: its classes, class by class. */
+static void home_open_school(struct tui *t)
+{
+	if (home.sel < 0 || home.sel >= home.nschools) {
+		tui_say(t, ROLE_WARNING, "no school to open: import a roster first");
+		return;
+	}
+	classes_show(t, home.schools[home.sel].rowid, home.schools[home.sel].name);
 }
 
 static void home_scroll_up(struct tui *t)
@@ -206,10 +224,13 @@ static void home_quit(struct tui *t)
 
 static const struct key_binding home_browse_rows[] = {
 	{ 0, '/',        "/",     "Search", "find a student by name or student ID, or just type", home_search_start },
-	{ 1, KEY_DOWN,   "Up/Dn", "Scroll", "scroll the list of schools", home_scroll_down },
+	{ 1, KEY_DOWN,   "Up/Dn", "Select", "select a school in the list", home_scroll_down },
 	{ 1, KEY_UP,     "Up",    NULL,     NULL, home_scroll_up },
 	{ 1, KEY_NPAGE,  "PgDn",  NULL,     "scroll a page at a time (PgUp goes back)", home_page_down },
 	{ 1, KEY_PPAGE,  "PgUp",  NULL,     NULL, home_page_up },
+	{ 0, '\r',       "Enter", "Classes", "open the selected school's classes, class by class", home_open_school },
+	{ 0, '\n',       "Enter", NULL,     NULL, home_open_school },
+	{ 1, KEY_ENTER,  "Enter", NULL,     NULL, home_open_school },
 	{ 0, 'q',        "q",     "Quit",   "leave cardroll (a name starting with q: press / first)", home_quit },
 };
 
@@ -359,6 +380,7 @@ static void home_draw_school(struct tui *t, WINDOW *w, int y, const struct home_
 	char classes[24], students[24], carded[64];
 	/* Under district headings, schools step in to show they belong. */
 	int indent = home.ndistricts > 1 ? 2 : 0;
+	int selected = s == &home.schools[home.sel];
 
 	snprintf(classes, sizeof classes, "%ld", s->classes);
 	snprintf(students, sizeof students, "%ld", s->students);
@@ -367,7 +389,9 @@ static void home_draw_school(struct tui *t, WINDOW *w, int y, const struct home_
 			 s->carded * 100 / s->students);
 	else
 		snprintf(carded, sizeof carded, "%ld/0    -", s->carded);
-	draw_role(w, ROLE_NORMAL);
+	draw_role(w, selected ? ROLE_SELECTED : ROLE_NORMAL);
+	if (selected)
+		draw_blank(w, y, 0, getmaxx(w));
 	draw_cell(t, w, y, c->name + indent, c->name_w - indent, s->name, DRAW_LEFT);
 	draw_cell(t, w, y, c->classes, HOME_CLASSES_W, classes, DRAW_RIGHT);
 	draw_cell(t, w, y, c->students, HOME_STUDENTS_W, students, DRAW_RIGHT);
@@ -417,6 +441,15 @@ static void home_draw_schools(struct tui *t, WINDOW *w, int y)
 	home_layout(cols, &c);
 	home_draw_heading(t, w, y++, &c);
 	home.page = rows - y - (n > rows - y ? 1 : 0);
+	/* Keep the selected school in view. */
+	for (int i = 0; i < n; i++) {
+		if (list[i].school != &home.schools[home.sel])
+			continue;
+		if (i < home.top)
+			home.top = i > 0 && !list[i - 1].school ? i - 1 : i;
+		else if (home.page > 0 && i >= home.top + home.page)
+			home.top = i - home.page + 1;
+	}
 	if (home.top > n - home.page)
 		home.top = n - home.page > 0 ? n - home.page : 0;
 	for (shown = 0; shown < home.page && home.top + shown < n; shown++) {
@@ -431,7 +464,7 @@ static void home_draw_schools(struct tui *t, WINDOW *w, int y)
 	}
 	if (n > home.page) {
 		draw_role(w, ROLE_DIM);
-		draw_fmt(t, w, y + shown, 1, cols - 2, "rows %d-%d of %d %s Up/Dn to scroll",
+		draw_fmt(t, w, y + shown, 1, cols - 2, "rows %d-%d of %d %s Up/Dn to move",
 			 home.top + 1, home.top + shown, n, t->glyph->dot);
 	}
 	free(list);

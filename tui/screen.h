@@ -44,6 +44,10 @@ struct screen_ops {
 	void (*data_changed)(struct tui *t);
 	/* A sentence the help screen adds under the keys, or NULL. */
 	const char *help_note;
+	/* Work done a little at a time between keys (issuing cards to a whole
+	 * class): does one bounded step, returns 1 while more remains. The loop
+	 * then reads keys without waiting, so Esc still stops it. */
+	int  (*work)(struct tui *t);
 };
 
 #define TUI_STACK_MAX 8
@@ -86,12 +90,22 @@ void tui_say(struct tui *t, enum theme_role role, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Shows the text cursor at (y, x) of the body this turn. */
 void tui_cursor(struct tui *t, int y, int x);
+/* This desk wrote to the database: every open screen reloads, as when
+ * another desk writes (our own commits do not move data_version). */
+void tui_changed(struct tui *t);
 
 /* The screens. */
 extern const struct screen_ops home_screen;
 extern const struct screen_ops help_screen;
 extern const struct screen_ops student_screen;
 extern const struct screen_ops signin_screen;
+extern const struct screen_ops classes_screen;
+extern const struct screen_ops roll_screen;
+
+/* Opens the classes of one school (school.id), with its name as the title. */
+void classes_show(struct tui *t, long long school, const char *name);
+/* Opens the roll of one class (class.id). */
+void roll_show(struct tui *t, long long class_id, const char *title, const char *teacher);
 
 /* Signs in from CARDROLL_STAFF and CARDROLL_PIN when both are set and
  * right: 1 when someone is signed in, 0 when the form must ask. */

@@ -92,6 +92,25 @@ void tui_cursor(struct tui *t, int y, int x)
 	t->cursor_x = x;
 }
 
+void tui_changed(struct tui *t)
+{
+	for (int i = 0; i < t->depth; i++)
+		if (t->stack[i]->data_changed)
+			t->stack[i]->data_changed(t);
+	tui_mark(t, TUI_DIRTY_BODY);
+}
+
+/* One step of any screen's background work; 1 while some remains. */
+static int tui_work(struct tui *t)
+{
+	int more = 0;
+
+	for (int i = 0; i < t->depth; i++)
+		if (t->stack[i]->work && t->stack[i]->work(t))
+			more = 1;
+	return more;
+}
+
 static void tui_free_windows(struct tui *t)
 {
 	WINDOW **w[] = { &t->header, &t->body, &t->status, &t->footer };
@@ -345,6 +364,7 @@ enum cr_status tui_run(struct cr_db *db, const struct cr_config *cfg, struct cr_
 {
 	struct tui t = { .db = db, .cfg = cfg, .cursor_y = -1 };
 	enum cr_status st = tui_start(&t, err);
+	int busy = 0;
 
 	if (st != CR_OK)
 		return st;
@@ -352,7 +372,11 @@ enum cr_status tui_run(struct cr_db *db, const struct cr_config *cfg, struct cr_
 	tui_push(&t, signin_from_env(&t) ? &home_screen : &signin_screen);
 	while (!t.quit) {
 		tui_draw(&t);
+		/* With work pending, a key is taken if there is one but not awaited. */
+		wtimeout(stdscr, busy ? 0 : TUI_TICK_MS);
 		tui_read_key(&t);
+		if (!t.quit)
+			busy = tui_work(&t);
 		tui_poll_data(&t);
 	}
 	while (t.depth > 0)

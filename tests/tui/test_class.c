@@ -1,0 +1,282 @@
+/* TUI tests for class by class: from home to a school's classes, to a
+ * class's roll; one card with i, then every eligible child with A and y,
+ * in a handful of keys, and back home with Esc. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define WAIT_MS 4000
+
+#define SCHOOL   "Marie Curie Elementary"
+#define FIRST_CLASS "Grade 1 Homeroom - Schmidt"   /* first by title */
+/* The demo's children in that class, as SQL. */
+#define CLASS_KIDS  "(SELECT e.student_id FROM enrollment e JOIN class c ON c.id = e.class_id " \
+		 "WHERE c.title = '" FIRST_CLASS "')"
+#define MAX_KEYS 10   /* a class done from the classes list in at most this many keys */
+
+static const char *const t_maria[] = { "CARDROLL_STAFF=Maria Lopez", "CARDROLL_PIN=2468", NULL };
+
+struct fixture {
+	char           dir[64];
+	char           db[128];
+	char           front[128];
+	struct h_term *h;
+	int            keys;        /* keys pressed since the classes list */
+};
+
+static void t_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void t_run(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	if ((rc = system(cmd)) != 0)
+		fail_msg("`%s` failed (%d)", cmd, rc);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	const char *bin = getenv("CARDROLL_BIN");
+	FILE *cfg;
+
+	if (!f || !bin)
+		return -1;
+	snprintf(f->dir, sizeof f->dir, "/tmp/cardroll-class-XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->db, sizeof f->db, "%s/desk.db", f->dir);
+	snprintf(f->front, sizeof f->front, "%s/front.ini", f->dir);
+	if (!(cfg = fopen(f->front, "w")))
+		return -1;
+	fputs("[desk]\nname = Front\n", cfg);
+	fclose(cfg);
+	t_run("'%s' --db '%s' import assets/demo/district >/dev/null", bin, f->db);
+	t_run("CARDROLL_PIN=2468 '%s' --db '%s' staff add 'Maria Lopez' >/dev/null", bin, f->db);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	const char *suffix[] = { "", "-wal", "-shm", "-journal" };
+	char path[160];
+	int status = 0;
+
+	if (f->h && (status = h_stop(f->h)) != 0)
+		fprintf(stderr, "cardroll ended with status %d\n", status);
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		snprintf(path, sizeof path, "%s%s", f->db, suffix[i]);
+		unlink(path);
+	}
+	unlink(f->front);
+	rmdir(f->dir);
+	free(f);
+	return status == 0 ? 0 : -1;
+}
+
+static long long t_query(const struct fixture *f, const char *sql)
+{
+	sqlite3 *s;
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	assert_int_equal(sqlite3_open_v2(f->db, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(s, 2000);
+	if (sqlite3_prepare_v2(s, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(s));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(s);
+	return v;
+}
+
+static void t_row_has(struct h_term *h, const char *anchor, const char *want)
+{
+	if (h_wait_row(h, anchor, want, WAIT_MS) != 0)
+		fail_msg("no row shows \"%s\" followed by \"%s\"", anchor, want);
+}
+
+static void t_key(struct fixture *f, VTermKey key)
+{
+	h_send_key(f->h, key);
+	f->keys++;
+}
+
+static void t_text(struct fixture *f, const char *s)
+{
+	h_send_text(f->h, s);
+	f->keys++;
+}
+
+/* Signed in at home, then Enter on the first school: its classes. */
+static struct h_term *t_open_classes(struct fixture *f)
+{
+	const char *argv[] = { "--db", f->db, "--config", f->front, NULL };
+	struct h_opts o = { .home = f->dir, .argv = argv, .env = t_maria };
+	int row_a, row_b;
+
+	f->h = h_start(&o);
+	assert_non_null(f->h);
+	assert_int_equal(h_wait_text(f->h, "Find a student", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(f->h, SCHOOL, WAIT_MS), 0);
+	assert_int_equal(h_wait_text(f->h, "Enter Classes", WAIT_MS), 0);
+	/* The first school is selected; move down to Marie Curie if it is not first. */
+	assert_int_equal(h_screen_find(f->h, SCHOOL, &row_a, NULL), 0);
+	assert_int_equal(h_screen_find(f->h, "Hidden Valley Secondary School", &row_b, NULL), 0);
+	if (row_b < row_a)
+		h_send_key(f->h, VTERM_KEY_DOWN);
+	h_send_key(f->h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(f->h, FIRST_CLASS, WAIT_MS), 0);
+	assert_int_equal(h_wait_text(f->h, SCHOOL " \u00b7 6 classes", WAIT_MS), 0);
+	t_row_has(f->h, FIRST_CLASS, "0/24   0%");
+	f->keys = 0;
+	return f->h;
+}
+
+/* The number before " eligible" on the summary line. */
+static int t_eligible(struct h_term *h)
+{
+	char line[1024], *p;
+	int row, n = -1;
+
+	assert_int_equal(h_wait_text(h, " eligible, ", WAIT_MS), 0);
+	assert_int_equal(h_screen_find(h, " eligible, ", &row, NULL), 0);
+	h_screen_row(h, row, line, sizeof line);
+	p = strstr(line, " eligible, ");
+	while (p > line && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	if (sscanf(p, "%d", &n) != 1)
+		fail_msg("no count on the summary line: %s", line);
+	return n;
+}
+
+static void a_class_is_carded_in_a_few_keys(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = t_open_classes(f);
+	long long maria = t_query(f, "SELECT id FROM staff WHERE name = 'Maria Lopez'");
+	int eligible;
+
+	/* Enter on the first class (Grade 1, first by title). */
+	t_key(f, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "Family name", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "needs a card", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "A Issue all", WAIT_MS), 0);
+	assert_false(h_screen_has(h, "has a card"));
+	/* i: the selected child gets a card, in Maria's name. */
+	t_text(f, "i");
+	assert_int_equal(h_wait_text(h, "has a card", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "card ", WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card WHERE student_id IN " CLASS_KIDS), 1);
+	assert_int_equal(t_query(f, "SELECT issued_by FROM card WHERE student_id IN " CLASS_KIDS), maria);
+	/* A: the summary first, and nothing issued yet. */
+	t_text(f, "A");
+	eligible = t_eligible(h);
+	assert_true(eligible > 0);
+	assert_int_equal(h_wait_text(h, "press y to issue", WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card"), 1);
+	/* y: every eligible child, one by one. */
+	t_text(f, "y");
+	assert_int_equal(h_wait_text(h, "done: issued", WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card WHERE student_id IN " CLASS_KIDS), 1 + eligible);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card WHERE issued_by IS NOT "
+				    "(SELECT id FROM staff WHERE name = 'Maria Lopez')"), 0);
+	assert_int_equal(h_wait_gone(h, "needs a card", WAIT_MS), 0);
+	assert_true(f->keys <= MAX_KEYS);
+	/* Back to the classes: the class is covered. */
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_gone(h, "Family name", WAIT_MS), 0);
+	t_row_has(h, FIRST_CLASS, "24/24 100%");
+	/* And home, whose count followed. */
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_text(h, "Find a student", WAIT_MS), 0);
+	t_row_has(h, SCHOOL, "24/");
+}
+
+static void any_key_but_y_cancels_the_batch(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = t_open_classes(f);
+
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "needs a card", WAIT_MS), 0);
+	h_send_text(h, "A");
+	assert_true(t_eligible(h) > 0);
+	h_send_text(h, "n");
+	assert_int_equal(h_wait_text(h, "cancelled: no cards issued", WAIT_MS), 0);
+	h_send_text(h, "y");
+	h_settle(h, 200, 1000);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card"), 0);
+	/* q goes back to the classes, and q again to home. */
+	h_send_text(h, "q");
+	assert_int_equal(h_wait_gone(h, "Family name", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, FIRST_CLASS, WAIT_MS), 0);
+	h_send_text(h, "q");
+	assert_int_equal(h_wait_text(h, "Find a student", WAIT_MS), 0);
+}
+
+static void the_roll_keys_are_in_the_help(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = t_open_classes(f);
+
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "needs a card", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_FUNCTION(1));
+	assert_int_equal(h_wait_text(h, "Keys on the Class roll screen", WAIT_MS), 0);
+	t_row_has(h, "   i ", "Issue");
+	t_row_has(h, "   A ", "Issue all");
+	t_row_has(h, "   y ", "Yes, issue");
+	h_send_text(h, "x");
+	assert_int_equal(h_wait_text(h, "Family name", WAIT_MS), 0);
+}
+
+static void another_desk_issuing_updates_the_roll(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = t_open_classes(f);
+	long long first = t_query(f, "SELECT student_number FROM student WHERE id IN " CLASS_KIDS
+				     " ORDER BY family_name, given_name LIMIT 1");
+
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "needs a card", WAIT_MS), 0);
+	assert_false(h_screen_has(h, "has a card"));
+	/* Another desk (here, `cardroll issue`) gives the first child a card. */
+	assert_true(first > 0);
+	t_run("CARDROLL_STAFF='Maria Lopez' CARDROLL_PIN=2468 '%s' --db '%s' issue %lld >/dev/null",
+	      getenv("CARDROLL_BIN"), f->db, first);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card"), 1);
+	assert_int_equal(h_wait_text(h, "has a card", 2500), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(a_class_is_carded_in_a_few_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(any_key_but_y_cancels_the_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_roll_keys_are_in_the_help, setup, teardown),
+		cmocka_unit_test_setup_teardown(another_desk_issuing_updates_the_roll, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("tui-class", tests, NULL, NULL);
+}

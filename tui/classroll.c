@@ -1,0 +1,542 @@
+/* classroll: one class's roll, a child a row, with each child's state in
+ * words. `i` issues to the selected child; `A` issues to every eligible
+ * child after a summary and a y, a few cards a turn so Esc still stops it. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "draw.h"
+#include "roll.h"
+#include "screen.h"
+#include "signup.h"
+
+#define ROLL_STEP_MAX 4     /* cards issued per turn of the main loop */
+#define ROLL_STEP_MS  40    /* and no longer than this per turn */
+
+struct roll_row {
+	long long       id;
+	char           *number, *given, *family, *card, *reason;
+	enum roll_state state;
+};
+
+enum roll_mode {
+	ROLL_BROWSE,
+	ROLL_CONFIRM,   /* the summary is shown: y issues, anything else cancels */
+	ROLL_BATCH,     /* issuing one by one */
+};
+
+static struct classroll {
+	long long        class_id;
+	char            *title, *teacher;
+	struct roll_row *rows;
+	int              n;
+	int              sel, top, page;
+	enum roll_mode   mode;
+	char             line[400];     /* the summary, progress or result */
+	enum theme_role  line_role;
+	/* The batch: students to issue to, and how it went. */
+	long long       *queue;
+	int              total, next;
+	int              issued, already, refused;
+} roll;
+
+/* ---- the model ---- */
+
+static void roll_free_row(struct roll_row *r)
+{
+	free(r->number);
+	free(r->given);
+	free(r->family);
+	free(r->card);
+	free(r->reason);
+}
+
+static void roll_unload(void)
+{
+	for (int i = 0; i < roll.n; i++)
+		roll_free_row(&roll.rows[i]);
+	free(roll.rows);
+	roll.rows = NULL;
+	roll.n = 0;
+}
+
+static char *roll_dup(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+static int roll_add(const struct roll_child *c, void *ctx)
+{
+	struct roll_row *a = realloc(roll.rows, (size_t)(roll.n + 1) * sizeof *a);
+	struct roll_row r = {
+		.id = c->id,
+		.number = roll_dup(c->student_number),
+		.given = roll_dup(c->preferred_name && *c->preferred_name ? c->preferred_name : c->given_name),
+		.family = roll_dup(c->family_name),
+		.card = roll_dup(c->card),
+		.reason = roll_dup(c->reason),
+		.state = c->state,
+	};
+
+	if (a)
+		roll.rows = a;
+	if (!a || !r.number || !r.given || !r.family || !r.card || !r.reason) {
+		roll_free_row(&r);
+		return 1;
+	}
+	roll.rows[roll.n++] = r;
+	return 0;
+}
+
+static void roll_load(struct tui *t)
+{
+	struct cr_err err = { 0 };
+	long long selected = roll.sel >= 0 && roll.sel < roll.n ? roll.rows[roll.sel].id : 0;
+
+	roll_unload();
+	if (roll_children(t->db, &t->cfg->programme, roll.class_id, roll_add, NULL, &err) != CR_OK)
+		tui_say(t, ROLE_ERROR, "could not read the roll: %s", err.msg);
+	/* The same child stays selected when the rows move. */
+	for (int i = 0; i < roll.n; i++)
+		if (roll.rows[i].id == selected)
+			roll.sel = i;
+	if (roll.sel >= roll.n)
+		roll.sel = roll.n > 0 ? roll.n - 1 : 0;
+	tui_mark(t, TUI_DIRTY_BODY);
+}
+
+static void roll_batch_free(void)
+{
+	free(roll.queue);
+	roll.queue = NULL;
+	roll.total = roll.next = 0;
+}
+
+void roll_show(struct tui *t, long long class_id, const char *title, const char *teacher)
+{
+	char *tc = strdup(title ? title : ""), *te = strdup(teacher ? teacher : "");
+
+	if (!tc || !te) {
+		free(tc);
+		free(te);
+		tui_say(t, ROLE_ERROR, "out of memory");
+		return;
+	}
+	roll_unload();
+	roll_batch_free();
+	free(roll.title);
+	free(roll.teacher);
+	memset(&roll, 0, sizeof roll);
+	roll.class_id = class_id;
+	roll.title = tc;
+	roll.teacher = te;
+	tui_push(t, &roll_screen);
+}
+
+static void roll_set_line(struct tui *t, enum theme_role role, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void roll_set_line(struct tui *t, enum theme_role role, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(roll.line, sizeof roll.line, fmt, ap);
+	va_end(ap);
+	roll.line_role = role;
+	tui_mark(t, TUI_DIRTY_BODY);
+}
+
+/* ---- issuing ---- */
+
+/* Issues to one child; 0 when decided (issued, already, refused), -1 when
+ * the database failed (said on the status line). */
+static int roll_issue_one(struct tui *t, long long student, struct signup_result *res)
+{
+	struct signup_request rq = {
+		.student = student,
+		.staff = t->staff.id,
+		.desk = t->cfg->desk,
+	};
+	struct cr_err err = { 0 };
+
+	if (signup_issue(t->db, &t->cfg->programme, &rq, res, &err) != CR_OK) {
+		tui_say(t, ROLE_ERROR, "%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void roll_issue(struct tui *t)
+{
+	const struct roll_row *r = roll.sel < roll.n ? &roll.rows[roll.sel] : NULL;
+	struct signup_result res;
+
+	if (!r)
+		return;
+	if (roll_issue_one(t, r->id, &res) != 0)
+		return;
+	if (res.outcome == SIGNUP_ISSUED)
+		tui_say(t, ROLE_NORMAL, "card %s issued", res.card);
+	else if (res.outcome == SIGNUP_ALREADY)
+		tui_say(t, ROLE_NORMAL, "%s", res.reason);
+	else
+		tui_say(t, ROLE_WARNING, "not issued: %s", res.reason);
+	tui_changed(t);
+}
+
+/* A: what issuing to everyone would do, and y to go on. */
+static void roll_issue_all(struct tui *t)
+{
+	struct roll_summary sum = { 0 };
+	struct cr_err err = { 0 };
+
+	if (roll_summarise(t->db, &t->cfg->programme, roll.class_id, &sum, &err) != CR_OK) {
+		tui_say(t, ROLE_ERROR, "%s", err.msg);
+		return;
+	}
+	if (sum.eligible == 0) {
+		roll_set_line(t, ROLE_WARNING,
+			      "nobody to issue to: %d eligible, %d need consent, %d opted out, %d problem%s",
+			      sum.eligible, sum.need_consent, sum.opted_out, sum.problems, sum.problems == 1 ? "" : "s");
+		return;
+	}
+	roll_set_line(t, ROLE_NAME,
+		      "%d eligible, %d need consent, %d opted out, %d problem%s %s press y to issue %d card%s, "
+		      "any other key to cancel",
+		      sum.eligible, sum.need_consent, sum.opted_out, sum.problems, sum.problems == 1 ? "" : "s",
+		      t->glyph->dash, sum.eligible, sum.eligible == 1 ? "" : "s");
+	roll.mode = ROLL_CONFIRM;
+	tui_mark(t, TUI_DIRTY_FOOTER);
+}
+
+static void roll_cancel(struct tui *t)
+{
+	roll.mode = ROLL_BROWSE;
+	roll_set_line(t, ROLE_DIM, "cancelled: no cards issued");
+	tui_mark(t, TUI_DIRTY_FOOTER);
+}
+
+/* y: the queue is the children the roll says need a card, read afresh. */
+static void roll_confirm(struct tui *t)
+{
+	roll_load(t);
+	roll_batch_free();
+	roll.issued = roll.already = roll.refused = 0;
+	roll.queue = calloc((size_t)(roll.n > 0 ? roll.n : 1), sizeof *roll.queue);
+	if (!roll.queue) {
+		roll.mode = ROLL_BROWSE;
+		tui_say(t, ROLE_ERROR, "out of memory");
+		return;
+	}
+	for (int i = 0; i < roll.n; i++)
+		if (roll.rows[i].state == ROLL_NEEDS_CARD)
+			roll.queue[roll.total++] = roll.rows[i].id;
+	roll.mode = ROLL_BATCH;
+	roll_set_line(t, ROLE_NAME, "issued 0 of %d", roll.total);
+	tui_mark(t, TUI_DIRTY_FOOTER);
+}
+
+static void roll_batch_done(struct tui *t, int stopped)
+{
+	char more[160] = "";
+	int len = 0;
+
+	if (roll.already)
+		len += snprintf(more + len, sizeof more - (size_t)len, ", %d had one already", roll.already);
+	if (roll.refused && len < (int)sizeof more)
+		snprintf(more + len, sizeof more - (size_t)len, ", %d refused", roll.refused);
+	if (stopped)
+		roll_set_line(t, ROLE_WARNING, "stopped: issued %d of %d card%s%s", roll.issued, roll.total,
+			      roll.total == 1 ? "" : "s", more);
+	else
+		roll_set_line(t, ROLE_NAME, "done: issued %d of %d card%s%s", roll.issued, roll.total,
+			      roll.total == 1 ? "" : "s", more);
+	roll.mode = ROLL_BROWSE;
+	roll_batch_free();
+	tui_changed(t);
+	tui_mark(t, TUI_DIRTY_FOOTER);
+}
+
+static void roll_stop(struct tui *t)
+{
+	roll_batch_done(t, 1);
+}
+
+static long roll_ms_since(const struct timespec *a)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - a->tv_sec) * 1000 + (now.tv_nsec - a->tv_nsec) / 1000000;
+}
+
+/* A few cards a turn; the rows follow. */
+static int roll_work(struct tui *t)
+{
+	struct timespec start;
+	int step = 0;
+
+	if (roll.mode != ROLL_BATCH)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (roll.next < roll.total && step < ROLL_STEP_MAX && roll_ms_since(&start) < ROLL_STEP_MS) {
+		struct signup_result res;
+
+		if (roll_issue_one(t, roll.queue[roll.next], &res) != 0) {
+			roll_batch_done(t, 1);
+			return 0;
+		}
+		roll.next++;
+		step++;
+		if (res.outcome == SIGNUP_ISSUED)
+			roll.issued++;
+		else if (res.outcome == SIGNUP_ALREADY)
+			roll.already++;
+		else
+			roll.refused++;
+	}
+	if (roll.next >= roll.total) {
+		roll_batch_done(t, 0);
+		return 0;
+	}
+	roll_set_line(t, ROLE_NAME, "issued %d of %d %s Esc stops", roll.issued, roll.total, t->glyph->dot);
+	roll_load(t);
+	return 1;
+}
+
+/* ---- moving and leaving ---- */
+
+static void roll_move(struct tui *t, int delta)
+{
+	roll.sel += delta;
+	if (roll.sel >= roll.n)
+		roll.sel = roll.n - 1;
+	if (roll.sel < 0)
+		roll.sel = 0;
+	tui_mark(t, TUI_DIRTY_BODY);
+}
+
+static void roll_up(struct tui *t)
+{
+	roll_move(t, -1);
+}
+
+static void roll_down(struct tui *t)
+{
+	roll_move(t, 1);
+}
+
+static void roll_page_up(struct tui *t)
+{
+	roll_move(t, -(roll.page > 1 ? roll.page - 1 : 1));
+}
+
+static void roll_page_down(struct tui *t)
+{
+	roll_move(t, roll.page > 1 ? roll.page - 1 : 1);
+}
+
+static void roll_back(struct tui *t)
+{
+	tui_pop(t);
+}
+
+/* ---- keys: browsing, the summary's question, and the batch ---- */
+
+#define ROLL_MOVE_ROWS \
+	{ 1, KEY_DOWN,  "Up/Dn", "Select", "select a child", roll_down }, \
+	{ 1, KEY_UP,    "Up",    NULL,     NULL, roll_up }, \
+	{ 1, KEY_NPAGE, "PgDn",  NULL,     "move a page at a time (PgUp goes back)", roll_page_down }, \
+	{ 1, KEY_PPAGE, "PgUp",  NULL,     NULL, roll_page_up }
+
+static const struct key_binding roll_browse_rows[] = {
+	{ 0, 'i', "i",   "Issue",     "issue a library card to the selected child", roll_issue },
+	{ 0, 'A', "A",   "Issue all", "issue a card to every eligible child in the class (asks first)",
+	  roll_issue_all },
+	ROLL_MOVE_ROWS,
+	{ 0, 27,  "Esc", "Back",      "back to the classes", roll_back },
+	{ 0, 'q', "q",   NULL,        "the same as Esc", roll_back },
+};
+
+static const struct key_binding roll_confirm_rows[] = {
+	{ 0, 'y', "y",   "Yes, issue", "issue the cards the summary counts", roll_confirm },
+	{ 0, 27,  "Esc", "Cancel",     "issue nothing (any other key does too)", roll_cancel },
+};
+
+static const struct key_binding roll_batch_rows[] = {
+	{ 0, 27, "Esc", "Stop", "stop issuing; the cards issued so far stay", roll_stop },
+	ROLL_MOVE_ROWS,
+};
+
+static const struct keys_table roll_browse_keys = KEYS_TABLE("Class roll", roll_browse_rows);
+static const struct keys_table roll_confirm_keys = KEYS_TABLE("Issuing to the class: the question", roll_confirm_rows);
+static const struct keys_table roll_batch_keys = KEYS_TABLE("Issuing to the class", roll_batch_rows);
+static const struct keys_table *const roll_help[] = {
+	&roll_browse_keys, &roll_confirm_keys, &roll_batch_keys, NULL,
+};
+
+static const struct keys_table *roll_keys(struct tui *t)
+{
+	switch (roll.mode) {
+	case ROLL_CONFIRM: return &roll_confirm_keys;
+	case ROLL_BATCH:   return &roll_batch_keys;
+	default:           return &roll_browse_keys;
+	}
+}
+
+/* At the question, any key but y cancels. */
+static int roll_key(struct tui *t, const struct tui_key *k)
+{
+	if (roll.mode != ROLL_CONFIRM)
+		return 0;
+	roll_cancel(t);
+	return 1;
+}
+
+/* ---- drawing ---- */
+
+#define ROLL_FAMILY_W 18
+#define ROLL_GIVEN_W  16
+#define ROLL_ID_W     11
+#define ROLL_STATE_W  15
+
+static enum theme_role roll_state_role(enum roll_state s)
+{
+	switch (s) {
+	case ROLL_HAS_CARD:   return ROLE_NORMAL;
+	case ROLL_NEEDS_CARD: return ROLE_NAME;
+	case ROLL_PROBLEM:    return ROLE_WARNING;
+	default:              return ROLE_DIM;
+	}
+}
+
+static void roll_draw_row(struct tui *t, WINDOW *w, int y, const struct roll_row *r, int selected)
+{
+	int cols = getmaxx(w), x = 1;
+
+	draw_role(w, selected ? ROLE_SELECTED : ROLE_NORMAL);
+	if (selected)
+		draw_blank(w, y, 0, cols);
+	draw_cell(t, w, y, x, ROLL_FAMILY_W, r->family, DRAW_LEFT);
+	x += ROLL_FAMILY_W + 1;
+	draw_cell(t, w, y, x, ROLL_GIVEN_W, r->given, DRAW_LEFT);
+	x += ROLL_GIVEN_W + 1;
+	draw_cell(t, w, y, x, ROLL_ID_W, r->number, DRAW_LEFT);
+	x += ROLL_ID_W + 1;
+	if (!selected)
+		draw_role(w, roll_state_role(r->state));
+	draw_cell(t, w, y, x, ROLL_STATE_W, roll_state_name(r->state), DRAW_LEFT);
+	x += ROLL_STATE_W + 1;
+	if (!selected)
+		draw_role(w, ROLE_NORMAL);
+	draw_cell(t, w, y, x, cols - 1 - x, r->card, DRAW_LEFT);
+}
+
+/* The selected child's card, or why not, in a sentence. */
+static void roll_draw_detail(struct tui *t, WINDOW *w, int y)
+{
+	int cols = getmaxx(w);
+	const struct roll_row *r = roll.sel < roll.n ? &roll.rows[roll.sel] : NULL;
+
+	if (!r)
+		return;
+	draw_role(w, roll_state_role(r->state));
+	if (r->state == ROLL_HAS_CARD)
+		draw_fmt(t, w, y, 1, cols - 2, "%s, %s: card %s%s%s", r->family, r->given, r->card,
+			 r->reason[0] ? " - " : "", r->reason);
+	else
+		draw_fmt(t, w, y, 1, cols - 2, "%s, %s: %s%s%s", r->family, r->given, roll_state_name(r->state),
+			 r->reason[0] ? " - " : "", r->reason);
+}
+
+static void roll_draw(struct tui *t, WINDOW *w)
+{
+	int rows = getmaxy(w), cols = getmaxx(w), y = 1, x = 1, shown, carded = 0;
+	int last = rows - 4;   /* the last row of the table */
+
+	for (int i = 0; i < roll.n; i++)
+		carded += roll.rows[i].state == ROLL_HAS_CARD;
+	draw_role(w, ROLE_NAME);
+	if (roll.teacher && roll.teacher[0])
+		draw_fmt(t, w, y, 1, cols - 2, "%s %s %s %s %d child%s, %d with a card", roll.title, t->glyph->dash,
+			 roll.teacher, t->glyph->dot, roll.n, roll.n == 1 ? "" : "ren", carded);
+	else
+		draw_fmt(t, w, y, 1, cols - 2, "%s %s %d child%s, %d with a card", roll.title, t->glyph->dot,
+			 roll.n, roll.n == 1 ? "" : "ren", carded);
+	y += 2;
+	if (roll.n == 0) {
+		draw_role(w, ROLE_DIM);
+		draw_text(t, w, y, 1, cols - 2, "Nobody is enrolled in this class on the roster.");
+	} else {
+		draw_role(w, ROLE_HEADING);
+		draw_cell(t, w, y, x, ROLL_FAMILY_W, "Family name", DRAW_LEFT);
+		x += ROLL_FAMILY_W + 1;
+		draw_cell(t, w, y, x, ROLL_GIVEN_W, "Given name", DRAW_LEFT);
+		x += ROLL_GIVEN_W + 1;
+		draw_cell(t, w, y, x, ROLL_ID_W, "Student ID", DRAW_LEFT);
+		x += ROLL_ID_W + 1;
+		draw_cell(t, w, y, x, ROLL_STATE_W, "State", DRAW_LEFT);
+		x += ROLL_STATE_W + 1;
+		draw_cell(t, w, y, x, cols - 1 - x, "Card", DRAW_LEFT);
+		y++;
+		roll.page = last - y + 1;
+		if (roll.page < 1)
+			roll.page = 1;
+		if (roll.sel < roll.top)
+			roll.top = roll.sel;
+		else if (roll.sel >= roll.top + roll.page)
+			roll.top = roll.sel - roll.page + 1;
+		if (roll.top > roll.n - roll.page)
+			roll.top = roll.n - roll.page > 0 ? roll.n - roll.page : 0;
+		for (shown = 0; shown < roll.page && roll.top + shown < roll.n; shown++)
+			roll_draw_row(t, w, y + shown, &roll.rows[roll.top + shown], roll.top + shown == roll.sel);
+		if (roll.n > roll.page) {
+			draw_role(w, ROLE_DIM);
+			draw_fmt(t, w, last + 1, 1, cols - 2, "children %d-%d of %d %s Up/Dn to move",
+				 roll.top + 1, roll.top + shown, roll.n, t->glyph->dot);
+		}
+		roll_draw_detail(t, w, rows - 2);
+	}
+	if (roll.line[0]) {
+		draw_role(w, roll.line_role);
+		draw_text(t, w, rows - 1, 1, cols - 2, roll.line);
+	}
+	draw_role(w, ROLE_NORMAL);
+}
+
+/* ---- life cycle ---- */
+
+static void roll_enter(struct tui *t)
+{
+	roll_load(t);
+}
+
+static void roll_leave(struct tui *t)
+{
+	roll_unload();
+	roll_batch_free();
+	free(roll.title);
+	free(roll.teacher);
+	roll.title = roll.teacher = NULL;
+	roll.mode = ROLL_BROWSE;
+}
+
+static void roll_data_changed(struct tui *t)
+{
+	roll_load(t);
+}
+
+const struct screen_ops roll_screen = {
+	.name = "Class roll",
+	.enter = roll_enter,
+	.key = roll_key,
+	.draw = roll_draw,
+	.leave = roll_leave,
+	.keys = roll_keys,
+	.help = roll_help,
+	.data_changed = roll_data_changed,
+	.work = roll_work,
+};
