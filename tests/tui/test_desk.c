@@ -333,6 +333,23 @@ static void a_scanned_student_id_opens_that_child(void **state)
 	assert_int_equal(h_wait_text(h, "Can have a card", WAIT_MS), 0);
 }
 
+/* The desk issue's measure: a walk-up signup from a scanned student ID
+ * takes the scan plus at most 2 keys. Here: the scan, then i. */
+static void a_scan_and_one_key_issue_a_walk_up_card(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = t_open_signed_in(f);
+	int keys = 0;
+
+	h_send_text(h, MAHNOOR "\r");               /* the scan (not counted) */
+	assert_int_equal(h_wait_text(h, "Can have a card", WAIT_MS), 0);
+	h_send_text(h, "i");
+	keys++;
+	assert_int_equal(h_wait_text(h, "Card issued: " MAHNOOR, WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card WHERE number = '" MAHNOOR "'"), 1);
+	assert_true(keys <= 2);
+}
+
 static void an_opted_out_child_is_refused_and_cannot_be_issued(void **state)
 {
 	struct fixture *f = *state;
@@ -413,6 +430,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_child_walks_up_and_gets_a_card, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_student_keys_are_in_the_help, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_scanned_student_id_opens_that_child, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_scan_and_one_key_issue_a_walk_up_card, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_opted_out_child_is_refused_and_cannot_be_issued, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_likely_duplicate_is_issued_only_when_confirmed, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_second_desk_sees_the_card_the_first_desk_issued, setup, teardown),
