@@ -339,15 +339,12 @@ static void a_scan_and_one_key_issue_a_walk_up_card(void **state)
 {
 	struct fixture *f = *state;
 	struct h_term *h = t_open_signed_in(f);
-	int keys = 0;
 
-	h_send_text(h, MAHNOOR "\r");               /* the scan (not counted) */
+	h_send_text(h, MAHNOOR "\r");               /* the scan */
 	assert_int_equal(h_wait_text(h, "Can have a card", WAIT_MS), 0);
-	h_send_text(h, "i");
-	keys++;
+	h_send_text(h, "i");                          /* the one key */
 	assert_int_equal(h_wait_text(h, "Card issued: " MAHNOOR, WAIT_MS), 0);
 	assert_int_equal(t_query(f, "SELECT count(*) FROM card WHERE number = '" MAHNOOR "'"), 1);
-	assert_true(keys <= 2);
 }
 
 static void an_opted_out_child_is_refused_and_cannot_be_issued(void **state)
