@@ -159,7 +159,7 @@ static void the_stored_pin_is_an_argon2id_hash_not_the_pin(void **state)
 	hash = tu_q_str(e->db, "SELECT pin_hash FROM staff WHERE name = ?1", ADMIN);
 	assert_non_null(hash);
 	assert_memory_equal(hash, "$argon2id$", strlen("$argon2id$"));
-	assert_non_null(strstr(hash, "m=65536,t=3,p=1$"));
+	assert_non_null(strstr(hash, "m=12288,t=3,p=1$"));
 	assert_null(strstr(hash, ADMIN_PIN));
 }
 
