@@ -24,6 +24,7 @@ enum cr_status cmd_staff(struct cli *cli, int argc, char **argv, struct cr_err *
 enum cr_status cmd_issue(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_consent(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_void(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_slips(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_tui(struct cli *cli, int argc, char **argv, struct cr_err *err);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "signup.h"
+#include "slips.h"
 #include "staff.h"
 #include "text.h"
 
@@ -190,6 +191,83 @@ static enum cr_status issue_staff(struct cr_db *db, const char *name, long long 
 		return st;
 	*id = who.id;
 	return CR_OK;
+}
+
+/* cardroll slips: queue a class's (or a card's) slips, or preview one. */
+enum cr_status cmd_slips(struct cli *cli, int argc, char **argv, struct cr_err *err)
+{
+	static const struct option opts[] = {
+		{ "class",   required_argument, NULL, 'c' },
+		{ "card",    required_argument, NULL, 'k' },
+		{ "preview", required_argument, NULL, 'p' },
+		{ "help",    no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *class_sid = NULL, *card = NULL, *preview = NULL;
+	struct cr_db *db;
+	long long staff = 0, job = 0, class_id = 0;
+	enum cr_status st;
+	int c, n = 0;
+
+	optind = 0;  /* 0: glibc starts getopt afresh for this argv */
+	while ((c = getopt_long(argc, argv, "c:k:p:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': class_sid = optarg; break;
+		case 'k': card = optarg; break;
+		case 'p': preview = optarg; break;
+		case 'h':
+			printf("usage: cardroll slips --class CLASS_ID | --card CARD | --preview CARD\n"
+			       "Queues a class's slips (one print job, by family name) or one card's slip,\n"
+			       "or prints a card's slip as text. Printing itself comes with the printers.\n");
+			return CR_OK;
+		default:
+			return CR_EUSAGE;
+		}
+	}
+	if (!!class_sid + !!card + !!preview != 1 || optind != argc)
+		return cr_fail(err, CR_EUSAGE, "usage: cardroll slips --class CLASS_ID | --card CARD | --preview CARD");
+	if ((st = cli_open_db(cli, DB_NOCREATE, &db, err)) != CR_OK)
+		return st;
+	if (preview) {
+		char text[2048];
+
+		if ((st = slips_text(db, preview, text, sizeof text, err)) == CR_OK)
+			fputs(text, stdout);
+		db_close(db);
+		return st;
+	}
+	if ((st = issue_staff(db, NULL, &staff, err)) != CR_OK)
+		goto out;
+	if (card) {
+		if ((st = slips_queue_card(db, card, staff, "preview", &job, err)) == CR_OK)
+			printf("queued the slip of card %s (job %lld)\n", card, job);
+		goto out;
+	}
+	{
+		sqlite3_stmt *q = db_prepare(db, "SELECT id FROM class WHERE sourced_id = ?1", err);
+
+		if (!q) {
+			st = err->status;
+			goto out;
+		}
+		sqlite3_bind_text(q, 1, class_sid, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			class_id = sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+	}
+	if (!class_id) {
+		st = cr_fail(err, CR_ENOINPUT, "no class %s in the roster", class_sid);
+		goto out;
+	}
+	if ((st = slips_queue_class(db, class_id, staff, "preview", &job, &n, err)) == CR_OK) {
+		if (n)
+			printf("queued %d slip%s of class %s (job %lld)\n", n, n > 1 ? "s" : "", class_sid, job);
+		else
+			printf("class %s has no cards yet: nothing to queue\n", class_sid);
+	}
+out:
+	db_close(db);
+	return st;
 }
 
 /* cardroll void CARD --reason TEXT: a card issued by mistake. */

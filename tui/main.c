@@ -20,6 +20,7 @@ static const struct command {
 	{ "issue",  cmd_issue,  "issue library cards to children or a whole class" },
 	{ "consent", cmd_consent, "record a family's answer: given, signed, opted-out" },
 	{ "void",   cmd_void,   "void a card issued by mistake, with the reason" },
+	{ "slips",  cmd_slips,  "queue a class's card slips, or preview one as text" },
 };
 
 static void usage(FILE *f)

@@ -110,5 +110,16 @@ else
 	fail "a whole class: one JSON object per child" "exit $rc, $lines lines, roll $roll: $(echo "$out" | head -3)"
 fi
 
+# The class's slips: one job, and a slip previews as text.
+out=$("$BIN" --db "$DB" slips --class "$cls" 2>&1); rc=$?
+card=$(sqlite3 "$DB" "SELECT k.number FROM card k JOIN enrollment e ON e.student_id = k.student_id JOIN class c ON c.id = e.class_id WHERE c.sourced_id = '$cls' AND k.status = 'active' LIMIT 1")
+prev=$("$BIN" --db "$DB" slips --preview "$card" 2>&1); rc2=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "queued [0-9]* slips of class" && [ $rc2 -eq 0 ] &&
+   echo "$prev" | grep -q "Card number  $card"; then
+	ok "a class's slips are queued as one job and a slip previews as text"
+else
+	fail "a class's slips are queued and previewed" "exit $rc/$rc2: $out $prev"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

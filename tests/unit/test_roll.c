@@ -13,6 +13,7 @@
 #include "roster.h"
 #include "roll.h"
 #include "signup.h"
+#include "slips.h"
 #include "testutil.h"
 
 #define USERS_HDR "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username," \
@@ -139,6 +140,48 @@ static void test_a_shared_class_lists_children_of_other_schools(void **state)
 	assert_string_equal(s.text, "Eve:needs a card;Dev:needs a card;");
 }
 
+/* After the class visit, the class's slips are one print job in family
+ * name order, and each slip previews as text. */
+static void test_a_classs_slips_are_one_job_and_preview_as_text(void **state)
+{
+	struct tu_env *e = *state;
+	struct cr_config cfg;
+	struct signup_request rq = { .desk = "Library" };
+	struct signup_result r;
+	struct cr_err err = { 0 };
+	long long c3, c4, job;
+	char text[1024];
+	int n;
+
+	bay(e);
+	config_defaults(&cfg);
+	c3 = id_of(e, "SELECT id FROM class WHERE sourced_id = ?1", "c3");
+	c4 = id_of(e, "SELECT id FROM class WHERE sourced_id = ?1", "c4");
+	assert_int_equal(slips_queue_class(e->db, c3, 0, "preview", &job, &n, &err), CR_OK);
+	assert_int_equal(job, 0);
+	assert_int_equal(n, 0);
+	rq.student = id_of(e, "SELECT id FROM student WHERE sourced_id = ?1", "u1");
+	assert_int_equal(signup_issue(e->db, &cfg.programme, &rq, &r, &err), CR_OK);
+	rq.student = id_of(e, "SELECT id FROM student WHERE sourced_id = ?1", "u2");
+	assert_int_equal(signup_issue(e->db, &cfg.programme, &rq, &r, &err), CR_OK);
+	assert_int_equal(slips_queue_class(e->db, c3, 0, "preview", &job, &n, &err), CR_OK);
+	assert_true(job > 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(tu_q_str(e->db, "SELECT group_concat(k.number, ',') FROM (SELECT card_id FROM print_item "
+				     "WHERE job_id = (SELECT max(id) FROM print_job) ORDER BY seq) i JOIN card k ON k.id = i.card_id",
+				     NULL), "2,1");
+	assert_string_equal(tu_q_str(e->db, "SELECT state FROM print_job ORDER BY id DESC LIMIT 1", NULL), "queued");
+	assert_int_equal(slips_text(e->db, "1", text, sizeof text, &err), CR_OK);
+	assert_non_null(strstr(text, "Ana Silva"));
+	assert_non_null(strstr(text, "Room 3"));
+	assert_non_null(strstr(text, "North"));
+	assert_non_null(strstr(text, "Card number  1\n"));
+	assert_int_equal(slips_text(e->db, "999", text, sizeof text, &err), CR_ENOINPUT);
+	assert_int_equal(slips_queue_card(e->db, "999", 0, "preview", &job, &err), CR_ENOINPUT);
+	assert_int_equal(slips_queue_class(e->db, c4, 0, "preview", &job, &n, &err), CR_OK);
+	assert_int_equal(n, 0);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, tu_env_setup, tu_env_teardown)
@@ -146,6 +189,7 @@ int main(void)
 		T(test_a_school_lists_its_classes_with_coverage),
 		T(test_a_class_roll_shows_each_childs_state),
 		T(test_a_shared_class_lists_children_of_other_schools),
+		T(test_a_classs_slips_are_one_job_and_preview_as_text),
 	};
 
 	return cmocka_run_group_tests_name("roll", tests, NULL, NULL);
