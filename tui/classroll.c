@@ -9,6 +9,7 @@
 
 #include "draw.h"
 #include "roll.h"
+#include "slips.h"
 #include "screen.h"
 #include "signup.h"
 
@@ -187,6 +188,21 @@ static void roll_issue(struct tui *t)
 	tui_changed(t);
 }
 
+/* s: the class's slips as one print job, for the teacher to hand out. */
+static void roll_slips(struct tui *t)
+{
+	struct cr_err err = { 0 };
+	long long job = 0;
+	int n = 0;
+
+	if (slips_queue_class(t->db, roll.class_id, t->staff.id, "preview", &job, &n, &err) != CR_OK)
+		tui_say(t, ROLE_ERROR, "%s", err.msg);
+	else if (n == 0)
+		tui_say(t, ROLE_WARNING, "no child in this class has a card yet: no slips to queue");
+	else
+		tui_say(t, ROLE_NORMAL, "queued %d slip%s for this class (print job %lld)", n, n > 1 ? "s" : "", job);
+}
+
 /* A: what issuing to everyone would do, and y to go on. */
 static void roll_issue_all(struct tui *t)
 {
@@ -356,6 +372,7 @@ static const struct key_binding roll_browse_rows[] = {
 	{ 0, 'i', "i",   "Issue",     "issue a library card to the selected child", roll_issue },
 	{ 0, 'A', "A",   "Issue all", "issue a card to every eligible child in the class (asks first)",
 	  roll_issue_all },
+	{ 0, 's', "s",   "Slips",     "queue the class's card slips as one print job", roll_slips },
 	ROLL_MOVE_ROWS,
 	{ 0, 27,  "Esc", "Back",      "back to the classes", roll_back },
 	{ 0, 'q', "q",   NULL,        "the same as Esc", roll_back },

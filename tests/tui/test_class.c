@@ -202,6 +202,12 @@ static void a_class_is_carded_in_a_few_keys(void **state)
 	assert_int_equal(t_query(f, "SELECT count(*) FROM card WHERE issued_by IS NOT "
 				    "(SELECT id FROM staff WHERE name = 'Maria Lopez')"), 0);
 	assert_int_equal(h_wait_gone(h, "needs a card", WAIT_MS), 0);
+	/* s: the class's slips, one print job for the teacher. */
+	t_text(f, "s");
+	assert_int_equal(h_wait_text(h, "slips for this class", WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM print_item WHERE job_id = (SELECT max(id) FROM print_job)"),
+			 1 + eligible);
+	/* Issue to the whole class and queue its slips within the issue's 10 keys. */
 	assert_true(f->keys <= MAX_KEYS);
 	/* Back to the classes: the class is covered. */
 	h_send_key(h, VTERM_KEY_ESCAPE);
