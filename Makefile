@@ -7,10 +7,14 @@ CC        ?= cc
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 
-PKGS      := ncursesw sqlite3 libutf8proc libzip inih libargon2
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CORE_LIBS  := $(shell pkg-config --libs sqlite3 libutf8proc libzip inih libargon2 2>/dev/null) -lm -lpthread
+PKGS      := ncursesw sqlite3 libutf8proc libzip inih libargon2 pangocairo libqrencode
+# Debian 12 has no .pc files for libzint and libcups (DESIGN.md §3).
+CUPS_CFLAGS := $(shell cups-config --cflags 2>/dev/null)
+CUPS_LIBS   := $(shell cups-config --libs 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CUPS_CFLAGS)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lzint $(CUPS_LIBS)
+CORE_LIBS  := $(shell pkg-config --libs sqlite3 libutf8proc libzip inih libargon2 pangocairo libqrencode 2>/dev/null) \
+        -lzint $(CUPS_LIBS) -lm -lpthread
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wold-style-definition -Wformat=2 -Wpointer-arith -Wwrite-strings \
@@ -26,10 +30,11 @@ CFLAGS_ALL := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 
 CORE_SRC := $(wildcard core/*.c printers/*.c)
-CORE_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRC)) $(BUILD)/gen/migrations.o
+CORE_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRC)) $(BUILD)/gen/migrations.o $(BUILD)/gen/slips.o
 TUI_SRC  := $(wildcard tui/*.c)
 TUI_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(TUI_SRC))
 MIGRATIONS := $(sort $(wildcard assets/migrations/*.sql))
+SLIPS      := $(sort $(wildcard assets/slips/*.slip))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -38,7 +43,7 @@ TUI_TEST_BIN := $(patsubst tests/tui/test_%.c,$(BUILD)/tests/tui_%,$(TUI_TEST_SR
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps run check unit tui-tests integration asan fuzz bench install clean demo layering
+.PHONY: all deps run check unit tui-tests integration printer-tests asan fuzz bench install clean demo layering
 all: layering $(BUILD)/cardroll
 
 deps:
@@ -57,6 +62,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
+$(BUILD)/gen/slips.c: $(SLIPS) packaging/embed-files.sh
+	@mkdir -p $(dir $@)
+	sh packaging/embed-files.sh $@ slip_builtin $(SLIPS)
+
+$(BUILD)/gen/slips.o: $(BUILD)/gen/slips.c
+	$(CC) $(CFLAGS_ALL) -Icore -c $< -o $@
+
 $(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
 	$(CC) $(CFLAGS_ALL) -Icore -c $< -o $@
 
@@ -66,6 +78,12 @@ $(BUILD)/libcardroll.a: $(CORE_OBJ)
 
 $(BUILD)/cardroll: $(TUI_OBJ) $(BUILD)/libcardroll.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $(TUI_OBJ) $(BUILD)/libcardroll.a $(PKG_LIBS) -lm -lpthread
+
+# slipgen: renders slips from a TSV through any driver, for the printer tests
+# and the render benchmark (no database needed).
+$(BUILD)/tests/slipgen: tests/printers/slipgen.c $(BUILD)/libcardroll.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcardroll.a $(LDFLAGS_ALL) $(CORE_LIBS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libcardroll.a tests/unit/testutil.h
 	@mkdir -p $(dir $@)
@@ -79,10 +97,10 @@ $(BUILD)/tests/tui_%: tests/tui/test_%.c tests/tui/harness.c tests/tui/harness.h
 
 FUZZ_FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        $(PKG_CFLAGS) -Icore
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(BUILD)/gen/migrations.c
+        $(PKG_CFLAGS) -Icore -Iprinters
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(BUILD)/gen/migrations.c $(BUILD)/gen/slips.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_FLAGS) -o $@ $< $(CORE_SRC) $(BUILD)/gen/migrations.c $(CORE_LIBS)
+	clang $(FUZZ_FLAGS) -o $@ $< $(CORE_SRC) $(BUILD)/gen/migrations.c $(BUILD)/gen/slips.c $(CORE_LIBS)
 
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
@@ -94,6 +112,12 @@ integration: $(BUILD)/cardroll
 	@CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/cli.sh && \
 		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/staff.sh && \
 		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/issue.sh
+
+# Printer tests decode what was printed with tools we did not write
+# (pdftoppm, zbarimg, pdftotext, npm npos and zpl-renderer-js, cupsd).
+printer-tests: $(BUILD)/cardroll $(BUILD)/tests/slipgen
+	@CARDROLL_BIN=$(abspath $(BUILD)/cardroll) SLIPGEN=$(abspath $(BUILD)/tests/slipgen) \
+		sh tests/printers/run.sh
 
 asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
@@ -113,6 +137,7 @@ check: deps
 	$(MAKE) WERROR=1 unit
 	$(MAKE) WERROR=1 tui-tests
 	$(MAKE) WERROR=1 integration
+	$(MAKE) WERROR=1 printer-tests
 	$(MAKE) asan
 	$(MAKE) fuzz
 	@echo "make check: all passed"
