@@ -81,8 +81,8 @@ int grade_index(const char *code)
 	return -1;
 }
 
-/* "KG-05, 06" style lists of CEDS codes and ranges. */
-static int set_grades(struct cr_config *c, const char *v, char *why, size_t n)
+/* "KG-05, 06" style lists of CEDS codes and ranges, as grade bits. */
+static int parse_grades(const char *v, unsigned *out, char *why, size_t n)
 {
 	unsigned bits = 0;
 	char buf[256], *tok, *save = NULL;
@@ -108,7 +108,65 @@ static int set_grades(struct cr_config *c, const char *v, char *why, size_t n)
 		snprintf(why, n, "no grades given");
 		return 0;
 	}
-	c->programme.grades = bits;
+	*out = bits;
+	return 1;
+}
+
+static int set_grades(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return parse_grades(v, &c->programme.grades, why, n);
+}
+
+/* [categories] CODE = GRADES: the ILS patron category of a grade band.
+ * A grade in two bands is an error (which category would it be?). */
+static int set_category(struct cr_config *c, const char *code, const char *v, char *why, size_t n)
+{
+	struct programme *pg = &c->programme;
+	unsigned bits;
+
+	if (!*code || strlen(code) >= sizeof pg->category[0].code || strspn(code,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(code)) {
+		snprintf(why, n, "a patron category code is 1 to %zu letters, digits, '_' or '-'",
+			 sizeof pg->category[0].code - 1);
+		return 0;
+	}
+	if (!parse_grades(v, &bits, why, n))
+		return 0;
+	for (int i = 0; i < pg->ncategories; i++) {
+		if (pg->category[i].grades & bits) {
+			snprintf(why, n, "grades %s overlap category %s's band", v, pg->category[i].code);
+			return 0;
+		}
+	}
+	if (pg->ncategories >= PROGRAMME_MAX_CATEGORIES) {
+		snprintf(why, n, "at most %d patron categories", PROGRAMME_MAX_CATEGORIES);
+		return 0;
+	}
+	snprintf(pg->category[pg->ncategories].code, sizeof pg->category[0].code, "%s", code);
+	pg->category[pg->ncategories++].grades = bits;
+	return 1;
+}
+
+const char *programme_category(const struct programme *pg, const char *grade)
+{
+	int g = grade ? grade_index(grade) : -1;
+
+	for (int i = 0; g >= 0 && i < pg->ncategories; i++)
+		if (pg->category[i].grades & (1u << g))
+			return pg->category[i].code;
+	return NULL;
+}
+
+static int set_expiry(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	if (!strcmp(v, "school-year"))
+		c->programme.expiry_graduation = 0;
+	else if (!strcmp(v, "graduation"))
+		c->programme.expiry_graduation = 1;
+	else {
+		snprintf(why, n, "'%s' is not school-year or graduation", v);
+		return 0;
+	}
 	return 1;
 }
 
@@ -251,6 +309,7 @@ static const struct config_key {
 	{ "cards",   "stock_length",    set_stock_length },
 	{ "cards",   "stock_check_digit", set_stock_luhn },
 	{ "cards",   "expires",         set_expires },
+	{ "cards",   "expiry",          set_expiry },
 };
 
 static int config_handler(void *user, const char *section, const char *name, const char *value)
@@ -259,6 +318,13 @@ static int config_handler(void *user, const char *section, const char *name, con
 	int known_section = 0;
 	char why[200];
 
+	if (!strcmp(section, "categories")) {
+		if (set_category(p->cfg, name, value, why, sizeof why))
+			return 1;
+		if (!p->reason[0])
+			snprintf(p->reason, sizeof p->reason, "[categories] %s: %s", name, why);
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof config_keys / sizeof config_keys[0]; i++) {
 		const struct config_key *k = &config_keys[i];
 

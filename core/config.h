@@ -18,6 +18,8 @@ enum card_scheme {
 	CARD_STOCK,           /* pre-printed cards scanned at the desk */
 };
 
+#define PROGRAMME_MAX_CATEGORIES 8
+
 /* The programme's rules: who may get a card and what number it has. */
 struct programme {
 	enum consent_mode  consent;            /* [programme] consent */
@@ -30,7 +32,16 @@ struct programme {
 	int                block_size;         /* [cards] block_size (range scheme) */
 	struct cardno_stock stock;             /* [cards] stock_prefix, stock_length, stock_check_digit */
 	int                expiry_month, expiry_day;  /* [cards] expires: MM-DD at the end of the school year */
+	int                expiry_graduation; /* [cards] expiry = graduation: the end of grade 12's year */
+	struct {
+		char     code[16];                /* the ILS patron category, e.g. JUV */
+		unsigned grades;                  /* grade bits, as grades */
+	} category[PROGRAMME_MAX_CATEGORIES];     /* [categories] CODE = GRADES */
+	int                ncategories;
 };
+
+/* The patron category of a grade (a CEDS code), or NULL when no band has it. */
+const char *programme_category(const struct programme *pg, const char *grade);
 
 /* CEDS grade codes in order; grade_index() gives a code's bit. */
 int grade_index(const char *code);

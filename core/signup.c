@@ -311,17 +311,38 @@ static void signup_uuid(char out[37])
 		 b[14], b[15]);
 }
 
-/* The card lasts to the end of the school year (the next MM-DD). */
-static void signup_expiry(const struct programme *pg, char out[16])
+/* Years of school after this one for a CEDS grade (0 for grade 12 and
+ * up), or -1 when the grade says nothing (ungraded, unknown). */
+static int signup_years_left(const char *grade)
 {
-	time_t now = time(NULL);
+	char *end;
+	long g;
+
+	if (!grade || !*grade)
+		return -1;
+	if (!strcmp(grade, "KG") || !strcmp(grade, "TK"))
+		return 12;
+	if (!strcmp(grade, "PK"))
+		return 13;
+	g = strtol(grade, &end, 10);
+	if (*end || g < 1 || g > 13)
+		return -1;
+	return g >= 12 ? 0 : (int)(12 - g);
+}
+
+/* The card lasts to the end of the school year (the next MM-DD), or with
+ * expiry = graduation to the end of the year the child finishes grade 12. */
+void signup_expiry(const struct programme *pg, const char *grade, time_t now, char out[16])
+{
 	struct tm tm;
-	int y;
+	int y, left = pg->expiry_graduation ? signup_years_left(grade) : 0;
 
 	localtime_r(&now, &tm);
 	y = tm.tm_year + 1900;
 	if (tm.tm_mon + 1 > pg->expiry_month || (tm.tm_mon + 1 == pg->expiry_month && tm.tm_mday > pg->expiry_day))
 		y++;
+	if (left > 0)
+		y += left;
 	snprintf(out, 16, "%04d-%02d-%02d", y % 10000, pg->expiry_month % 100, pg->expiry_day % 100);
 }
 
@@ -389,22 +410,39 @@ static enum cr_status signup_record(struct cr_db *db, const char *kind, long lon
 	return signup_step(db, st, "recording who did it", err);
 }
 
+/* The child's grade code ("" when the roster has none). */
+static void signup_grade(struct cr_db *db, long long student, char *out, size_t len)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT grade FROM student WHERE id = ?1", NULL);
+
+	out[0] = '\0';
+	if (!st)
+		return;
+	sqlite3_bind_int64(st, 1, student);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+}
+
 static enum cr_status signup_write(struct cr_db *db, const struct programme *pg, const struct signup_request *rq,
 				   long long reuse, struct signup_result *res, struct cr_err *err)
 {
 	sqlite3_stmt *st;
 	enum cr_status s;
-	char expires[16];
+	char expires[16], grade[16] = "";
+	const char *category;
 	long long now = (long long)time(NULL);
 
-	signup_expiry(pg, expires);
+	signup_grade(db, rq->student, grade, sizeof grade);
+	signup_expiry(pg, grade, (time_t)now, expires);
+	category = programme_category(pg, grade);
 	/* A card voided by mistake and issued again keeps its row (numbers are
 	 * unique); otherwise a new card. */
 	st = db_prepare(db, reuse
 		? "UPDATE card SET number = ?1, student_id = ?2, scheme = ?3, issued_at = ?4, issued_by = ?5, "
-		  "desk = ?6, expires = ?7, status = 'active', void_reason = NULL WHERE id = ?8"
-		: "INSERT INTO card (number, student_id, scheme, issued_at, issued_by, desk, expires) "
-		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err);
+		  "desk = ?6, expires = ?7, category = ?9, status = 'active', void_reason = NULL WHERE id = ?8"
+		: "INSERT INTO card (number, student_id, scheme, issued_at, issued_by, desk, expires, category) "
+		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9)", err);
 	if (!st)
 		return err->status;
 	sqlite3_bind_text(st, 1, res->card, -1, SQLITE_STATIC);
@@ -418,6 +456,8 @@ static enum cr_status signup_write(struct cr_db *db, const struct programme *pg,
 	sqlite3_bind_text(st, 7, expires, -1, SQLITE_STATIC);
 	if (reuse)
 		sqlite3_bind_int64(st, 8, reuse);
+	if (category)
+		sqlite3_bind_text(st, 9, category, -1, SQLITE_STATIC);
 	if ((s = signup_step(db, st, "saving the card", err)) != CR_OK)
 		return s;
 	res->card_id = reuse ? reuse : sqlite3_last_insert_rowid(db_handle(db));
@@ -580,5 +620,48 @@ enum cr_status signup_find_student(struct cr_db *db, const char *student_number,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(db, err, rc, "finding the student");
+	return CR_OK;
+}
+
+static void signup_copy_col(sqlite3_stmt *st, int col, char *out, size_t len)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+
+	snprintf(out, len, "%s", v ? (const char *)v : "");
+}
+
+enum cr_status signup_facts(struct cr_db *db, long long student, struct signup_facts *f, struct cr_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(f, 0, sizeof *f);
+	st = db_prepare(db,
+		"SELECT s.birth_date, s.directory_optout, c.number, c.desk, c.issued_at, c.expires, c.category, "
+		"       (SELECT state FROM consent WHERE student_id = s.id), "
+		"       (SELECT group_concat(title, ', ') FROM (SELECT k.title FROM enrollment e "
+		"          JOIN class k ON k.id = e.class_id WHERE e.student_id = s.id AND k.status = 'active' "
+		"          ORDER BY k.title LIMIT 6)) "
+		"FROM student s LEFT JOIN card c ON c.student_id = s.id AND c.status = 'active' WHERE s.id = ?1", err);
+	if (!st)
+		return err->status;
+	sqlite3_bind_int64(st, 1, student);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		signup_copy_col(st, 0, f->birth_date, sizeof f->birth_date);
+		f->directory_optout = sqlite3_column_int(st, 1);
+		signup_copy_col(st, 2, f->card, sizeof f->card);
+		signup_copy_col(st, 3, f->card_desk, sizeof f->card_desk);
+		f->card_at = sqlite3_column_int64(st, 4);
+		signup_copy_col(st, 5, f->expires, sizeof f->expires);
+		signup_copy_col(st, 6, f->category, sizeof f->category);
+		signup_copy_col(st, 7, f->consent, sizeof f->consent);
+		signup_copy_col(st, 8, f->classes, sizeof f->classes);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return cr_fail(err, CR_EINTERNAL, "reading the child's card: %s", sqlite3_errmsg(db_handle(db)));
+	if (!f->consent[0])
+		snprintf(f->consent, sizeof f->consent, "none");
 	return CR_OK;
 }

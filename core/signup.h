@@ -6,6 +6,8 @@
 #ifndef CR_SIGNUP_H
 #define CR_SIGNUP_H
 
+#include <time.h>
+
 #include "cardno.h"
 #include "config.h"
 #include "db.h"
@@ -71,5 +73,25 @@ enum cr_status signup_consent(struct cr_db *db, long long student, const char *s
  * (0: none; more than 1: the same ID in several districts). */
 enum cr_status signup_find_student(struct cr_db *db, const char *student_number, long long *student,
 				   int *count, struct cr_err *err);
+
+/* What the desk shows about a child beyond the search hit. Empty strings
+ * where there is nothing (no card, no birth date kept). */
+struct signup_facts {
+	char      classes[200];          /* class titles, comma-separated */
+	char      birth_date[16];
+	char      card[CARDNO_MAX];      /* the active card */
+	char      card_desk[128];
+	long long card_at;               /* unix time it was issued */
+	char      expires[16];
+	char      category[16];
+	char      consent[16];           /* none, pending, given, signed, opted_out */
+	int       directory_optout;      /* the district's FERPA directory opt-out */
+};
+
+enum cr_status signup_facts(struct cr_db *db, long long student, struct signup_facts *f, struct cr_err *err);
+
+/* When a card issued at now to a child in grade (a CEDS code) expires,
+ * as YYYY-MM-DD: the end of the school year, or of grade 12's year. */
+void signup_expiry(const struct programme *pg, const char *grade, time_t now, char out[16]);
 
 #endif

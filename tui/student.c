@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "draw.h"
+#include "prompt.h"
 #include "screen.h"
 #include "search_ui.h"
 #include "signup.h"
@@ -14,6 +15,7 @@ static struct student_panel {
 	struct search_ui_hit hit;
 	struct signup_result check;          /* what signup_check says now */
 	int                  checked;        /* check is valid */
+	struct signup_facts  facts;          /* card, consent, classes */
 	char                 issued[CARDNO_MAX];  /* the card issued here, while this child is shown */
 	char                 note[320];      /* what to remember about that card */
 	char                 scan[STUDENT_SCAN_MAX + 1];
@@ -33,6 +35,8 @@ static void student_check(struct tui *t)
 	panel.checked = signup_check(t->db, &t->cfg->programme, panel.hit.student_rowid, 0,
 				     &panel.check, &err) == CR_OK;
 	if (!panel.checked)
+		tui_say(t, ROLE_ERROR, "%s", err.msg);
+	else if (signup_facts(t->db, panel.hit.student_rowid, &panel.facts, &err) != CR_OK)
 		tui_say(t, ROLE_ERROR, "%s", err.msg);
 	tui_mark(t, TUI_DIRTY_BODY | TUI_DIRTY_FOOTER);
 }
@@ -57,12 +61,13 @@ void student_show(struct tui *t, const struct search_ui_hit *hit)
 
 /* ---- actions ---- */
 
-static void student_issue_with(struct tui *t, int confirm)
+static void student_issue_with(struct tui *t, int confirm, const char *stock)
 {
 	struct signup_request rq = {
 		.student = panel.hit.student_rowid,
 		.staff = t->staff.id,
 		.desk = t->cfg->desk,
+		.stock_number = stock,
 		.confirm_not_duplicate = confirm,
 	};
 	struct signup_result res;
@@ -74,21 +79,111 @@ static void student_issue_with(struct tui *t, int confirm)
 		snprintf(panel.issued, sizeof panel.issued, "%s", res.card);
 		snprintf(panel.note, sizeof panel.note, "%s", res.reason);
 		tui_say(t, ROLE_NORMAL, "card %s issued", res.card);
+		tui_changed(t);
 	} else {
-		/* Another desk got there first, or the rules changed under us. */
+		/* Another desk got there first, the rules changed under us, or a
+		 * scanned card was refused. */
 		tui_say(t, ROLE_WARNING, "not issued: %s", res.reason);
 	}
 	student_check(t);
 }
 
+/* Pre-printed card stock: the clerk scans the card that will be handed over. */
+static int student_confirming;
+
+static void student_stock_scanned(struct tui *t, const char *number)
+{
+	student_issue_with(t, student_confirming, number);
+}
+
+static const struct prompt_spec student_stock_prompt = {
+	.title = "Scan the pre-printed card",
+	.question = "Card number",
+	.hint = "Scan the barcode on the card you will hand over, or type it; Esc to cancel.",
+	.digits_only = 1,
+	.required = 1,
+	.done = student_stock_scanned,
+};
+
+static void student_issue_or_scan(struct tui *t, int confirm)
+{
+	if (t->cfg->programme.scheme == CARD_STOCK) {
+		student_confirming = confirm;
+		prompt_open(t, &student_stock_prompt);
+		return;
+	}
+	student_issue_with(t, confirm, NULL);
+}
+
+/* ---- mistakes and the family's answer ---- */
+
+static void student_voided(struct tui *t, const char *reason)
+{
+	struct cr_err err = { 0 };
+	char card[CARDNO_MAX];
+
+	snprintf(card, sizeof card, "%s", panel.facts.card);
+	if (signup_void(t->db, card, reason, t->staff.id, t->cfg->desk, &err) != CR_OK) {
+		tui_say(t, ROLE_ERROR, "%s", err.msg);
+		return;
+	}
+	panel.issued[0] = panel.note[0] = '\0';
+	tui_say(t, ROLE_NORMAL, "card %s is void; the library system will be told", card);
+	tui_changed(t);
+	student_check(t);
+}
+
+static const struct prompt_spec student_void_prompt = {
+	.title = "Void this child's card",
+	.question = "Why",
+	.hint = "Say why, e.g. \"issued to the wrong child\". Nothing is deleted; the void syncs to the library.",
+	.required = 1,
+	.done = student_voided,
+};
+
+static void student_void(struct tui *t)
+{
+	if (!panel.facts.card[0]) {
+		tui_say(t, ROLE_WARNING, "this child has no card to void");
+		return;
+	}
+	prompt_open(t, &student_void_prompt);
+}
+
+static void student_consent(struct tui *t, const char *state, const char *said)
+{
+	struct cr_err err = { 0 };
+
+	if (signup_consent(t->db, panel.hit.student_rowid, state, t->staff.id, t->cfg->desk, &err) != CR_OK) {
+		tui_say(t, ROLE_ERROR, "%s", err.msg);
+		return;
+	}
+	tui_say(t, ROLE_NORMAL, "%s", said);
+	tui_changed(t);
+	student_check(t);
+}
+
+static void student_opt_out(struct tui *t)
+{
+	student_consent(t, "opted_out", "recorded: the family said no to a card");
+}
+
+static void student_consent_given(struct tui *t)
+{
+	if (t->cfg->programme.consent == CONSENT_SIGNATURE)
+		student_consent(t, "signed", "recorded: the guardian's signature is in");
+	else
+		student_consent(t, "given", "recorded: a guardian said yes");
+}
+
 static void student_issue(struct tui *t)
 {
-	student_issue_with(t, 0);
+	student_issue_or_scan(t, 0);
 }
 
 static void student_confirm(struct tui *t)
 {
-	student_issue_with(t, 1);
+	student_issue_or_scan(t, 1);
 }
 
 /* Esc drops a half-typed student ID first, then goes back. */
@@ -144,26 +239,48 @@ static void student_scan_erase(struct tui *t)
 	{ 0, 127,           "Bksp",  NULL,   NULL, student_scan_erase }, \
 	{ 0, 8,             "Bksp",  NULL,   NULL, student_scan_erase }
 
+#define STUDENT_VOID_ROW \
+	{ 0, 'v', "v", "Void", "void this child's card, with a reason (nothing is deleted)", student_void }
+#define STUDENT_FAMILY_ROWS \
+	{ 0, 'o', "o", "Opted out", "record that the family said no to a card", student_opt_out }, \
+	{ 0, 'g', "g", "Consent", "record a guardian's yes (or the signature, in signature mode)", \
+	  student_consent_given }
+
 #define STUDENT_ISSUE_ROW \
 	{ 0, 'i', "i", "Issue card", "issue a library card to this child now", student_issue }
 #define STUDENT_CONFIRM_ROW \
 	{ 0, 'c', "c", "Confirm", "confirm and issue: not the same child as the other card's holder", \
 	  student_confirm }
 
-static const struct key_binding student_rows[] = { STUDENT_COMMON_ROWS };
-static const struct key_binding student_issue_rows[] = { STUDENT_ISSUE_ROW, STUDENT_COMMON_ROWS };
-static const struct key_binding student_confirm_rows[] = { STUDENT_CONFIRM_ROW, STUDENT_COMMON_ROWS };
+static const struct key_binding student_rows[] = { STUDENT_COMMON_ROWS, STUDENT_FAMILY_ROWS };
+static const struct key_binding student_card_rows[] = { STUDENT_VOID_ROW, STUDENT_COMMON_ROWS };
+static const struct key_binding student_issue_rows[] = { STUDENT_ISSUE_ROW, STUDENT_COMMON_ROWS, STUDENT_FAMILY_ROWS };
+static const struct key_binding student_confirm_rows[] = { STUDENT_CONFIRM_ROW, STUDENT_COMMON_ROWS,
+							   STUDENT_FAMILY_ROWS };
+static const struct key_binding student_common_rows[] = { STUDENT_COMMON_ROWS };
 static const struct key_binding student_issue_help_rows[] = { STUDENT_ISSUE_ROW, STUDENT_CONFIRM_ROW };
+static const struct key_binding student_family_help_rows[] = { STUDENT_FAMILY_ROWS };
+static const struct key_binding student_void_help_rows[] = { STUDENT_VOID_ROW };
 
 static const struct keys_table student_keys_table = KEYS_TABLE("Student", student_rows);
+static const struct keys_table student_common_keys = KEYS_TABLE("Student", student_common_rows);
+static const struct keys_table student_card_keys = KEYS_TABLE("Student", student_card_rows);
 static const struct keys_table student_issue_keys = KEYS_TABLE("Student", student_issue_rows);
 static const struct keys_table student_confirm_keys = KEYS_TABLE("Student", student_confirm_rows);
 static const struct keys_table student_issue_help =
 	KEYS_TABLE("When the rules allow a card", student_issue_help_rows);
-static const struct keys_table *const student_help[] = { &student_keys_table, &student_issue_help, NULL };
+static const struct keys_table student_family_help =
+	KEYS_TABLE("When the child has no card", student_family_help_rows);
+static const struct keys_table student_void_help =
+	KEYS_TABLE("When the child has a card", student_void_help_rows);
+static const struct keys_table *const student_help[] = {
+	&student_common_keys, &student_issue_help, &student_family_help, &student_void_help, NULL
+};
 
 static const struct keys_table *student_keys(struct tui *t)
 {
+	if (panel.facts.card[0])
+		return &student_card_keys;
 	if (panel.checked && panel.check.outcome == SIGNUP_ISSUED)
 		return &student_issue_keys;
 	if (student_is_duplicate())
@@ -279,16 +396,41 @@ static void student_draw(struct tui *t, WINDOW *w)
 
 	student_grade(h->grade, grade, sizeof grade);
 	draw_role(w, ROLE_NORMAL);
-	draw_box(t, w, y, x, 9, bw);
+	draw_box(t, w, y, x, 12, bw);
 	draw_role(w, ROLE_NAME);
 	draw_cell(t, w, y + 1, x + 2, bw - 4, name ? name : "?", DRAW_LEFT);
 	student_field(t, w, y + 3, x + 2, bw - 4, "Student ID",
 		      h->student_number[0] ? h->student_number : "none on the roster", ROLE_NORMAL);
-	student_field(t, w, y + 4, x + 2, bw - 4, "School", h->school[0] ? h->school : "none", ROLE_NORMAL);
+	{
+		char school[300];
+
+		snprintf(school, sizeof school, "%s (%s)", h->school[0] ? h->school : "none", h->district);
+		student_field(t, w, y + 4, x + 2, bw - 4, "School", school, ROLE_NORMAL);
+	}
 	student_field(t, w, y + 5, x + 2, bw - 4, "Grade", grade, ROLE_NORMAL);
 	student_field(t, w, y + 6, x + 2, bw - 4, "Status", h->status, active ? ROLE_NORMAL : ROLE_WARNING);
-	student_field(t, w, y + 7, x + 2, bw - 4, "District", h->district, ROLE_NORMAL);
-	student_draw_card(t, w, y + 10, x + 2, bw - 4);
+	student_field(t, w, y + 7, x + 2, bw - 4, "Class",
+		      panel.facts.classes[0] ? panel.facts.classes : "none on the roster", ROLE_NORMAL);
+	{
+		char card[200], consent[64];
+		const char *c = panel.facts.consent;
+
+		if (panel.facts.card[0])
+			snprintf(card, sizeof card, "%s (expires %s%s%s)", panel.facts.card, panel.facts.expires,
+				 panel.facts.category[0] ? ", category " : "", panel.facts.category);
+		else
+			snprintf(card, sizeof card, "none yet");
+		snprintf(consent, sizeof consent, "%s",
+			 !strcmp(c, "given") ? "a guardian said yes" : !strcmp(c, "signed") ? "signature received"
+			 : !strcmp(c, "opted_out") ? "the family said no" : !strcmp(c, "pending") ? "waiting for an answer"
+			 : "nothing recorded");
+		student_field(t, w, y + 8, x + 2, bw - 4, "Card", card, panel.facts.card[0] ? ROLE_NAME : ROLE_NORMAL);
+		student_field(t, w, y + 9, x + 2, bw - 4, "Consent", consent,
+			      !strcmp(c, "opted_out") ? ROLE_WARNING : ROLE_NORMAL);
+		student_field(t, w, y + 10, x + 2, bw - 4, "Birth date",
+			      panel.facts.birth_date[0] ? panel.facts.birth_date : "not kept", ROLE_NORMAL);
+	}
+	student_draw_card(t, w, y + 13, x + 2, bw - 4);
 	draw_role(w, ROLE_NORMAL);
 	free(name);
 }

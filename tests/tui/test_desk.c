@@ -152,7 +152,7 @@ static void t_open_student(struct h_term *h, const char *query, const char *name
 	h_send_text(h, query);
 	assert_int_equal(h_wait_text(h, name, WAIT_MS), 0);
 	h_send_key(h, VTERM_KEY_ENTER);
-	assert_int_equal(h_wait_text(h, "District", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "Student ID", WAIT_MS), 0);
 	assert_int_equal(h_wait_text(h, name, WAIT_MS), 0);
 }
 
@@ -319,7 +319,7 @@ static void a_scanned_student_id_opens_that_child(void **state)
 
 	/* A scanner: the digits and Enter at once, no pause for the list. */
 	h_send_text(h, VIVAAN "\r");
-	assert_int_equal(h_wait_text(h, "District", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "Student ID", WAIT_MS), 0);
 	assert_int_equal(h_wait_text(h, "Patel, Vivaan", WAIT_MS), 0);
 	if (h_wait_row(h, "Student ID", VIVAAN, WAIT_MS) != 0)
 		fail_msg("the details are not Vivaan's");
@@ -411,7 +411,7 @@ static void a_second_desk_sees_the_card_the_first_desk_issued(void **state)
 	assert_int_equal(t_query(f, "SELECT count(*) FROM card"), 1);
 	/* A third look, from scratch, says the same. */
 	h_send_key(back, VTERM_KEY_ESCAPE);
-	assert_int_equal(h_wait_gone(back, "District", WAIT_MS), 0);
+	assert_int_equal(h_wait_gone(back, "Birth date", WAIT_MS), 0);
 	h_send_key(back, VTERM_KEY_ENTER);
 	assert_int_equal(h_wait_text(back, "Already has card " KARTHIK ", issued by Front", WAIT_MS), 0);
 }

@@ -294,7 +294,7 @@ static void arrow_keys_choose_which_student_opens(void **state)
 	h_send_key(h, VTERM_KEY_DOWN);
 	h_settle(h, 100, 1000);
 	h_send_key(h, VTERM_KEY_ENTER);
-	assert_int_equal(h_wait_text(h, "District", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "Student ID", WAIT_MS), 0);
 	assert_int_equal(h_wait_text(h, second + 1, WAIT_MS), 0);
 }
 
