@@ -206,3 +206,23 @@ out:
 		*count = n;
 	return st;
 }
+
+enum cr_status search_student(struct cr_db *db, long long student, search_fn fn, void *ctx, struct cr_err *err)
+{
+	sqlite3_stmt *st = db_prepare(db,
+		"SELECT " SEARCH_COLUMNS " FROM student s "
+		"JOIN district d ON d.id = s.district_id "
+		"LEFT JOIN school sc ON sc.id = s.school_id WHERE s.id = ?1", err);
+	int rc;
+
+	if (!st)
+		return err->status;
+	sqlite3_bind_int64(st, 1, student);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		search_emit(st, fn, ctx);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return cr_fail(err, CR_EINTERNAL, "reading a student: %s", sqlite3_errmsg(db_handle(db)));
+	return CR_OK;
+}

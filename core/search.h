@@ -28,4 +28,8 @@ typedef int (*search_fn)(const struct search_hit *hit, void *ctx);
 enum cr_status search_find(struct cr_db *db, const char *query, int limit,
 			   search_fn fn, void *ctx, int *count, struct cr_err *err);
 
+/* The one student with this student.id, as a hit (fn is not called when
+ * there is none). */
+enum cr_status search_student(struct cr_db *db, long long student, search_fn fn, void *ctx, struct cr_err *err);
+
 #endif

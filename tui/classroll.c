@@ -8,7 +8,10 @@
 #include <time.h>
 
 #include "draw.h"
+#include "prompt.h"
 #include "roll.h"
+#include "search_ui.h"
+#include "text.h"
 #include "slips.h"
 #include "screen.h"
 #include "signup.h"
@@ -41,6 +44,7 @@ static struct classroll {
 	long long       *queue;
 	int              total, next;
 	int              issued, already, refused;
+	char             find[128];     /* folded: the last "/" search within the class */
 } roll;
 
 /* ---- the model ---- */
@@ -323,6 +327,114 @@ static int roll_work(struct tui *t)
 	return 1;
 }
 
+/* ---- the selected child ---- */
+
+static const struct roll_row *roll_selected(void)
+{
+	return roll.sel >= 0 && roll.sel < roll.n ? &roll.rows[roll.sel] : NULL;
+}
+
+/* Enter: the child's panel (details, void, consent), Esc comes back here. */
+static void roll_open(struct tui *t)
+{
+	const struct roll_row *r = roll_selected();
+	struct search_ui_hit hit = { 0 };
+	struct cr_err err = { 0 };
+	int found = 0;
+
+	if (!r)
+		return;
+	if (search_ui_student(t->db, r->id, &hit, &found, &err) != CR_OK)
+		tui_say(t, ROLE_ERROR, "%s", err.msg);
+	else if (found)
+		student_show(t, &hit);
+	search_ui_hit_free(&hit);
+}
+
+static void roll_consent(struct tui *t, const char *state, const char *said)
+{
+	const struct roll_row *r = roll_selected();
+	struct cr_err err = { 0 };
+
+	if (!r)
+		return;
+	if (signup_consent(t->db, r->id, state, t->staff.id, t->cfg->desk, &err) != CR_OK) {
+		tui_say(t, ROLE_ERROR, "%s", err.msg);
+		return;
+	}
+	tui_say(t, ROLE_NORMAL, "%s", said);
+	tui_changed(t);
+}
+
+static void roll_opt_out(struct tui *t)
+{
+	roll_consent(t, "opted_out", "recorded: the family said no to a card");
+}
+
+static void roll_consent_given(struct tui *t)
+{
+	if (t->cfg->programme.consent == CONSENT_SIGNATURE)
+		roll_consent(t, "signed", "recorded: the guardian's signature is in");
+	else
+		roll_consent(t, "given", "recorded: a guardian said yes");
+}
+
+/* "/" finds a child by name in this class (accents and case do not
+ * matter); n finds the next one. */
+static int roll_matches(const struct roll_row *r)
+{
+	char *fam = text_fold(r->family), *giv = text_fold(r->given);
+	int hit = (fam && strstr(fam, roll.find)) || (giv && strstr(giv, roll.find)) ||
+		  strstr(r->number, roll.find) != NULL;
+
+	free(fam);
+	free(giv);
+	return hit;
+}
+
+static void roll_find_next(struct tui *t)
+{
+	if (!roll.find[0]) {
+		tui_say(t, ROLE_WARNING, "press / first to say whom to look for");
+		return;
+	}
+	for (int k = 1; k <= roll.n; k++) {
+		int i = (roll.sel + k) % roll.n;
+
+		if (roll_matches(&roll.rows[i])) {
+			roll.sel = i;
+			tui_mark(t, TUI_DIRTY_BODY);
+			return;
+		}
+	}
+	tui_say(t, ROLE_WARNING, "nobody in this class matches");
+}
+
+static void roll_found(struct tui *t, const char *text)
+{
+	char *folded = text_fold(text);
+
+	snprintf(roll.find, sizeof roll.find, "%s", folded ? folded : "");
+	free(folded);
+	if (!roll.find[0])
+		return;
+	roll.sel = roll.n > 0 ? roll.n - 1 : 0;  /* so the search starts at the top */
+	roll_find_next(t);
+}
+
+static const struct prompt_spec roll_find_prompt = {
+	.title = "Find a child in this class",
+	.question = "Name or ID",
+	.hint = "Part of a name is enough; n finds the next one.",
+	.required = 1,
+	.done = roll_found,
+};
+
+static void roll_find(struct tui *t)
+{
+	prompt_open(t, &roll_find_prompt);
+}
+
 /* ---- moving and leaving ---- */
 
 static void roll_move(struct tui *t, int delta)
@@ -373,6 +485,14 @@ static const struct key_binding roll_browse_rows[] = {
 	{ 0, 'A', "A",   "Issue all", "issue a card to every eligible child in the class (asks first)",
 	  roll_issue_all },
 	{ 0, 's', "s",   "Slips",     "queue the class's card slips as one print job", roll_slips },
+	{ 0, '\r', "Enter", "Child", "open the selected child: details, void, consent", roll_open },
+	{ 0, '\n', "Enter", NULL,    NULL, roll_open },
+	{ 1, KEY_ENTER, "Enter", NULL, NULL, roll_open },
+	{ 0, 'o', "o",   "Opted out", "record that the selected child's family said no", roll_opt_out },
+	{ 0, 'g', "g",   "Consent",   "record a guardian's yes (or signature) for the selected child",
+	  roll_consent_given },
+	{ 0, '/', "/",   "Find",      "find a child in this class by name or ID", roll_find },
+	{ 0, 'n', "n",   NULL,        "find the next child that matches", roll_find_next },
 	ROLL_MOVE_ROWS,
 	{ 0, 27,  "Esc", "Back",      "back to the classes", roll_back },
 	{ 0, 'q', "q",   NULL,        "the same as Esc", roll_back },

@@ -357,3 +357,15 @@ void search_ui_draw_results(struct tui *t, WINDOW *w, int y, int h, const struct
 		search_ui_draw_hit(t, w, y + 1 + i, &c, &s->hits[i], i == s->selected);
 	draw_role(w, ROLE_NORMAL);
 }
+
+enum cr_status search_ui_student(struct cr_db *db, long long student, struct search_ui_hit *out, int *found,
+				 struct cr_err *err)
+{
+	struct search_ui_want want = { .out = out, .rowid = student };
+	enum cr_status st = search_student(db, student, search_ui_pick, &want, err);
+
+	if (st == CR_OK && want.nomem)
+		return cr_fail(err, CR_ENOMEM, "out of memory");
+	*found = want.found;
+	return st;
+}

@@ -55,6 +55,10 @@ int  search_ui_is_id(const char *query);
 enum cr_status search_ui_exact(struct cr_db *db, const char *query, struct search_ui_hit *out,
 			       int *found, struct cr_err *err);
 
+/* The student with this student.id (from a class roll), as search_ui_exact. */
+enum cr_status search_ui_student(struct cr_db *db, long long student, struct search_ui_hit *out, int *found,
+				 struct cr_err *err);
+
 /* "Family, Given (Preferred)" in a fresh string (caller frees), or NULL. */
 char *search_ui_name(const struct search_ui_hit *h);
 int  search_ui_hit_copy(struct search_ui_hit *dst, const struct search_ui_hit *src);

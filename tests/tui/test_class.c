@@ -128,6 +128,32 @@ static void t_text(struct fixture *f, const char *s)
 	f->keys++;
 }
 
+/* Signed in at home in a terminal of this kind, then Enter on the first
+ * school: its classes. */
+static struct h_term *t_open_classes_in(struct fixture *f, int cols, int rows, const char *term, const char *lang)
+{
+	const char *argv[] = { "--db", f->db, "--config", f->front, NULL };
+	struct h_opts o = { .cols = cols, .rows = rows, .term = term, .lang = lang, .home = f->dir,
+			    .argv = argv, .env = t_maria };
+	int row_a, row_b;
+
+	f->h = h_start(&o);
+	assert_non_null(f->h);
+	assert_int_equal(h_wait_text(f->h, "Find a student", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(f->h, SCHOOL, WAIT_MS), 0);
+	assert_int_equal(h_wait_text(f->h, "Enter Classes", WAIT_MS), 0);
+	assert_int_equal(h_screen_find(f->h, SCHOOL, &row_a, NULL), 0);
+	assert_int_equal(h_screen_find(f->h, "Hidden Valley Secondary School", &row_b, NULL), 0);
+	if (row_b < row_a)
+		h_send_key(f->h, VTERM_KEY_DOWN);
+	h_send_key(f->h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(f->h, FIRST_CLASS, WAIT_MS), 0);
+	assert_int_equal(h_wait_text(f->h, "6 classes", WAIT_MS), 0);
+	h_send_key(f->h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(f->h, "Family name", WAIT_MS), 0);
+	return f->h;
+}
+
 /* Signed in at home, then Enter on the first school: its classes. */
 static struct h_term *t_open_classes(struct fixture *f)
 {
@@ -275,6 +301,163 @@ static void another_desk_issuing_updates_the_roll(void **state)
 	assert_int_equal(h_wait_text(h, "has a card", 2500), 0);
 }
 
+/* The class's first four children by name get names from four scripts,
+ * and one carries ESC [2J, straight into the database as an import would
+ * leave them. Their student IDs go to ids[]. */
+static void t_world_names(struct fixture *f, long long ids[4])
+{
+	static const char *const names[4][2] = {
+		{ "\u0639\u0628\u062f \u0627\u0644\u0644\u0647", "\u0645\u062d\u0645\u062f" },  /* Arabic */
+		{ "\u738b", "\u5c0f\u660e" },                                                 /* Chinese */
+		{ "Nguy\u1ec5n", "Th\u1ecb Minh Khai" },                                        /* Vietnamese */
+		{ "Evil' || char(27) || '[2J", "Eve" },                                    /* an escape */
+	};
+	char sql[400];
+
+	for (int i = 0; i < 4; i++) {
+		snprintf(sql, sizeof sql, "SELECT student_number FROM student WHERE id IN " CLASS_KIDS
+			 " ORDER BY id LIMIT 1 OFFSET %d", i);
+		ids[i] = t_query(f, sql);
+		assert_true(ids[i] > 0);
+		t_run("sqlite3 '%s' \"UPDATE student SET family_name = '%s', given_name = '%s', preferred_name = NULL "
+		      "WHERE student_number = '%lld'\"", f->db, names[i][0], names[i][1], ids[i]);
+	}
+}
+
+/* Every one of ids[] starts in the Student ID column. */
+static void t_ids_aligned(struct h_term *h, const long long ids[4])
+{
+	int col, row, c;
+	char id[32];
+
+	assert_int_equal(h_screen_find(h, "Student ID", NULL, &col), 0);
+	for (int i = 0; i < 4; i++) {
+		snprintf(id, sizeof id, "%lld", ids[i]);
+		if (h_screen_find(h, id, &row, &c) != 0) {
+			h_screen_dump(h, id);
+			fail_msg("student %s is not on the roll", id);
+		}
+		if (c != col) {
+			h_screen_dump(h, "misaligned");
+			fail_msg("student %s starts in column %d, the Student ID column is %d", id, c, col);
+		}
+	}
+}
+
+static void names_in_four_scripts_stay_aligned_and_inert(void **state)
+{
+	struct fixture *f = *state;
+	long long ids[4];
+	struct h_term *h;
+	const unsigned char *raw;
+	size_t n;
+
+	t_world_names(f, ids);
+	h = t_open_classes_in(f, 100, 40, NULL, NULL);
+	assert_int_equal(h_wait_text(h, "\u738b", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "\u0645\u062d\u0645\u062f", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "Th\u1ecb Minh Khai", WAIT_MS), 0);
+	h_settle(h, 150, 1000);
+	t_ids_aligned(h, ids);
+	/* ESC [2J shown inert: the rest of the screen is still there. */
+	assert_true(h_screen_has(h, "Evil\xef\xbf\xbd[2J"));
+	assert_true(h_screen_has(h, "Family name"));
+	raw = h_raw(h, &n);
+	for (size_t i = 0; i + 5 <= n; i++)
+		assert_false(memcmp(raw + i, "Evil\x1b", 5) == 0);
+}
+
+static void the_roll_on_a_vt100_in_the_c_locale(void **state)
+{
+	struct fixture *f = *state;
+	long long ids[4];
+	struct h_term *h;
+	const unsigned char *raw;
+	size_t n;
+
+	t_world_names(f, ids);
+	h = t_open_classes_in(f, 80, 40, "vt100", "C");
+	assert_int_equal(h_wait_text(h, "needs a card", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "Nguyen", WAIT_MS), 0);   /* ASCII fallback, accents dropped */
+	h_settle(h, 150, 1000);
+	t_ids_aligned(h, ids);
+	h_send_text(h, "i");
+	assert_int_equal(h_wait_text(h, "has a card", WAIT_MS), 0);
+	h_send_text(h, "q");
+	assert_int_equal(h_wait_gone(h, "Family name", WAIT_MS), 0);
+	/* A vt100 has no F10: q walks back home and out. */
+	h_send_text(h, "q");
+	assert_int_equal(h_wait_text(h, "Find a student", WAIT_MS), 0);
+	h_send_text(h, "q");
+	assert_int_equal(h_wait_exit(h, WAIT_MS), 0);
+	raw = h_raw(h, &n);
+	assert_true(n > 0);
+	for (size_t i = 0; i < n; i++)
+		if (raw[i] >= 0x80)
+			fail_msg("byte 0x%02x at offset %zu of the program's output", raw[i], i);
+}
+
+/* A question open (find in class), the terminal resized under it, too
+ * small, then big again: what was typed is still there and still works. */
+static void a_resize_in_the_middle_of_a_question(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = t_open_classes_in(f, 80, 24, NULL, NULL);
+	char sql[400], fam[64] = "";
+	sqlite3 *s;
+	sqlite3_stmt *st;
+	int row;
+
+	/* The last child by name: "/" must move the selection there. */
+	snprintf(sql, sizeof sql, "SELECT family_name FROM student WHERE id IN " CLASS_KIDS
+		 " ORDER BY family_name DESC, given_name DESC LIMIT 1");
+	assert_int_equal(sqlite3_open_v2(f->db, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(s, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(fam, sizeof fam, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(s);
+
+	h_send_text(h, "/");
+	assert_int_equal(h_wait_text(h, "Find a child in this class", WAIT_MS), 0);
+	h_send_text(h, fam);
+	assert_int_equal(h_wait_row(h, "Name or ID", fam, WAIT_MS), 0);
+	h_resize(h, 120, 40);
+	assert_int_equal(h_wait_row(h, "Name or ID", fam, WAIT_MS), 0);
+	h_resize(h, 60, 15);
+	assert_int_equal(h_wait_text(h, "too small", WAIT_MS), 0);
+	h_resize(h, 80, 24);
+	assert_int_equal(h_wait_row(h, "Name or ID", fam, WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_gone(h, "Find a child in this class", WAIT_MS), 0);
+	/* The detail line under the table names the selected child. */
+	assert_int_equal(h_screen_find(h, "Family name", &row, NULL), 0);
+	assert_int_equal(h_wait_row(h, fam, ": needs a card", WAIT_MS), 0);
+}
+
+/* o records a family's no; the child is then refused, and Enter shows why. */
+static void an_opted_out_child_is_marked_and_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = t_open_classes_in(f, 80, 24, NULL, NULL);
+
+	assert_int_equal(h_wait_text(h, "needs a card", WAIT_MS), 0);
+	h_send_text(h, "o");
+	assert_int_equal(h_wait_text(h, "the family said no", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "opted out", WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM consent WHERE state = 'opted_out'"), 1);
+	h_send_text(h, "i");
+	h_settle(h, 200, 1000);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card"), 0);
+	/* Enter opens the child: the panel says so in words; Esc comes back. */
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "Birth date", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "Refused: ", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "the family said no", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_text(h, "Family name", WAIT_MS), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +465,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(any_key_but_y_cancels_the_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_roll_keys_are_in_the_help, setup, teardown),
 		cmocka_unit_test_setup_teardown(another_desk_issuing_updates_the_roll, setup, teardown),
+		cmocka_unit_test_setup_teardown(names_in_four_scripts_stay_aligned_and_inert, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_roll_on_a_vt100_in_the_c_locale, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_resize_in_the_middle_of_a_question, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_opted_out_child_is_marked_and_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("tui-class", tests, NULL, NULL);
