@@ -416,6 +416,108 @@ static void a_second_desk_sees_the_card_the_first_desk_issued(void **state)
 	assert_int_equal(h_wait_text(back, "Already has card " KARTHIK ", issued by Front", WAIT_MS), 0);
 }
 
+/* The check digit that makes digits pass Luhn. */
+static char t_luhn(const char *digits)
+{
+	int sum = 0, dbl = 1;
+
+	for (int i = (int)strlen(digits) - 1; i >= 0; i--, dbl = !dbl) {
+		int d = digits[i] - '0';
+
+		if (dbl && (d *= 2) > 9)
+			d -= 9;
+		sum += d;
+	}
+	return (char)('0' + (10 - sum % 10) % 10);
+}
+
+/* Pre-printed stock: the clerk scans the card; a bad check digit and a
+ * card already handed out are refused with the reason, a good one issues. */
+static void pre_printed_cards_are_checked_when_scanned(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h;
+	char good[32], bad[32];
+
+	t_write(f->front, "[desk]\nname = Front\n[cards]\nscheme = stock\nstock_prefix = 21234\n"
+			  "stock_length = 14\nstock_check_digit = yes\n");
+	snprintf(good, sizeof good, "2123400000042");
+	snprintf(good + 13, sizeof good - 13, "%c", t_luhn(good));
+	snprintf(bad, sizeof bad, "%.13s%c", good, good[13] == '9' ? '0' : good[13] + 1);
+	h = t_open_signed_in(f);
+	t_open_student(h, MAHNOOR, "Patel, Mahnoor");
+	assert_int_equal(h_wait_text(h, "Can have a card", WAIT_MS), 0);
+	/* i asks for the card; a wrong check digit is caught. */
+	h_send_text(h, "i");
+	assert_int_equal(h_wait_text(h, "Scan the pre-printed card", WAIT_MS), 0);
+	h_send_text(h, bad);
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "check digit is wrong", WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card"), 0);
+	/* The right card issues. */
+	h_send_text(h, "i");
+	assert_int_equal(h_wait_text(h, "Scan the pre-printed card", WAIT_MS), 0);
+	h_send_text(h, good);
+	h_send_text(h, "\r");
+	assert_int_equal(h_wait_text(h, "Card issued: ", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, good, WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card WHERE scheme = 'stock'"), 1);
+	/* The same card scanned for another child: already used. */
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_gone(h, "Birth date", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	t_open_student(h, VIVAAN, "Patel, Vivaan");
+	assert_int_equal(h_wait_text(h, "Can have a card", WAIT_MS), 0);
+	h_send_text(h, "i");
+	assert_int_equal(h_wait_text(h, "Scan the pre-printed card", WAIT_MS), 0);
+	h_send_text(h, good);
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "is already used", WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card"), 1);
+}
+
+static void a_withdrawn_child_is_refused_with_the_reason(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h;
+
+	t_run("sqlite3 '%s' \"UPDATE student SET status_code = 'w' WHERE student_number = '%s'\"", f->db, VIVAAN);
+	h = t_open_signed_in(f);
+	t_open_student(h, VIVAAN, "Patel, Vivaan");
+	assert_int_equal(h_wait_text(h, "Refused: ", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "withdrawn", WAIT_MS), 0);
+	assert_false(h_screen_has(h, "i Issue card"));
+	h_send_text(h, "i");
+	h_settle(h, 200, 1000);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card"), 0);
+}
+
+/* v voids a card with a reason: the card stays, marked void, with an event
+ * for the library system; the child can then be issued again. */
+static void a_card_issued_by_mistake_is_voided(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = t_open_signed_in(f);
+
+	t_open_student(h, MAHNOOR, "Patel, Mahnoor");
+	h_send_text(h, "i");
+	assert_int_equal(h_wait_text(h, "Card issued: ", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "v Void", WAIT_MS), 0);
+	h_send_text(h, "v");
+	assert_int_equal(h_wait_text(h, "Void this child's card", WAIT_MS), 0);
+	/* Enter on an empty reason asks for one. */
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "Type an answer first", WAIT_MS), 0);
+	h_send_text(h, "issued to the wrong child");
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "is void", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "Can have a card", WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card WHERE status = 'void' "
+				    "AND void_reason = 'issued to the wrong child'"), 1);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM event WHERE kind = 'void'"), 1);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM outbox"), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +533,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(an_opted_out_child_is_refused_and_cannot_be_issued, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_likely_duplicate_is_issued_only_when_confirmed, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_second_desk_sees_the_card_the_first_desk_issued, setup, teardown),
+		cmocka_unit_test_setup_teardown(pre_printed_cards_are_checked_when_scanned, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_withdrawn_child_is_refused_with_the_reason, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_card_issued_by_mistake_is_voided, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("tui-desk", tests, NULL, NULL);
