@@ -231,11 +231,32 @@ static void test_a_folder_is_not_a_settings_file(void **state)
 	assert_true(strstr(err.msg, p->dir) != NULL);
 }
 
+/* [categories] CODE = GRADES: the ILS patron category of each grade band. */
+static void test_patron_categories_come_from_grade_bands(void **state)
+{
+	struct cr_config cfg;
+	struct cr_err err;
+
+	assert_int_equal(load(*state, "[categories]\nJUV = PK-05\nYA = 06-08\n[cards]\nexpiry = graduation\n",
+			      &cfg, &err), CR_OK);
+	assert_string_equal(programme_category(&cfg.programme, "PK"), "JUV");
+	assert_string_equal(programme_category(&cfg.programme, "03"), "JUV");
+	assert_string_equal(programme_category(&cfg.programme, "07"), "YA");
+	assert_null(programme_category(&cfg.programme, "10"));
+	assert_null(programme_category(&cfg.programme, ""));
+	assert_int_equal(cfg.programme.expiry_graduation, 1);
+	expect_error_at(*state, "[categories]\nJUV = KG-05\nYA = 05-08\n", 3, "overlap");
+	expect_error_at(*state, "[categories]\nJUV = grade one\n", 2, "JUV");
+	expect_error_at(*state, "[categories]\nJ U V = KG\n", 2, "category");
+	expect_error_at(*state, "[cards]\nexpiry = forever\n", 2, "expiry");
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, place_setup, place_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		T(test_patron_categories_come_from_grade_bands),
 		T(test_defaults_without_a_file),
 		T(test_a_good_file_sets_every_key),
 		T(test_keys_not_set_keep_their_defaults),

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 #include "roster.h"
@@ -75,6 +76,53 @@ static struct programme defaults(void)
 
 	config_defaults(&cfg);
 	return cfg.programme;
+}
+
+/* A card lasts to the end of the school year, or with expiry = graduation
+ * to the end of the year the child finishes grade 12. */
+static void test_cards_expire_at_the_end_of_the_year_or_at_graduation(void **state)
+{
+	struct programme pg = defaults();
+	struct tm tm = { .tm_year = 2026 - 1900, .tm_mon = 10, .tm_mday = 28, .tm_hour = 12, .tm_isdst = -1 };
+	struct tm june = { .tm_year = 2027 - 1900, .tm_mon = 5, .tm_mday = 15, .tm_hour = 12, .tm_isdst = -1 };
+	time_t now = mktime(&tm), before_end = mktime(&june);
+	char out[16];
+
+	signup_expiry(&pg, "03", now, out);
+	assert_string_equal(out, "2027-06-30");
+	signup_expiry(&pg, "03", before_end, out);
+	assert_string_equal(out, "2027-06-30");
+	pg.expiry_graduation = 1;
+	signup_expiry(&pg, "03", now, out);
+	assert_string_equal(out, "2036-06-30");
+	signup_expiry(&pg, "12", now, out);
+	assert_string_equal(out, "2027-06-30");
+	signup_expiry(&pg, "KG", now, out);
+	assert_string_equal(out, "2039-06-30");
+	signup_expiry(&pg, "PK", now, out);
+	assert_string_equal(out, "2040-06-30");
+	/* Ungraded: the school year, not a guess. */
+	signup_expiry(&pg, "UG", now, out);
+	assert_string_equal(out, "2027-06-30");
+}
+
+/* The card carries the patron category of the child's grade band. */
+static void test_the_card_gets_the_grade_bands_category(void **state)
+{
+	struct tu_env *e = *state;
+	struct programme pg = defaults();
+	struct signup_result r;
+
+	harbor(e, NULL);
+	snprintf(pg.category[0].code, sizeof pg.category[0].code, "JUV");
+	pg.category[0].grades = (1u << grade_index("KG")) | (1u << grade_index("03"));
+	pg.ncategories = 1;
+	r = issue(e, &pg, "1001", "Front");   /* Ana, grade 3 */
+	assert_int_equal(r.outcome, SIGNUP_ISSUED);
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM card WHERE number = ?1 AND category = 'JUV'", r.card), 1);
+	r = issue(e, &pg, "1004", "Front");   /* Dara, grade 9: no band */
+	assert_int_equal(r.outcome, SIGNUP_ISSUED);
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM card WHERE number = ?1 AND category IS NULL", r.card), 1);
 }
 
 static void test_a_signup_writes_card_event_outbox_and_audit_together(void **state)
@@ -307,6 +355,8 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, tu_env_setup, tu_env_teardown)
 	const struct CMUnitTest tests[] = {
+		T(test_cards_expire_at_the_end_of_the_year_or_at_graduation),
+		T(test_the_card_gets_the_grade_bands_category),
 		T(test_a_signup_writes_card_event_outbox_and_audit_together),
 		T(test_a_second_signup_says_who_issued_the_card),
 		T(test_two_desks_issuing_to_one_child_make_one_card),
