@@ -167,3 +167,10 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# The desk's key-latency benchmark drives the real binary through the TUI
+# tests' pty harness (bench/keys.sh).
+$(BUILD)/bench/keys: bench/keys.c tests/tui/harness.c tests/tui/harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags vterm) -Itests/tui -o $@ bench/keys.c tests/tui/harness.c \
+		$(LDFLAGS_ALL) $(shell pkg-config --libs vterm) -lutil

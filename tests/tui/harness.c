@@ -31,6 +31,7 @@ struct h_term {
 	int            eof;         /* the program closed its terminal */
 	int            exited;
 	int            status;
+	long long      last_us;     /* monotonic time of the last byte read */
 };
 
 static long h_now_ms(void)
@@ -101,6 +102,10 @@ static size_t h_pump(struct h_term *h, int timeout_ms)
 		ssize_t n = read(h->fd, buf, sizeof buf);
 
 		if (n > 0) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			h->last_us = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 			h_keep_raw(h, buf, (size_t)n);
 			vterm_input_write(h->vt, buf, (size_t)n);
 			got += (size_t)n;
@@ -434,4 +439,14 @@ int h_stop(struct h_term *h)
 	free(h->raw);
 	free(h);
 	return st;
+}
+
+long long h_last_output_us(const struct h_term *h)
+{
+	return h->last_us;
+}
+
+int h_pid(const struct h_term *h)
+{
+	return (int)h->pid;
 }

@@ -51,6 +51,12 @@ int h_cols(const struct h_term *h);
 /* Every byte the program wrote to the terminal so far. */
 const unsigned char *h_raw(const struct h_term *h, size_t *len);
 
+/* When the program last wrote anything (CLOCK_MONOTONIC, microseconds):
+ * for timing how long a key takes to be answered. */
+long long h_last_output_us(const struct h_term *h);
+/* The program's process id (for reading its memory use). */
+int h_pid(const struct h_term *h);
+
 /* Resizes the terminal; the program gets SIGWINCH. */
 void h_resize(struct h_term *h, int cols, int rows);
 
