@@ -198,7 +198,8 @@ static enum cr_status staff_add_allowed(struct cr_db *db, const char *name, enum
 }
 
 static enum cr_status staff_insert(struct cr_db *db, const char *name, enum staff_role role,
-				   const char *encoded, long long *id, struct cr_err *err)
+				   const char *encoded, long long *id, long long actor, const char *desk,
+				   struct cr_err *err)
 {
 	sqlite3_stmt *st;
 	char detail[128];
@@ -222,10 +223,18 @@ static enum cr_status staff_insert(struct cr_db *db, const char *name, enum staf
 	snprintf(detail, sizeof detail, "%s as %s", name, staff_role_name(role));
 	if (!(st = db_prepare(db,
 			      "INSERT INTO audit (at, staff_id, desk, action, object_kind, object_id, detail) "
-			      "VALUES (unixepoch(), NULL, NULL, 'staff-add', 'staff', ?1, ?2)", err)))
+			      "VALUES (unixepoch(), ?3, ?4, 'staff-add', 'staff', ?1, ?2)", err)))
 		return err ? err->status : CR_EINTERNAL;
 	sqlite3_bind_int64(st, 1, *id);
 	sqlite3_bind_text(st, 2, detail, -1, SQLITE_TRANSIENT);
+	if (actor > 0)
+		sqlite3_bind_int64(st, 3, actor);
+	else
+		sqlite3_bind_null(st, 3);
+	if (desk)
+		sqlite3_bind_text(st, 4, desk, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 4);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -235,6 +244,12 @@ static enum cr_status staff_insert(struct cr_db *db, const char *name, enum staf
 
 enum cr_status staff_add(struct cr_db *db, const char *name, enum staff_role role, const char *pin,
 			 long long *id, struct cr_err *err)
+{
+	return staff_add_as(db, 0, NULL, name, role, pin, id, err);
+}
+
+enum cr_status staff_add_as(struct cr_db *db, long long actor, const char *desk, const char *name,
+			    enum staff_role role, const char *pin, long long *id, struct cr_err *err)
 {
 	char clean[STAFF_NAME_MAX + 1], encoded[STAFF_ENCODED_MAX];
 	long long new_id = 0;
@@ -253,7 +268,7 @@ enum cr_status staff_add(struct cr_db *db, const char *name, enum staff_role rol
 	if ((st = db_begin_immediate(db, err)) != CR_OK)
 		goto out;
 	if ((st = staff_add_allowed(db, clean, role, err)) != CR_OK ||
-	    (st = staff_insert(db, clean, role, encoded, &new_id, err)) != CR_OK) {
+	    (st = staff_insert(db, clean, role, encoded, &new_id, actor, desk, err)) != CR_OK) {
 		db_rollback(db);
 		goto out;
 	}

@@ -41,6 +41,10 @@ enum cr_status staff_pin_check(const char *pin, struct cr_err *err);
  * exists". *id (may be NULL) gets the new account's id. */
 enum cr_status staff_add(struct cr_db *db, const char *name, enum staff_role role, const char *pin,
 			 long long *id, struct cr_err *err);
+/* The same, with the admin who adds (staff.id, 0 for the first run) and
+ * the desk recorded in the audit row. */
+enum cr_status staff_add_as(struct cr_db *db, long long actor, const char *desk, const char *name,
+			    enum staff_role role, const char *pin, long long *id, struct cr_err *err);
 
 /* Signs in: CR_OK and *who filled when name (case ignored) is an active
  * account whose PIN is pin. An unknown name, a wrong PIN and a disabled

@@ -197,7 +197,7 @@ static enum cr_status staff_get_pin(const char *name, int first, char pin[PIN_BU
 /* ---- staff add -------------------------------------------------------------- */
 
 /* The admin adding someone: CARDROLL_STAFF with the PIN in CARDROLL_PIN. */
-static enum cr_status staff_admin_signin(struct cr_db *db, struct cr_err *err)
+static enum cr_status staff_admin_signin(struct cr_db *db, long long *admin, struct cr_err *err)
 {
 	const char *who = getenv("CARDROLL_STAFF"), *pin = getenv("CARDROLL_PIN");
 	struct staff_who me;
@@ -210,6 +210,7 @@ static enum cr_status staff_admin_signin(struct cr_db *db, struct cr_err *err)
 		return st;
 	if (me.role != STAFF_ADMIN)
 		return cr_fail(err, CR_EUSAGE, "only an admin can add staff");
+	*admin = me.id;
 	return CR_OK;
 }
 
@@ -239,7 +240,7 @@ static enum cr_status staff_cmd_add(struct cli *cli, int argc, char **argv, stru
 	struct staff_taken taken = { name, 0 };
 	struct cr_db *db;
 	enum cr_status st;
-	long long id;
+	long long id, admin = 0;
 	int role = -1, active, c;
 
 	optind = 0;  /* 0: glibc starts getopt afresh for this argv */
@@ -277,7 +278,7 @@ static enum cr_status staff_cmd_add(struct cli *cli, int argc, char **argv, stru
 		role = active == 0 ? STAFF_ADMIN : STAFF_LIBRARIAN;
 	/* After the first admin, only an admin adds staff: whoever can write
 	 * the database file must not be able to make themselves one. */
-	if (active > 0 && (st = staff_admin_signin(db, err)) != CR_OK)
+	if (active > 0 && (st = staff_admin_signin(db, &admin, err)) != CR_OK)
 		goto out;
 	/* staff_add checks again under the write lock; this only spares
 	 * typing a PIN twice for a name that is taken. */
@@ -289,7 +290,7 @@ static enum cr_status staff_cmd_add(struct cli *cli, int argc, char **argv, stru
 	}
 	if ((st = staff_get_pin(name, active == 0, pin, err)) != CR_OK)
 		goto out;
-	if ((st = staff_add(db, name, (enum staff_role)role, pin, &id, err)) != CR_OK)
+	if ((st = staff_add_as(db, admin, cli->cfg.desk, name, (enum staff_role)role, pin, &id, err)) != CR_OK)
 		goto out;
 	if (!cli->quiet) {
 		fputs("added ", stdout);

@@ -70,6 +70,7 @@ struct tui {
 	long long                    data_version;
 	struct timespec              polled;
 	struct staff_who             staff;      /* who signed in; id 0 until someone has */
+	long long                    outbox_waiting;  /* events not yet in the ILS; -1 unknown */
 };
 
 /* The smallest terminal we draw on. */

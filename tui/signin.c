@@ -108,7 +108,7 @@ static void signin_create_admin(struct tui *t)
 		signin_failed(t, "the two PINs are not the same; type the PIN again", SIGNIN_PIN);
 		return;
 	}
-	if (staff_add(t->db, signin.name, STAFF_ADMIN, signin.pin, &who.id, &err) != CR_OK) {
+	if (staff_add_as(t->db, 0, t->cfg->desk, signin.name, STAFF_ADMIN, signin.pin, &who.id, &err) != CR_OK) {
 		/* Another desk may have made the admin first: then sign in instead. */
 		if (staff_count(t->db) > 0) {
 			signin.first_run = 0;

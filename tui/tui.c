@@ -92,8 +92,24 @@ void tui_cursor(struct tui *t, int y, int x)
 	t->cursor_x = x;
 }
 
+/* How many events wait for the library system (through the outbox index). */
+static void tui_count_outbox(struct tui *t)
+{
+	sqlite3_stmt *st = db_prepare(t->db, "SELECT count(*) FROM outbox WHERE target = 'ils' "
+				      "AND state IN ('pending', 'sending', 'waiting', 'parked')", NULL);
+
+	t->outbox_waiting = -1;
+	if (!st)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		t->outbox_waiting = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	tui_mark(t, TUI_DIRTY_STATUS);
+}
+
 void tui_changed(struct tui *t)
 {
+	tui_count_outbox(t);
 	for (int i = 0; i < t->depth; i++)
 		if (t->stack[i]->data_changed)
 			t->stack[i]->data_changed(t);
@@ -183,19 +199,35 @@ static void tui_draw_header(struct tui *t)
 		draw_text(t, w, 0, cols - right + 1, right - 1, s->name);
 }
 
-/* Only true things: nothing syncs yet, so say so rather than "online". */
+/* Only true things: nothing syncs yet, so the desk is offline and says
+ * how many signups, voids and consent changes wait for the library. */
 static void tui_draw_status(struct tui *t)
 {
 	WINDOW *w = t->status;
-	int cols = getmaxx(w), x = 1;
+	int cols = getmaxx(w), x = 1, need;
+	char sync[160];
 
+	if (t->outbox_waiting >= 0)
+		snprintf(sync, sizeof sync, "offline (sync not set up) %s %lld waiting for the library",
+			 t->glyph->dot, t->outbox_waiting);
+	else
+		snprintf(sync, sizeof sync, "offline (sync not set up)");
 	werase(w);
 	draw_role(w, ROLE_STATUS);
-	x += draw_text(t, w, 0, x, cols - 2, "sync: not set up");
-	if (t->message[0]) {
-		x += draw_fmt(t, w, 0, x, cols - 1 - x, " %s ", t->glyph->dot);
-		draw_role(w, t->message_role);
-		draw_text(t, w, 0, x, cols - 1 - x, t->message);
+	if (!t->message[0]) {
+		draw_text(t, w, 0, x, cols - 2, sync);
+		return;
+	}
+	/* The message first (it answers the last key); the sync state at the
+	 * right, shortened, when there is room. */
+	draw_role(w, t->message_role);
+	x += draw_text(t, w, 0, x, cols - 2, t->message);
+	if (t->outbox_waiting >= 0)
+		snprintf(sync, sizeof sync, "offline %s %lld waiting", t->glyph->dot, t->outbox_waiting);
+	need = draw_width(t, sync);
+	if (x + 3 + need < cols - 1) {
+		draw_role(w, ROLE_STATUS);
+		draw_text(t, w, 0, cols - 1 - need, need, sync);
 	}
 }
 
@@ -319,6 +351,7 @@ static void tui_poll_data(struct tui *t)
 	if (v < 0 || v == t->data_version)
 		return;
 	t->data_version = v;
+	tui_count_outbox(t);
 	for (int i = 0; i < t->depth; i++)
 		if (t->stack[i]->data_changed)
 			t->stack[i]->data_changed(t);
@@ -368,6 +401,7 @@ enum cr_status tui_run(struct cr_db *db, const struct cr_config *cfg, struct cr_
 
 	if (st != CR_OK)
 		return st;
+	tui_count_outbox(&t);
 	/* Every card records who issued it: nobody reaches home unsigned. */
 	tui_push(&t, signin_from_env(&t) ? &home_screen : &signin_screen);
 	while (!t.quit) {

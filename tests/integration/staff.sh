@@ -136,6 +136,9 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	if [ "$n" = 3 ]; then ok "every PIN is stored as an argon2id hash"; else fail "every PIN is stored as an argon2id hash" "$n of 3"; fi
 	n=$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'staff-add' AND object_kind = 'staff'")
 	if [ "$n" = 3 ]; then ok "each added account has an audit row"; else fail "each added account has an audit row" "$n of 3"; fi
+	# The first admin was added by nobody; the others by the admin who signed in.
+	n=$(sqlite3 "$DB" "SELECT count(*) FROM audit a JOIN staff s ON s.id = a.staff_id WHERE a.action = 'staff-add' AND s.name = 'Margaret Okafor' AND a.desk IS NOT NULL")
+	if [ "$n" = 2 ]; then ok "the audit names the admin who added each account"; else fail "the audit names the admin who added each account" "$n of 2"; fi
 else
 	skip "database checks" "no sqlite3"
 fi

@@ -285,8 +285,11 @@ static void a_child_walks_up_and_gets_a_card(void **state)
 	t_open_student(h, "mahnoor", "Patel, Mahnoor");
 	assert_int_equal(h_wait_text(h, "Can have a card", WAIT_MS), 0);
 	assert_int_equal(h_wait_text(h, "i Issue card", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "0 waiting for the library", WAIT_MS), 0);
 	h_send_text(h, "i");
 	assert_int_equal(h_wait_text(h, "Card issued: " MAHNOOR, WAIT_MS), 0);
+	/* The status line counts what waits for the library system. */
+	assert_int_equal(h_wait_text(h, "offline \u00b7 1 waiting", WAIT_MS), 0);
 	assert_int_equal(t_query(f, "SELECT count(*) FROM card"), 1);
 	assert_int_equal(t_query(f, "SELECT issued_by FROM card WHERE number = '" MAHNOOR "'"), maria);
 	/* The rules now say why not, and a second press issues nothing. */

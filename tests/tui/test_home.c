@@ -229,7 +229,7 @@ static void home_shows_the_district_and_its_schools(void **state)
 	t_assert_row_has(h, "Lakeside Elementary", "1/5  20%");
 	t_assert_row_has(h, "Riverbend Middle", "0/5   0%");
 	t_assert_row_has(h, "School", "Classes");
-	t_assert_row_has(h, "sync:", "not set up");
+	t_assert_row_has(h, "offline (sync not set up)", "waiting for the library");
 }
 
 static void typing_a_name_finds_students_as_you_type(void **state)
@@ -394,7 +394,7 @@ static void a_small_terminal_says_so_until_it_grows(void **state)
 	t_assert_row_has(h, "/ Search", "F10 Quit");
 	assert_int_equal(h_screen_find(h, "F10 Quit", &r, NULL), 0);
 	assert_int_equal(r, 29);
-	assert_int_equal(h_screen_find(h, "sync: not set up", &r, NULL), 0);
+	assert_int_equal(h_screen_find(h, "offline (sync not set up)", &r, NULL), 0);
 	assert_int_equal(r, 28);
 }
 
