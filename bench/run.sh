@@ -3,6 +3,8 @@
 #   1. full import vs sqlite3 .import of the same CSV files (<= 1.5x), peak RSS <= 64 MB
 #   2. a delta touching ~1% of students (<= 5% of the full import's time)
 #   3. find: 10,000 name-prefix/ID queries in-process, p99 <= 5 ms
+#   4. slip render: one slip <= 10% of its 350 mm/s print time (PDF, ESC/POS raster), a
+#      30-slip class in less than one slip's print time (bench/slip_render.sh, also alone)
 # Usage: sh bench/run.sh [--quick]      (from the repository root; see bench/README.md)
 # Env:   BENCH_STUDENTS (1000000; --quick: 100000), BENCH_ROUNDS (3), BENCH_QUERIES (10000),
 #        BENCH_CHANGE_RATE (0.002), BENCH_WORK (/var/tmp/cardroll-bench), BENCH_BULK_DIR,
@@ -274,6 +276,15 @@ else
 	R3=$(verdict "$P99 <= $MAX_P99_MS")
 fi
 
+# ---------------------------------------------------------------- 4. slip render
+say ""
+say "== 4. slip render (bench/slip_render.sh)"
+BUILD="$BUILD" BENCH_WORK="$WORK" sh bench/slip_render.sh >"$WORK/slip_render.out" 2>&1
+_rc=$?
+sed 's/^/  /' "$WORK/slip_render.out" | tee -a "$RES"
+R4=$(tail -n 1 "$WORK/slip_render.out" | sed -n 's/^slip render: \(PASS\|FAIL\).*/\1/p')
+[ "$_rc" -eq 0 ] && [ "$R4" = PASS ] || R4="FAIL (slip_render.sh exited $_rc)"
+
 # ---------------------------------------------------------------- summary
 say ""
 say "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -283,6 +294,7 @@ say "1b. import peak RSS $RSS_MAX KB (<= $MAX_RSS_KB KB)   $R1B"
 say "2.  delta ($_pct% of students)  $D_MED s = $DELTA_PCT% of the full import (<= 5%)   $R2"
 say "3.  find p99        $P99 ms over $QUERIES queries, $OVER over 5 ms (<= $MAX_P99_MS ms)   $R3"
 say "                    (CPU-time p99 ${CPU99:-NA} ms, load ${FLOAD:-NA} during the run; LIKE scan mean ${LIKE:-NA} ms)"
+say "4.  slip render     one slip <= 10% of its print time at 350 mm/s; 30-slip class < one slip's print time   $R4"
 say "results: $RES"
-case "$R1 $R1B $R2 $R3" in *FAIL*) fail=1 ;; esac
+case "$R1 $R1B $R2 $R3 $R4" in *FAIL*) fail=1 ;; esac
 exit $fail

@@ -287,6 +287,77 @@ static int set_expires(struct cr_config *c, const char *v, char *why, size_t n)
 	return 1;
 }
 
+/* value must be one of the words in list (space-separated). */
+static int config_set_word(char *dst, size_t dstlen, const char *v, const char *list, char *why, size_t n)
+{
+	size_t len = strlen(v);
+
+	for (const char *p = list; *p;) {
+		size_t w = strcspn(p, " ");
+
+		if (w == len && !strncmp(p, v, len))
+			return config_set_string(dst, dstlen, v, why, n);
+		p += w;
+		p += strspn(p, " ");
+	}
+	snprintf(why, n, "'%s' is not one of: %s", v, list);
+	return 0;
+}
+
+static int set_print_driver(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_word(c->print.driver, sizeof c->print.driver, v, "pdf escpos zpl cups preview", why, n);
+}
+
+static int set_print_target(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_string(c->print.target, sizeof c->print.target, v, why, n);
+}
+
+static int set_print_paper(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_word(c->print.paper, sizeof c->print.paper, v, "letter a4 58 80", why, n);
+}
+
+static int set_print_layout(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_word(c->print.layout, sizeof c->print.layout, v, "sheet cr80 raster text", why, n);
+}
+
+static int set_print_barcode(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_word(c->print.barcode, sizeof c->print.barcode, v, "codabar code39", why, n);
+}
+
+static int set_print_codepage(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_word(c->print.codepage, sizeof c->print.codepage, v, "cp437 cp858 cp1252", why, n);
+}
+
+static int set_print_inner(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_word(c->print.inner, sizeof c->print.inner, v, "pdf escpos", why, n);
+}
+
+static int set_print_native_qr(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return set_bool(&c->print.native_qr, v, why, n);
+}
+
+static int set_print_languages(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	if (!*v || strspn(v, "abcdefghijklmnopqrstuvwxyz-_, ") != strlen(v)) {
+		snprintf(why, n, "languages are codes such as en, es (comma-separated)");
+		return 0;
+	}
+	return config_set_string(c->print.languages, sizeof c->print.languages, v, why, n);
+}
+
+static int set_print_templates(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_string(c->print.templates, sizeof c->print.templates, v, why, n);
+}
+
 static const struct config_key {
 	const char *section;
 	const char *key;
@@ -310,6 +381,16 @@ static const struct config_key {
 	{ "cards",   "stock_check_digit", set_stock_luhn },
 	{ "cards",   "expires",         set_expires },
 	{ "cards",   "expiry",          set_expiry },
+	{ "print",   "driver",          set_print_driver },
+	{ "print",   "target",          set_print_target },
+	{ "print",   "paper",           set_print_paper },
+	{ "print",   "layout",          set_print_layout },
+	{ "print",   "barcode",         set_print_barcode },
+	{ "print",   "codepage",        set_print_codepage },
+	{ "print",   "inner",           set_print_inner },
+	{ "print",   "native_qr",       set_print_native_qr },
+	{ "print",   "languages",       set_print_languages },
+	{ "print",   "templates",       set_print_templates },
 };
 
 static int config_handler(void *user, const char *section, const char *name, const char *value)
@@ -398,6 +479,9 @@ void config_defaults(struct cr_config *cfg)
 	cfg->programme.stock.luhn = 1;
 	cfg->programme.expiry_month = 6;
 	cfg->programme.expiry_day = 30;
+	snprintf(cfg->print.driver, sizeof cfg->print.driver, "preview");
+	snprintf(cfg->print.barcode, sizeof cfg->print.barcode, "codabar");
+	snprintf(cfg->print.languages, sizeof cfg->print.languages, "en,es");
 	if (gethostname(cfg->desk, sizeof cfg->desk - 1) != 0 || !cfg->desk[0])
 		snprintf(cfg->desk, sizeof cfg->desk, "desk");
 }

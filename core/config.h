@@ -46,12 +46,28 @@ const char *programme_category(const struct programme *pg, const char *grade);
 /* CEDS grade codes in order; grade_index() gives a code's bit. */
 int grade_index(const char *code);
 
+/* [print]: the desk's printer. Names are checked here; the drivers
+ * (printers/) read the strings. */
+struct print_settings {
+	char driver[16];       /* pdf, escpos, zpl, cups, preview (default) */
+	char target[1024];     /* a file, /dev/usb/lp0, tcp://HOST:9100, or a CUPS queue */
+	char paper[8];         /* pdf: letter | a4; escpos: 58 | 80 */
+	char layout[8];        /* pdf: sheet | cr80; escpos: raster | text */
+	char barcode[8];       /* codabar (default) | code39 */
+	char codepage[8];      /* escpos text: cp437 | cp858 | cp1252 */
+	char inner[8];         /* cups: pdf | escpos */
+	int  native_qr;        /* escpos text: the printer draws the QR */
+	char languages[32];    /* slip languages in print order, e.g. "en,es" */
+	char templates[1024];  /* a folder of LANG.slip files overriding the built-in ones */
+};
+
 struct cr_config {
 	char   db_path[4096];         /* [storage] database */
 	int    busy_timeout_ms;       /* [storage] busy_timeout_ms */
 	char   desk[128];             /* [desk] name; default host name */
 	int    roster_max_age_days;   /* [roster] max_age_days */
 	struct programme programme;
+	struct print_settings print;
 	char   source_path[4096];     /* where the settings came from, "" for defaults */
 };
 

@@ -79,40 +79,50 @@ fail:
 	return rc;
 }
 
-enum cr_status slips_queue_card(struct cr_db *db, const char *number, long long staff, const char *driver,
-				long long *job, struct cr_err *err)
+enum cr_status slips_queue_cards(struct cr_db *db, const char *const *numbers, int n, long long staff,
+				 const char *driver, long long *job, struct cr_err *err)
 {
 	enum cr_status rc;
 	sqlite3_stmt *st;
 
 	*job = 0;
+	if (n <= 0)
+		return cr_fail(err, CR_EUSAGE, "no card number given");
 	if ((rc = db_begin_immediate(db, err)) != CR_OK)
 		return rc;
 	if ((rc = slips_job(db, 0, staff, driver, job, err)) != CR_OK)
 		goto fail;
-	if (!(st = db_prepare(db, "INSERT INTO print_item (job_id, seq, card_id) "
-			      "SELECT ?2, 1, id FROM card WHERE number = ?1 AND status = 'active'", err))) {
-		rc = err->status;
-		goto fail;
-	}
-	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, *job);
-	if (sqlite3_step(st) != SQLITE_DONE) {
+	for (int i = 0; i < n; i++) {
+		if (!(st = db_prepare(db, "INSERT INTO print_item (job_id, seq, card_id) "
+				      "SELECT ?2, ?3, id FROM card WHERE number = ?1 AND status = 'active'", err))) {
+			rc = err->status;
+			goto fail;
+		}
+		sqlite3_bind_text(st, 1, numbers[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, *job);
+		sqlite3_bind_int(st, 3, i + 1);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			rc = db_fail(db, err, sqlite3_errcode(db_handle(db)), "queueing the slip");
+			goto fail;
+		}
 		sqlite3_reset(st);
-		rc = db_fail(db, err, sqlite3_errcode(db_handle(db)), "queueing the slip");
-		goto fail;
-	}
-	sqlite3_reset(st);
-	if (sqlite3_changes(db_handle(db)) == 0) {
-		db_rollback(db);
-		*job = 0;
-		return cr_fail(err, CR_ENOINPUT, "there is no card %s in use", number);
+		if (sqlite3_changes(db_handle(db)) == 0) {
+			rc = cr_fail(err, CR_ENOINPUT, "there is no card %s in use", numbers[i]);
+			goto fail;
+		}
 	}
 	return db_commit(db, err);
 fail:
 	db_rollback(db);
 	*job = 0;
 	return rc;
+}
+
+enum cr_status slips_queue_card(struct cr_db *db, const char *number, long long staff, const char *driver,
+				long long *job, struct cr_err *err)
+{
+	return slips_queue_cards(db, &number, 1, staff, driver, job, err);
 }
 
 static void slips_put(char *buf, size_t len, size_t *at, const char *label, const char *value)

@@ -4,8 +4,18 @@
 #include "printer.h"
 
 /* Each driver file defines one of these; add its line to both lists. */
+extern const struct printer_driver printer_pdf;
+extern const struct printer_driver printer_cups;
+extern const struct printer_driver printer_escpos;
+extern const struct printer_driver printer_zpl;
+extern const struct printer_driver printer_preview;
 
 static const struct printer_driver *const drivers[] = {
+	&printer_pdf,
+	&printer_cups,
+	&printer_escpos,
+	&printer_zpl,
+	&printer_preview,
 	NULL,
 };
 

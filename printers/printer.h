@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include "status.h"
 
+struct sink;
+
 /* One card slip, every field already expanded from the template and the
  * roster. Strings are UTF-8 straight from the roster: a driver never sends
  * them as printer commands (ESC/POS and ZPL control bytes are dropped or
@@ -45,6 +47,11 @@ struct printer_opts {
 	int         native_qr;   /* escpos text mode: GS ( k QR instead of a raster QR */
 	const char *codepage;    /* escpos text mode: "cp437" (default) | "cp858" | "cp1252" */
 	const char *inner;       /* cups: the driver that makes the document ("pdf" or "escpos") */
+	/* When not NULL, the driver writes its document to this sink instead of
+	 * opening target, and leaves it open at close (the caller owns it).
+	 * drv_cups.c uses it to get the inner driver's bytes from a memory sink
+	 * (sink_open(NULL, ...), sink_data) and hand them to CUPS. */
+	struct sink *out;
 };
 
 struct printer_driver {

@@ -8,6 +8,8 @@
 #include <time.h>
 
 #include "draw.h"
+#include "printing.h"
+#include "printq.h"
 #include "prompt.h"
 #include "roll.h"
 #include "search_ui.h"
@@ -192,19 +194,30 @@ static void roll_issue(struct tui *t)
 	tui_changed(t);
 }
 
-/* s: the class's slips as one print job, for the teacher to hand out. */
+/* s: the class's slips as one print job, for the teacher to hand out,
+ * printed while the desk goes on. A job of this class that failed (the
+ * printer was off) is printed again rather than queued twice. */
 static void roll_slips(struct tui *t)
 {
 	struct cr_err err = { 0 };
 	long long job = 0;
 	int n = 0;
 
-	if (slips_queue_class(t->db, roll.class_id, t->staff.id, "preview", &job, &n, &err) != CR_OK)
+	if (printq_waiting_for_class(t->db, roll.class_id, &job, &err) != CR_OK) {
+		tui_say(t, ROLE_ERROR, "%s", err.msg);
+		return;
+	}
+	if (job) {
+		if (printing_start(t, job) == 0)
+			tui_say(t, ROLE_NORMAL, "printing this class's waiting slips again (print job %lld)", job);
+		return;
+	}
+	if (slips_queue_class(t->db, roll.class_id, t->staff.id, t->cfg->print.driver, &job, &n, &err) != CR_OK)
 		tui_say(t, ROLE_ERROR, "%s", err.msg);
 	else if (n == 0)
-		tui_say(t, ROLE_WARNING, "no child in this class has a card yet: no slips to queue");
-	else
-		tui_say(t, ROLE_NORMAL, "queued %d slip%s for this class (print job %lld)", n, n > 1 ? "s" : "", job);
+		tui_say(t, ROLE_WARNING, "no child in this class has a card yet: no slips to print");
+	else if (printing_start(t, job) == 0)
+		tui_say(t, ROLE_NORMAL, "printing %d slip%s for this class (print job %lld)", n, n > 1 ? "s" : "", job);
 }
 
 /* A: what issuing to everyone would do, and y to go on. */

@@ -15,6 +15,10 @@ struct cli {
 /* Opens the database the person chose (--db, CARDROLL_DB, settings, XDG). */
 enum cr_status cli_open_db(struct cli *cli, unsigned flags, struct cr_db **db, struct cr_err *err);
 
+/* Who acts: --staff NAME (or CARDROLL_STAFF) with the PIN from
+ * CARDROLL_PIN, checked; *id gets staff.id. */
+enum cr_status cli_staff(struct cr_db *db, const char *name, long long *id, struct cr_err *err);
+
 /* Writes s as a JSON string literal (with quotes). */
 void cli_json_string(FILE *f, const char *s);
 
@@ -25,6 +29,8 @@ enum cr_status cmd_issue(struct cli *cli, int argc, char **argv, struct cr_err *
 enum cr_status cmd_consent(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_void(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_slips(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_print(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_printers(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_tui(struct cli *cli, int argc, char **argv, struct cr_err *err);
 
 #endif

@@ -21,6 +21,8 @@ static const struct command {
 	{ "consent", cmd_consent, "record a family's answer: given, signed, opted-out" },
 	{ "void",   cmd_void,   "void a card issued by mistake, with the reason" },
 	{ "slips",  cmd_slips,  "queue a class's card slips, or preview one as text" },
+	{ "print",  cmd_print,  "print a class's slips, cards' slips, a job again, or every job waiting" },
+	{ "printers", cmd_printers, "list the printer drivers and CUPS queues, with their state" },
 };
 
 static void usage(FILE *f)

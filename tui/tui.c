@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "draw.h"
+#include "printing.h"
 #include "screen.h"
 #include "tui.h"
 
@@ -412,6 +413,7 @@ enum cr_status tui_run(struct cr_db *db, const struct cr_config *cfg, struct cr_
 		if (!t.quit)
 			busy = tui_work(&t);
 		tui_poll_data(&t);
+		printing_poll(&t);
 	}
 	while (t.depth > 0)
 		tui_pop(&t);

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "harness.h"
 
@@ -88,6 +91,8 @@ static int teardown(void **state)
 		unlink(path);
 	}
 	unlink(f->front);
+	snprintf(path, sizeof path, "%s/slips-preview.txt", f->dir);
+	unlink(path);
 	rmdir(f->dir);
 	free(f);
 	return status == 0 ? 0 : -1;
@@ -230,7 +235,8 @@ static void a_class_is_carded_in_a_few_keys(void **state)
 	assert_int_equal(h_wait_gone(h, "needs a card", WAIT_MS), 0);
 	/* s: the class's slips, one print job for the teacher. */
 	t_text(f, "s");
-	assert_int_equal(h_wait_text(h, "slips for this class", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, " printed", WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM print_job WHERE state = 'done'"), 1);
 	assert_int_equal(t_query(f, "SELECT count(*) FROM print_item WHERE job_id = (SELECT max(id) FROM print_job)"),
 			 1 + eligible);
 	/* Issue to the whole class and queue its slips within the issue's 10 keys. */
@@ -458,6 +464,138 @@ static void an_opted_out_child_is_marked_and_refused(void **state)
 	assert_int_equal(h_wait_text(h, "Family name", WAIT_MS), 0);
 }
 
+/* A free loopback port (nothing listens there once this returns). */
+static int t_free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof a;
+	int s = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	assert_true(s >= 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &len), 0);
+	port = ntohs(a.sin_port);
+	close(s);
+	return port;
+}
+
+/* A thermal printer at 127.0.0.1:port that takes nothing for delay
+ * seconds, then everything, into path (socat, in the background). */
+static void t_printer(int port, int delay, const char *path)
+{
+	t_run("socat -u TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr,rcvbuf=2048 SYSTEM:'sleep %d; cat > %s' "
+	      "</dev/null >/dev/null 2>&1 & i=0; while ! ss -ltn | grep -q ':%d '; do "
+	      "i=$((i+1)); [ $i -gt 50 ] && exit 1; sleep 0.1; done", port, delay, path, port);
+}
+
+static long t_file_size(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	long n = -1;
+
+	if (fp && fseek(fp, 0, SEEK_END) == 0)
+		n = ftell(fp);
+	if (fp)
+		fclose(fp);
+	return n;
+}
+
+/* Issues every eligible child of the first class (A, y). */
+static void t_issue_all(struct h_term *h)
+{
+	assert_int_equal(h_wait_text(h, "needs a card", WAIT_MS), 0);
+	h_send_text(h, "A");
+	assert_int_equal(h_wait_text(h, "press y to issue", WAIT_MS), 0);
+	h_send_text(h, "y");
+	assert_int_equal(h_wait_text(h, "done: issued", WAIT_MS), 0);
+}
+
+/* A class's 24 slips go to a thermal printer that is slow to take them:
+ * the desk answers every key meanwhile, then says the job printed. */
+static void the_desk_answers_keys_while_a_class_prints(void **state)
+{
+	struct fixture *f = *state;
+	int port = t_free_port();
+	char cfg[256], out[128];
+	struct h_term *h;
+	FILE *fp;
+
+	snprintf(out, sizeof out, "%s/printer.bin", f->dir);
+	snprintf(cfg, sizeof cfg, "[desk]\nname = Front\n[print]\ndriver = escpos\npaper = 80\n"
+		 "target = tcp://127.0.0.1:%d\n", port);
+	assert_non_null(fp = fopen(f->front, "w"));
+	fputs(cfg, fp);
+	fclose(fp);
+	t_printer(port, 3, out);
+	h = t_open_classes_in(f, 80, 24, NULL, NULL);
+	t_issue_all(h);
+	h_send_text(h, "s");
+	assert_int_equal(h_wait_text(h, "printing 24 slips for this class", WAIT_MS), 0);
+	/* The printer is not reading yet; the job is sending, the desk is not waiting. */
+	for (int k = 0; k < 40 && t_query(f, "SELECT count(*) FROM print_job WHERE state = 'sending'") != 1; k++)
+		usleep(50000);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM print_job WHERE state = 'sending'"), 1);
+	/* Each Down moves the selection (the detail line under the table names
+	 * the selected child) within half a second, while the job is stuck. */
+	for (int i = 0; i < 3; i++) {
+		char before[512], after[512];
+		int moved = 0;
+
+		h_screen_row(h, 20, before, sizeof before);
+		h_send_key(h, VTERM_KEY_DOWN);
+		for (int k = 0; k < 10 && !moved; k++) {
+			h_settle(h, 20, 50);
+			moved = strcmp(h_screen_row(h, 20, after, sizeof after), before) != 0;
+		}
+		if (!moved) {
+			h_screen_dump(h, "Down was not answered");
+			fail_msg("Down %d was not answered within 500 ms while printing", i + 1);
+		}
+	}
+	assert_int_equal(t_query(f, "SELECT count(*) FROM print_job WHERE state = 'sending'"), 1);
+	assert_int_equal(h_wait_text(h, " printed", 15000), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM print_job WHERE state = 'done'"), 1);
+	/* The printer has everything once its side has read it all. */
+	for (int k = 0; k < 100 && t_file_size(out) < 24 * 1000; k++)
+		usleep(50000);
+	assert_true(t_file_size(out) > 24 * 1000);
+	unlink(out);
+}
+
+/* The printer is off: the job fails with the reason, stays, and prints
+ * with s once the printer is back, without a second job. */
+static void a_printer_that_is_off_fails_clearly_and_prints_later(void **state)
+{
+	struct fixture *f = *state;
+	int port = t_free_port();
+	char cfg[256], out[128], said[64];
+	struct h_term *h;
+	FILE *fp;
+
+	snprintf(out, sizeof out, "%s/printer.bin", f->dir);
+	snprintf(cfg, sizeof cfg, "[desk]\nname = Front\n[print]\ndriver = escpos\ntarget = tcp://127.0.0.1:%d\n", port);
+	assert_non_null(fp = fopen(f->front, "w"));
+	fputs(cfg, fp);
+	fclose(fp);
+	h = t_open_classes_in(f, 100, 24, NULL, NULL);
+	t_issue_all(h);
+	h_send_text(h, "s");
+	snprintf(said, sizeof said, "127.0.0.1:%d refused the connection", port);
+	assert_int_equal(h_wait_text(h, "print job 1 failed", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, said, WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM print_job WHERE state = 'failed' AND error LIKE '%refused%'"), 1);
+	/* The printer comes back; s prints the same job. */
+	t_printer(port, 0, out);
+	h_send_text(h, "s");
+	assert_int_equal(h_wait_text(h, "print job 1 printed", 15000), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM print_job"), 1);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM print_job WHERE state = 'done'"), 1);
+	for (int k = 0; k < 100 && t_file_size(out) < 24 * 1000; k++)
+		usleep(50000);
+	assert_true(t_file_size(out) > 24 * 1000);
+	unlink(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +607,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(the_roll_on_a_vt100_in_the_c_locale, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_resize_in_the_middle_of_a_question, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_opted_out_child_is_marked_and_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_desk_answers_keys_while_a_class_prints, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_printer_that_is_off_fails_clearly_and_prints_later, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("tui-class", tests, NULL, NULL);

@@ -1,0 +1,358 @@
+/* printq: the print queue, driving a printer driver through a job. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "printer.h"
+#include "printq.h"
+#include "template.h"
+
+/* One slip's roster facts, copied out of the database before printing so
+ * no transaction stays open while a printer is slow. */
+struct printq_row {
+	char *card, *given, *family, *school, *class_name, *grade, *expires;
+};
+
+struct printq_rows {
+	struct printq_row *row;
+	int                n, cap;
+	int                skipped;   /* void cards left out */
+};
+
+static void printq_rows_free(struct printq_rows *r)
+{
+	for (int i = 0; i < r->n; i++) {
+		struct printq_row *x = &r->row[i];
+
+		free(x->card);
+		free(x->given);
+		free(x->family);
+		free(x->school);
+		free(x->class_name);
+		free(x->grade);
+		free(x->expires);
+	}
+	free(r->row);
+	memset(r, 0, sizeof *r);
+}
+
+static char *printq_col(sqlite3_stmt *st, int col)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+
+	return strdup(v ? (const char *)v : "");
+}
+
+static enum cr_status printq_load(struct cr_db *db, long long job, struct printq_rows *r, struct cr_err *err)
+{
+	/* The class of a class job; else the child's first class by title. */
+	sqlite3_stmt *st = db_prepare(db,
+		"SELECT c.number, coalesce(nullif(s.preferred_name, ''), s.given_name), s.family_name, "
+		"       coalesce(sc.name, ''), "
+		"       coalesce(k.title, (SELECT k2.title FROM enrollment e JOIN class k2 ON k2.id = e.class_id "
+		"                          WHERE e.student_id = s.id AND k2.status = 'active' ORDER BY k2.title LIMIT 1), ''), "
+		"       coalesce(s.grade, ''), coalesce(c.expires, ''), c.status "
+		"FROM print_item i JOIN print_job j ON j.id = i.job_id JOIN card c ON c.id = i.card_id "
+		"JOIN student s ON s.id = c.student_id LEFT JOIN school sc ON sc.id = s.school_id "
+		"LEFT JOIN class k ON k.id = j.class_id WHERE i.job_id = ?1 ORDER BY i.seq", err);
+	enum cr_status out = CR_OK;
+	int rc;
+
+	if (!st)
+		return err->status;
+	sqlite3_bind_int64(st, 1, job);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct printq_row x;
+
+		if (strcmp((const char *)sqlite3_column_text(st, 7), "active") != 0) {
+			r->skipped++;
+			continue;
+		}
+		if (r->n == r->cap) {
+			int cap = r->cap ? r->cap * 2 : 32;
+			struct printq_row *p = realloc(r->row, (size_t)cap * sizeof *p);
+
+			if (!p) {
+				out = cr_fail(err, CR_ENOMEM, "out of memory reading print job %lld", job);
+				break;
+			}
+			r->row = p;
+			r->cap = cap;
+		}
+		x.card = printq_col(st, 0);
+		x.given = printq_col(st, 1);
+		x.family = printq_col(st, 2);
+		x.school = printq_col(st, 3);
+		x.class_name = printq_col(st, 4);
+		x.grade = printq_col(st, 5);
+		x.expires = printq_col(st, 6);
+		r->row[r->n++] = x;
+		if (!x.card || !x.given || !x.family || !x.school || !x.class_name || !x.grade || !x.expires) {
+			out = cr_fail(err, CR_ENOMEM, "out of memory reading print job %lld", job);
+			break;
+		}
+	}
+	if (out == CR_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		out = db_fail(db, err, rc, "reading the print job");
+	sqlite3_reset(st);
+	return out;
+}
+
+/* Sets the job's state (and error sentence, or NULL) in its own transaction. */
+static enum cr_status printq_set(struct cr_db *db, long long job, const char *state, const char *driver,
+				 const char *target, const char *error, struct cr_err *err)
+{
+	sqlite3_stmt *st;
+	enum cr_status s;
+	int rc;
+
+	if ((s = db_begin_immediate(db, err)) != CR_OK)
+		return s;
+	st = db_prepare(db, "UPDATE print_job SET state = ?2, error = ?3, updated_at = ?4, "
+			    "driver = coalesce(?5, driver), target = coalesce(?6, target) WHERE id = ?1", err);
+	if (!st) {
+		db_rollback(db);
+		return err->status;
+	}
+	sqlite3_bind_int64(st, 1, job);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	if (error)
+		sqlite3_bind_text(st, 3, error, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, (long long)time(NULL));
+	if (driver)
+		sqlite3_bind_text(st, 5, driver, -1, SQLITE_TRANSIENT);
+	if (target)
+		sqlite3_bind_text(st, 6, target, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		db_rollback(db);
+		return db_fail(db, err, rc, "saving the print job's state");
+	}
+	return db_commit(db, err);
+}
+
+/* The audit row: who printed which job, how many slips; never names. */
+static void printq_audit(struct cr_db *db, const struct printq_dest *d, long long job, int n)
+{
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO audit (at, staff_id, desk, action, object_kind, object_id, "
+				      "detail) VALUES (?1, ?2, ?3, 'print', 'print_job', ?4, ?5)", NULL);
+	char detail[64];
+
+	if (!st)
+		return;
+	snprintf(detail, sizeof detail, "%d slip%s", n, n == 1 ? "" : "s");
+	sqlite3_bind_int64(st, 1, (long long)time(NULL));
+	if (d->staff > 0)
+		sqlite3_bind_int64(st, 2, d->staff);
+	if (d->desk)
+		sqlite3_bind_text(st, 3, d->desk, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, job);
+	sqlite3_bind_text(st, 5, detail, -1, SQLITE_TRANSIENT);
+	sqlite3_step(st);
+	sqlite3_reset(st);
+}
+
+enum cr_status printq_state(struct cr_db *db, long long job, char *state, size_t slen, char *error, size_t elen,
+			    struct cr_err *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT state, coalesce(error, '') FROM print_job WHERE id = ?1", err);
+	int rc;
+
+	if (!st)
+		return err->status;
+	sqlite3_bind_int64(st, 1, job);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(state, slen, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(error, elen, "%s", (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return cr_fail(err, CR_ENOINPUT, "there is no print job %lld", job);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, err, rc, "reading a print job");
+	return CR_OK;
+}
+
+enum cr_status printq_reprint(struct cr_db *db, long long job, long long staff, long long *copy,
+			      struct cr_err *err)
+{
+	sqlite3_stmt *st;
+	enum cr_status s;
+	int rc;
+
+	*copy = 0;
+	if ((s = db_begin_immediate(db, err)) != CR_OK)
+		return s;
+	st = db_prepare(db, "INSERT INTO print_job (created_at, created_by, class_id, driver, target, state, updated_at) "
+			    "SELECT ?2, ?3, class_id, driver, target, 'queued', ?2 FROM print_job WHERE id = ?1", err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, job);
+	sqlite3_bind_int64(st, 2, (long long)time(NULL));
+	if (staff > 0)
+		sqlite3_bind_int64(st, 3, staff);
+	else
+		sqlite3_bind_null(st, 3);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		s = db_fail(db, err, rc, "copying the print job");
+		goto fail_s;
+	}
+	if (sqlite3_changes(db_handle(db)) == 0) {
+		db_rollback(db);
+		return cr_fail(err, CR_ENOINPUT, "there is no print job %lld", job);
+	}
+	*copy = sqlite3_last_insert_rowid(db_handle(db));
+	st = db_prepare(db, "INSERT INTO print_item (job_id, seq, card_id) SELECT ?2, seq, card_id FROM print_item "
+			    "WHERE job_id = ?1", err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, job);
+	sqlite3_bind_int64(st, 2, *copy);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		s = db_fail(db, err, rc, "copying the print job's slips");
+		goto fail_s;
+	}
+	return db_commit(db, err);
+fail:
+	s = err->status;
+fail_s:
+	db_rollback(db);
+	*copy = 0;
+	return s;
+}
+
+enum cr_status printq_pending(struct cr_db *db, int (*fn)(long long job, void *ctx), void *ctx,
+			      struct cr_err *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM print_job WHERE state IN ('queued', 'failed') "
+				      "OR (state = 'sending' AND updated_at < ?1) ORDER BY id", err);
+	long long ids[256];
+	int n = 0, rc;
+
+	if (!st)
+		return err->status;
+	/* Collect first: fn prints, which writes to print_job. */
+	sqlite3_bind_int64(st, 1, (long long)time(NULL) - 60);
+	while (n < (int)(sizeof ids / sizeof ids[0]) && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	for (int i = 0; i < n; i++)
+		if (fn(ids[i], ctx))
+			break;
+	return CR_OK;
+}
+
+static enum printer_barcode printq_barcode(const char *name)
+{
+	return name && !strcmp(name, "code39") ? PRINTER_CODE39 : PRINTER_CODABAR;
+}
+
+/* Sends the rows through the driver. */
+static enum cr_status printq_send(const struct printq_dest *d, const struct printq_rows *r, struct cr_err *err)
+{
+	const struct print_settings *ps = d->ps;
+	const struct printer_driver *drv = printer_find(ps->driver);
+	struct printer_opts o = {
+		.target = d->target ? d->target : ps->target,
+		.paper = ps->paper[0] ? ps->paper : NULL,
+		.layout = ps->layout[0] ? ps->layout : NULL,
+		.barcode = printq_barcode(ps->barcode),
+		.native_qr = ps->native_qr,
+		.codepage = ps->codepage[0] ? ps->codepage : NULL,
+		.inner = ps->inner[0] ? ps->inner : NULL,
+	};
+	struct template_set *set = NULL;
+	enum cr_status s;
+	void *state = NULL;
+
+	if (!drv)
+		return cr_fail(err, CR_ECONFIG, "[print] driver: no printer driver named '%s'", ps->driver);
+	if (!o.target || !*o.target)
+		return cr_fail(err, CR_ECONFIG, "[print] target: the %s printer needs a target (a file, a device, "
+			       "tcp://HOST:9100 or a CUPS queue)", drv->name);
+	if ((s = template_set_load(ps->templates[0] ? ps->templates : NULL, ps->languages, &set, err)) != CR_OK)
+		return s;
+	if ((s = drv->open(&o, &state, err)) != CR_OK)
+		goto out;
+	for (int i = 0; i < r->n; i++) {
+		const struct printq_row *x = &r->row[i];
+		struct slip_fields f = {
+			.given = x->given, .family = x->family, .card = x->card, .school = x->school,
+			.class_name = x->class_name, .grade = x->grade, .expires = x->expires,
+		};
+		struct slip slip;
+
+		if ((s = template_set_fill(set, &f, &slip, err)) != CR_OK ||
+		    (s = drv->slip(state, &slip, err)) != CR_OK) {
+			struct cr_err ignore = { 0 };
+
+			drv->close(state, 0, &ignore);
+			goto out;
+		}
+	}
+	s = drv->close(state, 1, err);
+out:
+	template_set_free(set);
+	return s;
+}
+
+enum cr_status printq_run(struct cr_db *db, const struct printq_dest *d, long long job, long long *ran,
+			  int *printed, int *skipped, struct cr_err *err)
+{
+	struct printq_rows rows = { 0 };
+	char state[16] = "", error[8];
+	enum cr_status s;
+
+	*printed = *skipped = 0;
+	*ran = job;
+	if ((s = printq_state(db, job, state, sizeof state, error, sizeof error, err)) != CR_OK)
+		return s;
+	if (!strcmp(state, "done") && (s = printq_reprint(db, job, d->staff, ran, err)) != CR_OK)
+		return s;
+	job = *ran;
+	if ((s = printq_set(db, job, "sending", d->ps->driver, d->target ? d->target : d->ps->target, NULL, err))
+	    != CR_OK)
+		return s;
+	if ((s = printq_load(db, job, &rows, err)) == CR_OK && rows.n == 0)
+		s = cr_fail(err, CR_EDATA, "print job %lld has no slip to print (its cards are void)", job);
+	if (s == CR_OK)
+		s = printq_send(d, &rows, err);
+	*skipped = rows.skipped;
+	if (s == CR_OK) {
+		struct cr_err e2 = { 0 };
+
+		*printed = rows.n;
+		printq_set(db, job, "done", NULL, NULL, NULL, &e2);
+		printq_audit(db, d, job, rows.n);
+	} else {
+		struct cr_err e2 = { 0 };
+
+		/* Never lost: the job waits, failed with the reason, for the
+		 * printer to come back. */
+		printq_set(db, job, "failed", NULL, NULL, err->msg, &e2);
+	}
+	printq_rows_free(&rows);
+	return s;
+}
+
+enum cr_status printq_waiting_for_class(struct cr_db *db, long long class_id, long long *job, struct cr_err *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT max(id) FROM print_job WHERE class_id = ?1 "
+				      "AND state IN ('queued', 'failed')", err);
+
+	*job = 0;
+	if (!st)
+		return err->status;
+	sqlite3_bind_int64(st, 1, class_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*job = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return CR_OK;
+}
