@@ -4,7 +4,10 @@
 #include <string.h>
 
 #include "draw.h"
+#include "preview.h"
+#include "printing.h"
 #include "prompt.h"
+#include "slips.h"
 #include "screen.h"
 #include "search_ui.h"
 #include "signup.h"
@@ -113,6 +116,53 @@ static void student_issue_or_scan(struct tui *t, int confirm)
 		return;
 	}
 	student_issue_with(t, confirm, NULL);
+}
+
+/* ---- the slip ---- */
+
+static void student_slip_fields(struct slip_fields *f)
+{
+	const struct search_ui_hit *h = &panel.hit;
+	char *comma = strchr(panel.facts.classes, ',');
+
+	/* The first class only: a slip has room for one. */
+	if (comma)
+		*comma = '\0';
+	f->given = h->preferred_name && *h->preferred_name ? h->preferred_name : h->given_name;
+	f->family = h->family_name;
+	f->card = panel.facts.card;
+	f->school = h->school;
+	f->class_name = panel.facts.classes;
+	f->grade = h->grade;
+	f->expires = panel.facts.expires;
+}
+
+static void student_preview(struct tui *t)
+{
+	struct slip_fields f;
+
+	if (!panel.facts.card[0]) {
+		tui_say(t, ROLE_WARNING, "no card yet: a slip comes with the card");
+		return;
+	}
+	student_slip_fields(&f);
+	preview_open(t, &f);
+	student_check(t);   /* facts.classes was cut to one class */
+}
+
+static void student_print(struct tui *t)
+{
+	struct cr_err err = { 0 };
+	long long job = 0;
+
+	if (!panel.facts.card[0]) {
+		tui_say(t, ROLE_WARNING, "no card yet: a slip comes with the card");
+		return;
+	}
+	if (slips_queue_card(t->db, panel.facts.card, t->staff.id, t->cfg->print.driver, &job, &err) != CR_OK)
+		tui_say(t, ROLE_ERROR, "%s", err.msg);
+	else if (printing_start(t, job) == 0)
+		tui_say(t, ROLE_NORMAL, "printing the slip of card %s (print job %lld)", panel.facts.card, job);
 }
 
 /* ---- mistakes and the family's answer ---- */
@@ -240,6 +290,8 @@ static void student_scan_erase(struct tui *t)
 	{ 0, 8,             "Bksp",  NULL,   NULL, student_scan_erase }
 
 #define STUDENT_VOID_ROW \
+	{ 0, 'p', "p", "Print slip", "print this child's slip on the desk's printer", student_print }, \
+	{ 0, 's', "s", "Slip", "show the slip on the screen, QR code and all", student_preview }, \
 	{ 0, 'v', "v", "Void", "void this child's card, with a reason (nothing is deleted)", student_void }
 #define STUDENT_FAMILY_ROWS \
 	{ 0, 'o', "o", "Opted out", "record that the family said no to a card", student_opt_out }, \

@@ -121,6 +121,8 @@ static int teardown(void **state)
 	}
 	unlink(f->front);
 	unlink(f->back);
+	snprintf(path, sizeof path, "%s/slips-preview.txt", f->dir);
+	unlink(path);
 	rmdir(f->dir);
 	free(f);
 	return status == 0 && s2 == 0 ? 0 : -1;
@@ -521,6 +523,64 @@ static void a_card_issued_by_mistake_is_voided(void **state)
 	assert_int_equal(t_query(f, "SELECT count(*) FROM outbox"), 2);
 }
 
+/* s shows the slip with its QR code on the screen; p prints it (here to
+ * the preview printer, a text file beside the database). */
+static void a_slip_is_previewed_on_screen_and_printed(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = t_open_signed_in(f);
+	char path[160], line[256];
+	FILE *fp;
+	int found = 0;
+
+	t_open_student(h, MAHNOOR, "Patel, Mahnoor");
+	h_send_text(h, "i");
+	assert_int_equal(h_wait_text(h, "Card issued: ", WAIT_MS), 0);
+	h_send_text(h, "s");
+	assert_int_equal(h_wait_text(h, "Slip of card " MAHNOOR, WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "Mahnoor Patel", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "Tu tarjeta de la biblioteca", WAIT_MS), 0);
+	/* The QR's finder pattern in half blocks: a solid top edge. */
+	assert_int_equal(h_wait_text(h, "\u2588\u2580\u2580\u2580\u2580\u2580\u2588", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_text(h, "Birth date", WAIT_MS), 0);
+	h_send_text(h, "p");
+	assert_int_equal(h_wait_text(h, "print job 1 printed", WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM print_job WHERE state = 'done'"), 1);
+	snprintf(path, sizeof path, "%s/slips-preview.txt", f->dir);
+	assert_non_null(fp = fopen(path, "r"));
+	while (fgets(line, sizeof line, fp))
+		found += strstr(line, "Mahnoor") != NULL && strstr(line, "Patel") != NULL;
+	fclose(fp);
+	assert_true(found > 0);
+}
+
+/* In a terminal that is not UTF-8 the QR is drawn with ASCII blocks. */
+static void a_slip_preview_in_the_c_locale_is_ascii(void **state)
+{
+	struct fixture *f = *state;
+	const char *argv[] = { "--db", f->db, "--config", f->front, NULL };
+	struct h_opts o = { .home = f->dir, .argv = argv, .env = t_maria, .lang = "C" };
+	const unsigned char *raw;
+	size_t n;
+
+	f->h = h_start(&o);
+	assert_non_null(f->h);
+	assert_int_equal(h_wait_text(f->h, "Find a student", WAIT_MS), 0);
+	t_open_student(f->h, MAHNOOR, "Patel, Mahnoor");
+	h_send_text(f->h, "i");
+	assert_int_equal(h_wait_text(f->h, "Card issued: ", WAIT_MS), 0);
+	h_send_text(f->h, "s");
+	assert_int_equal(h_wait_text(f->h, "Slip of card " MAHNOOR, WAIT_MS), 0);
+	assert_int_equal(h_wait_text(f->h, "#\"\"\"\"\"#", WAIT_MS), 0);
+	h_send_key(f->h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_text(f->h, "Birth date", WAIT_MS), 0);
+	raw = h_raw(f->h, &n);
+	for (size_t i = 0; i < n; i++)
+		if (raw[i] >= 0x80)
+			fail_msg("byte 0x%02x at offset %zu of the program's output", raw[i], i);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -539,6 +599,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pre_printed_cards_are_checked_when_scanned, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_withdrawn_child_is_refused_with_the_reason, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_card_issued_by_mistake_is_voided, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_slip_is_previewed_on_screen_and_printed, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_slip_preview_in_the_c_locale_is_ascii, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("tui-desk", tests, NULL, NULL);
