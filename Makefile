@@ -111,7 +111,8 @@ tui-tests: $(BUILD)/cardroll $(TUI_TEST_BIN)
 integration: $(BUILD)/cardroll
 	@CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/cli.sh && \
 		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/staff.sh && \
-		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/issue.sh
+		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/issue.sh && \
+		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/print.sh
 
 # Printer tests decode what was printed with tools we did not write
 # (pdftoppm, zbarimg, pdftotext, npm npos and zpl-renderer-js, cupsd).
