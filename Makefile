@@ -120,8 +120,9 @@ printer-tests: $(BUILD)/cardroll $(BUILD)/tests/slipgen
 	@CARDROLL_BIN=$(abspath $(BUILD)/cardroll) SLIPGEN=$(abspath $(BUILD)/tests/slipgen) \
 		sh tests/printers/run.sh
 
+# fontconfig keeps its font lists for the life of the process: tests/lsan.supp.
 asan:
-	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) $(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
 		SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" WERROR=1 unit
 
 fuzz: $(FUZZ_BIN)
