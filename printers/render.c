@@ -108,12 +108,14 @@ static int is_cjk_start(const char *s)
 	const unsigned char *u = (const unsigned char *)s;
 	unsigned cp;
 
-	if (!u || !u[0] || u[0] < 0xE0)
-		return 0;
+	if (!u || u[0] < 0xE0 || (u[1] & 0xC0) != 0x80 || (u[2] & 0xC0) != 0x80)
+		return 0;  /* (a NUL stops the checks before reading past it) */
 	if (u[0] < 0xF0)
 		cp = ((u[0] & 0x0Fu) << 12) | ((u[1] & 0x3Fu) << 6) | (u[2] & 0x3Fu);
-	else
+	else if ((u[3] & 0xC0) == 0x80)
 		cp = ((u[0] & 0x07u) << 18) | ((u[1] & 0x3Fu) << 12) | ((u[2] & 0x3Fu) << 6) | (u[3] & 0x3Fu);
+	else
+		return 0;
 	return (cp >= 0x2E80 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF) ||
 	       (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x3FFFF);
 }

@@ -28,7 +28,6 @@ struct template {
 struct template_set {
 	int n;
 	struct template t[TEMPLATE_MAX_LANGS];
-	char *qr_default;
 };
 
 /* ---------------------------------------------------------------- parsing */
@@ -437,6 +436,5 @@ void template_set_free(struct template_set *set)
 			free(set->t[i].value[k]);
 			free(set->t[i].filled[k]);
 		}
-	free(set->qr_default);
 	free(set);
 }

@@ -25,7 +25,7 @@ static void usage(void)
 		"               [--native-qr] [--codepage CP] [--inner DRIVER] [--langs en,es] [--templates DIR]\n"
 		"               [--repeat N] [--time] [--warm] FILE.tsv\n"
 		"  --time  print ms_per_slip, height_mm (thermal, 72 or 48 mm wide), slips, total_ms\n"
-		"  --warm  load the fonts first (measure every slip once, untimed)\n");
+		"  --warm  print the job once into memory first, untimed (fonts loaded, as in a desk)\n");
 }
 
 static int fail(enum cr_status st, const char *msg)
@@ -225,17 +225,30 @@ int main(int argc, char **argv)
 		rc = fail(st, err.msg);
 		goto out;
 	}
-	/* --warm: measure every slip once, untimed, as a desk that has printed
-	 * before has its fonts loaded (fontconfig, fallback fonts) */
-	for (int i = 0; warm && i < nrows; i++) {
-		struct render_opts ro = { .width_mm = 72, .dots_per_mm = 8 };
-		struct slip_fields f;
-		struct slip s;
-		double h;
+	/* --warm: print the whole job once into memory, untimed, as a desk that
+	 * has printed before has its fonts loaded and mapped */
+	if (warm) {
+		struct printer_opts wo = o;
+		void *wjob = NULL;
+		enum cr_status wst;
 
-		fields_of(&rows[i], &f);
-		if (template_set_fill(set, &f, &s, &err) != CR_OK || render_slip_height(&s, &ro, &h, &err) != CR_OK)
-			break;
+		wo.target = NULL;
+		wst = d->open(&wo, &wjob, &err);
+		for (int i = 0; wst == CR_OK && i < nrows; i++) {
+			struct slip_fields f;
+			struct slip s;
+
+			fields_of(&rows[i], &f);
+			wst = template_set_fill(set, &f, &s, &err);
+			if (wst == CR_OK)
+				wst = d->slip(wjob, &s, &err);
+		}
+		if (wjob)
+			wst = d->close(wjob, wst == CR_OK, &err);
+		if (wst != CR_OK) {
+			rc = fail(wst, err.msg);
+			goto out;
+		}
 	}
 	t0 = now_ms();
 	st = d->open(&o, &job, &err);
