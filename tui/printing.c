@@ -1,8 +1,12 @@
-/* printing: the desk prints in a child process, so a slow or missing
- * printer never freezes the keys, and the fonts and drawing libraries a
- * print job loads never weigh on the desk itself. The child prints one job
- * on its own database connection (print_job holds the state); the desk
- * reaps it and says how it went. */
+/* printing: the desk prints through a worker process of its own, so a slow
+ * or missing printer never freezes the keys, and the fonts and drawing
+ * libraries a slip needs never weigh on the desk itself. The worker is
+ * forked when the desk starts, loads the fonts once (a throwaway slip in
+ * Latin, Chinese and Arabic: the first real job is then as quick as the
+ * rest), and prints the jobs the desk hands it, one at a time, on its own
+ * database connection (print_job holds each job's state). The desk learns
+ * from a pipe when a job ends and says how it went. */
+#include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <signal.h>
@@ -12,25 +16,71 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "printer.h"
 #include "printing.h"
 #include "printq.h"
-
-#define PRINTING_MAX 8   /* jobs printing at once from this desk */
+#include "template.h"
 
 static struct {
-	pid_t     pid;
-	long long job;
-} printing[PRINTING_MAX];
+	pid_t pid;
+	int   to;       /* job ids to the worker */
+	int   from;     /* job ids back when done (non-blocking) */
+	long long busy; /* jobs handed over and not yet back */
+} worker;
 
-/* In the child: print and leave, touching nothing of the parent's. */
-static void printing_child(const char *path, const struct cr_config *cfg, long long staff, long long job)
+/* What the desk hands the worker: a job and who asked for it. */
+struct printing_msg {
+	long long job, staff;
+};
+
+/* Draws one slip to memory so the fonts are loaded before a job waits. */
+static void printing_warm(const struct cr_config *cfg)
 {
-	struct printq_dest d = { .ps = &cfg->print, .desk = cfg->desk, .staff = staff };
-	char dir[4096], preview[4200];
-	struct cr_db *db;
+	const struct printer_driver *d = printer_find("pdf");
+	struct printer_opts o = { .target = "" };
+	struct slip_fields f = { .given = "Ana \xe5\xb0\x8f\xe6\x98\x8e", .family = "\xd8\xb9\xd8\xa8\xd8\xaf Nguy\xe1\xbb\x85n",
+				 .card = "21234000000420", .school = "School", .class_name = "Class",
+				 .grade = "03", .expires = "2027-06-30" };
+	struct template_set *set = NULL;
 	struct cr_err err = { 0 };
-	long long ran;
-	int n, skipped, rc, fd = open("/dev/null", O_RDWR);
+	struct slip s;
+	void *state = NULL;
+
+	if (!d || template_set_load(cfg->print.templates[0] ? cfg->print.templates : NULL, cfg->print.languages,
+				    &set, &err) != CR_OK)
+		return;
+	if (template_set_fill(set, &f, &s, &err) == CR_OK && d->open(&o, &state, &err) == CR_OK) {
+		d->slip(state, &s, &err);
+		d->close(state, 0, &err);
+	}
+	template_set_free(set);
+}
+
+static int printing_read_all(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* The worker: jobs in, job ids out, until the desk closes the pipe. */
+static void printing_worker(const char *path, const struct cr_config *cfg, int in, int out)
+{
+	struct printq_dest d = { .ps = &cfg->print, .desk = cfg->desk };
+	struct printing_msg msg;
+	char dir[4096], preview[4200];
+	struct cr_db *db = NULL;
+	int fd = open("/dev/null", O_RDWR);
 
 	/* The terminal is the desk's: nothing of ours may reach it. */
 	if (fd >= 0) {
@@ -41,70 +91,150 @@ static void printing_child(const char *path, const struct cr_config *cfg, long l
 			close(fd);
 	}
 	signal(SIGINT, SIG_IGN);
+	signal(SIGWINCH, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
 	if (!cfg->print.target[0] && !strcmp(cfg->print.driver, "preview")) {
 		snprintf(dir, sizeof dir, "%s", path);
 		snprintf(preview, sizeof preview, "%s/slips-preview.txt", dirname(dir));
 		d.target = preview;
 	}
-	if (db_open(path, DB_NOCREATE, &db, &err) != CR_OK)
-		_exit(3);
-	rc = printq_run(db, &d, job, &ran, &n, &skipped, &err) == CR_OK ? 0 : 1;
-	db_close(db);
-	_exit(rc);
+	printing_warm(cfg);
+	while (printing_read_all(in, &msg, sizeof msg) == 0) {
+		struct cr_err err = { 0 };
+		long long ran;
+		int n, skipped;
+
+		if (!db && db_open(path, DB_NOCREATE, &db, &err) != CR_OK)
+			db = NULL;
+		d.staff = msg.staff;
+		if (db)
+			printq_run(db, &d, msg.job, &ran, &n, &skipped, &err);
+		if (write(out, &msg.job, sizeof msg.job) != (ssize_t)sizeof msg.job)
+			break;
+	}
+	if (db)
+		db_close(db);
+	_exit(0);
 }
 
-int printing_start(struct tui *t, long long job)
+void printing_init(struct tui *t)
 {
-	int slot = -1;
+	int to[2], from[2];
 	pid_t pid;
 
-	for (int i = 0; i < PRINTING_MAX; i++)
-		if (!printing[i].pid)
-			slot = i;
-	if (slot < 0) {
-		tui_say(t, ROLE_WARNING, "%d print jobs are still going: job %lld waits in the queue", PRINTING_MAX, job);
-		return -1;
+	if (worker.pid)
+		return;
+	if (pipe(to) != 0)
+		return;
+	if (pipe(from) != 0) {
+		close(to[0]);
+		close(to[1]);
+		return;
 	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		tui_say(t, ROLE_ERROR, "could not start printing job %lld; it waits in the queue", job);
+		close(to[0]);
+		close(to[1]);
+		close(from[0]);
+		close(from[1]);
+		return;
+	}
+	if (pid == 0) {
+		close(to[1]);
+		close(from[0]);
+		printing_worker(db_path(t->db), t->cfg, to[0], from[1]);
+	}
+	close(to[0]);
+	close(from[1]);
+	fcntl(from[0], F_SETFL, fcntl(from[0], F_GETFL) | O_NONBLOCK);
+	fcntl(to[1], F_SETFD, FD_CLOEXEC);
+	fcntl(from[0], F_SETFD, FD_CLOEXEC);
+	worker.pid = pid;
+	worker.to = to[1];
+	worker.from = from[0];
+	worker.busy = 0;
+}
+
+static void printing_lost(struct tui *t)
+{
+	if (worker.busy)
+		tui_say(t, ROLE_ERROR, "printing stopped unexpectedly; %lld job%s wait%s in the queue "
+			"(s prints a class's again)", worker.busy, worker.busy == 1 ? "" : "s", worker.busy == 1 ? "s" : "");
+	close(worker.to);
+	close(worker.from);
+	if (worker.pid > 0) {
+		kill(worker.pid, SIGTERM);
+		waitpid(worker.pid, NULL, 0);
+	}
+	memset(&worker, 0, sizeof worker);
+}
+
+int printing_start(struct tui *t, long long job)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	struct printing_msg msg = { .job = job, .staff = t->staff.id };
+	ssize_t w;
+
+	if (!worker.pid)
+		printing_init(t);
+	if (!worker.pid) {
+		tui_say(t, ROLE_ERROR, "could not start printing; job %lld waits in the queue", job);
 		return -1;
 	}
-	if (pid == 0)
-		printing_child(db_path(t->db), t->cfg, t->staff.id, job);
-	printing[slot].pid = pid;
-	printing[slot].job = job;
+	/* Printed in the name of whoever is signed in now. */
+	sigaction(SIGPIPE, &ign, &old);
+	w = write(worker.to, &msg, sizeof msg);
+	sigaction(SIGPIPE, &old, NULL);
+	if (w != (ssize_t)sizeof msg) {
+		printing_lost(t);
+		tui_say(t, ROLE_ERROR, "could not start printing; job %lld waits in the queue", job);
+		return -1;
+	}
+	worker.busy++;
 	return 0;
 }
 
 int printing_busy(void)
 {
-	for (int i = 0; i < PRINTING_MAX; i++)
-		if (printing[i].pid)
-			return 1;
-	return 0;
+	return worker.busy > 0;
 }
 
 void printing_poll(struct tui *t)
 {
-	for (int i = 0; i < PRINTING_MAX; i++) {
+	long long job;
+	ssize_t r;
+
+	if (!worker.pid)
+		return;
+	while ((r = read(worker.from, &job, sizeof job)) == (ssize_t)sizeof job) {
 		char state[16] = "", error[400] = "";
 		struct cr_err err = { 0 };
-		int status;
 
-		if (!printing[i].pid || waitpid(printing[i].pid, &status, WNOHANG) != printing[i].pid)
-			continue;
-		printing[i].pid = 0;
-		if (printq_state(t->db, printing[i].job, state, sizeof state, error, sizeof error, &err) != CR_OK)
+		if (worker.busy > 0)
+			worker.busy--;
+		if (printq_state(t->db, job, state, sizeof state, error, sizeof error, &err) != CR_OK)
 			tui_say(t, ROLE_ERROR, "%s", err.msg);
 		else if (!strcmp(state, "done"))
-			tui_say(t, ROLE_NORMAL, "print job %lld printed", printing[i].job);
+			tui_say(t, ROLE_NORMAL, "print job %lld printed", job);
 		else if (error[0])
-			tui_say(t, ROLE_ERROR, "print job %lld failed: %s (it waits; s prints it again)",
-				printing[i].job, error);
+			tui_say(t, ROLE_ERROR, "print job %lld failed: %s (it waits; s prints it again)", job, error);
 		else
-			tui_say(t, ROLE_ERROR, "print job %lld did not finish; it waits in the queue", printing[i].job);
+			tui_say(t, ROLE_ERROR, "print job %lld did not finish; it waits in the queue", job);
 		tui_changed(t);
 	}
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+		printing_lost(t);
+}
+
+/* The desk is closing: the worker finishes the job it has (a slow printer
+ * must not hold the desk's exit) and leaves when it reads the pipe's end. */
+void printing_stop(void)
+{
+	if (!worker.pid)
+		return;
+	close(worker.to);
+	close(worker.from);
+	waitpid(worker.pid, NULL, WNOHANG);
+	memset(&worker, 0, sizeof worker);
 }

@@ -4,6 +4,10 @@
 
 #include "screen.h"
 
+/* Starts the print worker (the fonts load in it meanwhile). */
+void printing_init(struct tui *t);
+/* Lets the worker go when the desk closes. */
+void printing_stop(void);
 /* Starts printing job (already queued); 0, or -1 when it could not start
  * (said on the status line; the job stays queued). */
 int printing_start(struct tui *t, long long job);

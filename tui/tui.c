@@ -403,6 +403,7 @@ enum cr_status tui_run(struct cr_db *db, const struct cr_config *cfg, struct cr_
 	if (st != CR_OK)
 		return st;
 	tui_count_outbox(&t);
+	printing_init(&t);
 	/* Every card records who issued it: nobody reaches home unsigned. */
 	tui_push(&t, signin_from_env(&t) ? &home_screen : &signin_screen);
 	while (!t.quit) {
@@ -417,6 +418,7 @@ enum cr_status tui_run(struct cr_db *db, const struct cr_config *cfg, struct cr_
 	}
 	while (t.depth > 0)
 		tui_pop(&t);
+	printing_stop();
 	tui_stop(&t);
 	return CR_OK;
 }
