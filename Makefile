@@ -7,13 +7,13 @@ CC        ?= cc
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 
-PKGS      := ncursesw sqlite3 libutf8proc libzip inih libargon2 pangocairo libqrencode
+PKGS      := ncursesw sqlite3 libutf8proc libzip inih libargon2 pangocairo libqrencode libcurl libcrypto
 # Debian 12 has no .pc files for libzint and libcups (DESIGN.md §3).
 CUPS_CFLAGS := $(shell cups-config --cflags 2>/dev/null)
 CUPS_LIBS   := $(shell cups-config --libs 2>/dev/null)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CUPS_CFLAGS)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lzint $(CUPS_LIBS)
-CORE_LIBS  := $(shell pkg-config --libs sqlite3 libutf8proc libzip inih libargon2 pangocairo libqrencode 2>/dev/null) \
+CORE_LIBS  := $(shell pkg-config --libs sqlite3 libutf8proc libzip inih libargon2 pangocairo libqrencode libcurl libcrypto 2>/dev/null) \
         -lzint $(CUPS_LIBS) -lm -lpthread
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -43,7 +43,7 @@ TUI_TEST_BIN := $(patsubst tests/tui/test_%.c,$(BUILD)/tests/tui_%,$(TUI_TEST_SR
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps run check unit tui-tests integration printer-tests asan fuzz bench install clean demo layering
+.PHONY: all deps run check unit tui-tests integration printer-tests sync-tests asan fuzz bench install clean demo layering
 all: layering $(BUILD)/cardroll
 
 deps:
@@ -120,6 +120,10 @@ printer-tests: $(BUILD)/cardroll $(BUILD)/tests/slipgen
 	@CARDROLL_BIN=$(abspath $(BUILD)/cardroll) SLIPGEN=$(abspath $(BUILD)/tests/slipgen) \
 		sh tests/printers/run.sh
 
+# Sync tests talk to real HTTP(S) servers on loopback (tests/sync/).
+sync-tests: $(BUILD)/cardroll
+	@CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/sync/run.sh
+
 # fontconfig keeps its font lists for the life of the process: tests/lsan.supp.
 asan:
 	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) $(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
@@ -140,6 +144,7 @@ check: deps
 	$(MAKE) WERROR=1 tui-tests
 	$(MAKE) WERROR=1 integration
 	$(MAKE) WERROR=1 printer-tests
+	$(MAKE) WERROR=1 sync-tests
 	$(MAKE) asan
 	$(MAKE) fuzz
 	@echo "make check: all passed"

@@ -358,6 +358,72 @@ static int set_print_templates(struct cr_config *c, const char *v, char *why, si
 	return config_set_string(c->print.templates, sizeof c->print.templates, v, why, n);
 }
 
+#define SYNC_STRING(field) \
+	static int set_sync_##field(struct cr_config *c, const char *v, char *why, size_t n) \
+	{ \
+		return config_set_string(c->sync.field, sizeof c->sync.field, v, why, n); \
+	}
+SYNC_STRING(url)
+SYNC_STRING(user)
+SYNC_STRING(password)
+SYNC_STRING(client_id)
+SYNC_STRING(client_secret)
+SYNC_STRING(library_id)
+SYNC_STRING(category)
+SYNC_STRING(attribute)
+SYNC_STRING(secret)
+SYNC_STRING(folder)
+SYNC_STRING(ca_file)
+SYNC_STRING(roster_url)
+SYNC_STRING(roster_client_id)
+SYNC_STRING(roster_client_secret)
+SYNC_STRING(roster_token_url)
+
+static int set_sync_target(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_word(c->sync.target, sizeof c->sync.target, v, "koha webhook file", why, n);
+}
+
+static int set_sync_auth(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_word(c->sync.auth, sizeof c->sync.auth, v, "basic oauth2", why, n);
+}
+
+static int set_sync_roster_auth(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_word(c->sync.roster_auth, sizeof c->sync.roster_auth, v, "none basic oauth2", why, n);
+}
+
+static int set_sync_format(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_word(c->sync.format, sizeof c->sync.format, v, "koha-csv evergreen-csv folio-json", why, n);
+}
+
+static int set_sync_insecure(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return set_bool(&c->sync.insecure, v, why, n);
+}
+
+static int set_sync_timeout(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_int(&c->sync.timeout_ms, v, 100, 600000, why, n);
+}
+
+static int set_sync_probe_timeout(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_int(&c->sync.probe_timeout_ms, v, 100, 60000, why, n);
+}
+
+static int set_sync_batch(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_int(&c->sync.batch, v, 1, 1000, why, n);
+}
+
+static int set_sync_backoff_max(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_int(&c->sync.backoff_max_s, v, 1, 86400, why, n);
+}
+
 static const struct config_key {
 	const char *section;
 	const char *key;
@@ -391,6 +457,30 @@ static const struct config_key {
 	{ "print",   "native_qr",       set_print_native_qr },
 	{ "print",   "languages",       set_print_languages },
 	{ "print",   "templates",       set_print_templates },
+	{ "sync",    "target",          set_sync_target },
+	{ "sync",    "url",             set_sync_url },
+	{ "sync",    "auth",            set_sync_auth },
+	{ "sync",    "user",            set_sync_user },
+	{ "sync",    "password",        set_sync_password },
+	{ "sync",    "client_id",       set_sync_client_id },
+	{ "sync",    "client_secret",   set_sync_client_secret },
+	{ "sync",    "library_id",      set_sync_library_id },
+	{ "sync",    "category",        set_sync_category },
+	{ "sync",    "attribute",       set_sync_attribute },
+	{ "sync",    "secret",          set_sync_secret },
+	{ "sync",    "folder",          set_sync_folder },
+	{ "sync",    "format",          set_sync_format },
+	{ "sync",    "ca_file",         set_sync_ca_file },
+	{ "sync",    "insecure",        set_sync_insecure },
+	{ "sync",    "timeout_ms",      set_sync_timeout },
+	{ "sync",    "probe_timeout_ms", set_sync_probe_timeout },
+	{ "sync",    "batch",           set_sync_batch },
+	{ "sync",    "backoff_max_s",   set_sync_backoff_max },
+	{ "sync",    "roster_url",      set_sync_roster_url },
+	{ "sync",    "roster_auth",     set_sync_roster_auth },
+	{ "sync",    "roster_client_id", set_sync_roster_client_id },
+	{ "sync",    "roster_client_secret", set_sync_roster_client_secret },
+	{ "sync",    "roster_token_url", set_sync_roster_token_url },
 };
 
 static int config_handler(void *user, const char *section, const char *name, const char *value)
@@ -482,6 +572,14 @@ void config_defaults(struct cr_config *cfg)
 	snprintf(cfg->print.driver, sizeof cfg->print.driver, "preview");
 	snprintf(cfg->print.barcode, sizeof cfg->print.barcode, "codabar");
 	snprintf(cfg->print.languages, sizeof cfg->print.languages, "en,es");
+	snprintf(cfg->sync.auth, sizeof cfg->sync.auth, "basic");
+	snprintf(cfg->sync.attribute, sizeof cfg->sync.attribute, "STUID");
+	snprintf(cfg->sync.format, sizeof cfg->sync.format, "koha-csv");
+	snprintf(cfg->sync.roster_auth, sizeof cfg->sync.roster_auth, "none");
+	cfg->sync.timeout_ms = 10000;
+	cfg->sync.probe_timeout_ms = 2000;
+	cfg->sync.batch = 50;
+	cfg->sync.backoff_max_s = 3600;
 	if (gethostname(cfg->desk, sizeof cfg->desk - 1) != 0 || !cfg->desk[0])
 		snprintf(cfg->desk, sizeof cfg->desk, "desk");
 }

@@ -61,6 +61,36 @@ struct print_settings {
 	char templates[1024];  /* a folder of LANG.slip files overriding the built-in ones */
 };
 
+/* [sync]: the library system the outbox drains to (core/sync.h). Secrets
+ * may also come from the environment (CARDROLL_SYNC_PASSWORD,
+ * CARDROLL_SYNC_CLIENT_SECRET, CARDROLL_SYNC_SECRET), never from a log. */
+struct sync_settings {
+	char target[16];          /* koha, webhook, file; "" = not set up */
+	char url[1024];           /* koha: the base URL (https://koha.example.org); webhook: the endpoint */
+	char auth[16];            /* koha: basic | oauth2 */
+	char user[128];           /* basic */
+	char password[256];       /* basic */
+	char client_id[256];      /* oauth2 */
+	char client_secret[256];  /* oauth2 */
+	char library_id[32];      /* koha library_id (branch code) */
+	char category[32];        /* the patron category when no grade band gives one */
+	char attribute[32];       /* the extended attribute type holding the student ID, e.g. STUID */
+	char secret[256];         /* webhook: the HMAC-SHA256 shared secret */
+	char folder[1024];        /* file: where batch files go */
+	char format[16];          /* file: koha-csv | evergreen-csv | folio-json */
+	char ca_file[1024];       /* a CA bundle to trust (TLS verification is always on...) */
+	int  insecure;            /* ...unless this is set: a warning on every run */
+	int  timeout_ms;          /* per request (default 10000) */
+	int  probe_timeout_ms;    /* the online check (default 2000) */
+	int  batch;               /* events per request or file (default 50) */
+	int  backoff_max_s;       /* the cap on retry waits (default 3600) */
+	char roster_url[1024];    /* `sync --roster`: a OneRoster zip/CSV URL, or a 1.2 REST base */
+	char roster_auth[16];     /* none | basic | oauth2 */
+	char roster_client_id[256];
+	char roster_client_secret[256];
+	char roster_token_url[1024];
+};
+
 struct cr_config {
 	char   db_path[4096];         /* [storage] database */
 	int    busy_timeout_ms;       /* [storage] busy_timeout_ms */
@@ -68,6 +98,7 @@ struct cr_config {
 	int    roster_max_age_days;   /* [roster] max_age_days */
 	struct programme programme;
 	struct print_settings print;
+	struct sync_settings sync;
 	char   source_path[4096];     /* where the settings came from, "" for defaults */
 };
 

@@ -31,6 +31,10 @@ enum cr_status cmd_void(struct cli *cli, int argc, char **argv, struct cr_err *e
 enum cr_status cmd_slips(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_print(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_printers(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_sync(struct cli *cli, int argc, char **argv, struct cr_err *err);
+/* `cardroll sync --roster`: pulls the roster ([sync] roster_url) into the
+ * importer (tui/cmd_sync_roster.c); json as --json. */
+enum cr_status cmd_sync_roster(struct cli *cli, int json, struct cr_err *err);
 enum cr_status cmd_tui(struct cli *cli, int argc, char **argv, struct cr_err *err);
 
 #endif

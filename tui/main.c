@@ -23,6 +23,7 @@ static const struct command {
 	{ "slips",  cmd_slips,  "queue a class's card slips, or preview one as text" },
 	{ "print",  cmd_print,  "print a class's slips, cards' slips, a job again, or every job waiting" },
 	{ "printers", cmd_printers, "list the printer drivers and CUPS queues, with their state" },
+	{ "sync",   cmd_sync,   "send waiting signups to the library system; --roster pulls the roster" },
 };
 
 static void usage(FILE *f)
