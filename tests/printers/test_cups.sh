@@ -198,10 +198,10 @@ else
 fi
 if [ -n "${CARDROLL_BIN:-}" ] && [ -x "$CARDROLL_BIN" ]; then
 	if "$CARDROLL_BIN" printers >"$work/printers.out" 2>&1 &&
-		grep -q "$CUPS_PDF_QUEUE" "$work/printers.out"; then
-		pass "cardroll printers lists the CUPS queues"
+		grep -q "^  $CUPS_PDF_QUEUE  *ready" "$work/printers.out"; then
+		pass "cardroll printers lists the CUPS queues with their state"
 	else
-		echo "note: cardroll printers does not list CUPS queues yet" >&2
+		fail "cardroll printers lists the CUPS queues: $(cat "$work/printers.out")"
 	fi
 fi
 
