@@ -593,3 +593,17 @@ char *text_inert(const char *str, int ascii)
 	o[len] = '\0';
 	return o;
 }
+
+size_t text_utf8_next(const unsigned char *p, size_t left, unsigned *cp)
+{
+	utf8proc_int32_t c;
+	utf8proc_ssize_t n;
+
+	if (left == 0)
+		return 0;
+	n = utf8proc_iterate(p, left > 4 ? 4 : (utf8proc_ssize_t)left, &c);
+	if (n <= 0)
+		return 0;
+	*cp = (unsigned)c;
+	return (size_t)n;
+}

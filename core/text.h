@@ -50,4 +50,9 @@ char *text_inert(const char *s, int ascii);
 /* 1 when s is well-formed UTF-8 of length len. */
 int text_valid_utf8(const char *s, size_t len);
 
+/* Decodes the UTF-8 character at p (left bytes available) into *cp: its
+ * length in bytes, or 0 when it is not valid UTF-8 (overlong, surrogate,
+ * truncated). */
+size_t text_utf8_next(const unsigned char *p, size_t left, unsigned *cp);
+
 #endif

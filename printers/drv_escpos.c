@@ -15,6 +15,7 @@
 #include "printer.h"
 #include "render.h"
 #include "sink.h"
+#include "text.h"
 
 #define ESCPOS_DOTS_PER_MM   8
 #define ESCPOS_BAND_ROWS     128   /* most printers' GS v 0 buffer limit */
@@ -183,39 +184,6 @@ out:
 
 /* ---- text layout -------------------------------------------------------- */
 
-/* Decodes one UTF-8 character; returns its length, 0 when invalid. */
-static size_t escpos_utf8(const unsigned char *p, size_t left, unsigned *cp)
-{
-	unsigned c = p[0];
-	size_t n;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-		c &= 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		c &= 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		c &= 0x07;
-	} else {
-		return 0;
-	}
-	if (left < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3F);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10FFFF)) || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return n;
-}
 
 /* Typographic punctuation that cp437 and cp858 lack ("Room 12 – Ms.
  * Rivera", "O’Brien") has a plain ASCII twin that reads the same; without
@@ -246,7 +214,7 @@ static long escpos_encode(struct escpos_job *j, const char *text, unsigned char 
 	size_t left = strlen((const char *)p), len = 0;
 	while (left) {
 		unsigned cp;
-		size_t n = escpos_utf8(p, left, &cp);
+		size_t n = text_utf8_next(p, left, &cp);
 		const unsigned char *ch = p;
 		p += n ? n : 1;
 		left -= n ? n : 1;

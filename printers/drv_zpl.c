@@ -11,6 +11,7 @@
 #include <string.h>
 #include "printer.h"
 #include "sink.h"
+#include "text.h"
 
 /* 203 dpi = 8 dots/mm; a 4 x 3 inch label. */
 #define ZPL_WIDTH   812
@@ -30,39 +31,6 @@ static enum cr_status zpl_put(struct zpl_job *j, const char *s, struct cr_err *e
 	return sink_write(j->out, s, strlen(s), err);
 }
 
-/* Length of the UTF-8 sequence at p (1..4), or 0 when it is not valid. */
-static size_t zpl_utf8_len(const unsigned char *p, size_t left, unsigned *cp)
-{
-	unsigned c = p[0];
-	size_t n;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-		c &= 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		c &= 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		c &= 0x07;
-	} else {
-		return 0;
-	}
-	if (left < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3F);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10FFFF)) || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return n;
-}
 
 /* Writes text as ^FD data for a field that has ^FH: valid UTF-8 only,
  * control characters (C0, DEL, C1) dropped, ^ ~ _ \ as hex escapes.
@@ -76,7 +44,7 @@ static enum cr_status zpl_put_text(struct zpl_job *j, const char *text, int newl
 	enum cr_status st = CR_OK;
 	while (left && st == CR_OK) {
 		unsigned cp;
-		size_t n = zpl_utf8_len(p, left, &cp);
+		size_t n = text_utf8_next(p, left, &cp);
 		if (n == 0) {
 			p++;
 			left--;

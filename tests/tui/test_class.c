@@ -133,37 +133,13 @@ static void t_text(struct fixture *f, const char *s)
 	f->keys++;
 }
 
-/* Signed in at home in a terminal of this kind, then Enter on the first
- * school: its classes. */
-static struct h_term *t_open_classes_in(struct fixture *f, int cols, int rows, const char *term, const char *lang)
+/* Signed in at home in a terminal of this kind (0/NULL: 80x24, xterm,
+ * UTF-8), then Enter on the first school: its classes. */
+static struct h_term *t_classes_in(struct fixture *f, int cols, int rows, const char *term, const char *lang)
 {
 	const char *argv[] = { "--db", f->db, "--config", f->front, NULL };
 	struct h_opts o = { .cols = cols, .rows = rows, .term = term, .lang = lang, .home = f->dir,
 			    .argv = argv, .env = t_maria };
-	int row_a, row_b;
-
-	f->h = h_start(&o);
-	assert_non_null(f->h);
-	assert_int_equal(h_wait_text(f->h, "Find a student", WAIT_MS), 0);
-	assert_int_equal(h_wait_text(f->h, SCHOOL, WAIT_MS), 0);
-	assert_int_equal(h_wait_text(f->h, "Enter Classes", WAIT_MS), 0);
-	assert_int_equal(h_screen_find(f->h, SCHOOL, &row_a, NULL), 0);
-	assert_int_equal(h_screen_find(f->h, "Hidden Valley Secondary School", &row_b, NULL), 0);
-	if (row_b < row_a)
-		h_send_key(f->h, VTERM_KEY_DOWN);
-	h_send_key(f->h, VTERM_KEY_ENTER);
-	assert_int_equal(h_wait_text(f->h, FIRST_CLASS, WAIT_MS), 0);
-	assert_int_equal(h_wait_text(f->h, "6 classes", WAIT_MS), 0);
-	h_send_key(f->h, VTERM_KEY_ENTER);
-	assert_int_equal(h_wait_text(f->h, "Family name", WAIT_MS), 0);
-	return f->h;
-}
-
-/* Signed in at home, then Enter on the first school: its classes. */
-static struct h_term *t_open_classes(struct fixture *f)
-{
-	const char *argv[] = { "--db", f->db, "--config", f->front, NULL };
-	struct h_opts o = { .home = f->dir, .argv = argv, .env = t_maria };
 	int row_a, row_b;
 
 	f->h = h_start(&o);
@@ -178,6 +154,23 @@ static struct h_term *t_open_classes(struct fixture *f)
 		h_send_key(f->h, VTERM_KEY_DOWN);
 	h_send_key(f->h, VTERM_KEY_ENTER);
 	assert_int_equal(h_wait_text(f->h, FIRST_CLASS, WAIT_MS), 0);
+	assert_int_equal(h_wait_text(f->h, "6 classes", WAIT_MS), 0);
+	return f->h;
+}
+
+/* The same, then Enter on the first class: its roll. */
+static struct h_term *t_open_classes_in(struct fixture *f, int cols, int rows, const char *term, const char *lang)
+{
+	t_classes_in(f, cols, rows, term, lang);
+	h_send_key(f->h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(f->h, "Family name", WAIT_MS), 0);
+	return f->h;
+}
+
+/* Signed in at home, then Enter on the first school: its classes, none carded. */
+static struct h_term *t_open_classes(struct fixture *f)
+{
+	t_classes_in(f, 0, 0, NULL, NULL);
 	assert_int_equal(h_wait_text(f->h, SCHOOL " \u00b7 6 classes", WAIT_MS), 0);
 	t_row_has(f->h, FIRST_CLASS, "0/24   0%");
 	f->keys = 0;
