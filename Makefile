@@ -95,7 +95,7 @@ $(BUILD)/tests/tui_%: tests/tui/test_%.c tests/tui/harness.c tests/tui/harness.h
 	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags cmocka vterm) -Itests/tui -o $@ $< tests/tui/harness.c \
 		$(BUILD)/libcardroll.a $(LDFLAGS_ALL) $(shell pkg-config --libs cmocka vterm) -lutil $(CORE_LIBS)
 
-FUZZ_FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
+FUZZ_FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DCR_VERSION=\"$(VERSION)\" -g -O1 \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         $(PKG_CFLAGS) -Icore -Iprinters
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(BUILD)/gen/migrations.c $(BUILD)/gen/slips.c

@@ -100,6 +100,11 @@ struct sync_summary {
 enum cr_status sync_run(struct cr_db *db, const struct sync_settings *s, int max_events,
 			struct sync_summary *sum, struct cr_err *err);
 
+/* sync_run with the target given rather than found from s->target: the
+ * engine itself, for tests with a fake target. */
+enum cr_status sync_run_with(struct cr_db *db, const struct sync_settings *s, const struct sync_target *target,
+			     int max_events, struct sync_summary *sum, struct cr_err *err);
+
 /* Counts for the desk's status line: events pending/sending/waiting, and
  * parked; last_ok (unix time of the last success, 0 never) and last_error. */
 struct sync_status {

@@ -3,8 +3,14 @@
 #include "sync.h"
 
 /* Each target file defines one of these; add its line to both lists. */
+extern const struct sync_target sync_target_koha;
+extern const struct sync_target sync_target_webhook;
+extern const struct sync_target sync_target_file;
 
 static const struct sync_target *const targets[] = {
+	&sync_target_koha,
+	&sync_target_webhook,
+	&sync_target_file,
 	NULL,
 };
 

@@ -28,11 +28,12 @@ static int help_key(struct tui *t, const struct tui_key *k)
 static void help_draw(struct tui *t, WINDOW *w)
 {
 	const struct screen_ops *below = tui_below(t);
-	int rows = getmaxy(w), cols = getmaxx(w), y = 1;
+	int rows = getmaxy(w), cols = getmaxx(w), y = 0;
 
+	/* Tight at the top: a screen's tables plus the global keys must fit 24 rows. */
 	draw_role(w, ROLE_NAME);
 	draw_fmt(t, w, y, 1, cols - 2, "Keys on the %s screen", below ? below->name : "");
-	y += 2;
+	y += 1;
 	if (below && below->help) {
 		for (const struct keys_table *const *kt = below->help; *kt; kt++)
 			y = keys_draw_help(t, w, y, *kt);

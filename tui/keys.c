@@ -5,6 +5,7 @@
 #include "draw.h"
 #include "keys.h"
 #include "screen.h"
+#include "syncing.h"
 
 #define KEYS_CTRL(c) ((c) & 0x1f)
 
@@ -16,6 +17,11 @@ static void keys_help(struct tui *t)
 static void keys_quit(struct tui *t)
 {
 	tui_quit(t);
+}
+
+static void keys_sync(struct tui *t)
+{
+	syncing_now(t);
 }
 
 /* After a noisy program wrote over us (wall, a kernel message). */
@@ -30,6 +36,7 @@ static const struct key_binding keys_global_rows[] = {
 	{ 0, '?',             "?",   NULL,   "the same as F1, when not typing in a box", keys_help },
 	{ 1, KEY_F(10),       "F10", "Quit", "leave cardroll from any screen", keys_quit },
 	{ 0, KEYS_CTRL('l'),  "^L",  NULL,   "repaint the screen", keys_repaint },
+	{ 1, KEY_F(5),        "F5",  NULL,   "sync with the library system now (when [sync] is set up)", keys_sync },
 };
 
 const struct keys_table keys_global = KEYS_TABLE("Everywhere", keys_global_rows);

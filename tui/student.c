@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "draw.h"
+#include "ilscheck.h"
 #include "preview.h"
 #include "printing.h"
 #include "prompt.h"
@@ -56,9 +57,10 @@ void student_show(struct tui *t, const struct search_ui_hit *hit)
 	search_ui_hit_free(&panel.hit);
 	memset(&panel, 0, sizeof panel);
 	panel.hit = copy;
-	if (tui_top(t) == &student_screen)
+	if (tui_top(t) == &student_screen) {
 		student_check(t);
-	else
+		ilscheck_start(t, panel.hit.student_rowid, panel.hit.student_number, panel.facts.card);
+	} else
 		tui_push(t, &student_screen);
 }
 
@@ -431,6 +433,14 @@ static void student_draw_card(struct tui *t, WINDOW *w, int y, int x, int cols)
 		draw_role(w, ROLE_WARNING);
 		y += draw_wrap(t, w, y, x, cols, 2, panel.check.reason);
 	}
+	{
+		char ils[400];
+
+		if (ilscheck_text(panel.hit.student_rowid, ils, sizeof ils) && y < rows - 1) {
+			draw_role(w, ROLE_DIM);
+			y += draw_wrap(t, w, y, x, cols, 2, ils);
+		}
+	}
 	if (panel.scan[0] && y + 1 < rows) {
 		draw_role(w, ROLE_DIM);
 		draw_fmt(t, w, y + 1, x, cols, "Typed %s %s Enter opens that student ID, Esc drops it",
@@ -492,10 +502,12 @@ static void student_draw(struct tui *t, WINDOW *w)
 static void student_enter(struct tui *t)
 {
 	student_check(t);
+	ilscheck_start(t, panel.hit.student_rowid, panel.hit.student_number, panel.facts.card);
 }
 
 static void student_leave(struct tui *t)
 {
+	ilscheck_stop();
 	search_ui_hit_free(&panel.hit);
 	memset(&panel, 0, sizeof panel);
 }
@@ -504,6 +516,13 @@ static void student_leave(struct tui *t)
 static void student_data_changed(struct tui *t)
 {
 	student_check(t);
+}
+
+/* The library system's answer, when it comes. */
+static int student_work(struct tui *t)
+{
+	ilscheck_poll(t);
+	return 0;
 }
 
 const struct screen_ops student_screen = {
@@ -515,4 +534,5 @@ const struct screen_ops student_screen = {
 	.keys = student_keys,
 	.help = student_help,
 	.data_changed = student_data_changed,
+	.work = student_work,
 };

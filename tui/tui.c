@@ -11,6 +11,7 @@
 
 #include "draw.h"
 #include "printing.h"
+#include "syncing.h"
 #include "screen.h"
 #include "tui.h"
 
@@ -208,7 +209,9 @@ static void tui_draw_status(struct tui *t)
 	int cols = getmaxx(w), x = 1, need;
 	char sync[160];
 
-	if (t->outbox_waiting >= 0)
+	if (syncing_line(t, sync, sizeof sync))
+		;
+	else if (t->outbox_waiting >= 0)
 		snprintf(sync, sizeof sync, "offline (sync not set up) %s %lld waiting for the library",
 			 t->glyph->dot, t->outbox_waiting);
 	else
@@ -223,7 +226,9 @@ static void tui_draw_status(struct tui *t)
 	 * right, shortened, when there is room. */
 	draw_role(w, t->message_role);
 	x += draw_text(t, w, 0, x, cols - 2, t->message);
-	if (t->outbox_waiting >= 0)
+	if (t->cfg->sync.target[0])
+		;   /* the sync line as it is: it may be cut, the message comes first */
+	else if (t->outbox_waiting >= 0)
 		snprintf(sync, sizeof sync, "offline %s %lld waiting", t->glyph->dot, t->outbox_waiting);
 	need = draw_width(t, sync);
 	if (x + 3 + need < cols - 1) {
@@ -404,6 +409,7 @@ enum cr_status tui_run(struct cr_db *db, const struct cr_config *cfg, struct cr_
 		return st;
 	tui_count_outbox(&t);
 	printing_init(&t);
+	syncing_init(&t);
 	/* Every card records who issued it: nobody reaches home unsigned. */
 	tui_push(&t, signin_from_env(&t) ? &home_screen : &signin_screen);
 	while (!t.quit) {
@@ -415,10 +421,12 @@ enum cr_status tui_run(struct cr_db *db, const struct cr_config *cfg, struct cr_
 			busy = tui_work(&t);
 		tui_poll_data(&t);
 		printing_poll(&t);
+		syncing_poll(&t);
 	}
 	while (t.depth > 0)
 		tui_pop(&t);
 	printing_stop();
+	syncing_stop();
 	tui_stop(&t);
 	return CR_OK;
 }

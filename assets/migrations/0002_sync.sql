@@ -7,6 +7,10 @@ ALTER TABLE outbox ADD COLUMN confirm_not_duplicate INTEGER NOT NULL DEFAULT 0;
 -- Events of one child, in order (a void never overtakes its signup).
 CREATE INDEX event_by_student ON event (student_id, id);
 
+-- What is left to send, in outbox order, without walking the rows done
+-- (the outbox keeps every event ever sent).
+CREATE INDEX outbox_todo ON outbox (target, id) WHERE state IN ('pending', 'sending', 'waiting');
+
 -- Per target: the last success and the last error, for the status line;
 -- stopped when the credentials were refused (a person must fix them).
 CREATE TABLE sync_state (

@@ -1,0 +1,288 @@
+/* TUI tests for syncing at the desk, against a Koha-like server on
+ * loopback (tests/sync/ilsd.py): the status line says online or offline
+ * and what waits, F5 syncs now while the keys are answered, and the child's
+ * panel says whether the library system already knows the child. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "db.h"
+#include "harness.h"
+
+#define WAIT_MS 4000   /* generous for a loaded machine; argon2 alone takes a moment */
+
+/* Children of the demo district (assets/demo/district). */
+#define MAHNOOR  "105599728"   /* Patel, Mahnoor: KG, Marie Curie Elementary */
+#define VIVAAN   "20810958"    /* Patel, Vivaan: grade 4 */
+#define VIVAAN_KG "105599771"  /* Patel, Vivaan: another one, in KG */
+#define ADITI    "20810937"    /* Patel, Aditi: grade 3; her family opts out here */
+#define KARTHIK  "1025796"     /* Patel, Karthik: grade 9 */
+
+static const char *const t_maria[] = { "CARDROLL_STAFF=Maria Lopez", "CARDROLL_PIN=2468", NULL };
+
+struct fixture {
+	char           dir[64];
+	char           db[128];
+	char           front[128];   /* settings of the desk named Front */
+	char           back[128];    /* and of the one named Back */
+	struct h_term *h, *h2;
+};
+
+/* ---- setting up a library's database ---- */
+
+static void t_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void t_run(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	if ((rc = system(cmd)) != 0)
+		fail_msg("`%s` failed (%d)", cmd, rc);
+}
+
+static void t_write(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A read of the database as another program would see it. */
+static long long t_query(const struct fixture *f, const char *sql)
+{
+	sqlite3 *s;
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	assert_int_equal(sqlite3_open_v2(f->db, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(s, 2000);
+	if (sqlite3_prepare_v2(s, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(s));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(s);
+	return v;
+}
+
+struct sfix {
+	struct fixture f;
+	int            srv;       /* ilsd's pid */
+	int            port;
+};
+
+static void t_start_ilsd(struct sfix *s, const char *faults)
+{
+	char cmd[600], portfile[160];
+	FILE *fp;
+	int i;
+
+	snprintf(portfile, sizeof portfile, "%s/port", s->f.dir);
+	unlink(portfile);
+	snprintf(cmd, sizeof cmd, "python3 tests/sync/ilsd.py --port 0 --port-file '%s' --user desk --password pw "
+		 "%s%s 2>/dev/null & echo $! > '%s/srv.pid'", portfile, faults ? "--faults " : "", faults ? faults : "",
+		 s->f.dir);
+	t_run("%s", cmd);
+	for (i = 0; i < 200; i++) {
+		if ((fp = fopen(portfile, "r")) != NULL) {
+			int ok = fscanf(fp, "%d", &s->port) == 1;
+
+			fclose(fp);
+			if (ok)
+				break;
+		}
+		usleep(50000);
+	}
+	assert_true(s->port > 0);
+	snprintf(cmd, sizeof cmd, "%s/srv.pid", s->f.dir);
+	assert_non_null(fp = fopen(cmd, "r"));
+	assert_int_equal(fscanf(fp, "%d", &s->srv), 1);
+	fclose(fp);
+}
+
+static void t_stop_ilsd(struct sfix *s)
+{
+	if (s->srv > 0) {
+		kill(s->srv, SIGTERM);
+		waitpid(s->srv, NULL, 0);
+	}
+	s->srv = 0;
+}
+
+/* How many patrons the server holds. */
+static int t_patrons(struct sfix *s)
+{
+	char cmd[300];
+	FILE *p;
+	int n = -1;
+
+	snprintf(cmd, sizeof cmd, "python3 -c 'import json,urllib.request as u; "
+		 "print(json.load(u.urlopen(\"http://127.0.0.1:%d/_control/stats\"))[\"patrons\"])'", s->port);
+	if ((p = popen(cmd, "r")) != NULL) {
+		if (fscanf(p, "%d", &n) != 1)
+			n = -1;
+		pclose(p);
+	}
+	return n;
+}
+
+static int setup(void **state)
+{
+	struct sfix *s = calloc(1, sizeof *s);
+	const char *bin = getenv("CARDROLL_BIN");
+	char ini[512];
+
+	if (!s || !bin)
+		return -1;
+	snprintf(s->f.dir, sizeof s->f.dir, "/tmp/cardroll-tsync-XXXXXX");
+	if (!mkdtemp(s->f.dir))
+		return -1;
+	snprintf(s->f.db, sizeof s->f.db, "%s/desk.db", s->f.dir);
+	snprintf(s->f.front, sizeof s->f.front, "%s/front.ini", s->f.dir);
+	t_run("'%s' --db '%s' import --quiet assets/demo/district >/dev/null", bin, s->f.db);
+	t_run("CARDROLL_PIN=2468 '%s' --db '%s' staff add 'Maria Lopez' >/dev/null", bin, s->f.db);
+	t_start_ilsd(s, NULL);
+	snprintf(ini, sizeof ini, "[desk]\nname = Front\n[sync]\ntarget = koha\nurl = http://127.0.0.1:%d\n"
+		 "user = desk\npassword = pw\nlibrary_id = CPL\ncategory = ST\ntimeout_ms = 2000\n"
+		 "probe_timeout_ms = 500\nbackoff_max_s = 1\n", s->port);
+	t_write(s->f.front, ini);
+	*state = s;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct sfix *s = *state;
+	int status = 0;
+
+	if (s->f.h && (status = h_stop(s->f.h)) != 0)
+		fprintf(stderr, "cardroll ended with status %d\n", status);
+	t_stop_ilsd(s);
+	t_run("rm -rf '%s'", s->f.dir);
+	free(s);
+	return status == 0 ? 0 : -1;
+}
+
+static struct h_term *t_desk(struct sfix *s)
+{
+	const char *argv[] = { "--db", s->f.db, "--config", s->f.front, NULL };
+	struct h_opts o = { .home = s->f.dir, .argv = argv, .env = t_maria };
+
+	s->f.h = h_start(&o);
+	assert_non_null(s->f.h);
+	assert_int_equal(h_wait_text(s->f.h, "Find a student", WAIT_MS), 0);
+	return s->f.h;
+}
+
+static void t_open_child(struct h_term *h, const char *id, const char *name)
+{
+	h_send_text(h, id);
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, name, WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "Birth date", WAIT_MS), 0);
+}
+
+/* Online: the status line says so; a card issued and F5: the library
+ * system has the child, and the panel says so next time. */
+static void online_the_card_reaches_the_library_system(void **state)
+{
+	struct sfix *s = *state;
+	struct h_term *h = t_desk(s);
+
+	assert_int_equal(h_wait_text(h, "online \u00b7 0 waiting \u00b7 synced ", WAIT_MS), 0);
+	t_open_child(h, MAHNOOR, "Patel, Mahnoor");
+	assert_int_equal(h_wait_text(h, "Library system: not a patron yet", WAIT_MS), 0);
+	h_send_text(h, "i");
+	assert_int_equal(h_wait_text(h, "Card issued: " MAHNOOR, WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_FUNCTION(5));
+	assert_int_equal(h_wait_text(h, "online \u00b7 0 waiting", WAIT_MS), 0);
+	for (int i = 0; i < 40 && t_patrons(s) != 1; i++)
+		usleep(100000);
+	assert_int_equal(t_patrons(s), 1);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_gone(h, "Birth date", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	t_open_child(h, MAHNOOR, "Patel, Mahnoor");
+	assert_int_equal(h_wait_text(h, "Library system: already a patron there", WAIT_MS), 0);
+}
+
+/* The server goes away: the desk says offline and what waits, and the
+ * panel says it could not check; nothing is lost. */
+static void offline_the_desk_says_so_and_keeps_the_card(void **state)
+{
+	struct sfix *s = *state;
+	struct h_term *h = t_desk(s);
+
+	assert_int_equal(h_wait_text(h, "online \u00b7 0 waiting", WAIT_MS), 0);
+	t_stop_ilsd(s);
+	t_open_child(h, MAHNOOR, "Patel, Mahnoor");
+	assert_int_equal(h_wait_text(h, "Library system: could not check", WAIT_MS), 0);
+	h_send_text(h, "i");
+	assert_int_equal(h_wait_text(h, "Card issued: " MAHNOOR, WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_FUNCTION(5));
+	assert_int_equal(h_wait_text(h, "offline \u00b7 1 waiting", WAIT_MS), 0);
+	assert_int_equal(t_query(&s->f, "SELECT count(*) FROM outbox WHERE state IN ('pending', 'waiting')"), 1);
+}
+
+/* A slow library system: F5, and the keys are answered meanwhile. */
+static void a_slow_library_system_never_freezes_the_keys(void **state)
+{
+	struct sfix *s = *state;
+	struct h_term *h;
+
+	t_stop_ilsd(s);
+	t_start_ilsd(s, "slow:4");
+	{
+		char ini[512];
+
+		snprintf(ini, sizeof ini, "[desk]\nname = Front\n[sync]\ntarget = koha\nurl = http://127.0.0.1:%d\n"
+			 "user = desk\npassword = pw\nlibrary_id = CPL\ncategory = ST\ntimeout_ms = 8000\n"
+			 "probe_timeout_ms = 500\nbackoff_max_s = 1\n", s->port);
+		t_write(s->f.front, ini);
+	}
+	h = t_desk(s);
+	t_open_child(h, MAHNOOR, "Patel, Mahnoor");
+	h_send_text(h, "i");
+	assert_int_equal(h_wait_text(h, "Card issued: " MAHNOOR, WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_FUNCTION(5));
+	/* While the server sits on the request, the desk answers: Esc goes back,
+	 * typing searches, Enter opens. */
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_gone(h, "Birth date", 500), 0);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	h_send_text(h, VIVAAN);
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "Patel, Vivaan", 1000), 0);
+	assert_int_equal(t_query(&s->f, "SELECT count(*) FROM outbox WHERE state = 'done'"), 0);
+	/* Then the slow answer lands. */
+	assert_int_equal(h_wait_text(h, "online \u00b7 0 waiting", 15000), 0);
+	assert_int_equal(t_patrons(s), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(online_the_card_reaches_the_library_system, setup, teardown),
+		cmocka_unit_test_setup_teardown(offline_the_desk_says_so_and_keeps_the_card, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_slow_library_system_never_freezes_the_keys, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,211 @@
+/* syncing: the outbox drains to the ILS in a worker process of the desk's
+ * own, so a slow or absent network never freezes the keys. The worker
+ * syncs when the desk starts, every SYNC_EVERY_S seconds after, and at
+ * once when asked (F5); the engine records how it went in sync_state, and
+ * the desk's status line reads that: online or offline, how many events
+ * wait, when the last sync succeeded, the last error in a sentence. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sync.h"
+#include "syncing.h"
+
+#define SYNC_EVERY_S 30
+#define SYNCING_SAID "syncing with the library system..."
+
+static struct {
+	pid_t pid;
+	int   to;       /* a byte: sync now */
+	int   from;     /* a byte back after each run (non-blocking) */
+	int   running;  /* a run was asked for and has not answered */
+	int   online;   /* what the last run found: 1 online, 0 offline, -1 not known yet */
+} sw = { .online = -1 };
+
+/* The worker: a run now, then one every SYNC_EVERY_S or when poked. */
+static void syncing_worker(const char *path, const struct sync_settings *s, int in, int out)
+{
+	struct cr_db *db = NULL;
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	signal(SIGINT, SIG_IGN);
+	signal(SIGWINCH, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	for (;;) {
+		struct sync_summary sum = { 0 };
+		struct cr_err err = { 0 };
+		struct pollfd p = { .fd = in, .events = POLLIN };
+		char c = 0;
+		int rc;
+
+		if (!db && db_open(path, DB_NOCREATE, &db, &err) != CR_OK)
+			db = NULL;
+		if (db)
+			sync_run(db, s, 0, &sum, &err);
+		c = sum.online ? '1' : '0';
+		if (write(out, &c, 1) != 1)
+			break;
+		rc = poll(&p, 1, SYNC_EVERY_S * 1000);
+		if (rc < 0 && errno != EINTR)
+			break;
+		if (rc > 0) {
+			char buf[16];
+
+			/* Every poke since the last run is answered by one run. */
+			if (read(in, buf, sizeof buf) <= 0)
+				break;   /* the desk closed: leave */
+		}
+	}
+	if (db)
+		db_close(db);
+	_exit(0);
+}
+
+void syncing_init(struct tui *t)
+{
+	int to[2], from[2];
+	pid_t pid;
+
+	if (sw.pid || !t->cfg->sync.target[0])
+		return;
+	if (pipe(to) != 0)
+		return;
+	if (pipe(from) != 0) {
+		close(to[0]);
+		close(to[1]);
+		return;
+	}
+	fflush(NULL);
+	if ((pid = fork()) < 0) {
+		close(to[0]);
+		close(to[1]);
+		close(from[0]);
+		close(from[1]);
+		return;
+	}
+	if (pid == 0) {
+		close(to[1]);
+		close(from[0]);
+		syncing_worker(db_path(t->db), &t->cfg->sync, to[0], from[1]);
+	}
+	close(to[0]);
+	close(from[1]);
+	fcntl(from[0], F_SETFL, fcntl(from[0], F_GETFL) | O_NONBLOCK);
+	fcntl(to[1], F_SETFD, FD_CLOEXEC);
+	fcntl(from[0], F_SETFD, FD_CLOEXEC);
+	sw.pid = pid;
+	sw.to = to[1];
+	sw.from = from[0];
+	sw.running = 1;
+}
+
+void syncing_now(struct tui *t)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	char c = 's';
+	ssize_t w;
+
+	if (!t->cfg->sync.target[0]) {
+		tui_say(t, ROLE_WARNING, "sync is not set up: [sync] target and url in the settings");
+		return;
+	}
+	if (!sw.pid)
+		syncing_init(t);
+	if (!sw.pid) {
+		tui_say(t, ROLE_ERROR, "could not start syncing");
+		return;
+	}
+	sigaction(SIGPIPE, &ign, &old);
+	w = write(sw.to, &c, 1);
+	sigaction(SIGPIPE, &old, NULL);
+	if (w != 1) {
+		tui_say(t, ROLE_ERROR, "syncing stopped; it starts again with F5");
+		syncing_stop();
+		return;
+	}
+	sw.running = 1;
+	tui_say(t, ROLE_NORMAL, "%s", SYNCING_SAID);
+	tui_mark(t, TUI_DIRTY_STATUS);
+}
+
+void syncing_poll(struct tui *t)
+{
+	char buf[16];
+	ssize_t r;
+
+	if (!sw.pid)
+		return;
+	while ((r = read(sw.from, buf, sizeof buf)) > 0) {
+		sw.online = buf[r - 1] == '1';
+		sw.running = 0;
+		/* The run answered: the status line itself now says how it went. */
+		if (!strcmp(t->message, SYNCING_SAID))
+			t->message[0] = '\0';
+		tui_changed(t);   /* counts and the status line from sync_state */
+	}
+	if (r == 0) {
+		syncing_stop();
+		tui_mark(t, TUI_DIRTY_STATUS);
+	}
+}
+
+int syncing_line(struct tui *t, char *buf, size_t len)
+{
+	struct sync_status st;
+	struct cr_err err = { 0 };
+	char when[32] = "never";
+
+	if (!t->cfg->sync.target[0])
+		return 0;
+	if (sync_status_read(t->db, &st, &err) != CR_OK) {
+		snprintf(buf, len, "sync: %s", err.msg);
+		return 1;
+	}
+	if (st.last_ok > 0) {
+		time_t at = (time_t)st.last_ok;
+		struct tm tm;
+
+		localtime_r(&at, &tm);
+		strftime(when, sizeof when, "%H:%M", &tm);
+	}
+	if (sw.running && sw.online < 0)
+		snprintf(buf, len, "syncing %s %lld waiting", t->glyph->dot, st.waiting);
+	else if (sw.online > 0)
+		snprintf(buf, len, "online %s %lld waiting%s %s synced %s", t->glyph->dot, st.waiting,
+			 st.parked ? "" : "", t->glyph->dot, when);
+	else
+		snprintf(buf, len, "offline %s %lld waiting %s %s", t->glyph->dot, st.waiting, t->glyph->dot,
+			 st.last_error[0] ? st.last_error : "the library system did not answer");
+	if (st.parked) {
+		size_t n = strlen(buf);
+
+		snprintf(buf + n, len - n, " %s %lld need a person (cardroll sync --parked)", t->glyph->dot, st.parked);
+	}
+	return 1;
+}
+
+void syncing_stop(void)
+{
+	if (!sw.pid)
+		return;
+	close(sw.to);
+	close(sw.from);
+	kill(sw.pid, SIGTERM);
+	waitpid(sw.pid, NULL, WNOHANG);
+	sw.pid = 0;
+	sw.running = 0;
+}
