@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ilscheck.h"
+#include "worker.h"
 #include "sync.h"
 
 static struct {
@@ -24,22 +25,22 @@ static struct {
 	int       state;     /* ILSCHECK_* */
 } ic = { .fd = -1 };
 
-static void ilscheck_child(const struct sync_settings *s, const char *number, const char *card, int out)
+struct ilscheck_ask {
+	const struct sync_settings *s;
+	const char                 *number, *card;
+};
+
+static void ilscheck_child(void *arg, int in, int out)
 {
+	const struct ilscheck_ask *a = arg;
+	const struct sync_settings *s = a->s;
+	const char *number = a->number, *card = a->card;
 	const struct sync_target *tg = sync_target_find(s->target);
 	struct cr_err err = { 0 };
 	char buf[600], remote[64] = "";
 	void *state = NULL;
-	int found = 0, fd = open("/dev/null", O_RDWR);
+	int found = 0;
 
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-	signal(SIGPIPE, SIG_IGN);
 	if (!tg || !tg->lookup)
 		snprintf(buf, sizeof buf, "U");
 	else if (tg->open(s, &state, &err) != CR_OK ||
@@ -68,30 +69,21 @@ static void ilscheck_reap(void)
 
 void ilscheck_start(struct tui *t, long long student, const char *number, const char *card)
 {
-	int p[2];
+	struct ilscheck_ask a = { &t->cfg->sync, number ? number : "", card ? card : "" };
+	pid_t pid;
 
 	ilscheck_reap();
 	memset(ic.answer, 0, sizeof ic.answer);
 	ic.got = 0;
 	ic.student = student;
 	ic.state = ILSCHECK_NONE;
-	if (!t->cfg->sync.target[0] || pipe(p) != 0)
+	if (!t->cfg->sync.target[0])
 		return;
-	fflush(NULL);
-	if ((ic.pid = fork()) < 0) {
-		close(p[0]);
-		close(p[1]);
-		ic.pid = 0;
+	if ((pid = worker_start(NULL, &ic.fd, ilscheck_child, &a)) < 0) {
+		ic.fd = -1;
 		return;
 	}
-	if (ic.pid == 0) {
-		close(p[0]);
-		ilscheck_child(&t->cfg->sync, number ? number : "", card ? card : "", p[1]);
-	}
-	close(p[1]);
-	fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
-	fcntl(p[0], F_SETFD, FD_CLOEXEC);
-	ic.fd = p[0];
+	ic.pid = pid;
 	ic.state = ILSCHECK_ASKING;
 }
 

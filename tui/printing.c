@@ -18,6 +18,7 @@
 
 #include "printer.h"
 #include "printing.h"
+#include "worker.h"
 #include "printq.h"
 #include "template.h"
 
@@ -74,25 +75,16 @@ static int printing_read_all(int fd, void *buf, size_t n)
 }
 
 /* The worker: jobs in, job ids out, until the desk closes the pipe. */
-static void printing_worker(const char *path, const struct cr_config *cfg, int in, int out)
+static void printing_worker(void *arg, int in, int out)
 {
+	struct tui *t = arg;
+	const struct cr_config *cfg = t->cfg;
+	const char *path = db_path(t->db);
 	struct printq_dest d = { .ps = &cfg->print, .desk = cfg->desk };
 	struct printing_msg msg;
 	char dir[4096], preview[4200];
 	struct cr_db *db = NULL;
-	int fd = open("/dev/null", O_RDWR);
 
-	/* The terminal is the desk's: nothing of ours may reach it. */
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-	signal(SIGINT, SIG_IGN);
-	signal(SIGWINCH, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
 	if (!cfg->print.target[0] && !strcmp(cfg->print.driver, "preview")) {
 		snprintf(dir, sizeof dir, "%s", path);
 		snprintf(preview, sizeof preview, "%s/slips-preview.txt", dirname(dir));
@@ -119,40 +111,13 @@ static void printing_worker(const char *path, const struct cr_config *cfg, int i
 
 void printing_init(struct tui *t)
 {
-	int to[2], from[2];
 	pid_t pid;
 
 	if (worker.pid)
 		return;
-	if (pipe(to) != 0)
+	if ((pid = worker_start(&worker.to, &worker.from, printing_worker, t)) < 0)
 		return;
-	if (pipe(from) != 0) {
-		close(to[0]);
-		close(to[1]);
-		return;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		close(to[0]);
-		close(to[1]);
-		close(from[0]);
-		close(from[1]);
-		return;
-	}
-	if (pid == 0) {
-		close(to[1]);
-		close(from[0]);
-		printing_worker(db_path(t->db), t->cfg, to[0], from[1]);
-	}
-	close(to[0]);
-	close(from[1]);
-	fcntl(from[0], F_SETFL, fcntl(from[0], F_GETFL) | O_NONBLOCK);
-	fcntl(to[1], F_SETFD, FD_CLOEXEC);
-	fcntl(from[0], F_SETFD, FD_CLOEXEC);
 	worker.pid = pid;
-	worker.to = to[1];
-	worker.from = from[0];
 	worker.busy = 0;
 }
 

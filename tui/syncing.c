@@ -17,6 +17,7 @@
 
 #include "sync.h"
 #include "syncing.h"
+#include "worker.h"
 
 #define SYNC_EVERY_S 30
 #define SYNCING_SAID "syncing with the library system..."
@@ -30,21 +31,13 @@ static struct {
 } sw = { .online = -1 };
 
 /* The worker: a run now, then one every SYNC_EVERY_S or when poked. */
-static void syncing_worker(const char *path, const struct sync_settings *s, int in, int out)
+static void syncing_worker(void *arg, int in, int out)
 {
+	struct tui *t = arg;
+	const char *path = db_path(t->db);
+	const struct sync_settings *s = &t->cfg->sync;
 	struct cr_db *db = NULL;
-	int fd = open("/dev/null", O_RDWR);
 
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-	signal(SIGINT, SIG_IGN);
-	signal(SIGWINCH, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
 	for (;;) {
 		struct sync_summary sum = { 0 };
 		struct cr_err err = { 0 };
@@ -77,39 +70,13 @@ static void syncing_worker(const char *path, const struct sync_settings *s, int 
 
 void syncing_init(struct tui *t)
 {
-	int to[2], from[2];
 	pid_t pid;
 
 	if (sw.pid || !t->cfg->sync.target[0])
 		return;
-	if (pipe(to) != 0)
+	if ((pid = worker_start(&sw.to, &sw.from, syncing_worker, t)) < 0)
 		return;
-	if (pipe(from) != 0) {
-		close(to[0]);
-		close(to[1]);
-		return;
-	}
-	fflush(NULL);
-	if ((pid = fork()) < 0) {
-		close(to[0]);
-		close(to[1]);
-		close(from[0]);
-		close(from[1]);
-		return;
-	}
-	if (pid == 0) {
-		close(to[1]);
-		close(from[0]);
-		syncing_worker(db_path(t->db), &t->cfg->sync, to[0], from[1]);
-	}
-	close(to[0]);
-	close(from[1]);
-	fcntl(from[0], F_SETFL, fcntl(from[0], F_GETFL) | O_NONBLOCK);
-	fcntl(to[1], F_SETFD, FD_CLOEXEC);
-	fcntl(from[0], F_SETFD, FD_CLOEXEC);
 	sw.pid = pid;
-	sw.to = to[1];
-	sw.from = from[0];
 	sw.running = 1;
 }
 
