@@ -364,6 +364,31 @@ static int timeout_s(const struct sync_settings *s)
 	return t < 1 ? 1 : t;
 }
 
+/* sftp public-key login: libcurl's default is $HOME/.ssh/id_rsa with the
+ * public key derived from it, which fails with libssh2 1.10 (Debian 12) for
+ * other key types; and its RSA signatures are ssh-rsa (SHA-1), which OpenSSH
+ * 8.8+ servers refuse. So name the pair: $HOME/.ssh/id_ed25519, else id_rsa,
+ * with its .pub when present. Neither: libcurl's defaults (and password). */
+static void ssh_key_files(CURL *c)
+{
+	static const char *const names[] = { "id_ed25519", "id_rsa" };
+	const char *home = getenv("HOME");
+	char key[4096], pub[4100];
+
+	if (!home || !*home)
+		return;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(key, sizeof key, "%s/.ssh/%s", home, names[i]);
+		if (access(key, R_OK))
+			continue;
+		curl_easy_setopt(c, CURLOPT_SSH_PRIVATE_KEYFILE, key);
+		snprintf(pub, sizeof pub, "%s.pub", key);
+		if (!access(pub, R_OK))
+			curl_easy_setopt(c, CURLOPT_SSH_PUBLIC_KEYFILE, pub);
+		return;
+	}
+}
+
 static enum cr_status pull_setup(struct pull *p, const char *url)
 {
 	const struct sync_settings *s = p->s;
@@ -400,6 +425,8 @@ static enum cr_status pull_setup(struct pull *p, const char *url)
 			curl_easy_setopt(c, CURLOPT_SSH_KNOWNHOSTS, kh);
 		}
 	}
+	if (!strncasecmp(url, "sftp:", 5))
+		ssh_key_files(c);
 	if (!strcmp(s->roster_auth, "basic") || !strncasecmp(url, "sftp:", 5)) {
 		if (*s->user) {
 			curl_easy_setopt(c, CURLOPT_USERNAME, s->user);
@@ -415,6 +442,9 @@ static enum cr_status pull_curl_fail(struct pull *p, CURLcode rc, const char *wh
 {
 	const struct sync_settings *s = p->s;
 
+	if (rc == CURLE_PEER_FAILED_VERIFICATION && !strncasecmp(s->roster_url, "sftp:", 5))
+		return cr_fail(p->err, CR_EUNAVAILABLE, "the roster server's host key is not in ~/.ssh/known_hosts, "
+			       "or does not match it (add it with ssh-keyscan after checking its fingerprint)");
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
 		return cr_fail(p->err, CR_ETEMP, "the roster server did not answer within %d s (%s)", timeout_s(s), what);

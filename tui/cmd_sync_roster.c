@@ -30,7 +30,9 @@ enum cr_status cmd_sync_roster(struct cli *cli, int json, struct cr_err *err)
 		fprintf(stderr, "cardroll: note: the roster server does not share demographics with this client; "
 			"birth dates were not updated\n");
 	if (st == CR_OK && r.unchanged) {
-		const char *why = r.rest ? "no records changed" : "304";
+		const char *why = r.rest ? "no records changed"
+				  : !strncasecmp(s->roster_url, "sftp:", 5) ? "the file's time has not changed"
+				  : "304";
 
 		if (json) {
 			fputs("{\n  \"source\": ", stdout);
