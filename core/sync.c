@@ -560,3 +560,58 @@ enum cr_status sync_confirm_not_duplicate(struct cr_db *db, long long outbox_id,
 	}
 	return db_commit(db, err);
 }
+
+enum cr_status sync_parked_each(struct cr_db *db, sync_parked_fn fn, void *ctx, struct cr_err *err)
+{
+	sqlite3_stmt *st = db_prepare(db,
+		"SELECT o.id, e.kind, coalesce(s.student_number, s.sourced_id), coalesce(c.number, ''), "
+		" coalesce(o.last_error, '') FROM outbox o JOIN event e ON e.id = o.event_id "
+		" JOIN student s ON s.id = e.student_id LEFT JOIN card c ON c.id = e.card_id "
+		"WHERE o.target = '" SYNC_OUTBOX_TARGET "' AND o.state = 'parked' ORDER BY o.id", err);
+	int rc;
+
+	if (!st)
+		return err->status;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sync_parked p = {
+			.outbox_id = sqlite3_column_int64(st, 0),
+			.kind = (const char *)sqlite3_column_text(st, 1),
+			.student_number = (const char *)sqlite3_column_text(st, 2),
+			.card = (const char *)sqlite3_column_text(st, 3),
+			.reason = (const char *)sqlite3_column_text(st, 4),
+		};
+
+		p.duplicate = strstr(p.reason, "already exists") != NULL;
+		if (fn(&p, ctx))
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_fail(db, err, rc, "reading the parked events");
+	return CR_OK;
+}
+
+enum cr_status sync_retry(struct cr_db *db, long long outbox_id, struct cr_err *err)
+{
+	sqlite3_stmt *st;
+	enum cr_status rs;
+
+	if ((rs = db_begin_immediate(db, err)) != CR_OK)
+		return rs;
+	st = db_prepare(db, "UPDATE outbox SET state = 'pending', next_at = NULL, updated_at = unixepoch() "
+			"WHERE id = ?1 AND target = '" SYNC_OUTBOX_TARGET "' AND state = 'parked'", err);
+	if (!st) {
+		db_rollback(db);
+		return err->status;
+	}
+	sqlite3_bind_int64(st, 1, outbox_id);
+	if ((rs = step_done(db, st, "sending the event again", err)) != CR_OK) {
+		db_rollback(db);
+		return rs;
+	}
+	if (!sqlite3_changes(db_handle(db))) {
+		db_rollback(db);
+		return cr_fail(err, CR_ENOINPUT, "outbox event %lld is not parked", outbox_id);
+	}
+	return db_commit(db, err);
+}

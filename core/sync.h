@@ -118,4 +118,22 @@ enum cr_status sync_status_read(struct cr_db *db, struct sync_status *st, struct
  * goes back to pending with the override. */
 enum cr_status sync_confirm_not_duplicate(struct cr_db *db, long long outbox_id, struct cr_err *err);
 
+/* One event parked for a person: student ID and card, never names. */
+struct sync_parked {
+	long long   outbox_id;
+	const char *kind;            /* signup, void, consent, optout */
+	const char *student_number;  /* or the roster's sourcedId when there is none */
+	const char *card;
+	const char *reason;          /* the server's words */
+	int         duplicate;       /* the ILS said "likely the same person": --confirm applies */
+};
+typedef int (*sync_parked_fn)(const struct sync_parked *p, void *ctx);
+
+/* The parked events in outbox order; fn returns non-zero to stop. */
+enum cr_status sync_parked_each(struct cr_db *db, sync_parked_fn fn, void *ctx, struct cr_err *err);
+
+/* A parked event goes back to pending as it is (someone fixed the record
+ * in the ILS, or the reason is gone). */
+enum cr_status sync_retry(struct cr_db *db, long long outbox_id, struct cr_err *err);
+
 #endif

@@ -8,6 +8,14 @@ static void help_close(struct tui *t)
 	tui_pop(t);
 }
 
+static int help_top, help_more;
+
+static void help_enter(struct tui *t)
+{
+	help_top = 0;
+	help_more = 0;
+}
+
 static const struct key_binding help_rows[] = {
 	{ 0, 27, "Esc", "Back", "close the help (any other key does too)", help_close },
 };
@@ -19,36 +27,85 @@ static const struct keys_table *help_keys(struct tui *t)
 	return &help_keys_table;
 }
 
+/* Down and Up scroll a long help; any other key closes it. */
 static int help_key(struct tui *t, const struct tui_key *k)
 {
+	/* The arrows only ever scroll (at either end they do nothing), so a
+	 * person holding Down never closes the help by surprise. */
+	if (k->fn && (k->ch == KEY_DOWN || k->ch == KEY_NPAGE)) {
+		if (help_more > 0)
+			help_top += k->ch == KEY_DOWN ? 1 : 10;
+		tui_mark(t, TUI_DIRTY_BODY);
+		return 1;
+	}
+	if (k->fn && (k->ch == KEY_UP || k->ch == KEY_PPAGE)) {
+		help_top -= k->ch == KEY_UP ? 1 : 10;
+		if (help_top < 0)
+			help_top = 0;
+		tui_mark(t, TUI_DIRTY_BODY);
+		return 1;
+	}
 	help_close(t);
 	return 1;
 }
 
+/* Rows a table takes on the help screen: its title, its rows with a
+ * sentence, a blank line. */
+static int help_height(const struct keys_table *kt)
+{
+	int n = 2;
+
+	for (size_t i = 0; i < kt->n; i++)
+		n += kt->rows[i].help != NULL;
+	return n;
+}
+
+
 static void help_draw(struct tui *t, WINDOW *w)
 {
 	const struct screen_ops *below = tui_below(t);
-	int rows = getmaxy(w), cols = getmaxx(w), y = 0;
+	const struct keys_table *tables[16];
+	int rows = getmaxy(w), cols = getmaxx(w), n = 0, need = 1, y;
 
-	/* Tight at the top: a screen's tables plus the global keys must fit 24 rows. */
-	draw_role(w, ROLE_NAME);
-	draw_fmt(t, w, y, 1, cols - 2, "Keys on the %s screen", below ? below->name : "");
-	y += 1;
 	if (below && below->help) {
-		for (const struct keys_table *const *kt = below->help; *kt; kt++)
-			y = keys_draw_help(t, w, y, *kt);
+		for (const struct keys_table *const *kt = below->help; *kt && n < 15; kt++)
+			tables[n++] = *kt;
 	} else if (below && below->keys) {
-		y = keys_draw_help(t, w, y, below->keys(t));
+		tables[n++] = below->keys(t);
 	}
 	if (!below || !(below->flags & SCREEN_MODAL))
-		y = keys_draw_help(t, w, y, &keys_global);
-	if (below && below->help_note && y < rows - 1) {
+		tables[n++] = &keys_global;
+	for (int i = 0; i < n; i++)
+		need += help_height(tables[i]);
+	/* Longer than the screen: Down and Up scroll, the last row says so. */
+	if (help_top > need - (rows - 1))
+		help_top = need - (rows - 1) > 0 ? need - (rows - 1) : 0;
+	y = -help_top;
+	draw_role(w, ROLE_NAME);
+	if (y >= 0)
+		draw_fmt(t, w, y, 1, cols - 2, "Keys on the %s screen", below ? below->name : "");
+	y++;
+	for (int i = 0; i < n; i++) {
+		if (y + help_height(tables[i]) <= 0) {
+			y += help_height(tables[i]);
+			continue;
+		}
+		y = keys_draw_help(t, w, y, tables[i]);
+	}
+	help_more = need - help_top - (rows - 1);
+	if (help_more > 0) {
+		draw_role(w, ROLE_DIM);
+		draw_blank(w, rows - 1, 0, cols);
+		draw_fmt(t, w, rows - 1, 1, cols - 2, "%d more below: Down or PgDn (Up goes back); any other key closes",
+			 help_more);
+	} else if (below && below->help_note && y < rows - 1) {
 		draw_role(w, ROLE_NORMAL);
 		y += draw_wrap(t, w, y, 1, cols - 2, rows - 1 - y, below->help_note);
 	}
-	if (y < rows) {
+	if (help_more <= 0 && y < rows) {
 		draw_role(w, ROLE_DIM);
-		draw_text(t, w, rows - 1, 1, cols - 2, "Press any key to go back.");
+		draw_text(t, w, rows - 1, 1, cols - 2, help_top > 0 ? "Up scrolls back; any other key goes back."
+			  : "Press any key to go back.");
 	}
 	draw_role(w, ROLE_NORMAL);
 }
@@ -56,6 +113,7 @@ static void help_draw(struct tui *t, WINDOW *w)
 const struct screen_ops help_screen = {
 	.name = "Help",
 	.flags = SCREEN_MODAL,
+	.enter = help_enter,
 	.key = help_key,
 	.draw = help_draw,
 	.keys = help_keys,

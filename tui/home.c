@@ -222,6 +222,11 @@ static void home_quit(struct tui *t)
 
 /* ---- keys ---- */
 
+static void home_ils(struct tui *t)
+{
+	tui_push(t, &ilsq_screen);
+}
+
 static const struct key_binding home_browse_rows[] = {
 	{ 0, '/',        "/",     "Search", "find a student by name or student ID, or just type", home_search_start },
 	{ 1, KEY_DOWN,   "Up/Dn", "Select", "select a school in the list", home_scroll_down },
@@ -231,6 +236,7 @@ static const struct key_binding home_browse_rows[] = {
 	{ 0, '\r',       "Enter", "Classes", "open the selected school's classes, class by class", home_open_school },
 	{ 0, '\n',       "Enter", NULL,     NULL, home_open_school },
 	{ 1, KEY_ENTER,  "Enter", NULL,     NULL, home_open_school },
+	{ 1, KEY_F(4),   "F4",    "Library", "the library system: syncing, and events parked for a person", home_ils },
 	{ 0, 'q',        "q",     "Quit",   "leave cardroll (a name starting with q: press / first)", home_quit },
 };
 

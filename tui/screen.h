@@ -104,6 +104,7 @@ extern const struct screen_ops classes_screen;
 extern const struct screen_ops roll_screen;
 extern const struct screen_ops prompt_screen;
 extern const struct screen_ops preview_screen;
+extern const struct screen_ops ilsq_screen;
 
 /* Opens the classes of one school (school.id), with its name as the title. */
 void classes_show(struct tui *t, long long school, const char *name);

@@ -276,12 +276,75 @@ static void a_slow_library_system_never_freezes_the_keys(void **state)
 	assert_int_equal(t_patrons(s), 1);
 }
 
+/* A patron already in the ILS with the child's name and birth date but
+ * another card: the ILS calls the signup a likely duplicate. */
+static void t_seed_lookalike(struct sfix *s)
+{
+	t_run("python3 -c 'import urllib.request as u; u.urlopen(u.Request(\"http://127.0.0.1:%d/_control/patrons\", "
+	      "data=b\"{\\\"surname\\\":\\\"Patel\\\",\\\"firstname\\\":\\\"Mahnoor\\\","
+	      "\\\"date_of_birth\\\":\\\"2019-01-02\\\",\\\"library_id\\\":\\\"CPL\\\","
+	      "\\\"category_id\\\":\\\"ST\\\",\\\"cardnumber\\\":\\\"X9000001\\\"}\", method=\"POST\"))'",
+	      s->port);
+	assert_int_equal(t_patrons(s), 1);
+}
+
+/* The ILS parks a likely duplicate; F4 shows it with the server's words,
+ * and c (a different child) sends it again with the override. */
+static void a_parked_duplicate_is_decided_at_the_desk(void **state)
+{
+	struct sfix *s = *state;
+	struct h_term *h;
+
+	t_seed_lookalike(s);
+	h = t_desk(s);
+	t_open_child(h, MAHNOOR, "Patel, Mahnoor");
+	h_send_text(h, "i");
+	assert_int_equal(h_wait_text(h, "Card issued: " MAHNOOR, WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_FUNCTION(5));
+	assert_int_equal(h_wait_text(h, "1 need a person", WAIT_MS), 0);
+	assert_int_equal(t_query(&s->f, "SELECT count(*) FROM outbox WHERE state = 'parked'"), 1);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_gone(h, "Birth date", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	h_send_key(h, VTERM_KEY_FUNCTION(4));
+	assert_int_equal(h_wait_text(h, "1 event parked for a person", WAIT_MS), 0);
+	assert_int_equal(h_wait_row(h, "signup", MAHNOOR, WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "already exists", WAIT_MS), 0);
+	h_send_text(h, "c");
+	assert_int_equal(h_wait_text(h, "Nothing is parked", 15000), 0);
+	for (int i = 0; i < 40 && t_patrons(s) != 2; i++)
+		usleep(100000);
+	assert_int_equal(t_patrons(s), 2);
+	assert_int_equal(t_query(&s->f, "SELECT count(*) FROM outbox WHERE state = 'done'"), 1);
+}
+
+/* A help longer than the screen scrolls: the last global key is reached. */
+static void a_long_help_scrolls(void **state)
+{
+	struct sfix *s = *state;
+	struct h_term *h = t_desk(s);
+
+	t_open_child(h, MAHNOOR, "Patel, Mahnoor");
+	h_send_key(h, VTERM_KEY_FUNCTION(1));
+	assert_int_equal(h_wait_text(h, "Keys on the Student screen", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "more below", WAIT_MS), 0);
+	assert_false(h_screen_has(h, "sync with the library system now"));
+	for (int i = 0; i < 12; i++)
+		h_send_key(h, VTERM_KEY_DOWN);
+	assert_int_equal(h_wait_text(h, "sync with the library system now", WAIT_MS), 0);
+	assert_int_equal(h_wait_gone(h, "more below", WAIT_MS), 0);
+	h_send_text(h, "x");
+	assert_int_equal(h_wait_text(h, "Birth date", WAIT_MS), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(online_the_card_reaches_the_library_system, setup, teardown),
 		cmocka_unit_test_setup_teardown(offline_the_desk_says_so_and_keeps_the_card, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_slow_library_system_never_freezes_the_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_parked_duplicate_is_decided_at_the_desk, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_long_help_scrolls, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
