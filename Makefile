@@ -90,7 +90,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libcardroll.a tests/unit/tes
 	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags cmocka) -Itests/unit -o $@ $< \
 		$(BUILD)/libcardroll.a $(LDFLAGS_ALL) $(shell pkg-config --libs cmocka) $(CORE_LIBS)
 
-$(BUILD)/tests/tui_%: tests/tui/test_%.c tests/tui/harness.c tests/tui/harness.h $(BUILD)/libcardroll.a
+$(BUILD)/tests/tui_%: tests/tui/test_%.c tests/tui/harness.c tests/tui/harness.h tests/tui/tutil.h $(BUILD)/libcardroll.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags cmocka vterm) -Itests/tui -o $@ $< tests/tui/harness.c \
 		$(BUILD)/libcardroll.a $(LDFLAGS_ALL) $(shell pkg-config --libs cmocka vterm) -lutil $(CORE_LIBS)

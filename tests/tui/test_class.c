@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "harness.h"
+#include "tutil.h"
 
 #define WAIT_MS 4000
 
@@ -36,21 +37,6 @@ struct fixture {
 	struct h_term *h;
 	int            keys;        /* keys pressed since the classes list */
 };
-
-static void t_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void t_run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	if ((rc = system(cmd)) != 0)
-		fail_msg("`%s` failed (%d)", cmd, rc);
-}
 
 static int setup(void **state)
 {
@@ -100,19 +86,7 @@ static int teardown(void **state)
 
 static long long t_query(const struct fixture *f, const char *sql)
 {
-	sqlite3 *s;
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	assert_int_equal(sqlite3_open_v2(f->db, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(s, 2000);
-	if (sqlite3_prepare_v2(s, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(s));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(s);
-	return v;
+	return t_db_int(f->db, sql);
 }
 
 static void t_row_has(struct h_term *h, const char *anchor, const char *want)

@@ -18,6 +18,7 @@
 
 #include "db.h"
 #include "harness.h"
+#include "tutil.h"
 
 #define WAIT_MS 4000   /* generous for a loaded machine; argon2 alone takes a moment */
 
@@ -40,46 +41,10 @@ struct fixture {
 
 /* ---- setting up a library's database ---- */
 
-static void t_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void t_run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	if ((rc = system(cmd)) != 0)
-		fail_msg("`%s` failed (%d)", cmd, rc);
-}
-
-static void t_write(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 /* A read of the database as another program would see it. */
 static long long t_query(const struct fixture *f, const char *sql)
 {
-	sqlite3 *s;
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	assert_int_equal(sqlite3_open_v2(f->db, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(s, 2000);
-	if (sqlite3_prepare_v2(s, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(s));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(s);
-	return v;
+	return t_db_int(f->db, sql);
 }
 
 struct sfix {

@@ -1,0 +1,53 @@
+/* tutil: small helpers the TUI tests share (include after cmocka.h and
+ * sqlite3.h): a shell command that must succeed, a file written whole, and
+ * a number read from the database as another program would see it. */
+#ifndef CR_TEST_TUTIL_H
+#define CR_TEST_TUTIL_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static void t_run(const char *fmt, ...) __attribute__((format(printf, 1, 2), unused));
+
+static void t_run(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	if ((rc = system(cmd)) != 0)
+		fail_msg("`%s` failed (%d)", cmd, rc);
+}
+
+static void __attribute__((unused)) t_write(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The first column of the first row of sql, read-only; -1 when no row. */
+static long long __attribute__((unused)) t_db_int(const char *db, const char *sql)
+{
+	sqlite3 *s;
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	assert_int_equal(sqlite3_open_v2(db, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(s, 2000);
+	if (sqlite3_prepare_v2(s, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(s));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(s);
+	return v;
+}
+
+#endif
