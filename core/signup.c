@@ -424,6 +424,27 @@ static void signup_grade(struct cr_db *db, long long student, char *out, size_t 
 	sqlite3_reset(st);
 }
 
+/* A person looked at a likely duplicate and said "a different child": the
+ * decision is kept in the audit log with who made it, at which desk. */
+static enum cr_status signup_decision(struct cr_db *db, const struct signup_request *rq, long long card,
+				      struct cr_err *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO audit (at, staff_id, desk, action, object_kind, object_id, "
+				      "detail) VALUES (?1, ?2, ?3, 'confirm-not-duplicate', 'card', ?4, "
+				      "'staff confirmed: not the same child as the likely duplicate')", err);
+
+	if (!st)
+		return err->status;
+	sqlite3_bind_int64(st, 1, (long long)time(NULL));
+	if (rq->staff > 0)
+		sqlite3_bind_int64(st, 2, rq->staff);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_text(st, 3, rq->desk, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, card);
+	return signup_step(db, st, "recording the decision", err);
+}
+
 static enum cr_status signup_write(struct cr_db *db, const struct programme *pg, const struct signup_request *rq,
 				   long long reuse, struct signup_result *res, struct cr_err *err)
 {
@@ -513,6 +534,8 @@ enum cr_status signup_issue(struct cr_db *db, const struct programme *pg, const 
 			snprintf(res->reason, sizeof res->reason, "%s", note);
 			st = signup_write(db, pg, rq, reuse, res, err);
 		}
+		if (st == CR_OK && res->outcome == SIGNUP_ISSUED && rq->confirm_not_duplicate)
+			st = signup_decision(db, rq, res->card_id, err);
 	}
 	if (st != CR_OK || res->outcome != SIGNUP_ISSUED) {
 		db_rollback(db);

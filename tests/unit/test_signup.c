@@ -246,9 +246,13 @@ static void test_a_likely_duplicate_waits_for_a_person_to_decide(void **state)
 	assert_non_null(strstr(r.reason, "same child"));
 	assert_non_null(strstr(r.reason, "1005"));
 	rq.student = child(e, "2005");
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM audit WHERE action = 'confirm-not-duplicate'", NULL), 0);
 	rq.confirm_not_duplicate = 1;
 	assert_int_equal(signup_issue(e->db, &pg, &rq, &r, &err), CR_OK);
 	assert_int_equal(r.outcome, SIGNUP_ISSUED);
+	/* The decision is on record, against the card it let through. */
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM audit WHERE action = 'confirm-not-duplicate' "
+				  "AND object_id = (SELECT id FROM card WHERE number = ?1)", r.card), 1);
 }
 
 /* Opt-in: the guardian's yes is recorded at the desk, then the card; an
