@@ -9,300 +9,52 @@
 #include <strings.h>
 #include <time.h>
 
+#include "json.h"
 #include "sync.h"
 
 #define KOHA_BODY_MAX (4u << 20)    /* a patron list for one card is tiny */
 #define KOHA_REASON_MAX 200         /* Koha's own words, clipped */
 
-/* ---- a growing buffer and a JSON writer ---------------------------------- */
+/* ---- reading Koha's answers (core/json.h) ------------------------------- */
 
-struct kbuf {
-	char  *s;
-	size_t n, cap;
-	int    oom;
-};
-
-static void kb_add(struct kbuf *b, const char *s, size_t n)
+/* Member key of obj as text, into out: a string as decoded, a number in
+ * its shortest round-trip spelling, true/false as words; "" when absent,
+ * null, not a scalar, or (for a number) too long for out. A string
+ * "null" counts as null, as it always did here. */
+static void koha_text(const struct json_value *obj, const char *key, char *out, size_t len)
 {
-	if (b->oom)
+	const struct json_value *v = json_get(obj, key);
+	int n = 0;
+
+	if (!len)
 		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 512;
-		char *p;
+	out[0] = '\0';
+	if (!v)
+		return;
+	if (v->type == JSON_STRING) {
+		snprintf(out, len, "%s", v->string);
+	} else if (v->type == JSON_BOOL) {
+		n = snprintf(out, len, "%s", v->boolean ? "true" : "false");
+	} else if (v->type == JSON_NUMBER) {
+		double d = v->number;
 
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		if (!(p = realloc(b->s, cap))) {
-			b->oom = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-static void kb_puts(struct kbuf *b, const char *s)
-{
-	kb_add(b, s, strlen(s));
-}
-
-static void kb_free(struct kbuf *b)
-{
-	free(b->s);
-	memset(b, 0, sizeof *b);
-}
-
-/* A JSON string: UTF-8 passes through, quotes and backslashes are escaped,
- * control characters become \u00XX. */
-static void json_str(struct kbuf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	kb_add(b, "\"", 1);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		char esc[7] = { '\\', 'u', '0', '0', 0, 0, 0 };
-
-		if (*p == '"' || *p == '\\') {
-			esc[1] = (char)*p;
-			kb_add(b, esc, 2);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			esc[4] = hex[*p >> 4];
-			esc[5] = hex[*p & 15];
-			kb_add(b, esc, 6);
-		} else {
-			kb_add(b, (const char *)p, 1);
-		}
-	}
-	kb_add(b, "\"", 1);
-}
-
-/* ,"key":"value" (the first member without the comma). */
-static void json_member(struct kbuf *b, int *first, const char *key, const char *value)
-{
-	kb_puts(b, *first ? "" : ",");
-	*first = 0;
-	json_str(b, key);
-	kb_add(b, ":", 1);
-	json_str(b, value);
-}
-
-/* ---- a small JSON reader: enough to find members of Koha's answers ------- */
-
-static const char *js_ws(const char *p)
-{
-	while (p && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-		p++;
-	return p;
-}
-
-/* The end of the value at p, or NULL when it is not well formed. */
-static const char *js_skip(const char *p, int depth)
-{
-	p = js_ws(p);
-	if (!p || depth > 64)
-		return NULL;
-	if (*p == '"') {
-		for (p++; *p && *p != '"'; p++)
-			if (*p == '\\' && !*++p)
-				return NULL;
-		return *p ? p + 1 : NULL;
-	}
-	if (*p == '{' || *p == '[') {
-		char close = *p == '{' ? '}' : ']';
-
-		p = js_ws(p + 1);
-		if (*p == close)
-			return p + 1;
-		for (;;) {
-			if (close == '}') {
-				if (!(p = js_skip(p, depth + 1)) || *(p = js_ws(p)) != ':')
-					return NULL;
-				p++;
-			}
-			if (!(p = js_skip(p, depth + 1)))
-				return NULL;
-			p = js_ws(p);
-			if (*p == ',') {
-				p++;
-				continue;
-			}
-			return *p == close ? p + 1 : NULL;
-		}
-	}
-	if (*p == '-' || (*p >= '0' && *p <= '9') || *p == 't' || *p == 'f' || *p == 'n') {
-		const char *q = p;
-
-		while (*q && strchr("+-.0123456789eEtruefalsn", *q))
-			q++;
-		return q > p ? q : NULL;
-	}
-	return NULL;
-}
-
-static void utf8_put(char **o, char *end, unsigned long c)
-{
-	char tmp[4];
-	int n;
-
-	if (c < 0x80) {
-		tmp[0] = (char)c;
-		n = 1;
-	} else if (c < 0x800) {
-		tmp[0] = (char)(0xc0 | (c >> 6));
-		tmp[1] = (char)(0x80 | (c & 0x3f));
-		n = 2;
-	} else if (c < 0x10000) {
-		tmp[0] = (char)(0xe0 | (c >> 12));
-		tmp[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		tmp[2] = (char)(0x80 | (c & 0x3f));
-		n = 3;
-	} else {
-		tmp[0] = (char)(0xf0 | (c >> 18));
-		tmp[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-		tmp[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-		tmp[3] = (char)(0x80 | (c & 0x3f));
-		n = 4;
-	}
-	if (end - *o > n) {
-		memcpy(*o, tmp, (size_t)n);
-		*o += n;
-	}
-}
-
-static long js_hex4(const char *p)
-{
-	long v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		char c = p[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
+		if (d > -9007199254740992.0 && d < 9007199254740992.0 && (double)(long long)d == d)
+			n = snprintf(out, len, "%lld", (long long)d);
 		else
-			return -1;
+			for (int prec = 15; prec <= 17; prec++)
+				if ((n = snprintf(out, len, "%.*g", prec, d)) < 0 || (size_t)n >= len ||
+				    strtod(out, NULL) == d)
+					break;
 	}
-	return v;
-}
-
-/* The value at p as text: a string decoded, a number or literal as
- * written. 0 when p is not a scalar. */
-static int js_text(const char *p, char *out, size_t len)
-{
-	char *o = out, *end = out + len;
-
-	p = js_ws(p);
-	if (!p || !len)
-		return 0;
-	if (*p != '"') {
-		const char *q = js_skip(p, 0);
-
-		if (!q || *p == '{' || *p == '[' || (size_t)(q - p) >= len)
-			return 0;
-		memcpy(out, p, (size_t)(q - p));
-		out[q - p] = '\0';
-		return 1;
-	}
-	for (p++; *p && *p != '"'; p++) {
-		if (*p != '\\') {
-			if (end - o > 1)
-				*o++ = *p;
-			continue;
-		}
-		switch (*++p) {
-		case 'n': utf8_put(&o, end, '\n'); break;
-		case 't': utf8_put(&o, end, '\t'); break;
-		case 'r': utf8_put(&o, end, '\r'); break;
-		case 'b': utf8_put(&o, end, '\b'); break;
-		case 'f': utf8_put(&o, end, '\f'); break;
-		case 'u': {
-			long c = js_hex4(p + 1);
-
-			if (c < 0)
-				return 0;
-			p += 4;
-			if (c >= 0xd800 && c < 0xdc00 && p[1] == '\\' && p[2] == 'u') {
-				long lo = js_hex4(p + 3);
-
-				if (lo >= 0xdc00 && lo < 0xe000) {
-					c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
-					p += 6;
-				}
-			}
-			utf8_put(&o, end, (unsigned long)c);
-			break;
-		}
-		case '\0':
-			return 0;
-		default:
-			utf8_put(&o, end, (unsigned char)*p);
-		}
-	}
-	*o = '\0';
-	return *p == '"';
-}
-
-/* The value of member key in the object at p, or NULL. */
-static const char *js_member(const char *p, const char *key)
-{
-	char name[64];
-
-	p = js_ws(p);
-	if (!p || *p != '{')
-		return NULL;
-	p = js_ws(p + 1);
-	while (p && *p == '"') {
-		const char *v, *next;
-		int match = js_text(p, name, sizeof name) && !strcmp(name, key);
-
-		if (!(p = js_skip(p, 0)) || *(p = js_ws(p)) != ':')
-			return NULL;
-		v = js_ws(p + 1);
-		if (match)
-			return v;
-		if (!(next = js_skip(v, 0)))
-			return NULL;
-		p = js_ws(next);
-		if (*p != ',')
-			return NULL;
-		p = js_ws(p + 1);
-	}
-	return NULL;
-}
-
-/* The i-th element of the array at p, or NULL. */
-static const char *js_index(const char *p, int i)
-{
-	p = js_ws(p);
-	if (!p || *p != '[')
-		return NULL;
-	p = js_ws(p + 1);
-	if (*p == ']')
-		return NULL;
-	while (i-- > 0) {
-		if (!(p = js_skip(p, 0)) || *(p = js_ws(p)) != ',')
-			return NULL;
-		p = js_ws(p + 1);
-	}
-	return p;
-}
-
-/* Member key of the object at p as text ("" when absent). */
-static void js_get(const char *p, const char *key, char *out, size_t len)
-{
-	const char *v = js_member(p, key);
-
-	if (!v || !js_text(v, out, len) || !strcmp(out, "null"))
+	if (n < 0 || (size_t)n >= len || !strcmp(out, "null"))
 		out[0] = '\0';
 }
 
+/* The i-th element of an array (only an array), or NULL. */
+static const struct json_value *koha_index(const struct json_value *v, size_t i)
+{
+	return v && v->type == JSON_ARRAY ? json_at(v, i) : NULL;
+}
 /* ---- the target ------------------------------------------------------------ */
 
 struct koha {
@@ -313,7 +65,9 @@ struct koha {
 	long long          token_until;
 	/* the last answer */
 	long               status;
-	struct kbuf        body;
+	struct json_buf    body;
+	struct json_value *doc;                /* body parsed, once read (koha_json) */
+	int                parsed;
 	char               location[256];
 	int                retry_after;
 };
@@ -322,9 +76,9 @@ static size_t koha_write(char *data, size_t size, size_t n, void *ctx)
 {
 	struct koha *k = ctx;
 
-	if (k->body.n + size * n > KOHA_BODY_MAX)
+	if (k->body.len + size * n > KOHA_BODY_MAX)
 		return 0;
-	kb_add(&k->body, data, size * n);
+	json_raw(&k->body, data, size * n);
 	return k->body.oom ? 0 : size * n;
 }
 
@@ -401,7 +155,10 @@ static CURLcode koha_request(struct koha *k, const char *method, const char *pat
 	char url[2048 + 1024], authz[2100];
 	CURLcode rc;
 
-	kb_free(&k->body);
+	json_buf_free(&k->body);
+	json_free(k->doc);
+	k->doc = NULL;
+	k->parsed = 0;
 	k->status = 0;
 	k->location[0] = '\0';
 	k->retry_after = 0;
@@ -462,18 +219,32 @@ static CURLcode koha_request(struct koha *k, const char *method, const char *pat
 
 static const char *koha_body(const struct koha *k)
 {
-	return k->body.s ? k->body.s : "";
+	return k->body.p ? k->body.p : "";
+}
+
+/* The last answer as JSON (parsed on first use; up to a NUL byte), or NULL
+ * when it is not JSON. */
+static const struct json_value *koha_json(struct koha *k)
+{
+	if (!k->parsed) {
+		const char *body = koha_body(k);
+
+		k->parsed = 1;
+		k->doc = json_parse(body, strlen(body), NULL, 0);
+	}
+	return k->doc;
 }
 
 /* OAuth2 client credentials: a token, kept until shortly before it ends. */
 static CURLcode koha_token(struct koha *k, int fresh, char *why, size_t len)
 {
-	struct kbuf form = { 0 };
+	struct json_buf form;
 	char *id, *secret, expires[32];
 	CURLcode rc;
 
 	if (!fresh && k->token[0] && (long long)time(NULL) < k->token_until)
 		return CURLE_OK;
+	json_buf_init(&form);
 	memset(k->token, 0, sizeof k->token);
 	id = curl_easy_escape(k->curl, k->s.client_id, 0);
 	secret = curl_easy_escape(k->curl, k->s.client_secret, 0);
@@ -483,33 +254,33 @@ static CURLcode koha_token(struct koha *k, int fresh, char *why, size_t len)
 		snprintf(why, len, "out of memory");
 		return CURLE_OUT_OF_MEMORY;
 	}
-	kb_puts(&form, "grant_type=client_credentials&client_id=");
-	kb_puts(&form, id);
-	kb_puts(&form, "&client_secret=");
-	kb_puts(&form, secret);
+	json_raw(&form, "grant_type=client_credentials&client_id=", strlen("grant_type=client_credentials&client_id="));
+	json_raw(&form, id, strlen(id));
+	json_raw(&form, "&client_secret=", strlen("&client_secret="));
+	json_raw(&form, secret, strlen(secret));
 	memset(secret, 0, strlen(secret));
 	curl_free(id);
 	curl_free(secret);
 	if (form.oom) {
-		kb_free(&form);
+		json_buf_free(&form);
 		snprintf(why, len, "out of memory");
 		return CURLE_OUT_OF_MEMORY;
 	}
-	rc = koha_request(k, "POST", "/api/v1/oauth/token", "application/x-www-form-urlencoded", form.s, NULL, 0,
+	rc = koha_request(k, "POST", "/api/v1/oauth/token", "application/x-www-form-urlencoded", form.p, NULL, 0,
 			  k->s.timeout_ms);
-	memset(form.s, 0, form.n);
-	kb_free(&form);
+	memset(form.p, 0, form.len);
+	json_buf_free(&form);
 	if (rc != CURLE_OK) {
 		koha_curl_reason(rc, why, len);
 		return rc;
 	}
 	if (k->status == 200)
-		js_get(koha_body(k), "access_token", k->token, sizeof k->token);
+		koha_text(koha_json(k), "access_token", k->token, sizeof k->token);
 	if (!k->token[0]) {
 		snprintf(why, len, "the library system gave no OAuth2 token (HTTP %ld)", k->status);
 		return CURLE_OK;
 	}
-	js_get(koha_body(k), "expires_in", expires, sizeof expires);
+	koha_text(koha_json(k), "expires_in", expires, sizeof expires);
 	{
 		/* Renewed 30 s before the end; a lifetime of 0 or none (a server
 		 * that does not say) counts as an hour: a refused token is fetched
@@ -551,11 +322,11 @@ static CURLcode koha_call(struct koha *k, const char *method, const char *path, 
 }
 
 /* Koha's "error" sentence, clipped and made plain. */
-static void koha_error_text(const struct koha *k, char *out, size_t len)
+static void koha_error_text(struct koha *k, char *out, size_t len)
 {
 	char text[KOHA_REASON_MAX + 1];
 
-	js_get(koha_body(k), "error", text, sizeof text);
+	koha_text(koha_json(k), "error", text, sizeof text);
 	for (char *p = text; *p; p++)
 		if ((unsigned char)*p < 0x20)
 			*p = ' ';
@@ -602,33 +373,29 @@ static void koha_classify(struct koha *k, const char *what, struct sync_result *
  * knows (it rejects others). expiry overrides the card's date (a void). */
 static char *koha_patron_json(const struct koha *k, const struct sync_item *it, const char *expiry, int with_card)
 {
-	struct kbuf b = { 0 };
-	int first = 1;
+	struct json_buf b;
 
-	kb_add(&b, "{", 1);
-	json_member(&b, &first, "surname", it->family);
-	json_member(&b, &first, "firstname", it->given);
-	if (with_card && it->card[0])
-		json_member(&b, &first, "cardnumber", it->card);
-	json_member(&b, &first, "library_id", k->s.library_id);
-	json_member(&b, &first, "category_id", it->category[0] ? it->category : k->s.category);
-	if (it->birth_date[0])
-		json_member(&b, &first, "date_of_birth", it->birth_date);
-	if (expiry && expiry[0])
-		json_member(&b, &first, "expiry_date", expiry);
+	json_buf_init(&b);
+	json_object_begin(&b);
+	json_member_str(&b, "surname", it->family);
+	json_member_str(&b, "firstname", it->given);
+	if (with_card)
+		json_member_str_nonempty(&b, "cardnumber", it->card);
+	json_member_str(&b, "library_id", k->s.library_id);
+	json_member_str(&b, "category_id", it->category[0] ? it->category : k->s.category);
+	json_member_str_nonempty(&b, "date_of_birth", it->birth_date);
+	json_member_str_nonempty(&b, "expiry_date", expiry);
 	if (with_card && k->s.attribute[0] && it->student_number[0]) {
-		kb_puts(&b, ",\"extended_attributes\":[{");
-		first = 1;
-		json_member(&b, &first, "type", k->s.attribute);
-		json_member(&b, &first, "value", it->student_number);
-		kb_puts(&b, "}]");
+		json_key(&b, "extended_attributes");
+		json_array_begin(&b);
+		json_object_begin(&b);
+		json_member_str(&b, "type", k->s.attribute);
+		json_member_str(&b, "value", it->student_number);
+		json_object_end(&b);
+		json_array_end(&b);
 	}
-	kb_add(&b, "}", 1);
-	if (b.oom) {
-		kb_free(&b);
-		return NULL;
-	}
-	return b.s;
+	json_object_end(&b);
+	return json_buf_take(&b, NULL);
 }
 
 /* The patron record found for a query: the first of the list (a card
@@ -637,24 +404,24 @@ struct koha_patron {
 	char id[64], card[64], surname[256], firstname[256], student[128];
 };
 
-static void koha_patron_read(const struct koha *k, const char *obj, struct koha_patron *p)
+static void koha_patron_read(const struct koha *k, const struct json_value *obj, struct koha_patron *p)
 {
-	const char *attrs = js_member(obj, "extended_attributes");
+	const struct json_value *attrs = json_get(obj, "extended_attributes");
 
 	memset(p, 0, sizeof *p);
-	js_get(obj, "patron_id", p->id, sizeof p->id);
-	js_get(obj, "cardnumber", p->card, sizeof p->card);
-	js_get(obj, "surname", p->surname, sizeof p->surname);
-	js_get(obj, "firstname", p->firstname, sizeof p->firstname);
-	for (int i = 0; attrs && k->s.attribute[0]; i++) {
-		const char *a = js_index(attrs, i);
+	koha_text(obj, "patron_id", p->id, sizeof p->id);
+	koha_text(obj, "cardnumber", p->card, sizeof p->card);
+	koha_text(obj, "surname", p->surname, sizeof p->surname);
+	koha_text(obj, "firstname", p->firstname, sizeof p->firstname);
+	for (size_t i = 0; attrs && k->s.attribute[0]; i++) {
+		const struct json_value *a = koha_index(attrs, i);
 		char type[64];
 
 		if (!a)
 			break;
-		js_get(a, "type", type, sizeof type);
+		koha_text(a, "type", type, sizeof type);
 		if (!strcmp(type, k->s.attribute)) {
-			js_get(a, "value", p->student, sizeof p->student);
+			koha_text(a, "value", p->student, sizeof p->student);
 			break;
 		}
 	}
@@ -666,7 +433,7 @@ static CURLcode koha_find(struct koha *k, const char *query, struct koha_patron 
 {
 	static const char *const embed[] = { "x-koha-embed: extended_attributes", NULL };
 	char path[1024];
-	const char *first;
+	const struct json_value *first;
 	CURLcode rc;
 
 	*found = 0;
@@ -675,9 +442,9 @@ static CURLcode koha_find(struct koha *k, const char *query, struct koha_patron 
 		return rc;
 	if (k->status != 200)
 		return CURLE_OK;
-	first = js_index(koha_body(k), 0);
-	if (!first && js_member(koha_body(k), "patron_id"))
-		first = koha_body(k);
+	first = koha_index(koha_json(k), 0);
+	if (!first && json_get(koha_json(k), "patron_id"))
+		first = koha_json(k);
 	if (first) {
 		koha_patron_read(k, first, p);
 		*found = p->id[0] != '\0';
@@ -771,9 +538,9 @@ static CURLcode koha_signup(struct koha *k, const struct sync_item *it, struct s
 			    k->s.timeout_ms, why, sizeof why)) != CURLE_OK)
 		goto net;
 	if (k->status == 201 || k->status == 200) {
-		const char *obj = js_index(koha_body(k), 0);
+		const struct json_value *obj = koha_index(koha_json(k), 0);
 
-		js_get(obj ? obj : koha_body(k), "patron_id", r->remote_id, sizeof r->remote_id);
+		koha_text(obj ? obj : koha_json(k), "patron_id", r->remote_id, sizeof r->remote_id);
 		if (!r->remote_id[0] && k->location[0]) {
 			const char *slash = strrchr(k->location, '/');
 
@@ -785,7 +552,7 @@ static CURLcode koha_signup(struct koha *k, const struct sync_item *it, struct s
 	if (k->status == 409) {
 		char conflict[64], text[KOHA_REASON_MAX + 1];
 
-		js_get(koha_body(k), "conflict", conflict, sizeof conflict);
+		koha_text(koha_json(k), "conflict", conflict, sizeof conflict);
 		koha_error_text(k, text, sizeof text);
 		if (!strcmp(conflict, "cardnumber")) {
 			if ((rc = koha_find_card(k, it->card, &p, &found, why, sizeof why)) != CURLE_OK)
@@ -960,23 +727,25 @@ static enum cr_status koha_lookup(void *state, const char *student_number, const
 	if (card && *card) {
 		rc = koha_find_card(k, card, &p, found, why, sizeof why);
 	} else if (student_number && *student_number && k->s.attribute[0]) {
-		struct kbuf q = { 0 }, query = { 0 };
-		char *esc;
-		int first = 1;
+		struct json_buf q, query;
+		char *text, *esc;
 
-		kb_add(&q, "{", 1);
-		json_member(&q, &first, "extended_attributes.type", k->s.attribute);
-		json_member(&q, &first, "extended_attributes.value", student_number);
-		kb_add(&q, "}", 1);
-		esc = q.oom ? NULL : curl_easy_escape(k->curl, q.s, 0);
-		kb_free(&q);
+		json_buf_init(&q);
+		json_buf_init(&query);
+		json_object_begin(&q);
+		json_member_str(&q, "extended_attributes.type", k->s.attribute);
+		json_member_str(&q, "extended_attributes.value", student_number);
+		json_object_end(&q);
+		text = json_buf_take(&q, NULL);
+		esc = text ? curl_easy_escape(k->curl, text, 0) : NULL;
+		free(text);
 		if (!esc)
 			return cr_fail(err, CR_ENOMEM, "out of memory");
-		kb_puts(&query, "q=");
-		kb_puts(&query, esc);
+		json_raw(&query, "q=", 2);
+		json_raw(&query, esc, strlen(esc));
 		curl_free(esc);
-		rc = query.oom ? CURLE_OUT_OF_MEMORY : koha_find(k, query.s, &p, found, why, sizeof why);
-		kb_free(&query);
+		rc = query.oom ? CURLE_OUT_OF_MEMORY : koha_find(k, query.p, &p, found, why, sizeof why);
+		json_buf_free(&query);
 		if (rc == CURLE_OK && *found && p.student[0] && strcmp(p.student, student_number))
 			*found = 0;
 	} else {
@@ -1043,7 +812,8 @@ static void koha_close(void *state)
 	if (!k)
 		return;
 	curl_easy_cleanup(k->curl);
-	kb_free(&k->body);
+	json_buf_free(&k->body);
+	json_free(k->doc);
 	/* The secrets go with the memory. */
 	memset(k, 0, sizeof *k);
 	free(k);
