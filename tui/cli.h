@@ -16,8 +16,9 @@ struct cli {
 enum cr_status cli_open_db(struct cli *cli, unsigned flags, struct cr_db **db, struct cr_err *err);
 
 /* Who acts: --staff NAME (or CARDROLL_STAFF) with the PIN from
- * CARDROLL_PIN, checked; *id gets staff.id. */
-enum cr_status cli_staff(struct cr_db *db, const char *name, long long *id, struct cr_err *err);
+ * CARDROLL_PIN, checked; *id gets staff.id. doing completes "who is ...?"
+ * when nobody is named ("issuing", "printing"). */
+enum cr_status cli_staff(struct cr_db *db, const char *name, const char *doing, long long *id, struct cr_err *err);
 
 /* Writes s as a JSON string literal (with quotes). */
 void cli_json_string(FILE *f, const char *s);
