@@ -8,26 +8,9 @@
 # agrees. Bounded to about 2 minutes. Env: CARDROLL_BIN, CRASH_KILLS.
 set -u
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BIN=${CARDROLL_BIN:-$ROOT/build/cardroll}
-case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
-ILSD=$HERE/ilsd.py
-DEMO=$ROOT/assets/demo/district
+TAG=crash
+. "$(dirname "$0")/lib.sh"
 KILLS=${CRASH_KILLS:-50}
-T=$(mktemp -d /tmp/cardroll-sync-crash.XXXXXX)
-SRV=""
-passed=0
-failed=0
-cleanup() {
-	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null
-	if [ "$failed" -gt 0 ] || [ -n "${KEEP:-}" ]; then echo "work dir kept: $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
-
-ok()   { passed=$((passed + 1)); echo "ok   - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1${2:+ ($2)}"; }
 q() { sqlite3 "$DB" "$1"; }
 stat() {
 	python3 -c 'import json,sys,urllib.request as u

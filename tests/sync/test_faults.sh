@@ -8,25 +8,8 @@
 # override. Run from anywhere; env CARDROLL_BIN. Prints 'N passed, M failed'.
 set -u
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BIN=${CARDROLL_BIN:-$ROOT/build/cardroll}
-case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
-ILSD=$HERE/ilsd.py
-DEMO=$ROOT/assets/demo/district
-T=$(mktemp -d /tmp/cardroll-sync-faults.XXXXXX)
-SRV=""
-passed=0
-failed=0
-cleanup() {
-	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null
-	if [ "$failed" -gt 0 ] || [ -n "${KEEP:-}" ]; then echo "work dir kept: $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
-
-ok()   { passed=$((passed + 1)); echo "ok   - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1${2:+ ($2)}"; }
+TAG=faults
+. "$(dirname "$0")/lib.sh"
 
 DB=$T/desk.db
 export CARDROLL_STAFF="Maria Lopez" CARDROLL_PIN=2468 HOME=$T

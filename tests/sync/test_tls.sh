@@ -6,25 +6,8 @@
 # yes it succeeds and warns on stderr. Env: CARDROLL_BIN.
 set -u
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BIN=${CARDROLL_BIN:-$ROOT/build/cardroll}
-case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
-ILSD=$HERE/ilsd.py
-DEMO=$ROOT/assets/demo/district
-T=$(mktemp -d /tmp/cardroll-sync-tls.XXXXXX)
-SRV=""
-passed=0
-failed=0
-cleanup() {
-	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null
-	if [ "$failed" -gt 0 ] || [ -n "${KEEP:-}" ]; then echo "work dir kept: $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
-
-ok()   { passed=$((passed + 1)); echo "ok   - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1${2:+ ($2)}"; }
+TAG=tls
+. "$(dirname "$0")/lib.sh"
 q() { sqlite3 "$DB" "$1"; }
 
 # A CA and a server certificate for IP 127.0.0.1, signed by it.
