@@ -1,6 +1,6 @@
 /* csv_speed: times core/csv (and optionally text_clean/text_fold on every
  * field) over roster files, for comparing with wc -l and sqlite3 .import.
- * Build: cc -O2 -Icore bench/csv_speed.c core/csv.c core/text.c -lutf8proc */
+ * Build: cc -O2 -Icore bench/csv_speed.c core/roster/csv.c core/text/text.c -lutf8proc */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,8 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "csv.h"
-#include "text.h"
+#include "roster/csv.h"
+#include "text/text.h"
 
 static double csv_speed_now(void)
 {

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "db.h"
-#include "search.h"
-#include "text.h"
+#include "store/db.h"
+#include "desk/search.h"
+#include "text/text.h"
 
 #define FIND_BENCH_BUDGET_MS 5.0
 

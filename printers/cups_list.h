@@ -4,7 +4,7 @@
 #ifndef CR_CUPS_LIST_H
 #define CR_CUPS_LIST_H
 
-#include "status.h"
+#include "store/status.h"
 
 /* Calls each(name, state_sentence, arg) once per queue, in the server's order.
  * state_sentence is what state() of the cups driver says: "ready",

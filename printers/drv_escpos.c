@@ -15,7 +15,7 @@
 #include "printer.h"
 #include "render.h"
 #include "sink.h"
-#include "text.h"
+#include "text/text.h"
 
 #define ESCPOS_DOTS_PER_MM   8
 #define ESCPOS_BAND_ROWS     128   /* most printers' GS v 0 buffer limit */

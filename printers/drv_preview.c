@@ -9,7 +9,7 @@
 #include "qrtext.h"
 #include "render.h"
 #include "sink.h"
-#include "text.h"
+#include "text/text.h"
 
 struct preview_job {
 	struct sink *sink;

@@ -11,7 +11,7 @@
 #include <string.h>
 #include "printer.h"
 #include "sink.h"
-#include "text.h"
+#include "text/text.h"
 
 /* 203 dpi = 8 dots/mm; a 4 x 3 inch label. */
 #define ZPL_WIDTH   812

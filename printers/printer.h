@@ -7,7 +7,7 @@
 #define CR_PRINTER_H
 
 #include <stddef.h>
-#include "status.h"
+#include "store/status.h"
 
 struct sink;
 

@@ -6,8 +6,8 @@
 #ifndef CR_PRINTQ_H
 #define CR_PRINTQ_H
 
-#include "config.h"
-#include "db.h"
+#include "store/config.h"
+#include "store/db.h"
 
 /* Where and how to print: the desk's [print] settings, with the target
  * overridden by `--out` or a default file when the settings name none. */

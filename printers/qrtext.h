@@ -3,7 +3,7 @@
 #ifndef CR_QRTEXT_H
 #define CR_QRTEXT_H
 
-#include "status.h"
+#include "store/status.h"
 
 /* Encodes payload (EC level M) and draws it with a 4-module quiet zone,
  * dark modules as ink: in UTF-8 half blocks (U+2580, U+2584, U+2588, space;

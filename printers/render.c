@@ -12,7 +12,7 @@
 #include <zint.h>
 
 #include "render.h"
-#include "text.h"
+#include "text/text.h"
 
 #define RENDER_FONT      "Noto Sans, Noto Sans Arabic, Noto Naskh Arabic, Noto Sans CJK SC, DejaVu Sans"
 #define RENDER_MONO      "DejaVu Sans Mono, Noto Sans Mono CJK SC, monospace"

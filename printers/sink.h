@@ -10,7 +10,7 @@
 #define CR_SINK_H
 
 #include <stddef.h>
-#include "status.h"
+#include "store/status.h"
 
 struct sink;
 

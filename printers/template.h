@@ -5,7 +5,7 @@
 #define CR_TEMPLATE_H
 
 #include "printer.h"
-#include "status.h"
+#include "store/status.h"
 
 #define TEMPLATE_MAX_LANGS 4  /* struct slip carries up to four languages */
 

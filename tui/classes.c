@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "draw.h"
-#include "roll.h"
+#include "desk/roll.h"
 #include "screen.h"
 
 struct classes_row {

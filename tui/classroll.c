@@ -11,12 +11,12 @@
 #include "printing.h"
 #include "printq.h"
 #include "prompt.h"
-#include "roll.h"
+#include "desk/roll.h"
 #include "search_ui.h"
-#include "text.h"
-#include "slips.h"
+#include "text/text.h"
+#include "desk/slips.h"
 #include "screen.h"
-#include "signup.h"
+#include "desk/signup.h"
 
 #define ROLL_STEP_MAX 4     /* cards issued per turn of the main loop */
 #define ROLL_STEP_MS  40    /* and no longer than this per turn */

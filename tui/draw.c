@@ -7,7 +7,7 @@
 
 #include "draw.h"
 #include "screen.h"
-#include "text.h"
+#include "text/text.h"
 
 void draw_role(WINDOW *w, enum theme_role role)
 {

@@ -7,7 +7,7 @@
 #include <wctype.h>
 
 #include "draw.h"
-#include "overview.h"
+#include "desk/overview.h"
 #include "screen.h"
 #include "search_ui.h"
 

@@ -14,7 +14,7 @@
 
 #include "ilscheck.h"
 #include "worker.h"
-#include "sync.h"
+#include "sync/sync.h"
 
 static struct {
 	pid_t     pid;

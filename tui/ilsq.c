@@ -8,7 +8,7 @@
 
 #include "draw.h"
 #include "screen.h"
-#include "sync.h"
+#include "sync/sync.h"
 #include "syncing.h"
 
 struct ilsq_row {

@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "paths.h"
+#include "cmd/cli.h"
+#include "tui.h"
+#include "store/paths.h"
 
 static const struct command {
 	const char *name;
@@ -68,6 +69,19 @@ static enum cr_status load_settings(struct cli *cli, const char *config_path, st
 	if (paths_user_config(user, sizeof user, NULL) == CR_OK)
 		return config_load(&cli->cfg, user, 0, err);
 	return CR_OK;
+}
+
+/* The desk itself: the one command that draws a screen. */
+static enum cr_status cmd_tui(struct cli *cli, int argc, char **argv, struct cr_err *err)
+{
+	struct cr_db *db;
+	enum cr_status st = cli_open_db(cli, 0, &db, err);
+
+	if (st != CR_OK)
+		return st;
+	st = tui_run(db, &cli->cfg, err);
+	db_close(db);
+	return st;
 }
 
 int main(int argc, char **argv)

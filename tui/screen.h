@@ -6,11 +6,11 @@
 
 #include <time.h>
 
-#include "config.h"
+#include "store/config.h"
 #include "curses.h"
-#include "db.h"
+#include "store/db.h"
 #include "keys.h"
-#include "staff.h"
+#include "desk/staff.h"
 #include "theme.h"
 
 /* Which parts of the terminal need drawing on the next turn. */

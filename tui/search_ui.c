@@ -8,9 +8,9 @@
 
 #include "draw.h"
 #include "screen.h"
-#include "search.h"
+#include "desk/search.h"
 #include "search_ui.h"
-#include "signup.h"
+#include "desk/signup.h"
 
 /* Result columns for a window cols wide. */
 struct search_ui_cols {

@@ -5,7 +5,7 @@
 #define CR_TUI_SEARCH_UI_H
 
 #include "curses.h"
-#include "db.h"
+#include "store/db.h"
 
 struct tui;
 

@@ -12,7 +12,7 @@
 
 #include "draw.h"
 #include "screen.h"
-#include "staff.h"
+#include "desk/staff.h"
 #include "worker.h"
 
 enum signin_field { SIGNIN_NAME, SIGNIN_PIN, SIGNIN_PIN2 };

@@ -8,10 +8,10 @@
 #include "preview.h"
 #include "printing.h"
 #include "prompt.h"
-#include "slips.h"
+#include "desk/slips.h"
 #include "screen.h"
 #include "search_ui.h"
-#include "signup.h"
+#include "desk/signup.h"
 
 #define STUDENT_SCAN_MAX 32   /* digits of a student ID being typed or scanned */
 

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sync.h"
+#include "sync/sync.h"
 #include "syncing.h"
 #include "worker.h"
 

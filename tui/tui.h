@@ -2,8 +2,8 @@
 #ifndef CR_TUI_H
 #define CR_TUI_H
 
-#include "config.h"
-#include "db.h"
+#include "store/config.h"
+#include "store/db.h"
 
 /* Runs the TUI on an open database until the person quits. Returns a
  * status; only main() turns it into an exit code. */

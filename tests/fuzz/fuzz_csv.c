@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csv.h"
-#include "text.h"
+#include "roster/csv.h"
+#include "text/text.h"
 
 /* Mostly 4096; a first byte >= 0x80 picks a tiny bound instead, so that
  * over-long records and where they are cut get explored as well. */

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "db.h"
-#include "roster.h"
+#include "store/db.h"
+#include "roster/roster.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

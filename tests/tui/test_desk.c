@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "store/db.h"
 #include "harness.h"
 #include "tutil.h"
 

@@ -13,10 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "store/db.h"
 #include "harness.h"
-#include "staff.h"
-#include "text.h"
+#include "desk/staff.h"
+#include "text/text.h"
 
 #define WAIT_MS 3000   /* generous for a loaded machine; a pass takes far less */
 #define DAY     86400

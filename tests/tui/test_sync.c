@@ -16,7 +16,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include "db.h"
+#include "store/db.h"
 #include "harness.h"
 #include "tutil.h"
 

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cardno.h"
+#include "desk/cardno.h"
 
 /* Known Luhn numbers: 79927398713 is the textbook example. */
 static void test_luhn_check_digits_match_known_numbers(void **state)

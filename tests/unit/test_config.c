@@ -7,7 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "config.h"
+#include "store/config.h"
 #include "testutil.h"
 
 struct place {

@@ -15,11 +15,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "db.h"
-#include "roster.h"
+#include "store/db.h"
+#include "roster/roster.h"
 #include "printq.h"
-#include "signup.h"
-#include "slips.h"
+#include "desk/signup.h"
+#include "desk/slips.h"
 #include "testutil.h"
 
 /* The demo district with its first class issued; *class_id gets it. */

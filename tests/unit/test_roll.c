@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "roster.h"
-#include "roll.h"
-#include "signup.h"
-#include "slips.h"
+#include "store/db.h"
+#include "roster/roster.h"
+#include "desk/roll.h"
+#include "desk/signup.h"
+#include "desk/slips.h"
 #include "testutil.h"
 
 #define USERS_HDR "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username," \

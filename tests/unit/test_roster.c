@@ -15,8 +15,8 @@
 #include <time.h>
 #include <utf8proc.h>
 
-#include "db.h"
-#include "roster.h"
+#include "store/db.h"
+#include "roster/roster.h"
 #include "testutil.h"
 
 /* ---- a small district written by hand: Lakeview ------------------------ */

@@ -8,9 +8,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "db.h"
-#include "roster.h"
-#include "search.h"
+#include "store/db.h"
+#include "roster/roster.h"
+#include "desk/search.h"
 #include "testutil.h"
 
 #define MANIFEST "propertyName,value\nmanifest.version,1.0\noneroster.version,1.2\n" \

@@ -9,9 +9,9 @@
 
 #include <time.h>
 
-#include "db.h"
-#include "roster.h"
-#include "staff.h"
+#include "store/db.h"
+#include "roster/roster.h"
+#include "desk/staff.h"
 #include "testutil.h"
 
 #define ADMIN     "Margaret Okafor"

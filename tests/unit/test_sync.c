@@ -10,10 +10,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "db.h"
-#include "roster.h"
-#include "signup.h"
-#include "sync.h"
+#include "store/db.h"
+#include "roster/roster.h"
+#include "desk/signup.h"
+#include "sync/sync.h"
 #include "testutil.h"
 
 #define MANIFEST "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n" \

@@ -16,8 +16,8 @@
 #include <time.h>
 
 #include "testutil.h"
-#include "json.h"
-#include "sync.h"
+#include "text/json.h"
+#include "sync/sync.h"
 
 #define WEBHOOKD "tests/sync/webhookd.py"
 #define WH (sync_target_find("webhook"))
@@ -411,7 +411,7 @@ static void test_webhook_unreachable(void **st)
 
 /* ---- file target -------------------------------------------------------- */
 
-/* A tiny RFC 4180 reader, independent of core/csv.c: rows of fields. */
+/* A tiny RFC 4180 reader, independent of core/roster/csv.c: rows of fields. */
 struct row {
 	int  n;
 	char f[16][256];

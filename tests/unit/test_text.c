@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include "testutil.h"
-#include "text.h"
+#include "text/text.h"
 
 /* Cleans a byte string, checks output and flags; want NULL = rejected. */
 static void check_clean(const char *in, size_t len, const char *want, unsigned want_issues)

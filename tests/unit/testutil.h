@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "csv.h"
+#include "roster/csv.h"
 
 #define TU_LEN(a) (sizeof(a) / sizeof((a)[0]))
 /* A string literal and its length, NUL bytes included: TU_BYTES("a\0b"). */

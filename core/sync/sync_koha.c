@@ -1,0 +1,829 @@
+/* sync_koha: the `koha` sync target, Koha's REST API (POST /api/v1/patrons)
+ * over libcurl, with Basic or OAuth2 client-credentials auth (DESIGN §7).
+ * Nothing here logs: credentials and children's data stay out of messages. */
+#include <curl/curl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "text/json.h"
+#include "sync.h"
+
+#define KOHA_BODY_MAX (4u << 20)    /* a patron list for one card is tiny */
+#define KOHA_REASON_MAX 200         /* Koha's own words, clipped */
+
+/* ---- reading Koha's answers (core/json.h) ------------------------------- */
+
+/* Member key of obj as text, into out: a string as decoded, a number in
+ * its shortest round-trip spelling, true/false as words; "" when absent,
+ * null, not a scalar, or (for a number) too long for out. A string
+ * "null" counts as null, as it always did here. */
+static void koha_text(const struct json_value *obj, const char *key, char *out, size_t len)
+{
+	const struct json_value *v = json_get(obj, key);
+	int n = 0;
+
+	if (!len)
+		return;
+	out[0] = '\0';
+	if (!v)
+		return;
+	if (v->type == JSON_STRING) {
+		snprintf(out, len, "%s", v->string);
+	} else if (v->type == JSON_BOOL) {
+		n = snprintf(out, len, "%s", v->boolean ? "true" : "false");
+	} else if (v->type == JSON_NUMBER) {
+		double d = v->number;
+
+		if (d > -9007199254740992.0 && d < 9007199254740992.0 && (double)(long long)d == d)
+			n = snprintf(out, len, "%lld", (long long)d);
+		else
+			for (int prec = 15; prec <= 17; prec++)
+				if ((n = snprintf(out, len, "%.*g", prec, d)) < 0 || (size_t)n >= len ||
+				    strtod(out, NULL) == d)
+					break;
+	}
+	if (n < 0 || (size_t)n >= len || !strcmp(out, "null"))
+		out[0] = '\0';
+}
+
+/* The i-th element of an array (only an array), or NULL. */
+static const struct json_value *koha_index(const struct json_value *v, size_t i)
+{
+	return v && v->type == JSON_ARRAY ? json_at(v, i) : NULL;
+}
+/* ---- the target ------------------------------------------------------------ */
+
+struct koha {
+	struct sync_settings s;
+	CURL              *curl;
+	char               base[1024];         /* the URL without a trailing slash */
+	char               token[2048];        /* oauth2 */
+	long long          token_until;
+	/* the last answer */
+	long               status;
+	struct json_buf    body;
+	struct json_value *doc;                /* body parsed, once read (koha_json) */
+	int                parsed;
+	char               location[256];
+	int                retry_after;
+};
+
+static size_t koha_write(char *data, size_t size, size_t n, void *ctx)
+{
+	struct koha *k = ctx;
+
+	if (k->body.len + size * n > KOHA_BODY_MAX)
+		return 0;
+	json_raw(&k->body, data, size * n);
+	return k->body.oom ? 0 : size * n;
+}
+
+/* Retry-After: delta-seconds or an HTTP-date. */
+static int koha_retry_after(const char *v)
+{
+	char *end;
+	long n;
+
+	while (*v == ' ')
+		v++;
+	n = strtol(v, &end, 10);
+	if (end != v && (*end == '\0' || *end == ' ' || *end == '\r' || *end == '\n'))
+		return n < 0 ? 0 : n > 7 * 86400 ? 7 * 86400 : (int)n;
+	{
+		char date[128];
+		size_t len = strcspn(v, "\r\n");
+		time_t t;
+
+		if (len >= sizeof date)
+			return 0;
+		memcpy(date, v, len);
+		date[len] = '\0';
+		t = curl_getdate(date, NULL);
+		if (t <= 0)
+			return 0;
+		t -= time(NULL);
+		return t < 0 ? 0 : t > 7 * 86400 ? 7 * 86400 : (int)t;
+	}
+}
+
+static size_t koha_header(char *data, size_t size, size_t n, void *ctx)
+{
+	struct koha *k = ctx;
+	size_t len = size * n;
+	char line[512];
+
+	if (len >= sizeof line)
+		return len;
+	memcpy(line, data, len);
+	line[len] = '\0';
+	if (!strncasecmp(line, "HTTP/", 5)) {
+		/* a new response (after 100 Continue, say): forget the last one's headers */
+		k->location[0] = '\0';
+		k->retry_after = 0;
+	} else if (!strncasecmp(line, "Retry-After:", 12)) {
+		k->retry_after = koha_retry_after(line + 12);
+	} else if (!strncasecmp(line, "Location:", 9)) {
+		const char *v = line + 9;
+
+		while (*v == ' ')
+			v++;
+		snprintf(k->location, sizeof k->location, "%.*s", (int)strcspn(v, "\r\n"), v);
+	}
+	return len;
+}
+
+/* The sentence for a transfer that got no HTTP answer. */
+static void koha_curl_reason(CURLcode rc, char *out, size_t len)
+{
+	if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM ||
+	    rc == CURLE_SSL_CONNECT_ERROR)
+		snprintf(out, len, "the library system's TLS certificate was not accepted (check [sync] url and "
+			 "ca_file): %s", curl_easy_strerror(rc));
+	else
+		snprintf(out, len, "the library system did not answer: %s", curl_easy_strerror(rc));
+}
+
+/* One request. CURLE_OK when an HTTP answer came (k->status, k->body). */
+static CURLcode koha_request(struct koha *k, const char *method, const char *path, const char *ctype,
+			     const char *body, const char *const *extra, int auth, long timeout_ms)
+{
+	struct curl_slist *hdr = NULL;
+	char url[2048 + 1024], authz[2100];
+	CURLcode rc;
+
+	json_buf_free(&k->body);
+	json_free(k->doc);
+	k->doc = NULL;
+	k->parsed = 0;
+	k->status = 0;
+	k->location[0] = '\0';
+	k->retry_after = 0;
+	snprintf(url, sizeof url, "%s%s", k->base, path);
+	/* curl_easy_reset keeps the live connection (keep-alive). */
+	curl_easy_reset(k->curl);
+	curl_easy_setopt(k->curl, CURLOPT_URL, url);
+	curl_easy_setopt(k->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(k->curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(k->curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(k->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(k->curl, CURLOPT_WRITEFUNCTION, koha_write);
+	curl_easy_setopt(k->curl, CURLOPT_WRITEDATA, k);
+	curl_easy_setopt(k->curl, CURLOPT_HEADERFUNCTION, koha_header);
+	curl_easy_setopt(k->curl, CURLOPT_HEADERDATA, k);
+	curl_easy_setopt(k->curl, CURLOPT_USERAGENT, "cardroll/" CR_VERSION);
+	if (k->s.ca_file[0])
+		curl_easy_setopt(k->curl, CURLOPT_CAINFO, k->s.ca_file);
+	if (k->s.insecure) {
+		curl_easy_setopt(k->curl, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(k->curl, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	hdr = curl_slist_append(hdr, "Accept: application/json");
+	/* No "Expect: 100-continue" round trip for bigger bodies. */
+	hdr = curl_slist_append(hdr, "Expect:");
+	if (ctype) {
+		char h[128];
+
+		snprintf(h, sizeof h, "Content-Type: %s", ctype);
+		hdr = curl_slist_append(hdr, h);
+	}
+	for (int i = 0; extra && extra[i]; i++)
+		hdr = curl_slist_append(hdr, extra[i]);
+	if (auth && !strcmp(k->s.auth, "oauth2")) {
+		snprintf(authz, sizeof authz, "Authorization: Bearer %s", k->token);
+		hdr = curl_slist_append(hdr, authz);
+	} else if (auth) {
+		curl_easy_setopt(k->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(k->curl, CURLOPT_USERNAME, k->s.user);
+		curl_easy_setopt(k->curl, CURLOPT_PASSWORD, k->s.password);
+	}
+	curl_easy_setopt(k->curl, CURLOPT_HTTPHEADER, hdr);
+	if (!strcmp(method, "GET")) {
+		curl_easy_setopt(k->curl, CURLOPT_HTTPGET, 1L);
+	} else {
+		curl_easy_setopt(k->curl, CURLOPT_POSTFIELDS, body ? body : "");
+		curl_easy_setopt(k->curl, CURLOPT_POSTFIELDSIZE, (long)(body ? strlen(body) : 0));
+		if (strcmp(method, "POST"))
+			curl_easy_setopt(k->curl, CURLOPT_CUSTOMREQUEST, method);
+	}
+	rc = curl_easy_perform(k->curl);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(k->curl, CURLINFO_RESPONSE_CODE, &k->status);
+	memset(authz, 0, sizeof authz);
+	curl_slist_free_all(hdr);
+	return rc;
+}
+
+static const char *koha_body(const struct koha *k)
+{
+	return k->body.p ? k->body.p : "";
+}
+
+/* The last answer as JSON (parsed on first use; up to a NUL byte), or NULL
+ * when it is not JSON. */
+static const struct json_value *koha_json(struct koha *k)
+{
+	if (!k->parsed) {
+		const char *body = koha_body(k);
+
+		k->parsed = 1;
+		k->doc = json_parse(body, strlen(body), NULL, 0);
+	}
+	return k->doc;
+}
+
+/* OAuth2 client credentials: a token, kept until shortly before it ends. */
+static CURLcode koha_token(struct koha *k, int fresh, char *why, size_t len)
+{
+	struct json_buf form;
+	char *id, *secret, expires[32];
+	CURLcode rc;
+
+	if (!fresh && k->token[0] && (long long)time(NULL) < k->token_until)
+		return CURLE_OK;
+	json_buf_init(&form);
+	memset(k->token, 0, sizeof k->token);
+	id = curl_easy_escape(k->curl, k->s.client_id, 0);
+	secret = curl_easy_escape(k->curl, k->s.client_secret, 0);
+	if (!id || !secret) {
+		curl_free(id);
+		curl_free(secret);
+		snprintf(why, len, "out of memory");
+		return CURLE_OUT_OF_MEMORY;
+	}
+	json_raw(&form, "grant_type=client_credentials&client_id=", strlen("grant_type=client_credentials&client_id="));
+	json_raw(&form, id, strlen(id));
+	json_raw(&form, "&client_secret=", strlen("&client_secret="));
+	json_raw(&form, secret, strlen(secret));
+	memset(secret, 0, strlen(secret));
+	curl_free(id);
+	curl_free(secret);
+	if (form.oom) {
+		json_buf_free(&form);
+		snprintf(why, len, "out of memory");
+		return CURLE_OUT_OF_MEMORY;
+	}
+	rc = koha_request(k, "POST", "/api/v1/oauth/token", "application/x-www-form-urlencoded", form.p, NULL, 0,
+			  k->s.timeout_ms);
+	memset(form.p, 0, form.len);
+	json_buf_free(&form);
+	if (rc != CURLE_OK) {
+		koha_curl_reason(rc, why, len);
+		return rc;
+	}
+	if (k->status == 200)
+		koha_text(koha_json(k), "access_token", k->token, sizeof k->token);
+	if (!k->token[0]) {
+		snprintf(why, len, "the library system gave no OAuth2 token (HTTP %ld)", k->status);
+		return CURLE_OK;
+	}
+	koha_text(koha_json(k), "expires_in", expires, sizeof expires);
+	{
+		/* Renewed 30 s before the end; a lifetime of 0 or none (a server
+		 * that does not say) counts as an hour: a refused token is fetched
+		 * again anyway (koha_call). */
+		long life = expires[0] ? atol(expires) : 0;
+
+		if (life <= 0)
+			life = 3600;
+		k->token_until = (long long)time(NULL) + (life > 60 ? life - 30 : life / 2);
+	}
+	return CURLE_OK;
+}
+
+/* A request with auth: with OAuth2 a refused token is fetched again once. */
+static CURLcode koha_call(struct koha *k, const char *method, const char *path, const char *body,
+			  const char *const *extra, long timeout_ms, char *why, size_t len)
+{
+	int oauth = !strcmp(k->s.auth, "oauth2");
+	CURLcode rc;
+
+	for (int round = 0; round < 2; round++) {
+		if (oauth) {
+			if ((rc = koha_token(k, round > 0, why, len)) != CURLE_OK)
+				return rc;
+			if (!k->token[0]) {
+				k->status = 401;  /* no token: the credentials were refused */
+				return CURLE_OK;
+			}
+		}
+		rc = koha_request(k, method, path, body ? "application/json" : NULL, body, extra, 1, timeout_ms);
+		if (rc != CURLE_OK) {
+			koha_curl_reason(rc, why, len);
+			return rc;
+		}
+		if (!oauth || (k->status != 401 && k->status != 403))
+			return CURLE_OK;
+	}
+	return CURLE_OK;
+}
+
+/* Koha's "error" sentence, clipped and made plain. */
+static void koha_error_text(struct koha *k, char *out, size_t len)
+{
+	char text[KOHA_REASON_MAX + 1];
+
+	koha_text(koha_json(k), "error", text, sizeof text);
+	for (char *p = text; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	snprintf(out, len, "%s", text);
+}
+
+static int koha_set(struct sync_result *r, enum sync_outcome o, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int koha_set(struct sync_result *r, enum sync_outcome o, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->outcome = o;
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* What a status that is not the one hoped for means for the event. */
+static void koha_classify(struct koha *k, const char *what, struct sync_result *r)
+{
+	char text[KOHA_REASON_MAX + 1];
+
+	koha_error_text(k, text, sizeof text);
+	if (k->status == 401 || k->status == 403) {
+		koha_set(r, SYNC_STOP, "the library system refused cardroll's credentials (HTTP %ld): check [sync] user/password (or client_id/client_secret)", k->status);
+	} else if (k->status == 429 || k->status == 503) {
+		koha_set(r, SYNC_RETRY, "the library system is busy (HTTP %ld)", k->status);
+		r->retry_after_s = k->retry_after;
+	} else if (k->status >= 500) {
+		koha_set(r, SYNC_RETRY, "the library system failed %s (HTTP %ld)", what, k->status);
+	} else if (k->status == 404) {
+		koha_set(r, SYNC_RETRY, "the library system has no patron API here (HTTP 404): check [sync] url");
+	} else if (k->status == 400) {
+		koha_set(r, SYNC_PARK, "the library system refused %s: %s", what, text[0] ? text : "bad request");
+	} else {
+		koha_set(r, SYNC_PARK, "the library system refused %s (HTTP %ld)%s%s", what, k->status,
+			 text[0] ? ": " : "", text);
+	}
+}
+
+/* The patron object as Koha's POST/PUT want it: only fields patron.yaml
+ * knows (it rejects others). expiry overrides the card's date (a void). */
+static char *koha_patron_json(const struct koha *k, const struct sync_item *it, const char *expiry, int with_card)
+{
+	struct json_buf b;
+
+	json_buf_init(&b);
+	json_object_begin(&b);
+	json_member_str(&b, "surname", it->family);
+	json_member_str(&b, "firstname", it->given);
+	if (with_card)
+		json_member_str_nonempty(&b, "cardnumber", it->card);
+	json_member_str(&b, "library_id", k->s.library_id);
+	json_member_str(&b, "category_id", it->category[0] ? it->category : k->s.category);
+	json_member_str_nonempty(&b, "date_of_birth", it->birth_date);
+	json_member_str_nonempty(&b, "expiry_date", expiry);
+	if (with_card && k->s.attribute[0] && it->student_number[0]) {
+		json_key(&b, "extended_attributes");
+		json_array_begin(&b);
+		json_object_begin(&b);
+		json_member_str(&b, "type", k->s.attribute);
+		json_member_str(&b, "value", it->student_number);
+		json_object_end(&b);
+		json_array_end(&b);
+	}
+	json_object_end(&b);
+	return json_buf_take(&b, NULL);
+}
+
+/* The patron record found for a query: the first of the list (a card
+ * number or a unique attribute matches at most one). */
+struct koha_patron {
+	char id[64], card[64], surname[256], firstname[256], student[128];
+};
+
+static void koha_patron_read(const struct koha *k, const struct json_value *obj, struct koha_patron *p)
+{
+	const struct json_value *attrs = json_get(obj, "extended_attributes");
+
+	memset(p, 0, sizeof *p);
+	koha_text(obj, "patron_id", p->id, sizeof p->id);
+	koha_text(obj, "cardnumber", p->card, sizeof p->card);
+	koha_text(obj, "surname", p->surname, sizeof p->surname);
+	koha_text(obj, "firstname", p->firstname, sizeof p->firstname);
+	for (size_t i = 0; attrs && k->s.attribute[0]; i++) {
+		const struct json_value *a = koha_index(attrs, i);
+		char type[64];
+
+		if (!a)
+			break;
+		koha_text(a, "type", type, sizeof type);
+		if (!strcmp(type, k->s.attribute)) {
+			koha_text(a, "value", p->student, sizeof p->student);
+			break;
+		}
+	}
+}
+
+/* GET /patrons with a filter. CURLE_OK with *found when a patron came back. */
+static CURLcode koha_find(struct koha *k, const char *query, struct koha_patron *p, int *found, char *why,
+			  size_t len)
+{
+	static const char *const embed[] = { "x-koha-embed: extended_attributes", NULL };
+	char path[1024];
+	const struct json_value *first;
+	CURLcode rc;
+
+	*found = 0;
+	snprintf(path, sizeof path, "/api/v1/patrons?%s", query);
+	if ((rc = koha_call(k, "GET", path, NULL, embed, k->s.timeout_ms, why, len)) != CURLE_OK)
+		return rc;
+	if (k->status != 200)
+		return CURLE_OK;
+	first = koha_index(koha_json(k), 0);
+	if (!first && json_get(koha_json(k), "patron_id"))
+		first = koha_json(k);
+	if (first) {
+		koha_patron_read(k, first, p);
+		*found = p->id[0] != '\0';
+	}
+	return CURLE_OK;
+}
+
+static CURLcode koha_find_card(struct koha *k, const char *card, struct koha_patron *p, int *found, char *why,
+			       size_t len)
+{
+	char query[512], *esc = curl_easy_escape(k->curl, card, 0);
+	CURLcode rc;
+
+	if (!esc)
+		return CURLE_OUT_OF_MEMORY;
+	snprintf(query, sizeof query, "cardnumber=%s&_match=exact", esc);
+	curl_free(esc);
+	rc = koha_find(k, query, p, found, why, len);
+	/* Only the very card: _match=exact is a hint some versions ignore. */
+	if (rc == CURLE_OK && *found && p->card[0] && strcmp(p->card, card))
+		*found = 0;
+	return rc;
+}
+
+/* The same child: the student ID attribute says so, or, without it, the
+ * same names. */
+static int koha_same_child(const struct koha_patron *p, const struct sync_item *it)
+{
+	if (p->student[0] && it->student_number[0])
+		return !strcmp(p->student, it->student_number);
+	return !strcmp(p->surname, it->family) && !strcmp(p->firstname, it->given);
+}
+
+/* A network failure: the item waits; CURLE_COULDNT_CONNECT and friends
+ * are told apart by the caller. */
+static void koha_net(struct sync_result *r, const char *why)
+{
+	koha_set(r, SYNC_RETRY, "%s", why);
+}
+
+static CURLcode koha_signup(struct koha *k, const struct sync_item *it, struct sync_result *r)
+{
+	char why[300], path[128];
+	const char *const confirm[] = { "x-confirm-not-duplicate: 1", NULL };
+	struct koha_patron p;
+	char *body;
+	int found = 0;
+	CURLcode rc;
+
+	if (!k->s.library_id[0] || !(it->category[0] || k->s.category[0])) {
+		koha_set(r, SYNC_PARK, "no library or patron category for the library system: set [sync] library_id "
+			 "and category (or [categories])");
+		return CURLE_OK;
+	}
+	if (!(body = koha_patron_json(k, it, it->expires, 1)))
+		return CURLE_OUT_OF_MEMORY;
+
+	/* A new card for a child the ILS knows: update that patron. */
+	if (it->remote_id[0] && strspn(it->remote_id, "0123456789") == strlen(it->remote_id)) {
+		snprintf(path, sizeof path, "/api/v1/patrons/%s", it->remote_id);
+		if ((rc = koha_call(k, "PUT", path, body, NULL, k->s.timeout_ms, why, sizeof why)) != CURLE_OK)
+			goto net;
+		if (k->status == 200) {
+			r->outcome = SYNC_DONE;
+			snprintf(r->remote_id, sizeof r->remote_id, "%s", it->remote_id);
+			goto out;
+		}
+		if (k->status != 404) {
+			koha_classify(k, "the new card", r);
+			goto out;
+		}
+		/* The patron is gone: make a new one. */
+	}
+
+	/* Sent before (a crash after the ILS answered)? Then link, not create. */
+	if (it->card[0]) {
+		if ((rc = koha_find_card(k, it->card, &p, &found, why, sizeof why)) != CURLE_OK)
+			goto net;
+		if (k->status == 401 || k->status == 403) {
+			koha_classify(k, "the lookup", r);
+			goto out;
+		}
+		if (found && koha_same_child(&p, it)) {
+			r->outcome = SYNC_DONE;
+			snprintf(r->remote_id, sizeof r->remote_id, "%s", p.id);
+			goto out;
+		}
+	}
+
+	if ((rc = koha_call(k, "POST", "/api/v1/patrons", body, it->confirm_not_duplicate ? confirm : NULL,
+			    k->s.timeout_ms, why, sizeof why)) != CURLE_OK)
+		goto net;
+	if (k->status == 201 || k->status == 200) {
+		const struct json_value *obj = koha_index(koha_json(k), 0);
+
+		koha_text(obj ? obj : koha_json(k), "patron_id", r->remote_id, sizeof r->remote_id);
+		if (!r->remote_id[0] && k->location[0]) {
+			const char *slash = strrchr(k->location, '/');
+
+			snprintf(r->remote_id, sizeof r->remote_id, "%.63s", slash ? slash + 1 : k->location);
+		}
+		r->outcome = SYNC_DONE;
+		goto out;
+	}
+	if (k->status == 409) {
+		char conflict[64], text[KOHA_REASON_MAX + 1];
+
+		koha_text(koha_json(k), "conflict", conflict, sizeof conflict);
+		koha_error_text(k, text, sizeof text);
+		if (!strcmp(conflict, "cardnumber")) {
+			if ((rc = koha_find_card(k, it->card, &p, &found, why, sizeof why)) != CURLE_OK)
+				goto net;
+			if (!found)
+				koha_set(r, SYNC_RETRY, "the library system says card number %s is taken but does "
+					 "not show it", it->card);
+			else if (koha_same_child(&p, it)) {
+				r->outcome = SYNC_DONE;
+				snprintf(r->remote_id, sizeof r->remote_id, "%s", p.id);
+			} else {
+				koha_set(r, SYNC_PARK, "card number %s belongs to another patron", it->card);
+			}
+		} else if (conflict[0]) {
+			koha_set(r, SYNC_PARK, "the library system refused the patron: %s already in use%s%s",
+				 conflict, text[0] ? ": " : "", text);
+		} else if (it->confirm_not_duplicate) {
+			koha_set(r, SYNC_PARK, "the library system still refuses the patron%s%s", text[0] ? ": " : "",
+				 text);
+		} else {
+			koha_set(r, SYNC_PARK, "the library system says a patron matching this child already exists; "
+				 "if it is a different child, confirm in cardroll (sync --confirm %lld)",
+				 it->outbox_id);
+		}
+		goto out;
+	}
+	koha_classify(k, "the patron", r);
+	goto out;
+net:
+	koha_net(r, why);
+out:
+	free(body);
+	return rc;
+}
+
+/* A voided card: Koha's API has PUT /patrons/{id}, so the patron is
+ * expired as of yesterday (Koha blocks an expired card) rather than
+ * deleted: loans and history stay with the library. */
+static CURLcode koha_void(struct koha *k, const struct sync_item *it, struct sync_result *r)
+{
+	char why[300], path[128], yesterday[16], id[64];
+	time_t t = time(NULL) - 86400;
+	struct koha_patron p;
+	struct tm tm;
+	char *body;
+	int found = 0;
+	CURLcode rc = CURLE_OK;
+
+	snprintf(id, sizeof id, "%s", it->remote_id);
+	if (!id[0] && it->card[0]) {
+		if ((rc = koha_find_card(k, it->card, &p, &found, why, sizeof why)) != CURLE_OK) {
+			koha_net(r, why);
+			return rc;
+		}
+		if (k->status == 401 || k->status == 403) {
+			koha_classify(k, "the lookup", r);
+			return CURLE_OK;
+		}
+		if (found)
+			snprintf(id, sizeof id, "%s", p.id);
+	}
+	if (!id[0]) {
+		r->outcome = SYNC_DONE;   /* never reached the ILS: nothing to disable */
+		return CURLE_OK;
+	}
+	localtime_r(&t, &tm);
+	strftime(yesterday, sizeof yesterday, "%Y-%m-%d", &tm);
+	if (!(body = koha_patron_json(k, it, yesterday, 0)))
+		return CURLE_OUT_OF_MEMORY;
+	snprintf(path, sizeof path, "/api/v1/patrons/%s", id);
+	if ((rc = koha_call(k, "PUT", path, body, NULL, k->s.timeout_ms, why, sizeof why)) != CURLE_OK)
+		koha_net(r, why);
+	else if (k->status == 200 || k->status == 404) {
+		r->outcome = SYNC_DONE;   /* 404: the library removed the patron already */
+		snprintf(r->remote_id, sizeof r->remote_id, "%s", id);
+	} else if (k->status == 400 || k->status == 409) {
+		char text[KOHA_REASON_MAX + 1];
+
+		koha_error_text(k, text, sizeof text);
+		koha_set(r, SYNC_PARK, "the library system would not disable card %s (%s): disable it by hand",
+			 it->card, text[0] ? text : "refused");
+	} else {
+		koha_classify(k, "disabling the card", r);
+	}
+	free(body);
+	return rc;
+}
+
+/* Consent changes are cardroll's own business: Koha has no field for
+ * them, so a "given"/"signed"/"pending" is done with nothing sent. An
+ * opt-out after a patron exists needs a person (removing a patron loses
+ * the library's loans and fines, so cardroll never deletes): parked. */
+static void koha_consent(const struct sync_item *it, struct sync_result *r)
+{
+	if (!strcmp(it->kind, "optout") && it->remote_id[0])
+		koha_set(r, SYNC_PARK, "the family opted out after the card was sent: remove patron %s by hand",
+			 it->remote_id);
+	else
+		r->outcome = SYNC_DONE;
+}
+
+static int koha_unreachable(CURLcode rc)
+{
+	/* Nothing will change by trying the next event: a dead host, or TLS
+	 * that cardroll cannot trust (a person must fix the settings). */
+	return rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY ||
+	       rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+	       rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CONNECT_ERROR;
+}
+
+static enum cr_status koha_send(void *state, const struct sync_item *items, int n, struct sync_result *results,
+				struct cr_err *err)
+{
+	struct koha *k = state;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct sync_result *r = &results[i];
+		CURLcode rc = CURLE_OK;
+
+		memset(r, 0, sizeof *r);
+		if (!strcmp(items[i].kind, "signup"))
+			rc = koha_signup(k, &items[i], r);
+		else if (!strcmp(items[i].kind, "void"))
+			rc = koha_void(k, &items[i], r);
+		else
+			koha_consent(&items[i], r);
+		if (rc == CURLE_OUT_OF_MEMORY)
+			koha_set(r, SYNC_RETRY, "out of memory");
+		if (koha_unreachable(rc)) {
+			if (i == 0)
+				return cr_fail(err, CR_EUNAVAILABLE, "%s", r->reason);
+			break;   /* the ILS went away: the rest waits too */
+		}
+		/* Refused credentials, or a server asking for patience: the
+		 * rest of the batch is not tried now. */
+		if (r->outcome == SYNC_STOP || (r->outcome == SYNC_RETRY && r->retry_after_s > 0))
+			break;
+	}
+	for (int j = i + 1; j < n; j++) {
+		results[j] = results[i];
+		results[j].remote_id[0] = '\0';
+	}
+	return CR_OK;
+}
+
+static enum cr_status koha_probe(void *state, struct cr_err *err)
+{
+	struct koha *k = state;
+	char why[300];
+	CURLcode rc;
+
+	if (!strcmp(k->s.auth, "oauth2") && (rc = koha_token(k, 0, why, sizeof why)) != CURLE_OK)
+		return cr_fail(err, CR_EUNAVAILABLE, "%s", why);
+	rc = koha_request(k, "GET", "/api/v1/patrons?_per_page=1", NULL, NULL, NULL, 1, k->s.probe_timeout_ms);
+	if (rc != CURLE_OK) {
+		koha_curl_reason(rc, why, sizeof why);
+		return cr_fail(err, CR_EUNAVAILABLE, "%s", why);
+	}
+	return CR_OK;
+}
+
+static enum cr_status koha_lookup(void *state, const char *student_number, const char *card, int *found,
+				  char *remote_id, size_t len, struct cr_err *err)
+{
+	struct koha *k = state;
+	struct koha_patron p;
+	char why[300];
+	CURLcode rc;
+
+	*found = 0;
+	if (card && *card) {
+		rc = koha_find_card(k, card, &p, found, why, sizeof why);
+	} else if (student_number && *student_number && k->s.attribute[0]) {
+		struct json_buf q, query;
+		char *text, *esc;
+
+		json_buf_init(&q);
+		json_buf_init(&query);
+		json_object_begin(&q);
+		json_member_str(&q, "extended_attributes.type", k->s.attribute);
+		json_member_str(&q, "extended_attributes.value", student_number);
+		json_object_end(&q);
+		text = json_buf_take(&q, NULL);
+		esc = text ? curl_easy_escape(k->curl, text, 0) : NULL;
+		free(text);
+		if (!esc)
+			return cr_fail(err, CR_ENOMEM, "out of memory");
+		json_raw(&query, "q=", 2);
+		json_raw(&query, esc, strlen(esc));
+		curl_free(esc);
+		rc = query.oom ? CURLE_OUT_OF_MEMORY : koha_find(k, query.p, &p, found, why, sizeof why);
+		json_buf_free(&query);
+		if (rc == CURLE_OK && *found && p.student[0] && strcmp(p.student, student_number))
+			*found = 0;
+	} else {
+		return cr_fail(err, CR_EUSAGE, "a lookup needs a card number or a student ID");
+	}
+	if (rc != CURLE_OK)
+		return cr_fail(err, CR_EUNAVAILABLE, "%s", why);
+	if (k->status == 401 || k->status == 403)
+		return cr_fail(err, CR_EUNAVAILABLE, "the library system refused cardroll's credentials");
+	if (k->status != 200)
+		return cr_fail(err, CR_ETEMP, "the library system could not look the child up (HTTP %ld)", k->status);
+	if (*found)
+		snprintf(remote_id, len, "%s", p.id);
+	return CR_OK;
+}
+
+static enum cr_status koha_open(const struct sync_settings *s, void **state, struct cr_err *err)
+{
+	const char *env;
+	struct koha *k;
+	size_t n;
+
+	*state = NULL;
+	if (!s->url[0])
+		return cr_fail(err, CR_ECONFIG, "[sync] url is not set: the Koha address, e.g. https://koha.example.org");
+	if (strncmp(s->url, "http://", 7) && strncmp(s->url, "https://", 8))
+		return cr_fail(err, CR_ECONFIG, "[sync] url must start with https:// (or http:// on loopback)");
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return cr_fail(err, CR_EINTERNAL, "libcurl would not start");
+	if (!(k = calloc(1, sizeof *k)))
+		return cr_fail(err, CR_ENOMEM, "out of memory");
+	k->s = *s;
+	if (!k->s.auth[0])
+		snprintf(k->s.auth, sizeof k->s.auth, "basic");
+	if ((env = getenv("CARDROLL_SYNC_PASSWORD")) && *env)
+		snprintf(k->s.password, sizeof k->s.password, "%s", env);
+	if ((env = getenv("CARDROLL_SYNC_CLIENT_SECRET")) && *env)
+		snprintf(k->s.client_secret, sizeof k->s.client_secret, "%s", env);
+	if (k->s.timeout_ms <= 0)
+		k->s.timeout_ms = 10000;
+	if (k->s.probe_timeout_ms <= 0)
+		k->s.probe_timeout_ms = 2000;
+	snprintf(k->base, sizeof k->base, "%s", s->url);
+	n = strlen(k->base);
+	while (n > 0 && k->base[n - 1] == '/')
+		k->base[--n] = '\0';
+	if (!strcmp(k->s.auth, "oauth2") && (!k->s.client_id[0] || !k->s.client_secret[0])) {
+		free(k);
+		return cr_fail(err, CR_ECONFIG, "[sync] auth = oauth2 needs client_id and client_secret "
+			       "(or CARDROLL_SYNC_CLIENT_SECRET)");
+	}
+	if (!(k->curl = curl_easy_init())) {
+		free(k);
+		return cr_fail(err, CR_EINTERNAL, "libcurl would not start");
+	}
+	*state = k;
+	return CR_OK;
+}
+
+static void koha_close(void *state)
+{
+	struct koha *k = state;
+
+	if (!k)
+		return;
+	curl_easy_cleanup(k->curl);
+	json_buf_free(&k->body);
+	json_free(k->doc);
+	/* The secrets go with the memory. */
+	memset(k, 0, sizeof *k);
+	free(k);
+}
+
+const struct sync_target sync_target_koha = {
+	.name = "koha",
+	.open = koha_open,
+	.probe = koha_probe,
+	.send = koha_send,
+	.lookup = koha_lookup,
+	.close = koha_close,
+};

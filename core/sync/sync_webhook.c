@@ -1,0 +1,498 @@
+/* sync_webhook: the generic JSON webhook target (DESIGN §2.5).
+ *
+ * One POST per batch to [sync] url:
+ *
+ *   {"events":[{"id":UUID,"kind":"signup|void|consent|optout","card":...,
+ *     "student_id":...,"surname":...,"firstname":...,"date_of_birth":...,
+ *     "expiry_date":...,"category":...,"library_id":...,"school":...,
+ *     "grade":...,"consent":...}, ...]}          (empty fields left out)
+ *
+ * Headers:
+ *   Content-Type: application/json
+ *   Idempotency-Key: UUID1,UUID2,...   one key per event. A batch carries
+ *       many events, and a single key for the whole batch would stop a
+ *       receiver from telling a replayed event inside a differently-cut
+ *       batch; so the header lists every event's id (comma-separated, in
+ *       body order) AND each event carries its own "id" in the body. A
+ *       receiver should de-duplicate per event id; the header is there for
+ *       proxies and logs that only look at headers. (37 bytes an event:
+ *       receivers with an 8 KB header limit want [sync] batch <= 200.)
+ *   X-Cardroll-Signature: sha256=HEX   HMAC-SHA256 of the exact body bytes
+ *       with the shared secret ([sync] secret, or CARDROLL_SYNC_SECRET).
+ *
+ * Reply: 2xx with {"results":[{"id":UUID,"status":"done|retry|rejected",
+ * "remote_id":"...","reason":"..."}]} gives each event its outcome (an
+ * event missing from the reply retries). 401/403: stop (bad secret).
+ * 429/503: everything retries after Retry-After. Other 5xx, timeouts and
+ * resets: everything retries. Other 4xx without per-event results: the
+ * batch is parked with the status. When the connection cannot be made at
+ * all, send returns CR_EUNAVAILABLE (nothing was sent).
+ *
+ * Never logged or put in a message: the secret, the body, the reply body
+ * (the server's per-event "reason" is kept: staff need it). */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "text/json.h"
+#include "sync.h"
+
+#define WH_MAX_REPLY (4u << 20)
+#ifndef CR_VERSION
+#define CR_VERSION "dev"  /* the fuzz build does not pass it */
+#endif
+
+struct webhook {
+	struct sync_settings s;
+	char  secret[256];
+	char  host[256];        /* for messages: scheme://host[:port] only */
+	CURL *curl;
+};
+
+struct reply {
+	char  *p;
+	size_t len;
+	int    too_big;
+	int    retry_after_s;
+};
+
+static void copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+/* The scheme, host and port of a URL, never its user info, path or query. */
+static void url_host(const char *url, char *out, size_t n)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL;
+
+	copy(out, n, "the webhook");
+	if (!u)
+		return;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK && port)
+			snprintf(out, n, "%s://%s:%s", scheme, host, port);
+		else
+			snprintf(out, n, "%s://%s", scheme, host);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+}
+
+static enum cr_status wh_open(const struct sync_settings *s, void **state, struct cr_err *err)
+{
+	const char *env = getenv("CARDROLL_SYNC_SECRET");
+	struct webhook *w;
+
+	*state = NULL;
+	if (!s->url[0])
+		return cr_fail(err, CR_ECONFIG, "the webhook target needs [sync] url");
+	if (strncmp(s->url, "https://", 8) != 0 && strncmp(s->url, "http://", 7) != 0)
+		return cr_fail(err, CR_ECONFIG, "[sync] url must start with https:// (or http://)");
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return cr_fail(err, CR_ENOMEM, "out of memory");
+	w->s = *s;
+	copy(w->secret, sizeof(w->secret), env && *env ? env : s->secret);
+	if (!w->secret[0]) {
+		free(w);
+		return cr_fail(err, CR_ECONFIG,
+			       "the webhook target needs a shared secret: [sync] secret or CARDROLL_SYNC_SECRET");
+	}
+	if (w->s.timeout_ms <= 0)
+		w->s.timeout_ms = 10000;
+	if (w->s.probe_timeout_ms <= 0)
+		w->s.probe_timeout_ms = 2000;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		free(w);
+		return cr_fail(err, CR_EINTERNAL, "cannot start libcurl");
+	}
+	url_host(s->url, w->host, sizeof(w->host));
+	*state = w;
+	return CR_OK;
+}
+
+static void wh_close(void *state)
+{
+	struct webhook *w = state;
+
+	if (!w)
+		return;
+	if (w->curl)
+		curl_easy_cleanup(w->curl);
+	explicit_bzero(w, sizeof(*w));  /* the secret and every other credential copied in */
+	free(w);
+	curl_global_cleanup();
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
+{
+	struct reply *r = ctx;
+	size_t n = size * nmemb;
+
+	if (r->too_big || r->len + n > WH_MAX_REPLY) {
+		r->too_big = 1;
+		return n;  /* keep reading, drop it */
+	}
+	char *p = realloc(r->p, r->len + n + 1);
+
+	if (!p)
+		return 0;
+	r->p = p;
+	memcpy(p + r->len, data, n);
+	r->len += n;
+	p[r->len] = '\0';
+	return n;
+}
+
+/* Retry-After: delta-seconds or an HTTP date. */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
+{
+	struct reply *r = ctx;
+	size_t n = size * nmemb;
+	static const char name[] = "retry-after:";
+
+	if (n > sizeof(name) - 1 && n < 200 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
+		char v[200];
+		size_t i = sizeof(name) - 1, k = 0;
+
+		while (i < n && (data[i] == ' ' || data[i] == '\t'))
+			i++;
+		while (i < n && data[i] != '\r' && data[i] != '\n' && k + 1 < sizeof(v))
+			v[k++] = data[i++];
+		v[k] = '\0';
+		if (k && isdigit((unsigned char)v[0])) {
+			long secs = strtol(v, NULL, 10);
+
+			r->retry_after_s = secs < 0 ? 0 : secs > 86400 ? 86400 : (int)secs;
+		} else if (k) {
+			time_t t = curl_getdate(v, NULL);
+			time_t now = time(NULL);
+
+			if (t > now)
+				r->retry_after_s = t - now > 86400 ? 86400 : (int)(t - now);
+		}
+	}
+	return n;
+}
+
+/* Common options; the handle is kept between batches (connection reuse). */
+static CURL *handle(struct webhook *w, long timeout_ms)
+{
+	if (!w->curl)
+		w->curl = curl_easy_init();
+	else
+		curl_easy_reset(w->curl);
+	if (!w->curl)
+		return NULL;
+	CURL *c = w->curl;
+
+	curl_easy_setopt(c, CURLOPT_URL, w->s.url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "cardroll/" CR_VERSION);
+	if (w->s.ca_file[0])
+		curl_easy_setopt(c, CURLOPT_CAINFO, w->s.ca_file);
+	if (w->s.insecure) {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	}
+	return c;
+}
+
+/* The connection itself could not be made: nothing reached the server. */
+static int no_connection(CURLcode rc)
+{
+	return rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY ||
+	       rc == CURLE_COULDNT_CONNECT || rc == CURLE_SSL_CONNECT_ERROR ||
+	       rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+	       rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_UNSUPPORTED_PROTOCOL ||
+	       rc == CURLE_URL_MALFORMAT;
+}
+
+static enum cr_status unreachable(struct webhook *w, CURLcode rc, struct cr_err *err)
+{
+	const char *hint = "";
+
+	if (rc == CURLE_PEER_FAILED_VERIFICATION)
+		hint = " (its TLS certificate is not trusted: set [sync] ca_file)";
+	return cr_fail(err, CR_EUNAVAILABLE, "cannot reach %s: %s%s", w->host, curl_easy_strerror(rc), hint);
+}
+
+static enum cr_status wh_probe(void *state, struct cr_err *err)
+{
+	struct webhook *w = state;
+	CURL *c = handle(w, w->s.probe_timeout_ms);
+	CURLcode rc;
+
+	if (!c)
+		return cr_fail(err, CR_ENOMEM, "out of memory");
+	/* TCP (and TLS) only: a webhook need not answer anything but POST */
+	curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
+	rc = curl_easy_perform(c);
+	curl_easy_cleanup(c);  /* a connect-only handle is not reused */
+	w->curl = NULL;
+	if (rc != CURLE_OK)
+		return unreachable(w, rc, err);
+	return CR_OK;
+}
+
+/* Writes one event; empty fields are left out. */
+static void put_event(struct json_buf *b, const struct webhook *w, const struct sync_item *it)
+{
+	json_object_begin(b);
+	json_member_str(b, "id", it->uuid);
+	json_member_str_nonempty(b, "kind", it->kind);
+	json_member_str_nonempty(b, "card", it->card);
+	json_member_str_nonempty(b, "student_id", it->student_number);
+	json_member_str_nonempty(b, "surname", it->family);
+	json_member_str_nonempty(b, "firstname", it->given);
+	json_member_str_nonempty(b, "date_of_birth", it->birth_date);
+	json_member_str_nonempty(b, "expiry_date", it->expires);
+	json_member_str_nonempty(b, "category", it->category && *it->category ? it->category : w->s.category);
+	json_member_str_nonempty(b, "library_id", w->s.library_id);
+	json_member_str_nonempty(b, "school", it->school);
+	json_member_str_nonempty(b, "grade", it->grade);
+	json_member_str_nonempty(b, "consent", it->consent);
+	json_object_end(b);
+}
+
+/* "sha256=" + lowercase hex of HMAC-SHA256(secret, body). */
+static int sign(const char *secret, const char *body, size_t len, char *out, size_t n)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	static const char hex[] = "0123456789abcdef";
+
+	if (!HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)body, len, mac, &maclen))
+		return -1;
+	if (n < 8 + 2 * (size_t)maclen)
+		return -1;
+	memcpy(out, "sha256=", 7);
+	for (unsigned i = 0; i < maclen; i++) {
+		out[7 + 2 * i] = hex[mac[i] >> 4];
+		out[8 + 2 * i] = hex[mac[i] & 15];
+	}
+	out[7 + 2 * maclen] = '\0';
+	explicit_bzero(mac, sizeof(mac));
+	return 0;
+}
+
+static void set_all(struct sync_result *res, int n, enum sync_outcome o, int retry_after, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static void set_all(struct sync_result *res, int n, enum sync_outcome o, int retry_after, const char *fmt, ...)
+{
+	char reason[sizeof(res->reason)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	for (int i = 0; i < n; i++) {
+		memset(&res[i], 0, sizeof(res[i]));
+		res[i].outcome = o;
+		res[i].retry_after_s = retry_after;
+		copy(res[i].reason, sizeof(res[i].reason), reason);
+	}
+}
+
+/* Reads {"results":[...]}; returns 0 when the reply had that shape. */
+static int per_event(const struct reply *r, const struct sync_item *items, int n, struct sync_result *res,
+		     int retry_after)
+{
+	struct json_value *v = r->p && !r->too_big ? json_parse(r->p, r->len, NULL, 0) : NULL;
+	const struct json_value *results = json_get(v, "results");
+
+	if (!results || results->type != JSON_ARRAY) {
+		json_free(v);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		const struct json_value *found = NULL;
+
+		memset(&res[i], 0, sizeof(res[i]));
+		for (size_t k = 0; k < json_len(results) && !found; k++) {
+			const char *id = json_get_str(json_at(results, k), "id");
+
+			if (id && strcmp(id, items[i].uuid) == 0)
+				found = json_at(results, k);
+		}
+		if (!found) {
+			res[i].outcome = SYNC_RETRY;
+			res[i].retry_after_s = retry_after;
+			copy(res[i].reason, sizeof(res[i].reason), "the webhook did not answer for this event");
+			continue;
+		}
+		const char *status = json_get_str(found, "status");
+		const char *remote = json_get_str(found, "remote_id");
+		const char *reason = json_get_str(found, "reason");
+		double ra = json_get_num(found, "retry_after", 0);
+
+		if (remote)
+			copy(res[i].remote_id, sizeof(res[i].remote_id), remote);
+		if (status && strcmp(status, "done") == 0) {
+			res[i].outcome = SYNC_DONE;
+		} else if (status && strcmp(status, "rejected") == 0) {
+			res[i].outcome = SYNC_PARK;
+			snprintf(res[i].reason, sizeof(res[i].reason), "the webhook rejected it: %s",
+				 reason && *reason ? reason : "no reason given");
+		} else {
+			res[i].outcome = SYNC_RETRY;
+			res[i].retry_after_s = ra > 0 && ra < 86400 ? (int)ra : retry_after;
+			if (status && strcmp(status, "retry") == 0)
+				snprintf(res[i].reason, sizeof(res[i].reason), "the webhook asked to retry%s%s",
+					 reason && *reason ? ": " : "", reason ? reason : "");
+			else
+				copy(res[i].reason, sizeof(res[i].reason),
+				     "the webhook gave this event a status cardroll does not know");
+		}
+	}
+	json_free(v);
+	return 0;
+}
+
+static enum cr_status wh_send(void *state, const struct sync_item *items, int n, struct sync_result *res,
+			      struct cr_err *err)
+{
+	struct webhook *w = state;
+	struct json_buf b, keys;
+	struct reply r = { 0 };
+	struct curl_slist *hdr = NULL, *h;
+	char sig[128], *body = NULL, *keyline = NULL;
+	size_t len = 0;
+	long code = 0;
+	enum cr_status st = CR_OK;
+
+	if (n <= 0)
+		return CR_OK;
+	json_buf_init(&b);
+	json_buf_init(&keys);
+	json_object_begin(&b);
+	json_key(&b, "events");
+	json_array_begin(&b);
+	json_raw(&keys, "Idempotency-Key: ", 17);
+	for (int i = 0; i < n; i++) {
+		put_event(&b, w, &items[i]);
+		if (i)
+			json_raw(&keys, ",", 1);
+		/* uuids are hex and dashes; anything else would break the header */
+		for (const char *u = items[i].uuid; *u; u++)
+			if (isxdigit((unsigned char)*u) || *u == '-')
+				json_raw(&keys, u, 1);
+	}
+	json_array_end(&b);
+	json_object_end(&b);
+	body = json_buf_take(&b, &len);
+	keyline = json_buf_take(&keys, NULL);
+	if (!body || !keyline) {
+		st = cr_fail(err, CR_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (sign(w->secret, body, len, sig, sizeof(sig)) < 0) {
+		st = cr_fail(err, CR_EINTERNAL, "cannot sign the webhook request");
+		goto out;
+	}
+	char sighdr[160];
+
+	snprintf(sighdr, sizeof(sighdr), "X-Cardroll-Signature: %s", sig);
+	const char *lines[] = { "Content-Type: application/json", "Accept: application/json", keyline, sighdr,
+				"Expect:" };
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		h = curl_slist_append(hdr, lines[i]);
+		if (!h) {
+			st = cr_fail(err, CR_ENOMEM, "out of memory");
+			goto out;
+		}
+		hdr = h;
+	}
+	CURL *c = handle(w, w->s.timeout_ms);
+
+	if (!c) {
+		st = cr_fail(err, CR_ENOMEM, "out of memory");
+		goto out;
+	}
+	curl_easy_setopt(c, CURLOPT_POST, 1L);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+	CURLcode rc = curl_easy_perform(c);
+
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+	if (rc != CURLE_OK) {
+		if (no_connection(rc)) {
+			st = unreachable(w, rc, err);
+			goto out;
+		}
+		/* it may have arrived: retry (the receiver de-duplicates by id) */
+		set_all(res, n, SYNC_RETRY, 0, "the webhook at %s did not answer in full: %s", w->host,
+			curl_easy_strerror(rc));
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (code == 401 || code == 403) {
+		set_all(res, n, SYNC_STOP, 0,
+			"the webhook at %s refused cardroll (HTTP %ld): check [sync] secret or CARDROLL_SYNC_SECRET",
+			w->host, code);
+	} else if (code == 429 || code == 503) {
+		set_all(res, n, SYNC_RETRY, r.retry_after_s, "the webhook at %s is busy (HTTP %ld)", w->host, code);
+	} else if (code >= 200 && code < 300) {
+		if (per_event(&r, items, n, res, r.retry_after_s) < 0)
+			set_all(res, n, SYNC_RETRY, 0,
+				"the webhook at %s answered HTTP %ld without the per-event results cardroll expects",
+				w->host, code);
+	} else if (code >= 500 || code == 408) {
+		set_all(res, n, SYNC_RETRY, r.retry_after_s, "the webhook at %s failed (HTTP %ld)", w->host, code);
+	} else if (code >= 400 && per_event(&r, items, n, res, r.retry_after_s) == 0) {
+		/* a 4xx that still says what happened to each event */
+	} else if (code >= 400) {
+		set_all(res, n, SYNC_PARK, 0, "the webhook at %s rejected the batch (HTTP %ld)", w->host, code);
+	} else {
+		set_all(res, n, SYNC_RETRY, 0, "the webhook at %s answered HTTP %ld", w->host, code);
+	}
+out:
+	curl_slist_free_all(hdr);
+	if (body)
+		explicit_bzero(body, len);
+	free(body);
+	free(keyline);
+	if (r.p)
+		explicit_bzero(r.p, r.len);
+	free(r.p);
+	json_buf_free(&b);
+	json_buf_free(&keys);
+	return st;
+}
+
+const struct sync_target sync_target_webhook = {
+	.name = "webhook",
+	.open = wh_open,
+	.probe = wh_probe,
+	.send = wh_send,
+	.lookup = NULL,
+	.close = wh_close,
+};

@@ -1,0 +1,40 @@
+/* cli: the headless commands (`cardroll import`, `cardroll find`, ...). */
+#ifndef CR_CLI_H
+#define CR_CLI_H
+
+#include <stdio.h>
+#include "store/config.h"
+#include "store/db.h"
+
+struct cli {
+	struct cr_config cfg;
+	char             db_path[4096];
+	int              quiet;
+};
+
+/* Opens the database the person chose (--db, CARDROLL_DB, settings, XDG). */
+enum cr_status cli_open_db(struct cli *cli, unsigned flags, struct cr_db **db, struct cr_err *err);
+
+/* Who acts: --staff NAME (or CARDROLL_STAFF) with the PIN from
+ * CARDROLL_PIN, checked; *id gets staff.id. doing completes "who is ...?"
+ * when nobody is named ("issuing", "printing"). */
+enum cr_status cli_staff(struct cr_db *db, const char *name, const char *doing, long long *id, struct cr_err *err);
+
+/* Writes s as a JSON string literal (with quotes). */
+void cli_json_string(FILE *f, const char *s);
+
+enum cr_status cmd_import(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_find(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_staff(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_issue(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_consent(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_void(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_slips(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_print(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_printers(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_sync(struct cli *cli, int argc, char **argv, struct cr_err *err);
+/* `cardroll sync --roster`: pulls the roster ([sync] roster_url) into the
+ * importer (tui/cmd/cmd_sync_roster.c); json as --json. */
+enum cr_status cmd_sync_roster(struct cli *cli, int json, struct cr_err *err);
+
+#endif
