@@ -16,7 +16,8 @@ fails=0
 pass() { echo "ok: $*"; }
 fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 
-# The slips to print: the shared name list (many scripts) when there is one.
+# The slips to print: data/names.tsv, the name list the printer tests share
+# (Latin, Vietnamese, Chinese, Arabic), else the short data/cups.tsv.
 data=${CUPS_TEST_DATA:-$here/data/names.tsv}
 [ -f "$data" ] || data=$here/data/cups.tsv
 

@@ -437,27 +437,13 @@ static void compare_fd_and_bytewise(const char *path, struct tu_recs *out)
 	*out = by_fd;
 }
 
-static const char *samples_dir(void)
-{
-	const char *d = getenv("CARDROLL_SAMPLES");
-
-	if (d)
-		return d;
-	if (access("../shared/samples", R_OK) == 0)
-		return "../shared/samples";
-	return NULL;
-}
-
 static void test_sample_users_fd_equals_bytewise(void **state)
 {
-	const char *dir = samples_dir();
 	char path[4096];
 	struct tu_recs all;
 	size_t i;
 
-	if (!dir)
-		skip();
-	snprintf(path, sizeof path, "%s/oneroster-1.1-small/users.csv", dir);
+	tu_data(path, sizeof path, "oneroster-1.1-quoted/users.csv");
 	compare_fd_and_bytewise(path, &all);
 	assert_int_equal(all.n, 21);
 	assert_field(&all.r[0], 0, "sourcedId");

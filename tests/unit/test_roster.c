@@ -1,8 +1,8 @@
 /* Unit tests for core/roster: a district's OneRoster roster coming into the
- * library's database the way real exports arrive (the public samples, a
- * dirty synthetic district, re-imports, deltas, zips, broken files), and
- * the roster staying whole whatever goes wrong. Each test works in a
- * mkdtemp folder of its own with a fresh database. */
+ * library's database the way real exports arrive (the sample packages in
+ * tests/data, a dirty synthetic district, re-imports, deltas, zips, broken
+ * files), and the roster staying whole whatever goes wrong. Each test works
+ * in a mkdtemp folder of its own with a fresh database. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -294,7 +294,7 @@ static const char *db_files_holding(struct tu_env *e, const char *needle)
 	return hit;
 }
 
-/* ---- 1. the public samples -------------------------------------------- */
+/* ---- 1. the sample packages (tests/data) ------------------------------- */
 
 static void test_small_sample_imports_and_the_manifest_typo_is_named(void **state)
 {
@@ -304,8 +304,7 @@ static void test_small_sample_imports_and_the_manifest_typo_is_named(void **stat
 	struct tu_issues is;
 	char src[512];
 
-	if (!tu_shared(src, sizeof src, "samples/oneroster-1.1-small"))
-		skip();
+	tu_data(src, sizeof src, "oneroster-1.1-quoted");
 	import_ok(e, src, &sum);
 	assert_string_equal(sum.kind, "oneroster-bulk");
 	assert_string_equal(sum.outcome, "ok");
@@ -314,9 +313,9 @@ static void test_small_sample_imports_and_the_manifest_typo_is_named(void **stat
 	assert_int_equal(sum.classes, 5);
 	assert_int_equal(sum.enrollments, 25);
 	assert_int_equal(count_of(e, "SELECT count(*) FROM student WHERE status = 'active'"), 20);
-	assert_string_equal(tu_q_str(e->db, "SELECT name FROM school", NULL), "Sample School");
+	assert_string_equal(tu_q_str(e->db, "SELECT name FROM school", NULL), "Maple Hollow Elementary");
 
-	/* The upstream typo 'fiel.demographics' is a warning at its own line. */
+	/* The typo 'fiel.demographics' is a warning at its own line. */
 	is = tu_issues_of(e->db, sum.run_id);
 	typo = tu_issue_find(&is, "manifest.csv", 10, "warning", NULL, "fiel.demographics");
 	if (!typo) {
@@ -334,31 +333,30 @@ static void test_minimal_sample_imports_students_only_and_never_the_password(voi
 	char src[512];
 	const char *where;
 
-	if (!tu_shared(src, sizeof src, "samples/oneroster-1.1-minimal"))
-		skip();
+	tu_data(src, sizeof src, "oneroster-1.1-minimal");
 	import_ok(e, src, &sum);
 	assert_string_equal(sum.kind, "oneroster-bulk");
-	/* Mary, mmichel and Anna are the students; teachers and the parent are not. */
+	/* Rosa, Tomas and Priya are the students; teachers and the parent are not. */
 	assert_int_equal(sum.added, 3);
 	assert_int_equal(count_of(e, "SELECT count(*) FROM student"), 3);
-	assert_true(student_id(e, "usr-222-66778899") > 0);
-	assert_true(student_id(e, "usr-222-567891") > 0);
-	assert_int_equal(student_id(e, "usr-222-123456"), -1);
-	assert_int_equal(student_id(e, "usr-222-1234561"), -1);
+	assert_true(student_id(e, "hv-u-812") > 0);
+	assert_true(student_id(e, "hv-u-814") > 0);
+	assert_int_equal(student_id(e, "hv-u-501"), -1);
+	assert_int_equal(student_id(e, "hv-u-640"), -1);
 	/* Files without a final newline still give their last row. */
 	assert_int_equal(sum.classes, 2);
-	assert_non_null(tu_q_str(e->db, "SELECT id FROM class WHERE title = 'History - 2'", NULL));
+	assert_non_null(tu_q_str(e->db, "SELECT id FROM class WHERE title = 'World History - 2'", NULL));
 	/* The teacher is kept only as the class's label. */
-	assert_string_equal(tu_q_str(e->db, "SELECT teacher FROM class WHERE title = 'History - 2'", NULL),
-			    "John Doe");
-	/* Jim Smith is a teacher in users.csv but enrolled as a student: reported. */
+	assert_string_equal(tu_q_str(e->db, "SELECT teacher FROM class WHERE title = 'World History - 2'", NULL),
+			    "Lena Okafor");
+	/* Victor Haines is a teacher in users.csv but enrolled as a student: reported. */
 	is = tu_issues_of(e->db, sum.run_id);
 	assert_non_null(tu_issue_find(&is, "enrollments.csv", 3, "error", "userSourcedId", NULL));
 	assert_non_null(tu_issue_find(&is, "enrollments.csv", 6, "error", "userSourcedId", NULL));
 	tu_issues_free(&is);
 	assert_int_equal(sum.enrollments, 2);
 
-	where = db_files_holding(e, "Password1-");
+	where = db_files_holding(e, "Kestrel-7-pass");
 	if (where)
 		fail_msg("the SIS password from users.csv was stored in %s", where);
 }

@@ -401,6 +401,16 @@ static inline int tu_shared(char *buf, size_t len, const char *rel)
 	return tu_exists(buf);
 }
 
+/* The project's own test data, tests/data/REL (the tests run from the
+ * repository root): the path in buf; the test fails when it is missing,
+ * because the data is part of the repository. */
+static inline void tu_data(char *buf, size_t len, const char *rel)
+{
+	snprintf(buf, len, "tests/data/%s", rel);
+	if (!tu_exists(buf))
+		fail_msg("%s is missing (run the tests from the repository root)", buf);
+}
+
 
 #if defined(CR_DB_H) && defined(CR_ROSTER_H)
 /* ---- a fresh database in a folder of its own (roster and search tests) ----
