@@ -34,7 +34,7 @@ db() {
 
 big_pkg="$WORK/keys-pkg-$STUDENTS"
 if [ ! -s "$WORK/keys-big.db" ] && [ ! -f "$big_pkg/users.csv" ]; then
-	python3 "$REPO/../shared/tools/gen_roster.py" --students "$STUDENTS" --seed 11 --out "$big_pkg" >/dev/null || exit 2
+	python3 "$REPO/tests/tools/genroster" --students "$STUDENTS" --seed 11 --out "$big_pkg" >/dev/null || exit 2
 fi
 BIG=$(db big "$big_pkg")
 SMALL=$(db small "$REPO/assets/demo/district")

@@ -31,7 +31,7 @@ STEP_TIMEOUT=${BENCH_STEP_TIMEOUT:-1800}
 PROFILE=${BENCH_PROFILE:-auto}
 BUILD=${BUILD:-build}
 CC=${CC:-cc}
-GEN="$REPO/../shared/tools/gen_roster.py"
+GEN="$REPO/tests/tools/genroster"
 BULK_SEED=11
 DELTA_SEED=12
 FILES="orgs academicSessions courses classes users demographics enrollments"
@@ -78,7 +78,7 @@ timing_line() { tr '\n' ' ' <"$1" | sed 's/timing: //g; s/ s / s, /g; s/, $//'; 
 # A bulk package is reusable when its manifest says it is ours (seed, size).
 bulk_ok() {
 	[ -f "$1/manifest.csv" ] || return 1
-	grep -qx "source.systemCode,gen_roster seed=$BULK_SEED students=$STUDENTS" "$1/manifest.csv" || return 1
+	grep -qx "source.systemCode,genroster seed=$BULK_SEED students=$STUDENTS" "$1/manifest.csv" || return 1
 	for _f in $FILES; do [ -s "$1/$_f.csv" ] || return 1; done
 	[ ! -e "$1/_changes.csv" ] && [ ! -e "$1/_defects.csv" ]
 }
@@ -129,7 +129,7 @@ say "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------- data
 BULK=""
-for _d in ${BENCH_BULK_DIR:-} "$WORK/bulk-$STUDENTS" $([ "$STUDENTS" -eq 1000000 ] && echo /work/data/d1m); do
+for _d in ${BENCH_BULK_DIR:-} "$WORK/bulk-$STUDENTS"; do
 	if bulk_ok "$_d"; then BULK=$_d; break; fi
 done
 if [ -z "$BULK" ]; then
@@ -143,7 +143,7 @@ fi
 say "bulk package: $BULK ($(du -sh "$BULK" | cut -f1))"
 
 DELTA="$WORK/delta-$STUDENTS-r$RATE"
-STAMP="from=$(cd "$BULK" && pwd) seed=$DELTA_SEED rate=$RATE students=$STUDENTS"
+STAMP="genroster from=$(cd "$BULK" && pwd) seed=$DELTA_SEED rate=$RATE students=$STUDENTS"
 if [ "$(cat "$DELTA/.bench-stamp" 2>/dev/null)" != "$STAMP" ]; then
 	say "generating $DELTA ..."
 	rm -rf "$DELTA"

@@ -6,7 +6,7 @@
 # repository root after `make all`:  sh bench/signup.sh [PROCS] [SIGNUPS]
 set -u
 BIN=$(pwd)/build/cardroll
-GEN=$(pwd)/../shared/tools/gen_roster.py
+GEN=$(pwd)/tests/tools/genroster
 PROCS=${1:-20}
 TOTAL=${2:-5000}
 W=$(mktemp -d /tmp/cardroll-signup-bench.XXXXXX)

@@ -4,7 +4,7 @@
 # minimal libcurl loop sending the same requests over one reused
 # connection, measured in the same run; memory stays flat."
 #
-# Makes EVENTS signups (gen_roster.py, import, `cardroll issue` in chunks),
+# Makes EVENTS signups (tests/tools/genroster, import, `cardroll issue` in chunks),
 # starts bench/fast_ilsd.c (single-threaded keep-alive HTTP/1.1, answers at
 # once), times `cardroll sync` draining them (best of SYNC_REPS copies of the
 # database), counts the GETs and POSTs it sent, times bench/curl_baseline.c
@@ -18,8 +18,7 @@ set -u
 ROOT=$(pwd)
 BIN=${CARDROLL_BIN:-$ROOT/build/cardroll}
 case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
-GEN=$ROOT/../shared/tools/gen_roster.py
-[ -f "$GEN" ] || GEN=/work/shared/tools/gen_roster.py
+GEN=$ROOT/tests/tools/genroster
 EVENTS=${1:-10000}
 REPS=${SYNC_REPS:-2}
 W=${BENCH_WORK:-$(mktemp -d /tmp/cardroll-sync-bench.XXXXXX)}

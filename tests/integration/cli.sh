@@ -3,13 +3,13 @@
 # files, real signals. Plain POSIX sh; run from the repository root:
 #     sh tests/integration/cli.sh
 # CARDROLL_BIN names the binary (default build/cardroll). Needs python3 (JSON
-# checks, the roster generator in ../shared/tools) and sqlite3 (checking the
+# checks, the roster generator tests/tools/genroster) and sqlite3 (checking the
 # database from outside). Prints "N passed, M failed" last; exits 1 on failure.
 set -u
 
 BIN=${CARDROLL_BIN:-build/cardroll}
 case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
-GEN=$(pwd)/../shared/tools/gen_roster.py
+GEN=$(pwd)/tests/tools/genroster
 SAMPLES=$(pwd)/tests/data
 
 passed=0
@@ -316,7 +316,7 @@ else
 				"exit $rc, integrity $check, same roster: $([ "$before" = "$after" ] && echo yes || echo no): $(head -c 300 "$T/err")"
 		fi
 	else
-		fail "gen_roster.py makes a 100 000-student district" "$(head -c 300 "$T/err")"
+		fail "genroster makes a 100 000-student district" "$(head -c 300 "$T/err")"
 	fi
 fi
 

@@ -16,7 +16,7 @@ Python 3 standard library only. Serves, on 127.0.0.1 and a free port
   GET  /ims/oneroster/rostering/v1p2/{orgs,academicSessions,courses,classes,
        users,enrollments,demographics}
                            OneRoster 1.2 JSON built from the --bulk package
-                           (gen_roster.py output), with the --delta package
+                           (tests/tools/genroster output), with the --delta package
                            merged in once ROOT/delta-on exists. Bearer token
                            required. limit/offset paging (limit capped at
                            --page-max), X-Total-Count, and
@@ -253,8 +253,8 @@ def main():
     global ARGS
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--root", required=True, help="folder with roster.zip and the delta-on switch")
-    ap.add_argument("--bulk", help="gen_roster.py bulk package for the REST API")
-    ap.add_argument("--delta", help="gen_roster.py --delta-from package, merged in when ROOT/delta-on exists")
+    ap.add_argument("--bulk", help="genroster bulk package for the REST API")
+    ap.add_argument("--delta", help="genroster --delta-from package, merged in when ROOT/delta-on exists")
     ap.add_argument("--client-id", default="cardroll-test")
     ap.add_argument("--client-secret", default="")
     ap.add_argument("--page-max", type=int, default=100)

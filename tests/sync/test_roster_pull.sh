@@ -11,7 +11,7 @@ set -u
 BIN=${CARDROLL_BIN:-build/cardroll}
 case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
 HERE=$(cd "$(dirname "$0")" && pwd)
-GEN=$HERE/../../../shared/tools/gen_roster.py
+GEN=$HERE/../tools/genroster
 ROSTERD=$HERE/rosterd.py
 SECRET=S3cr3t-roster-7f3a9c
 PW=pw-basic-5e1d
@@ -92,7 +92,7 @@ with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
 # ---- data -----------------------------------------------------------------
 python3 "$GEN" --students 300 --seed 5 --out "$T/bulk" >/dev/null 2>&1 &&
 	python3 "$GEN" --students 300 --delta-from "$T/bulk" --seed 6 --out "$T/delta" >/dev/null 2>&1 ||
-	{ echo "gen_roster.py failed" >&2; exit 1; }
+	{ echo "genroster failed" >&2; exit 1; }
 # the same district a week later: the last student of users.csv left
 cp -r "$T/bulk" "$T/bulk2"
 gone=$(grep ',student,' "$T/bulk/users.csv" | tail -n 1 | cut -d, -f1)

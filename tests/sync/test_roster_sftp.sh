@@ -18,7 +18,7 @@ fi
 BIN=${CARDROLL_BIN:-build/cardroll}
 case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
 HERE=$(cd "$(dirname "$0")" && pwd)
-GEN=$HERE/../../../shared/tools/gen_roster.py
+GEN=$HERE/../tools/genroster
 SSHD=/usr/sbin/sshd
 passed=0
 failed=0
@@ -89,7 +89,7 @@ with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
 # ---- data -----------------------------------------------------------------
 python3 "$GEN" --students 200 --seed 5 --out "$T/pkg" >/dev/null 2>&1 &&
 	python3 "$GEN" --students 200 --delta-from "$T/pkg" --seed 6 --out "$T/delta" >/dev/null 2>&1 ||
-	die "gen_roster.py failed"
+	die "genroster failed"
 zipdir "$T/pkg" "$T/pkg.zip" && zipdir "$T/delta" "$T/delta.zip" || die "zipping the packages failed"
 cp "$T/pkg.zip" "$T/srv/roster.zip"
 touch -d '2026-01-01 10:00:00' "$T/srv/roster.zip"

@@ -393,14 +393,6 @@ static inline void tu_buf_free(struct tu_buf *b)
 	b->n = b->cap = 0;
 }
 
-/* The shared test data beside the repository (../shared/REL, as CI
- * clones it): the path in buf and 1 when it is there. */
-static inline int tu_shared(char *buf, size_t len, const char *rel)
-{
-	snprintf(buf, len, "../shared/%s", rel);
-	return tu_exists(buf);
-}
-
 /* The project's own test data, tests/data/REL (the tests run from the
  * repository root): the path in buf; the test fails when it is missing,
  * because the data is part of the repository. */
