@@ -1,5 +1,5 @@
-/* roster internals shared by the import driver (roster.c), the OneRoster
- * file handlers (roster_oneroster.c) and the row report (roster_report.c). */
+/* roster internals: one import's state (struct imp) and the helpers every
+ * part of it shares (imp.c): the driver (roster.c) and the readers (oneroster_*.c). */
 #ifndef CR_ROSTER_INT_H
 #define CR_ROSTER_INT_H
 
@@ -27,7 +27,7 @@ enum imp_file {
 #define SF_WITHDRAWN 0x0010u  /* withdrawn before this import */
 #define SF_ROLES    0x0020u   /* roles.csv named this user at all */
 #define SF_REJECTED 0x0040u   /* this import's users.csv row was rejected */
-#define SF_SLOT     0x0080u   /* extra holds the school slot (see school_slot) */
+#define SF_SLOT     0x0080u   /* extra holds the school slot (see or_school_slot) */
 
 struct imp_issue {
 	const char *file;
@@ -104,8 +104,5 @@ int imp_tick(struct imp *im);
 /* Statement helpers: bind text or NULL for "" . */
 void imp_bind_text(sqlite3_stmt *st, int i, const char *s);
 enum cr_status imp_step_done(struct imp *im, sqlite3_stmt *st, const char *what);
-
-enum cr_status oneroster_import(struct imp *im);
-enum cr_status plain_import(struct imp *im);
 
 #endif
