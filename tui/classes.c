@@ -6,7 +6,7 @@
 
 #include "draw.h"
 #include "desk/roll.h"
-#include "screen.h"
+#include "screens.h"
 
 struct classes_row {
 	long long id;

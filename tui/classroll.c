@@ -15,7 +15,7 @@
 #include "search_ui.h"
 #include "text/text.h"
 #include "desk/slips.h"
-#include "screen.h"
+#include "screens.h"
 #include "desk/signup.h"
 
 #define ROLL_STEP_MAX 4     /* cards issued per turn of the main loop */

@@ -1,7 +1,7 @@
 /* help: the keys of the screen underneath, drawn from the same tables as
- * its footer, plus the global ones. Any key closes it. */
+ * its footer, plus the global ones. Any key closes it; F1 opens it. */
 #include "draw.h"
-#include "screen.h"
+#include "screens.h"
 
 static void help_close(struct tui *t)
 {
@@ -74,7 +74,7 @@ static void help_draw(struct tui *t, WINDOW *w)
 		tables[n++] = below->keys(t);
 	}
 	if (!below || !(below->flags & SCREEN_MODAL))
-		tables[n++] = &keys_global;
+		tables[n++] = &t->global;
 	for (int i = 0; i < n; i++)
 		need += help_height(tables[i]);
 	/* Longer than the screen: Down and Up scroll, the last row says so. */
@@ -110,7 +110,7 @@ static void help_draw(struct tui *t, WINDOW *w)
 	draw_role(w, ROLE_NORMAL);
 }
 
-const struct screen_ops help_screen = {
+static const struct screen_ops help_screen = {
 	.name = "Help",
 	.flags = SCREEN_MODAL,
 	.enter = help_enter,
@@ -118,3 +118,15 @@ const struct screen_ops help_screen = {
 	.draw = help_draw,
 	.keys = help_keys,
 };
+
+static void help_open(struct tui *t)
+{
+	tui_push(t, &help_screen);
+}
+
+static const struct key_binding help_global_rows[] = {
+	{ 1, KEY_F(1), "F1", "Help", "show the keys for this screen", help_open },
+	{ 0, '?',      "?",  NULL,   "the same as F1, when not typing in a box", help_open },
+};
+
+const struct keys_table help_global_keys = KEYS_TABLE("Help", help_global_rows);

@@ -8,7 +8,7 @@
 
 #include "draw.h"
 #include "desk/overview.h"
-#include "screen.h"
+#include "screens.h"
 #include "search_ui.h"
 
 #define HOME_DAY 86400

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "draw.h"
-#include "screen.h"
+#include "screens.h"
 #include "sync/sync.h"
 #include "syncing.h"
 

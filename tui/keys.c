@@ -1,45 +1,10 @@
 /* keys: looking up bindings, and drawing the footer and the help lists from
- * the same tables. The global table lives here too. */
+ * the same tables. The keys that work everywhere come from the parts desk.c
+ * registers (the loop gathers them), not from here. */
 #include <string.h>
 
 #include "draw.h"
 #include "keys.h"
-#include "screen.h"
-#include "syncing.h"
-
-#define KEYS_CTRL(c) ((c) & 0x1f)
-
-static void keys_help(struct tui *t)
-{
-	tui_push(t, &help_screen);
-}
-
-static void keys_quit(struct tui *t)
-{
-	tui_quit(t);
-}
-
-static void keys_sync(struct tui *t)
-{
-	syncing_now(t);
-}
-
-/* After a noisy program wrote over us (wall, a kernel message). */
-static void keys_repaint(struct tui *t)
-{
-	clearok(curscr, TRUE);
-	tui_mark(t, TUI_DIRTY_ALL);
-}
-
-static const struct key_binding keys_global_rows[] = {
-	{ 1, KEY_F(1),        "F1",  "Help", "show the keys for this screen", keys_help },
-	{ 0, '?',             "?",   NULL,   "the same as F1, when not typing in a box", keys_help },
-	{ 1, KEY_F(10),       "F10", "Quit", "leave cardroll from any screen", keys_quit },
-	{ 0, KEYS_CTRL('l'),  "^L",  NULL,   "repaint the screen", keys_repaint },
-	{ 1, KEY_F(5),        "F5",  NULL,   "sync with the library system now (when [sync] is set up)", keys_sync },
-};
-
-const struct keys_table keys_global = KEYS_TABLE("Everywhere", keys_global_rows);
 
 const struct key_binding *keys_find(const struct keys_table *kt, const struct tui_key *k)
 {

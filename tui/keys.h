@@ -1,5 +1,5 @@
 /* keys: key bindings as tables. One table per screen (or per mode of a
- * screen) plus a global one; the footer and the help screen are drawn from
+ * screen) plus the global one the loop gathers from its parts; the footer and the help screen are drawn from
  * the same tables, so what a person reads is what the keys do. */
 #ifndef CR_TUI_KEYS_H
 #define CR_TUI_KEYS_H
@@ -31,9 +31,6 @@ struct keys_table {
 };
 
 #define KEYS_TABLE(title, rows) { (title), (rows), sizeof(rows) / sizeof((rows)[0]) }
-
-/* Keys that work on every screen that does not take all keys itself. */
-extern const struct keys_table keys_global;
 
 /* The binding for k in kt, or NULL. */
 const struct key_binding *keys_find(const struct keys_table *kt, const struct tui_key *k);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cmd/cli.h"
-#include "tui.h"
+#include "desk.h"
 #include "store/paths.h"
 
 static const struct command {
@@ -79,7 +79,7 @@ static enum cr_status cmd_tui(struct cli *cli, int argc, char **argv, struct cr_
 
 	if (st != CR_OK)
 		return st;
-	st = tui_run(db, &cli->cfg, err);
+	st = desk_run(db, &cli->cfg, err);
 	db_close(db);
 	return st;
 }

@@ -6,6 +6,7 @@
 
 #include "draw.h"
 #include "preview.h"
+#include "screens.h"
 #include "qrtext.h"
 #include "template.h"
 

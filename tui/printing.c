@@ -109,7 +109,8 @@ static void printing_worker(void *arg, int in, int out)
 	_exit(0);
 }
 
-void printing_init(struct tui *t)
+/* Forked when the desk starts, and again for a job if it was lost. */
+static void printing_spawn(struct tui *t)
 {
 	pid_t pid;
 
@@ -142,7 +143,7 @@ int printing_start(struct tui *t, long long job)
 	ssize_t w;
 
 	if (!worker.pid)
-		printing_init(t);
+		printing_spawn(t);
 	if (!worker.pid) {
 		tui_say(t, ROLE_ERROR, "could not start printing; job %lld waits in the queue", job);
 		return -1;
@@ -165,7 +166,8 @@ int printing_busy(void)
 	return worker.busy > 0;
 }
 
-void printing_poll(struct tui *t)
+/* Reaps finished jobs and says how each went. */
+static void printing_poll(struct tui *t)
 {
 	long long job;
 	ssize_t r;
@@ -194,7 +196,7 @@ void printing_poll(struct tui *t)
 
 /* The desk is closing: the worker finishes the job it has (a slow printer
  * must not hold the desk's exit) and leaves when it reads the pipe's end. */
-void printing_stop(void)
+static void printing_stop(struct tui *t)
 {
 	if (!worker.pid)
 		return;
@@ -203,3 +205,12 @@ void printing_stop(void)
 	waitpid(worker.pid, NULL, WNOHANG);
 	memset(&worker, 0, sizeof worker);
 }
+
+/* Registered in desk.c; printing has no keys or status of its own (the
+ * screens that queue jobs call printing_start). */
+const struct tui_worker_ops printing_ops = {
+	.name = "printing",
+	.start = printing_spawn,
+	.poll = printing_poll,
+	.stop = printing_stop,
+};

@@ -4,15 +4,13 @@
 
 #include "screen.h"
 
-/* Starts the print worker (the fonts load in it meanwhile). */
-void printing_init(struct tui *t);
-/* Lets the worker go when the desk closes. */
-void printing_stop(void);
+/* The print worker, for desk.c's list: forked when the desk starts (the
+ * fonts load in it meanwhile), let go when it closes. */
+extern const struct tui_worker_ops printing_ops;
+
 /* Starts printing job (already queued); 0, or -1 when it could not start
  * (said on the status line; the job stays queued). */
 int printing_start(struct tui *t, long long job);
-/* Reaps finished jobs and says how each went. Called every turn. */
-void printing_poll(struct tui *t);
 /* 1 while a job is printing. */
 int printing_busy(void);
 

@@ -7,6 +7,7 @@
 
 #include "draw.h"
 #include "prompt.h"
+#include "screens.h"
 
 #define PROMPT_MAX 200   /* bytes of an answer */
 

@@ -1,9 +1,11 @@
-/* screen: the running desk program (struct tui) and the screens it stacks.
- * A screen is a table of callbacks; tui.c owns the terminal, reads keys,
- * and draws what is marked dirty, once a turn. */
+/* screen: the running desk program (struct tui), and the tables its parts
+ * give the loop: screens it stacks, workers it runs beside them. tui.c owns
+ * the terminal, reads keys, and draws what is marked dirty, once a turn;
+ * which parts there are is desk.c's business (screens.h names the screens). */
 #ifndef CR_TUI_SCREEN_H
 #define CR_TUI_SCREEN_H
 
+#include <stddef.h>
 #include <time.h>
 
 #include "store/config.h"
@@ -50,7 +52,40 @@ struct screen_ops {
 	int  (*work)(struct tui *t);
 };
 
+/* A helper that runs beside the screens (printing, syncing), usually a
+ * process of its own. The loop starts each, polls each once a turn, and
+ * stops each when the desk closes, in the order desk.c lists them, without
+ * knowing their names. Every hook but name may be NULL. */
+struct tui_worker_ops {
+	const char *name;
+	/* Keys it adds to those that work everywhere (F5 syncs), after the
+	 * desk's own in the footer and on the help screen. */
+	const struct keys_table *keys;
+	void (*start)(struct tui *t);          /* once, before the first screen */
+	/* Every turn, after the key: reads what came back without waiting
+	 * (the pipes are non-blocking) and says so on the status line. */
+	void (*poll)(struct tui *t);
+	/* The database changed, here or at another desk: recount. */
+	void (*data_changed)(struct tui *t);
+	/* Its part of the status line into buf; 0 when it has none. brief: a
+	 * message shares the line and comes first, so say less. */
+	int  (*status)(struct tui *t, char *buf, size_t len, int brief);
+	void (*stop)(struct tui *t);           /* the desk is closing */
+};
+
+/* Everything the loop runs that is not the loop: desk.c fills one in, so
+ * a new worker or key is added there and in its own file only. */
+struct tui_desk {
+	/* Keys that work on every screen but a modal one, NULL-terminated, in
+	 * the order the footer and the help screen show them. */
+	const struct keys_table *const *keys;
+	const struct tui_worker_ops *const *workers;   /* NULL-terminated */
+	/* The screen the desk opens on, once the workers have started. */
+	const struct screen_ops *(*first)(struct tui *t);
+};
+
 #define TUI_STACK_MAX 8
+#define TUI_KEYS_MAX  16   /* rows of the "Everywhere" table, all parts together */
 
 struct tui {
 	SCREEN                      *term;       /* the curses session */
@@ -58,6 +93,9 @@ struct tui {
 	const struct cr_config      *cfg;
 	int                          utf8;       /* the locale's codeset is UTF-8 */
 	const struct theme_glyphs   *glyph;
+	const struct tui_desk       *desk;       /* the registered parts */
+	struct keys_table            global;     /* their keys that work everywhere */
+	struct key_binding           global_rows[TUI_KEYS_MAX];
 	const struct screen_ops     *stack[TUI_STACK_MAX];
 	int                          depth;
 	unsigned                     dirty;
@@ -70,7 +108,6 @@ struct tui {
 	long long                    data_version;
 	struct timespec              polled;
 	struct staff_who             staff;      /* who signed in; id 0 until someone has */
-	long long                    outbox_waiting;  /* events not yet in the ILS; -1 unknown */
 };
 
 /* The smallest terminal we draw on. */
@@ -95,29 +132,7 @@ void tui_cursor(struct tui *t, int y, int x);
  * another desk writes (our own commits do not move data_version). */
 void tui_changed(struct tui *t);
 
-/* The screens. */
-extern const struct screen_ops home_screen;
-extern const struct screen_ops help_screen;
-extern const struct screen_ops student_screen;
-extern const struct screen_ops signin_screen;
-extern const struct screen_ops classes_screen;
-extern const struct screen_ops roll_screen;
-extern const struct screen_ops prompt_screen;
-extern const struct screen_ops preview_screen;
-extern const struct screen_ops ilsq_screen;
-
-/* Opens the classes of one school (school.id), with its name as the title. */
-void classes_show(struct tui *t, long long school, const char *name);
-/* Opens the roll of one class (class.id). */
-void roll_show(struct tui *t, long long class_id, const char *title, const char *teacher);
-
-/* Signs in from CARDROLL_STAFF and CARDROLL_PIN when both are set and
- * right: 1 when someone is signed in, 0 when the form must ask. */
-int signin_from_env(struct tui *t);
-
-struct search_ui_hit;
-/* Opens the student panel on a copy of hit (or shows hit in the panel
- * already open, as when a card is scanned there). */
-void student_show(struct tui *t, const struct search_ui_hit *hit);
+/* The loop's own keys, for desk.c's list: F10 leaves, ^L repaints. */
+extern const struct keys_table tui_keys;
 
 #endif

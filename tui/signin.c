@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "draw.h"
-#include "screen.h"
+#include "screens.h"
 #include "desk/staff.h"
 #include "worker.h"
 

@@ -9,7 +9,7 @@
 #include "printing.h"
 #include "prompt.h"
 #include "desk/slips.h"
-#include "screen.h"
+#include "screens.h"
 #include "search_ui.h"
 #include "desk/signup.h"
 

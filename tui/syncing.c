@@ -28,7 +28,8 @@ static struct {
 	int   from;     /* a byte back after each run (non-blocking) */
 	int   running;  /* a run was asked for and has not answered */
 	int   online;   /* what the last run found: 1 online, 0 offline, -1 not known yet */
-} sw = { .online = -1 };
+	long long waiting;  /* events not yet in the ILS (the outbox); -1 unknown */
+} sw = { .online = -1, .waiting = -1 };
 
 /* The worker: a run now, then one every SYNC_EVERY_S or when poked. */
 static void syncing_worker(void *arg, int in, int out)
@@ -68,7 +69,23 @@ static void syncing_worker(void *arg, int in, int out)
 	_exit(0);
 }
 
-void syncing_init(struct tui *t)
+/* How many events wait for the library system (through the outbox index). */
+static void syncing_count(struct tui *t)
+{
+	sqlite3_stmt *st = db_prepare(t->db, "SELECT count(*) FROM outbox WHERE target = 'ils' "
+				      "AND state IN ('pending', 'sending', 'waiting', 'parked')", NULL);
+
+	sw.waiting = -1;
+	if (!st)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		sw.waiting = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	tui_mark(t, TUI_DIRTY_STATUS);
+}
+
+/* The worker starts only when [sync] names a target; it syncs at once. */
+static void syncing_spawn(struct tui *t)
 {
 	pid_t pid;
 
@@ -78,6 +95,18 @@ void syncing_init(struct tui *t)
 		return;
 	sw.pid = pid;
 	sw.running = 1;
+}
+
+static void syncing_end(void)
+{
+	if (!sw.pid)
+		return;
+	close(sw.to);
+	close(sw.from);
+	kill(sw.pid, SIGTERM);
+	waitpid(sw.pid, NULL, WNOHANG);
+	sw.pid = 0;
+	sw.running = 0;
 }
 
 void syncing_now(struct tui *t)
@@ -91,7 +120,7 @@ void syncing_now(struct tui *t)
 		return;
 	}
 	if (!sw.pid)
-		syncing_init(t);
+		syncing_spawn(t);
 	if (!sw.pid) {
 		tui_say(t, ROLE_ERROR, "could not start syncing");
 		return;
@@ -101,7 +130,7 @@ void syncing_now(struct tui *t)
 	sigaction(SIGPIPE, &old, NULL);
 	if (w != 1) {
 		tui_say(t, ROLE_ERROR, "syncing stopped; it starts again with F5");
-		syncing_stop();
+		syncing_end();
 		return;
 	}
 	sw.running = 1;
@@ -109,7 +138,8 @@ void syncing_now(struct tui *t)
 	tui_mark(t, TUI_DIRTY_STATUS);
 }
 
-void syncing_poll(struct tui *t)
+/* Notices finished runs. */
+static void syncing_poll(struct tui *t)
 {
 	char buf[16];
 	ssize_t r;
@@ -125,7 +155,7 @@ void syncing_poll(struct tui *t)
 		tui_changed(t);   /* counts and the status line from sync_state */
 	}
 	if (r == 0) {
-		syncing_stop();
+		syncing_end();
 		tui_mark(t, TUI_DIRTY_STATUS);
 	}
 }
@@ -165,14 +195,51 @@ int syncing_line(struct tui *t, char *buf, size_t len)
 	return 1;
 }
 
-void syncing_stop(void)
+/* Only true things: with nothing set up to sync, the desk is offline and
+ * says how many signups, voids and consent changes wait for the library.
+ * Set up, the status line reads sync_state as it is (a message may cut it). */
+static int syncing_status(struct tui *t, char *buf, size_t len, int brief)
 {
-	if (!sw.pid)
-		return;
-	close(sw.to);
-	close(sw.from);
-	kill(sw.pid, SIGTERM);
-	waitpid(sw.pid, NULL, WNOHANG);
-	sw.pid = 0;
-	sw.running = 0;
+	if (syncing_line(t, buf, len))
+		;
+	else if (sw.waiting >= 0 && brief)
+		snprintf(buf, len, "offline %s %lld waiting", t->glyph->dot, sw.waiting);
+	else if (sw.waiting >= 0)
+		snprintf(buf, len, "offline (sync not set up) %s %lld waiting for the library", t->glyph->dot,
+			 sw.waiting);
+	else
+		snprintf(buf, len, "offline (sync not set up)");
+	return 1;
 }
+
+static void syncing_start(struct tui *t)
+{
+	syncing_count(t);
+	syncing_spawn(t);
+}
+
+static void syncing_stop(struct tui *t)
+{
+	syncing_end();
+}
+
+static void syncing_key_now(struct tui *t)
+{
+	syncing_now(t);
+}
+
+static const struct key_binding syncing_key_rows[] = {
+	{ 1, KEY_F(5), "F5", NULL, "sync with the library system now (when [sync] is set up)", syncing_key_now },
+};
+
+static const struct keys_table syncing_keys = KEYS_TABLE("Syncing", syncing_key_rows);
+
+const struct tui_worker_ops syncing_ops = {
+	.name = "syncing",
+	.keys = &syncing_keys,
+	.start = syncing_start,
+	.poll = syncing_poll,
+	.data_changed = syncing_count,
+	.status = syncing_status,
+	.stop = syncing_stop,
+};

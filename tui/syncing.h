@@ -5,15 +5,13 @@
 #include <stddef.h>
 #include "screen.h"
 
-/* Starts the worker when [sync] names a target; it syncs at once. */
-void syncing_init(struct tui *t);
-/* F5: sync now. */
+/* The sync worker, for desk.c's list: it brings F5 and the status line's
+ * sync part (online or offline, what waits). */
+extern const struct tui_worker_ops syncing_ops;
+
+/* Sync now (F5, and the library screen's keys). */
 void syncing_now(struct tui *t);
-/* Notices finished runs (every turn). */
-void syncing_poll(struct tui *t);
-/* The status line's sync part; 0 when sync is not set up. */
+/* The sync state in a sentence; 0 when sync is not set up. */
 int syncing_line(struct tui *t, char *buf, size_t len);
-/* The desk is closing. */
-void syncing_stop(void);
 
 #endif

@@ -1,7 +1,9 @@
 /* tui: the desk's main loop. It owns the terminal: sets up curses, lays out
  * the header, body, status and footer windows, reads one key a turn, notices
  * when another desk changed the database, and draws what is dirty with a
- * single doupdate(). Screens only mark; this loop draws. */
+ * single doupdate(). Screens only mark; this loop draws. Which screens,
+ * workers and global keys there are it learns from desk.c (struct tui_desk)
+ * and never by name. */
 #include <langinfo.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,14 +12,17 @@
 #include <unistd.h>
 
 #include "draw.h"
-#include "printing.h"
-#include "syncing.h"
 #include "screen.h"
 #include "tui.h"
 
 #define TUI_TICK_MS  250    /* get_wch wakes this often to look around */
 #define TUI_POLL_MS  1000   /* how often we ask whether another desk wrote */
 #define TUI_ESC_MS   25     /* Esc alone, not the start of an arrow key */
+#define TUI_CTRL(c)  ((c) & 0x1f)
+
+/* Each registered worker, in desk.c's order. */
+#define TUI_EACH_WORKER(t, w) \
+	for (const struct tui_worker_ops *const *w = (t)->desk->workers; w && *w; w++)
 
 void tui_mark(struct tui *t, unsigned dirty)
 {
@@ -94,24 +99,61 @@ void tui_cursor(struct tui *t, int y, int x)
 	t->cursor_x = x;
 }
 
-/* How many events wait for the library system (through the outbox index). */
-static void tui_count_outbox(struct tui *t)
+/* The loop's own global keys: leaving and repainting are the terminal's
+ * business, which is the loop's. */
+static void tui_key_quit(struct tui *t)
 {
-	sqlite3_stmt *st = db_prepare(t->db, "SELECT count(*) FROM outbox WHERE target = 'ils' "
-				      "AND state IN ('pending', 'sending', 'waiting', 'parked')", NULL);
+	tui_quit(t);
+}
 
-	t->outbox_waiting = -1;
-	if (!st)
-		return;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		t->outbox_waiting = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	tui_mark(t, TUI_DIRTY_STATUS);
+/* After a noisy program wrote over us (wall, a kernel message). */
+static void tui_key_repaint(struct tui *t)
+{
+	clearok(curscr, TRUE);
+	tui_mark(t, TUI_DIRTY_ALL);
+}
+
+static const struct key_binding tui_key_rows[] = {
+	{ 1, KEY_F(10),      "F10", "Quit", "leave cardroll from any screen", tui_key_quit },
+	{ 0, TUI_CTRL('l'),  "^L",  NULL,   "repaint the screen", tui_key_repaint },
+};
+
+const struct keys_table tui_keys = KEYS_TABLE("Desk", tui_key_rows);
+
+static enum cr_status tui_add_keys(struct tui *t, const struct keys_table *kt, struct cr_err *err)
+{
+	for (size_t i = 0; kt && i < kt->n; i++) {
+		if (t->global.n == TUI_KEYS_MAX)
+			return cr_fail(err, CR_EINTERNAL, "more than %d keys work everywhere (TUI_KEYS_MAX)",
+				       TUI_KEYS_MAX);
+		t->global_rows[t->global.n++] = kt->rows[i];
+	}
+	return CR_OK;
+}
+
+/* One "Everywhere" table from the desk's key tables and then the workers':
+ * the footer, the help screen and the key lookup all read this one, so a
+ * key costs what it did when the table was written out by hand. */
+static enum cr_status tui_gather_keys(struct tui *t, struct cr_err *err)
+{
+	enum cr_status st = CR_OK;
+
+	t->global.title = "Everywhere";
+	t->global.rows = t->global_rows;
+	t->global.n = 0;
+	for (const struct keys_table *const *kt = t->desk->keys; st == CR_OK && kt && *kt; kt++)
+		st = tui_add_keys(t, *kt, err);
+	TUI_EACH_WORKER(t, w)
+		if (st == CR_OK)
+			st = tui_add_keys(t, (*w)->keys, err);
+	return st;
 }
 
 void tui_changed(struct tui *t)
 {
-	tui_count_outbox(t);
+	TUI_EACH_WORKER(t, w)
+		if ((*w)->data_changed)
+			(*w)->data_changed(t);
 	for (int i = 0; i < t->depth; i++)
 		if (t->stack[i]->data_changed)
 			t->stack[i]->data_changed(t);
@@ -201,39 +243,50 @@ static void tui_draw_header(struct tui *t)
 		draw_text(t, w, 0, cols - right + 1, right - 1, s->name);
 }
 
-/* Only true things: nothing syncs yet, so the desk is offline and says
- * how many signups, voids and consent changes wait for the library. */
+/* What the workers have to say on the status line (the sync state), each
+ * part after the last with a dot between; "" when none says anything. */
+static void tui_status_parts(struct tui *t, char *buf, size_t len, int brief)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	TUI_EACH_WORKER(t, w) {
+		size_t sep = 0;
+
+		if (!(*w)->status)
+			continue;
+		if (used)
+			sep = (size_t)snprintf(buf + used, len - used, " %s ", t->glyph->dot);
+		/* Each writes straight into what is left of buf, which cuts it. */
+		if (used + sep + 1 < len && (*w)->status(t, buf + used + sep, len - used - sep, brief))
+			used += strlen(buf + used);
+		else
+			buf[used] = '\0';
+	}
+}
+
 static void tui_draw_status(struct tui *t)
 {
 	WINDOW *w = t->status;
 	int cols = getmaxx(w), x = 1, need;
-	char sync[160];
+	char parts[160];
 
-	if (syncing_line(t, sync, sizeof sync))
-		;
-	else if (t->outbox_waiting >= 0)
-		snprintf(sync, sizeof sync, "offline (sync not set up) %s %lld waiting for the library",
-			 t->glyph->dot, t->outbox_waiting);
-	else
-		snprintf(sync, sizeof sync, "offline (sync not set up)");
+	/* With a message the workers say less, and the message comes first. */
+	tui_status_parts(t, parts, sizeof parts, t->message[0] != '\0');
 	werase(w);
 	draw_role(w, ROLE_STATUS);
 	if (!t->message[0]) {
-		draw_text(t, w, 0, x, cols - 2, sync);
+		draw_text(t, w, 0, x, cols - 2, parts);
 		return;
 	}
-	/* The message first (it answers the last key); the sync state at the
-	 * right, shortened, when there is room. */
+	/* The message first (it answers the last key); the workers' parts at
+	 * the right when there is room. */
 	draw_role(w, t->message_role);
 	x += draw_text(t, w, 0, x, cols - 2, t->message);
-	if (t->cfg->sync.target[0])
-		;   /* the sync line as it is: it may be cut, the message comes first */
-	else if (t->outbox_waiting >= 0)
-		snprintf(sync, sizeof sync, "offline %s %lld waiting", t->glyph->dot, t->outbox_waiting);
-	need = draw_width(t, sync);
-	if (x + 3 + need < cols - 1) {
+	need = draw_width(t, parts);
+	if (need > 0 && x + 3 + need < cols - 1) {
 		draw_role(w, ROLE_STATUS);
-		draw_text(t, w, 0, cols - 1 - need, need, sync);
+		draw_text(t, w, 0, cols - 1 - need, need, parts);
 	}
 }
 
@@ -242,7 +295,7 @@ static void tui_draw_footer(struct tui *t)
 	const struct screen_ops *s = tui_top(t);
 	const struct keys_table *tables[2] = {
 		s && s->keys ? s->keys(t) : NULL,
-		s && (s->flags & SCREEN_MODAL) ? NULL : &keys_global,
+		s && (s->flags & SCREEN_MODAL) ? NULL : &t->global,
 	};
 
 	keys_draw_footer(t, t->footer, tables, 2);
@@ -307,7 +360,7 @@ static void tui_dispatch(struct tui *t, const struct tui_key *k)
 		return;
 	if (s->flags & SCREEN_MODAL)
 		return;
-	if ((b = keys_find(&keys_global, k)) != NULL)
+	if ((b = keys_find(&t->global, k)) != NULL)
 		b->action(t);
 }
 
@@ -357,11 +410,7 @@ static void tui_poll_data(struct tui *t)
 	if (v < 0 || v == t->data_version)
 		return;
 	t->data_version = v;
-	tui_count_outbox(t);
-	for (int i = 0; i < t->depth; i++)
-		if (t->stack[i]->data_changed)
-			t->stack[i]->data_changed(t);
-	tui_mark(t, TUI_DIRTY_BODY);
+	tui_changed(t);
 }
 
 static enum cr_status tui_start(struct tui *t, struct cr_err *err)
@@ -399,19 +448,21 @@ static void tui_stop(struct tui *t)
 	t->term = NULL;
 }
 
-enum cr_status tui_run(struct cr_db *db, const struct cr_config *cfg, struct cr_err *err)
+enum cr_status tui_run(const struct tui_desk *desk, struct cr_db *db, const struct cr_config *cfg,
+		       struct cr_err *err)
 {
-	struct tui t = { .db = db, .cfg = cfg, .cursor_y = -1 };
-	enum cr_status st = tui_start(&t, err);
+	struct tui t = { .desk = desk, .db = db, .cfg = cfg, .cursor_y = -1 };
+	enum cr_status st = tui_gather_keys(&t, err);
 	int busy = 0;
 
+	if (st == CR_OK)
+		st = tui_start(&t, err);
 	if (st != CR_OK)
 		return st;
-	tui_count_outbox(&t);
-	printing_init(&t);
-	syncing_init(&t);
-	/* Every card records who issued it: nobody reaches home unsigned. */
-	tui_push(&t, signin_from_env(&t) ? &home_screen : &signin_screen);
+	TUI_EACH_WORKER(&t, w)
+		if ((*w)->start)
+			(*w)->start(&t);
+	tui_push(&t, desk->first(&t));
 	while (!t.quit) {
 		tui_draw(&t);
 		/* With work pending, a key is taken if there is one but not awaited. */
@@ -420,13 +471,15 @@ enum cr_status tui_run(struct cr_db *db, const struct cr_config *cfg, struct cr_
 		if (!t.quit)
 			busy = tui_work(&t);
 		tui_poll_data(&t);
-		printing_poll(&t);
-		syncing_poll(&t);
+		TUI_EACH_WORKER(&t, w)
+			if ((*w)->poll)
+				(*w)->poll(&t);
 	}
 	while (t.depth > 0)
 		tui_pop(&t);
-	printing_stop();
-	syncing_stop();
+	TUI_EACH_WORKER(&t, w)
+		if ((*w)->stop)
+			(*w)->stop(&t);
 	tui_stop(&t);
 	return CR_OK;
 }

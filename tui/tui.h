@@ -1,12 +1,16 @@
-/* tui: the interactive program (ncursesw). */
+/* tui: the desk's main loop (ncursesw), run on the parts desk.c registers. */
 #ifndef CR_TUI_H
 #define CR_TUI_H
 
 #include "store/config.h"
 #include "store/db.h"
 
-/* Runs the TUI on an open database until the person quits. Returns a
- * status; only main() turns it into an exit code. */
-enum cr_status tui_run(struct cr_db *db, const struct cr_config *cfg, struct cr_err *err);
+struct tui_desk;
+
+/* Runs the desk's screens, workers and keys (screen.h) on an open database
+ * until the person quits. Returns a status; only main() turns it into an
+ * exit code. */
+enum cr_status tui_run(const struct tui_desk *desk, struct cr_db *db, const struct cr_config *cfg,
+		       struct cr_err *err);
 
 #endif
