@@ -7,13 +7,13 @@ CC        ?= cc
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 
-PKGS      := ncursesw sqlite3 libutf8proc libzip inih libargon2 pangocairo libqrencode libcurl libcrypto
+PKGS      := ncursesw sqlite3 libutf8proc libzip inih libargon2 pangocairo libqrencode libcurl libcrypto json-c
 # Debian 12 has no .pc files for libzint and libcups (DESIGN.md §3).
 CUPS_CFLAGS := $(shell cups-config --cflags 2>/dev/null)
 CUPS_LIBS   := $(shell cups-config --libs 2>/dev/null)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CUPS_CFLAGS)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lzint $(CUPS_LIBS)
-CORE_LIBS  := $(shell pkg-config --libs sqlite3 libutf8proc libzip inih libargon2 pangocairo libqrencode libcurl libcrypto 2>/dev/null) \
+CORE_LIBS  := $(shell pkg-config --libs sqlite3 libutf8proc libzip inih libargon2 pangocairo libqrencode libcurl libcrypto json-c 2>/dev/null) \
         -lzint $(CUPS_LIBS) -lm -lpthread
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "pull_int.h"
-#include "text/json.h"
+#include "text/jsonc.h"
 
 #define PULL_PAGE_LIMIT   500                  /* records asked per REST page */
 #define PULL_MAX_PAGES    20000                /* per collection: a runaway server stops here */
@@ -119,29 +119,23 @@ static void csv_cell(FILE *f, const char *s, int first)
 }
 
 /* A scalar as text ("" for null, objects, arrays). */
-static void scalar(const struct json_value *v, struct sbuf *b)
+static void scalar(const struct json_object *v, struct sbuf *b)
 {
 	char num[64];
+	double d;
 
-	if (!v)
-		return;
-	switch (v->type) {
-	case JSON_STRING:
-		if (v->string)
-			pull_sb_str(b, v->string);   /* stops at an embedded NUL */
-		break;
-	case JSON_NUMBER:
-		if (v->number == (double)(long long)v->number)
-			snprintf(num, sizeof num, "%lld", (long long)v->number);
+	if (jsonc_is(v, json_type_string)) {
+		pull_sb_str(b, jsonc_str(v));   /* stops at an embedded NUL */
+	} else if (jsonc_num(v, &d)) {
+		/* whole numbers in range as integers (the cast of one out of
+		 * range is undefined: the fuzzer found 1e26) */
+		if (d > -9.2e18 && d < 9.2e18 && d == (double)(long long)d)
+			snprintf(num, sizeof num, "%lld", (long long)d);
 		else
-			snprintf(num, sizeof num, "%.17g", v->number);
+			snprintf(num, sizeof num, "%.17g", d);
 		pull_sb_str(b, num);
-		break;
-	case JSON_BOOL:
-		pull_sb_str(b, v->boolean ? "true" : "false");
-		break;
-	default:
-		break;
+	} else if (jsonc_is(v, json_type_boolean)) {
+		pull_sb_str(b, json_object_get_boolean(v) ? "true" : "false");
 	}
 }
 
@@ -172,9 +166,9 @@ static void list_add(struct sbuf *b, const char *s)
 	pull_sb_str(b, s);
 }
 
-static void cell_value(const struct json_value *obj, const struct rest_col *c, struct sbuf *b)
+static void cell_value(const struct json_object *obj, const struct rest_col *c, struct sbuf *b)
 {
-	const struct json_value *v = json_get(obj, c->json);
+	const struct json_object *v = jsonc_get(obj, c->json);
 	struct sbuf one = { 0 };
 	size_t i;
 
@@ -183,35 +177,35 @@ static void cell_value(const struct json_value *obj, const struct rest_col *c, s
 		scalar(v, b);
 		break;
 	case C_REF:
-		if (v && v->type == JSON_OBJECT)
-			scalar(json_get(v, "sourcedId"), b);
+		if (v && jsonc_is(v, json_type_object))
+			scalar(jsonc_get(v, "sourcedId"), b);
 		else
 			scalar(v, b);   /* tolerate a bare id */
 		break;
 	case C_REFS:
-		for (i = 0; i < json_len(v) && v->type == JSON_ARRAY; i++) {
-			const struct json_value *e = json_at(v, i);
+		for (i = 0; i < jsonc_len(v); i++) {
+			const struct json_object *e = jsonc_at(v, i);
 
 			pull_sb_clear(&one);
-			scalar(e && e->type == JSON_OBJECT ? json_get(e, "sourcedId") : e, &one);
+			scalar(jsonc_is(e, json_type_object) ? jsonc_get(e, "sourcedId") : e, &one);
 			list_add(b, pull_sb_text(&one));
 		}
 		break;
 	case C_LIST:
-		if (v && v->type != JSON_ARRAY) {
+		if (v && !jsonc_is(v, json_type_array)) {
 			scalar(v, b);
 			break;
 		}
-		for (i = 0; i < json_len(v); i++) {
+		for (i = 0; i < jsonc_len(v); i++) {
 			pull_sb_clear(&one);
-			scalar(json_at(v, i), &one);
+			scalar(jsonc_at(v, i), &one);
 			list_add(b, pull_sb_text(&one));
 		}
 		break;
 	case C_USERIDS:
-		for (i = 0; v && v->type == JSON_ARRAY && i < json_len(v); i++) {
-			const struct json_value *e = json_at(v, i);
-			const char *type = json_get_str(e, "type"), *id = json_get_str(e, "identifier");
+		for (i = 0; i < jsonc_len(v); i++) {
+			const struct json_object *e = jsonc_at(v, i);
+			const char *type = jsonc_get_str(e, "type"), *id = jsonc_get_str(e, "identifier");
 
 			if (!id || !*id)
 				continue;
@@ -225,11 +219,11 @@ static void cell_value(const struct json_value *obj, const struct rest_col *c, s
 		}
 		break;
 	case C_ROLE: {
-		const struct json_value *pick = NULL;
+		const struct json_object *pick = NULL;
 
-		for (i = 0; v && v->type == JSON_ARRAY && i < json_len(v); i++) {
-			const struct json_value *e = json_at(v, i);
-			const char *rt = json_get_str(e, "roleType");
+		for (i = 0; i < jsonc_len(v); i++) {
+			const struct json_object *e = jsonc_at(v, i);
+			const char *rt = jsonc_get_str(e, "roleType");
 
 			if (!pick || (rt && !strcmp(rt, "primary")))
 				pick = e;
@@ -237,35 +231,98 @@ static void cell_value(const struct json_value *obj, const struct rest_col *c, s
 				break;
 		}
 		if (pick)
-			scalar(json_get(pick, "role"), b);
+			scalar(jsonc_get(pick, "role"), b);
 		else
-			scalar(json_get(obj, "role"), b);   /* a 1.1-shaped record */
+			scalar(jsonc_get(obj, "role"), b);   /* a 1.1-shaped record */
 		break;
 	}
 	case C_ROLE_ORGS:
-		for (i = 0; v && v->type == JSON_ARRAY && i < json_len(v); i++) {
-			const struct json_value *org = json_get(json_at(v, i), "org");
+		for (i = 0; i < jsonc_len(v); i++) {
+			const struct json_object *org = jsonc_get(jsonc_at(v, i), "org");
 
 			pull_sb_clear(&one);
-			scalar(org && org->type == JSON_OBJECT ? json_get(org, "sourcedId") : org, &one);
+			scalar(jsonc_is(org, json_type_object) ? jsonc_get(org, "sourcedId") : org, &one);
 			/* once each */
 			if (one.len && !list_has(b, pull_sb_text(&one)))
 				list_add(b, pull_sb_text(&one));
 		}
 		if (!b->len) {
-			const struct json_value *orgs = json_get(obj, "orgs");
+			const struct json_object *orgs = jsonc_get(obj, "orgs");
 
-			for (i = 0; orgs && orgs->type == JSON_ARRAY && i < json_len(orgs); i++) {
-				const struct json_value *e = json_at(orgs, i);
+			for (i = 0; i < jsonc_len(orgs); i++) {
+				const struct json_object *e = jsonc_at(orgs, i);
 
 				pull_sb_clear(&one);
-				scalar(e && e->type == JSON_OBJECT ? json_get(e, "sourcedId") : e, &one);
+				scalar(jsonc_is(e, json_type_object) ? jsonc_get(e, "sourcedId") : e, &one);
 				list_add(b, pull_sb_text(&one));
 			}
 		}
 		break;
 	}
 	free(one.p);
+}
+
+/* One page of a collection (the JSON text of the answer): its records as
+ * CSV rows of rf's columns into f, through cell (a scratch buffer);
+ * *rows, *records and p->maxmod move on, *n gets the page's length. */
+static enum cr_status rest_page(struct pull *p, const struct rest_file *rf, const char *text, size_t len, int delta,
+				FILE *f, struct sbuf *cell, long *rows, long *records, size_t *n)
+{
+	struct json_object *root;
+	const struct json_object *arr;
+	char what[64], jerr[128];
+
+	snprintf(what, sizeof what, "/%s", rf->endpoint);
+	*n = 0;
+	if (!(root = jsonc_parse(text, len, jerr, sizeof jerr)) && jerr[0])
+		return cr_fail(p->err, CR_EDATA, "the roster server's answer for %s is not JSON (%s)", what, jerr);
+	arr = jsonc_get(root, rf->endpoint);
+	if (!jsonc_is(arr, json_type_array)) {
+		json_object_put(root);
+		return cr_fail(p->err, CR_EDATA, "the roster server's answer for %s has no \"%s\" list", what,
+			       rf->endpoint);
+	}
+	*n = jsonc_len(arr);
+	for (size_t i = 0; i < *n; i++) {
+		const struct json_object *o = jsonc_at(arr, i);
+		const char *status = jsonc_get_str(o, "status"), *mod = jsonc_get_str(o, "dateLastModified");
+
+		if (!jsonc_is(o, json_type_object))
+			continue;
+		(*records)++;
+		if (mod && strlen(mod) < sizeof p->maxmod && strcmp(mod, p->maxmod) > 0)
+			snprintf(p->maxmod, sizeof p->maxmod, "%s", mod);
+		if (!delta && status && !strcmp(status, "tobedeleted"))
+			continue;   /* a bulk is what is: the gone are simply absent */
+		for (int c = 0; rf->cols[c].csv; c++) {
+			pull_sb_clear(cell);
+			cell_value(o, &rf->cols[c], cell);
+			csv_cell(f, pull_sb_text(cell), c == 0);
+		}
+		fputc('\n', f);
+		(*rows)++;
+	}
+	json_object_put(root);
+	return cell->oom ? cr_fail(p->err, CR_ENOMEM, "out of memory") : CR_OK;
+}
+
+enum cr_status roster_pull_rest_page(const char *endpoint, const char *text, size_t len, int delta, FILE *csv,
+				     long *rows, struct cr_err *err)
+{
+	struct pull p = { .err = err };
+	struct sbuf cell = { 0 };
+	long records = 0;
+	size_t n;
+	enum cr_status st;
+
+	*rows = 0;
+	for (size_t i = 0; i < REST_NFILES; i++)
+		if (!strcmp(rest_files[i].endpoint, endpoint)) {
+			st = rest_page(&p, &rest_files[i], text, len, delta, csv, &cell, rows, &records, &n);
+			free(cell.p);
+			return st;
+		}
+	return cr_fail(err, CR_EUSAGE, "no OneRoster collection %s", endpoint);
 }
 
 static enum cr_status rest_token(struct pull *p, const char *token_url)
@@ -281,7 +338,7 @@ static enum cr_status rest_token(struct pull *p, const char *token_url)
 	for (int attempt = 0; attempt < 2; attempt++) {
 		struct sbuf form = { 0 };
 		char *a = curl_easy_escape(p->curl, SCOPE_CORE, 0), *b = curl_easy_escape(p->curl, SCOPE_DEMO, 0);
-		struct json_value *root;
+		struct json_object *root;
 		const char *tok;
 
 		/* core and demographics (birth dates); core alone if that is refused */
@@ -317,10 +374,10 @@ static enum cr_status rest_token(struct pull *p, const char *token_url)
 				       "CARDROLL_ROSTER_CLIENT_SECRET)", code);
 		if (code != 200)
 			return pull_http_fail(p, code, "the token request");
-		root = json_parse(pull_sb_text(&p->mem), p->mem.len, NULL, 0);
-		tok = json_get_str(root, "access_token");
+		root = jsonc_parse(pull_sb_text(&p->mem), p->mem.len, NULL, 0);
+		tok = jsonc_get_str(root, "access_token");
 		if (!tok || !*tok || strpbrk(tok, "\r\n")) {
-			json_free(root);
+			json_object_put(root);
 			return cr_fail(p->err, CR_EUNAVAILABLE, "the token endpoint's answer has no access_token");
 		}
 		if (p->bearer) {
@@ -330,7 +387,7 @@ static enum cr_status rest_token(struct pull *p, const char *token_url)
 		if ((p->bearer = malloc(strlen(tok) + 32)))
 			sprintf(p->bearer, "Authorization: Bearer %s", tok);
 		pull_wipe((char *)tok, strlen(tok));
-		json_free(root);
+		json_object_put(root);
 		pull_wipe(p->mem.p, p->mem.len);
 		return p->bearer ? CR_OK : cr_fail(p->err, CR_ENOMEM, "out of memory");
 	}
@@ -361,9 +418,7 @@ static enum cr_status rest_collection(struct pull *p, const char *base, const ch
 
 	for (long page = 0;; page++) {
 		struct curl_slist *hdrs = NULL;
-		struct json_value *root;
-		const struct json_value *arr;
-		char num[96], jerr[128];
+		char num[96];
 		long code = 0;
 		size_t n;
 
@@ -408,42 +463,8 @@ static enum cr_status rest_collection(struct pull *p, const char *base, const ch
 			st = pull_http_fail(p, code, what);
 			break;
 		}
-		if (!(root = json_parse(pull_sb_text(&p->mem), p->mem.len, jerr, sizeof jerr))) {
-			st = cr_fail(p->err, CR_EDATA, "the roster server's answer for %s is not JSON (%s)", what, jerr);
+		if ((st = rest_page(p, rf, pull_sb_text(&p->mem), p->mem.len, delta, f, &cell, rows, records, &n)) != CR_OK)
 			break;
-		}
-		arr = json_get(root, rf->endpoint);
-		if (!arr || arr->type != JSON_ARRAY) {
-			json_free(root);
-			st = cr_fail(p->err, CR_EDATA, "the roster server's answer for %s has no \"%s\" list", what,
-				     rf->endpoint);
-			break;
-		}
-		n = json_len(arr);
-		for (size_t i = 0; i < n; i++) {
-			const struct json_value *o = json_at(arr, i);
-			const char *status = json_get_str(o, "status"), *mod = json_get_str(o, "dateLastModified");
-
-			if (!o || o->type != JSON_OBJECT)
-				continue;
-			(*records)++;
-			if (mod && strlen(mod) < sizeof p->maxmod && strcmp(mod, p->maxmod) > 0)
-				snprintf(p->maxmod, sizeof p->maxmod, "%s", mod);
-			if (!delta && status && !strcmp(status, "tobedeleted"))
-				continue;   /* a bulk is what is: the gone are simply absent */
-			for (int c = 0; rf->cols[c].csv; c++) {
-				pull_sb_clear(&cell);
-				cell_value(o, &rf->cols[c], &cell);
-				csv_cell(f, pull_sb_text(&cell), c == 0);
-			}
-			fputc('\n', f);
-			(*rows)++;
-		}
-		json_free(root);
-		if (cell.oom) {
-			st = cr_fail(p->err, CR_ENOMEM, "out of memory");
-			break;
-		}
 		offset += (long long)n;
 		if (n == 0 || (p->total >= 0 && offset >= p->total))
 			break;

@@ -26,6 +26,8 @@
 #ifndef CR_ROSTER_PULL_H
 #define CR_ROSTER_PULL_H
 
+#include <stdio.h>
+
 #include "store/config.h"
 #include "store/db.h"
 #include "roster.h"
@@ -47,6 +49,13 @@ struct roster_pull_result {
  * whether it ran), or a network/server failure with a sentence in err. */
 enum cr_status roster_pull(struct cr_db *db, const struct sync_settings *s, struct roster_pull_result *r,
 			   struct cr_err *err);
+
+/* One page of the OneRoster REST collection endpoint ("users", "orgs", ...)
+ * as the pull reads it: the JSON text's records as CSV rows (no header) of
+ * that collection's file into csv, *rows the rows written. The pull's own
+ * step, exposed for the fuzzer (tests/fuzz/fuzz_json.c) and tests. */
+enum cr_status roster_pull_rest_page(const char *endpoint, const char *text, size_t len, int delta, FILE *csv,
+				     long *rows, struct cr_err *err);
 
 /* Copies url without user info and query/fragment into out (for messages). */
 void roster_pull_redact(const char *url, char *out, size_t len);

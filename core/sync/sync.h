@@ -136,4 +136,23 @@ enum cr_status sync_parked_each(struct cr_db *db, sync_parked_fn fn, void *ctx, 
  * in the ILS, or the reason is gone). */
 enum cr_status sync_retry(struct cr_db *db, long long outbox_id, struct cr_err *err);
 
+/* ---- what the targets read from a server, exposed for the fuzzer -------- */
+/* (tests/fuzz/fuzz_json.c feeds them untrusted replies; the targets call
+ * them on every answer.) */
+
+/* The patron the koha target takes from a GET /api/v1/patrons reply (text,
+ * up to a NUL byte): a list's first element, or a lone object with a
+ * patron_id; student is the value of the extended attribute `attribute`
+ * ("" when none). 1 when a patron with an id came back, else 0. */
+struct sync_koha_patron {
+	char id[64], card[64], surname[256], firstname[256], student[128];
+};
+int sync_koha_read_patron(const char *text, const char *attribute, struct sync_koha_patron *p);
+
+/* The webhook target's reading of a reply {"results":[{id, status, ...}]}
+ * for the n items sent: fills res[0..n-1] as a send would. 0, or -1 when
+ * the reply does not have that shape (res untouched). */
+int sync_webhook_read_results(const char *text, size_t len, const struct sync_item *items, int n,
+			      struct sync_result *res, int retry_after);
+
 #endif

@@ -47,7 +47,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "text/json.h"
+#include "text/buf.h"
+#include "text/jsonc.h"
 #include "sync.h"
 
 enum file_format { FMT_KOHA, FMT_EVERGREEN, FMT_FOLIO };
@@ -137,7 +138,7 @@ static enum cr_status ft_probe(void *state, struct cr_err *err)
 /* ---- CSV ------------------------------------------------------------- */
 
 /* Appends one cell (a leading comma unless first). */
-static void cell(struct json_buf *b, const char *v, int first)
+static void cell(struct buf *b, const char *v, int first)
 {
 	const char *s = v ? v : "";
 	size_t n = strlen(s);
@@ -145,26 +146,26 @@ static void cell(struct json_buf *b, const char *v, int first)
 	int quote = formula || strpbrk(s, ",\"\r\n") != NULL || (n && (s[0] == ' ' || s[n - 1] == ' '));
 
 	if (!first)
-		json_raw(b, ",", 1);
+		buf_add(b, ",", 1);
 	if (!quote) {
-		json_raw(b, s, n);
+		buf_add(b, s, n);
 		return;
 	}
-	json_raw(b, "\"", 1);
+	buf_add(b, "\"", 1);
 	if (formula)
-		json_raw(b, "'", 1);
+		buf_add(b, "'", 1);
 	for (const char *p = s; *p; p++) {
 		if (*p == '"')
-			json_raw(b, "\"\"", 2);
+			buf_add(b, "\"\"", 2);
 		else
-			json_raw(b, p, 1);
+			buf_add(b, p, 1);
 	}
-	json_raw(b, "\"", 1);
+	buf_add(b, "\"", 1);
 }
 
-static void row_end(struct json_buf *b)
+static void row_end(struct buf *b)
 {
-	json_raw(b, "\r\n", 2);
+	buf_add(b, "\r\n", 2);
 }
 
 static const char *category_of(const struct filetgt *f, const struct sync_item *it)
@@ -172,7 +173,7 @@ static const char *category_of(const struct filetgt *f, const struct sync_item *
 	return it->category && *it->category ? it->category : f->s.category;
 }
 
-static void koha_row(struct json_buf *b, const struct filetgt *f, const struct sync_item *it, const char *today,
+static void koha_row(struct buf *b, const struct filetgt *f, const struct sync_item *it, const char *today,
 		     int is_void)
 {
 	char attr[256] = "";
@@ -209,7 +210,7 @@ static void koha_row(struct json_buf *b, const struct filetgt *f, const struct s
 	row_end(b);
 }
 
-static void evergreen_row(struct json_buf *b, const struct filetgt *f, const struct sync_item *it,
+static void evergreen_row(struct buf *b, const struct filetgt *f, const struct sync_item *it,
 			  const char *today, int is_void)
 {
 	const char *stu = it->student_number ? it->student_number : "";
@@ -228,27 +229,30 @@ static void evergreen_row(struct json_buf *b, const struct filetgt *f, const str
 	row_end(b);
 }
 
-static void folio_user(struct json_buf *b, const struct filetgt *f, const struct sync_item *it, int is_void)
+/* One user, appended to the array users. 0, or -1 out of memory. */
+static int folio_user(struct json_object *users, const struct filetgt *f, const struct sync_item *it, int is_void)
 {
 	const char *stu = it->student_number ? it->student_number : "";
 	const char *card = it->card ? it->card : "";
+	struct json_object *o = json_object_new_object(), *personal = json_object_new_object();
+	int bad = !o || !personal;
 
-	json_object_begin(b);
-	json_member_str_nonempty(b, "username", *card ? card : stu);
-	json_member_str_nonempty(b, "externalSystemId", *stu ? stu : card);
-	json_member_str_nonempty(b, "barcode", card);
-	json_key(b, "active");
-	json_bool(b, !is_void);
-	json_member_str_nonempty(b, "patronGroup", category_of(f, it));
-	json_key(b, "personal");
-	json_object_begin(b);
-	json_member_str(b, "lastName", it->family ? it->family : "");
-	json_member_str_nonempty(b, "firstName", it->given);
-	json_member_str_nonempty(b, "dateOfBirth", it->birth_date);
-	json_member_str(b, "preferredContactTypeId", "002");
-	json_object_end(b);
-	json_member_str_nonempty(b, "expirationDate", it->expires);
-	json_object_end(b);
+	bad |= jsonc_add_str_nonempty(o, "username", *card ? card : stu);
+	bad |= jsonc_add_str_nonempty(o, "externalSystemId", *stu ? stu : card);
+	bad |= jsonc_add_str_nonempty(o, "barcode", card);
+	bad |= jsonc_add(o, "active", json_object_new_boolean(!is_void));
+	bad |= jsonc_add_str_nonempty(o, "patronGroup", category_of(f, it));
+	bad |= jsonc_add_str(personal, "lastName", it->family ? it->family : "");
+	bad |= jsonc_add_str_nonempty(personal, "firstName", it->given);
+	bad |= jsonc_add_str_nonempty(personal, "dateOfBirth", it->birth_date);
+	bad |= jsonc_add_str(personal, "preferredContactTypeId", "002");
+	bad |= jsonc_add(o, "personal", personal);
+	bad |= jsonc_add_str_nonempty(o, "expirationDate", it->expires);
+	if (bad) {
+		json_object_put(o);
+		return -1;
+	}
+	return jsonc_push(users, o);
 }
 
 /* ---- send ------------------------------------------------------------ */
@@ -278,7 +282,8 @@ static enum cr_status ft_send(void *state, const struct sync_item *items, int n,
 			      struct cr_err *err)
 {
 	struct filetgt *f = state;
-	struct json_buf b;
+	struct buf b = { 0 };
+	struct json_object *users = NULL;
 	char today[16], stamp[32], tmp[1200], final[1300];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -292,19 +297,16 @@ static enum cr_status ft_send(void *state, const struct sync_item *items, int n,
 	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
 
-	json_buf_init(&b);
 	if (f->fmt == FMT_KOHA) {
 		static const char h[] = "cardnumber,surname,firstname,dateofbirth,branchcode,categorycode,"
 					"dateenrolled,dateexpiry,patron_attributes\r\n";
-		json_raw(&b, h, sizeof(h) - 1);
+		buf_add(&b, h, sizeof(h) - 1);
 	} else if (f->fmt == FMT_EVERGREEN) {
 		static const char h[] = "cardnumber,usrname,family_name,first_given_name,dob,home_library,"
 					"expire_date,profile,ident_type,ident_value,juvenile\r\n";
-		json_raw(&b, h, sizeof(h) - 1);
-	} else {
-		json_object_begin(&b);
-		json_key(&b, "users");
-		json_array_begin(&b);
+		buf_add(&b, h, sizeof(h) - 1);
+	} else if (!(users = json_object_new_array())) {
+		b.oom = 1;
 	}
 	for (int i = 0; i < n; i++) {
 		if (!writes_row(&items[i]))
@@ -318,20 +320,30 @@ static enum cr_status ft_send(void *state, const struct sync_item *items, int n,
 			koha_row(&b, f, &items[i], today, is_void);
 		else if (f->fmt == FMT_EVERGREEN)
 			evergreen_row(&b, f, &items[i], today, is_void);
-		else
-			folio_user(&b, f, &items[i], is_void);
+		else if (folio_user(users, f, &items[i], is_void) < 0)
+			b.oom = 1;
 	}
-	if (f->fmt == FMT_FOLIO) {
-		json_array_end(&b);
-		json_key(&b, "totalRecords");
-		json_int(&b, rows);
-		json_key(&b, "deactivateMissingUsers");
-		json_bool(&b, 0);
-		json_key(&b, "updateOnlyPresentFields");
-		json_bool(&b, 1);
-		json_member_str(&b, "sourceType", "cardroll");
-		json_object_end(&b);
-		json_raw(&b, "\n", 1);
+	if (f->fmt == FMT_FOLIO && !b.oom) {
+		struct json_object *root = json_object_new_object();
+		int bad = jsonc_add(root, "users", users);   /* root takes users, or both go */
+		size_t len;
+		char *text;
+
+		users = NULL;
+		bad |= jsonc_add(root, "totalRecords", json_object_new_int(rows));
+		bad |= jsonc_add(root, "deactivateMissingUsers", json_object_new_boolean(0));
+		bad |= jsonc_add(root, "updateOnlyPresentFields", json_object_new_boolean(1));
+		bad |= jsonc_add_str(root, "sourceType", "cardroll");
+		if (bad)
+			json_object_put(root);
+		if (bad || !(text = jsonc_take(root, &len))) {
+			b.oom = 1;
+		} else {
+			buf_add(&b, text, len);
+			buf_add(&b, "\n", 1);
+			explicit_bzero(text, len);
+			free(text);
+		}
 	}
 	if (b.oom) {
 		st = cr_fail(err, CR_ENOMEM, "out of memory");
@@ -392,7 +404,8 @@ fail:
 out:
 	if (b.p)
 		explicit_bzero(b.p, b.len);
-	json_buf_free(&b);
+	buf_free(&b);
+	json_object_put(users);
 	return st;
 }
 

@@ -9,21 +9,23 @@
 #include <strings.h>
 #include <time.h>
 
-#include "text/json.h"
+#include "text/buf.h"
+#include "text/jsonc.h"
 #include "sync.h"
 
 #define KOHA_BODY_MAX (4u << 20)    /* a patron list for one card is tiny */
 #define KOHA_REASON_MAX 200         /* Koha's own words, clipped */
 
-/* ---- reading Koha's answers (core/json.h) ------------------------------- */
+/* ---- reading Koha's answers (json-c, through text/jsonc.h) ---------------- */
 
 /* Member key of obj as text, into out: a string as decoded, a number in
  * its shortest round-trip spelling, true/false as words; "" when absent,
  * null, not a scalar, or (for a number) too long for out. A string
  * "null" counts as null, as it always did here. */
-static void koha_text(const struct json_value *obj, const char *key, char *out, size_t len)
+static void koha_text(const struct json_object *obj, const char *key, char *out, size_t len)
 {
-	const struct json_value *v = json_get(obj, key);
+	const struct json_object *v = jsonc_get(obj, key);
+	double d;
 	int n = 0;
 
 	if (!len)
@@ -31,13 +33,11 @@ static void koha_text(const struct json_value *obj, const char *key, char *out, 
 	out[0] = '\0';
 	if (!v)
 		return;
-	if (v->type == JSON_STRING) {
-		snprintf(out, len, "%s", v->string);
-	} else if (v->type == JSON_BOOL) {
-		n = snprintf(out, len, "%s", v->boolean ? "true" : "false");
-	} else if (v->type == JSON_NUMBER) {
-		double d = v->number;
-
+	if (jsonc_is(v, json_type_string)) {
+		snprintf(out, len, "%s", jsonc_str(v));
+	} else if (jsonc_is(v, json_type_boolean)) {
+		n = snprintf(out, len, "%s", json_object_get_boolean(v) ? "true" : "false");
+	} else if (jsonc_num(v, &d)) {
 		if (d > -9007199254740992.0 && d < 9007199254740992.0 && (double)(long long)d == d)
 			n = snprintf(out, len, "%lld", (long long)d);
 		else
@@ -51,9 +51,9 @@ static void koha_text(const struct json_value *obj, const char *key, char *out, 
 }
 
 /* The i-th element of an array (only an array), or NULL. */
-static const struct json_value *koha_index(const struct json_value *v, size_t i)
+static const struct json_object *koha_index(const struct json_object *v, size_t i)
 {
-	return v && v->type == JSON_ARRAY ? json_at(v, i) : NULL;
+	return jsonc_at(v, i);
 }
 /* ---- the target ------------------------------------------------------------ */
 
@@ -65,8 +65,8 @@ struct koha {
 	long long          token_until;
 	/* the last answer */
 	long               status;
-	struct json_buf    body;
-	struct json_value *doc;                /* body parsed, once read (koha_json) */
+	struct buf         body;
+	struct json_object *doc;               /* body parsed, once read (koha_json) */
 	int                parsed;
 	char               location[256];
 	int                retry_after;
@@ -78,7 +78,7 @@ static size_t koha_write(char *data, size_t size, size_t n, void *ctx)
 
 	if (k->body.len + size * n > KOHA_BODY_MAX)
 		return 0;
-	json_raw(&k->body, data, size * n);
+	buf_add(&k->body, data, size * n);
 	return k->body.oom ? 0 : size * n;
 }
 
@@ -155,8 +155,8 @@ static CURLcode koha_request(struct koha *k, const char *method, const char *pat
 	char url[2048 + 1024], authz[2100];
 	CURLcode rc;
 
-	json_buf_free(&k->body);
-	json_free(k->doc);
+	buf_free(&k->body);
+	json_object_put(k->doc);
 	k->doc = NULL;
 	k->parsed = 0;
 	k->status = 0;
@@ -224,13 +224,13 @@ static const char *koha_body(const struct koha *k)
 
 /* The last answer as JSON (parsed on first use; up to a NUL byte), or NULL
  * when it is not JSON. */
-static const struct json_value *koha_json(struct koha *k)
+static const struct json_object *koha_json(struct koha *k)
 {
 	if (!k->parsed) {
 		const char *body = koha_body(k);
 
 		k->parsed = 1;
-		k->doc = json_parse(body, strlen(body), NULL, 0);
+		k->doc = jsonc_parse(body, strlen(body), NULL, 0);
 	}
 	return k->doc;
 }
@@ -238,13 +238,12 @@ static const struct json_value *koha_json(struct koha *k)
 /* OAuth2 client credentials: a token, kept until shortly before it ends. */
 static CURLcode koha_token(struct koha *k, int fresh, char *why, size_t len)
 {
-	struct json_buf form;
+	struct buf form = { 0 };
 	char *id, *secret, expires[32];
 	CURLcode rc;
 
 	if (!fresh && k->token[0] && (long long)time(NULL) < k->token_until)
 		return CURLE_OK;
-	json_buf_init(&form);
 	memset(k->token, 0, sizeof k->token);
 	id = curl_easy_escape(k->curl, k->s.client_id, 0);
 	secret = curl_easy_escape(k->curl, k->s.client_secret, 0);
@@ -254,22 +253,22 @@ static CURLcode koha_token(struct koha *k, int fresh, char *why, size_t len)
 		snprintf(why, len, "out of memory");
 		return CURLE_OUT_OF_MEMORY;
 	}
-	json_raw(&form, "grant_type=client_credentials&client_id=", strlen("grant_type=client_credentials&client_id="));
-	json_raw(&form, id, strlen(id));
-	json_raw(&form, "&client_secret=", strlen("&client_secret="));
-	json_raw(&form, secret, strlen(secret));
+	buf_str(&form, "grant_type=client_credentials&client_id=");
+	buf_str(&form, id);
+	buf_str(&form, "&client_secret=");
+	buf_str(&form, secret);
 	memset(secret, 0, strlen(secret));
 	curl_free(id);
 	curl_free(secret);
 	if (form.oom) {
-		json_buf_free(&form);
+		buf_free(&form);
 		snprintf(why, len, "out of memory");
 		return CURLE_OUT_OF_MEMORY;
 	}
 	rc = koha_request(k, "POST", "/api/v1/oauth/token", "application/x-www-form-urlencoded", form.p, NULL, 0,
 			  k->s.timeout_ms);
 	memset(form.p, 0, form.len);
-	json_buf_free(&form);
+	buf_free(&form);
 	if (rc != CURLE_OK) {
 		koha_curl_reason(rc, why, len);
 		return rc;
@@ -373,67 +372,85 @@ static void koha_classify(struct koha *k, const char *what, struct sync_result *
  * knows (it rejects others). expiry overrides the card's date (a void). */
 static char *koha_patron_json(const struct koha *k, const struct sync_item *it, const char *expiry, int with_card)
 {
-	struct json_buf b;
+	struct json_object *o = json_object_new_object(), *attrs, *attr;
+	int bad = !o;
 
-	json_buf_init(&b);
-	json_object_begin(&b);
-	json_member_str(&b, "surname", it->family);
-	json_member_str(&b, "firstname", it->given);
+	bad |= jsonc_add_str(o, "surname", it->family);
+	bad |= jsonc_add_str(o, "firstname", it->given);
 	if (with_card)
-		json_member_str_nonempty(&b, "cardnumber", it->card);
-	json_member_str(&b, "library_id", k->s.library_id);
-	json_member_str(&b, "category_id", it->category[0] ? it->category : k->s.category);
-	json_member_str_nonempty(&b, "date_of_birth", it->birth_date);
-	json_member_str_nonempty(&b, "expiry_date", expiry);
+		bad |= jsonc_add_str_nonempty(o, "cardnumber", it->card);
+	bad |= jsonc_add_str(o, "library_id", k->s.library_id);
+	bad |= jsonc_add_str(o, "category_id", it->category[0] ? it->category : k->s.category);
+	bad |= jsonc_add_str_nonempty(o, "date_of_birth", it->birth_date);
+	bad |= jsonc_add_str_nonempty(o, "expiry_date", expiry);
 	if (with_card && k->s.attribute[0] && it->student_number[0]) {
-		json_key(&b, "extended_attributes");
-		json_array_begin(&b);
-		json_object_begin(&b);
-		json_member_str(&b, "type", k->s.attribute);
-		json_member_str(&b, "value", it->student_number);
-		json_object_end(&b);
-		json_array_end(&b);
+		attrs = json_object_new_array();
+		attr = json_object_new_object();
+		bad |= jsonc_add_str(attr, "type", k->s.attribute);
+		bad |= jsonc_add_str(attr, "value", it->student_number);
+		bad |= jsonc_push(attrs, attr);
+		bad |= jsonc_add(o, "extended_attributes", attrs);
 	}
-	json_object_end(&b);
-	return json_buf_take(&b, NULL);
+	if (bad) {
+		json_object_put(o);
+		return NULL;
+	}
+	return jsonc_take(o, NULL);
 }
 
-/* The patron record found for a query: the first of the list (a card
- * number or a unique attribute matches at most one). */
-struct koha_patron {
-	char id[64], card[64], surname[256], firstname[256], student[128];
-};
-
-static void koha_patron_read(const struct koha *k, const struct json_value *obj, struct koha_patron *p)
+/* The patron record found for a query (struct sync_koha_patron, sync.h):
+ * the first of the list (a card number or a unique attribute matches at
+ * most one). */
+static void koha_patron_read(const char *attribute, const struct json_object *obj, struct sync_koha_patron *p)
 {
-	const struct json_value *attrs = json_get(obj, "extended_attributes");
+	const struct json_object *attrs = jsonc_get(obj, "extended_attributes");
 
-	memset(p, 0, sizeof *p);
 	koha_text(obj, "patron_id", p->id, sizeof p->id);
 	koha_text(obj, "cardnumber", p->card, sizeof p->card);
 	koha_text(obj, "surname", p->surname, sizeof p->surname);
 	koha_text(obj, "firstname", p->firstname, sizeof p->firstname);
-	for (size_t i = 0; attrs && k->s.attribute[0]; i++) {
-		const struct json_value *a = koha_index(attrs, i);
+	for (size_t i = 0; attrs && attribute[0]; i++) {
+		const struct json_object *a = koha_index(attrs, i);
 		char type[64];
 
 		if (!a)
 			break;
 		koha_text(a, "type", type, sizeof type);
-		if (!strcmp(type, k->s.attribute)) {
+		if (!strcmp(type, attribute)) {
 			koha_text(a, "value", p->student, sizeof p->student);
 			break;
 		}
 	}
 }
 
+/* The first patron of a reply; 1 when it has an id. */
+static int koha_first_patron(const struct json_object *doc, const char *attribute, struct sync_koha_patron *p)
+{
+	const struct json_object *first = koha_index(doc, 0);
+
+	memset(p, 0, sizeof *p);
+	if (!first && jsonc_get(doc, "patron_id"))
+		first = doc;
+	if (first)
+		koha_patron_read(attribute, first, p);
+	return p->id[0] != '\0';
+}
+
+int sync_koha_read_patron(const char *text, const char *attribute, struct sync_koha_patron *p)
+{
+	struct json_object *doc = jsonc_parse(text, strlen(text), NULL, 0);
+	int found = koha_first_patron(doc, attribute ? attribute : "", p);
+
+	json_object_put(doc);
+	return found;
+}
+
 /* GET /patrons with a filter. CURLE_OK with *found when a patron came back. */
-static CURLcode koha_find(struct koha *k, const char *query, struct koha_patron *p, int *found, char *why,
+static CURLcode koha_find(struct koha *k, const char *query, struct sync_koha_patron *p, int *found, char *why,
 			  size_t len)
 {
 	static const char *const embed[] = { "x-koha-embed: extended_attributes", NULL };
 	char path[1024];
-	const struct json_value *first;
 	CURLcode rc;
 
 	*found = 0;
@@ -442,17 +459,11 @@ static CURLcode koha_find(struct koha *k, const char *query, struct koha_patron 
 		return rc;
 	if (k->status != 200)
 		return CURLE_OK;
-	first = koha_index(koha_json(k), 0);
-	if (!first && json_get(koha_json(k), "patron_id"))
-		first = koha_json(k);
-	if (first) {
-		koha_patron_read(k, first, p);
-		*found = p->id[0] != '\0';
-	}
+	*found = koha_first_patron(koha_json(k), k->s.attribute, p);
 	return CURLE_OK;
 }
 
-static CURLcode koha_find_card(struct koha *k, const char *card, struct koha_patron *p, int *found, char *why,
+static CURLcode koha_find_card(struct koha *k, const char *card, struct sync_koha_patron *p, int *found, char *why,
 			       size_t len)
 {
 	char query[512], *esc = curl_easy_escape(k->curl, card, 0);
@@ -471,7 +482,7 @@ static CURLcode koha_find_card(struct koha *k, const char *card, struct koha_pat
 
 /* The same child: the student ID attribute says so, or, without it, the
  * same names. */
-static int koha_same_child(const struct koha_patron *p, const struct sync_item *it)
+static int koha_same_child(const struct sync_koha_patron *p, const struct sync_item *it)
 {
 	if (p->student[0] && it->student_number[0])
 		return !strcmp(p->student, it->student_number);
@@ -489,7 +500,7 @@ static CURLcode koha_signup(struct koha *k, const struct sync_item *it, struct s
 {
 	char why[300], path[128];
 	const char *const confirm[] = { "x-confirm-not-duplicate: 1", NULL };
-	struct koha_patron p;
+	struct sync_koha_patron p;
 	char *body;
 	int found = 0;
 	CURLcode rc;
@@ -538,7 +549,7 @@ static CURLcode koha_signup(struct koha *k, const struct sync_item *it, struct s
 			    k->s.timeout_ms, why, sizeof why)) != CURLE_OK)
 		goto net;
 	if (k->status == 201 || k->status == 200) {
-		const struct json_value *obj = koha_index(koha_json(k), 0);
+		const struct json_object *obj = koha_index(koha_json(k), 0);
 
 		koha_text(obj ? obj : koha_json(k), "patron_id", r->remote_id, sizeof r->remote_id);
 		if (!r->remote_id[0] && k->location[0]) {
@@ -595,7 +606,7 @@ static CURLcode koha_void(struct koha *k, const struct sync_item *it, struct syn
 {
 	char why[300], path[128], yesterday[16], id[64];
 	time_t t = time(NULL) - 86400;
-	struct koha_patron p;
+	struct sync_koha_patron p;
 	struct tm tm;
 	char *body;
 	int found = 0;
@@ -719,7 +730,7 @@ static enum cr_status koha_lookup(void *state, const char *student_number, const
 				  char *remote_id, size_t len, struct cr_err *err)
 {
 	struct koha *k = state;
-	struct koha_patron p;
+	struct sync_koha_patron p;
 	char why[300];
 	CURLcode rc;
 
@@ -727,25 +738,24 @@ static enum cr_status koha_lookup(void *state, const char *student_number, const
 	if (card && *card) {
 		rc = koha_find_card(k, card, &p, found, why, sizeof why);
 	} else if (student_number && *student_number && k->s.attribute[0]) {
-		struct json_buf q, query;
-		char *text, *esc;
+		struct json_object *q = json_object_new_object();
+		struct buf query = { 0 };
+		char *text = NULL, *esc;
 
-		json_buf_init(&q);
-		json_buf_init(&query);
-		json_object_begin(&q);
-		json_member_str(&q, "extended_attributes.type", k->s.attribute);
-		json_member_str(&q, "extended_attributes.value", student_number);
-		json_object_end(&q);
-		text = json_buf_take(&q, NULL);
+		if (jsonc_add_str(q, "extended_attributes.type", k->s.attribute) == 0 &&
+		    jsonc_add_str(q, "extended_attributes.value", student_number) == 0)
+			text = jsonc_take(q, NULL);
+		else
+			json_object_put(q);
 		esc = text ? curl_easy_escape(k->curl, text, 0) : NULL;
 		free(text);
 		if (!esc)
 			return cr_fail(err, CR_ENOMEM, "out of memory");
-		json_raw(&query, "q=", 2);
-		json_raw(&query, esc, strlen(esc));
+		buf_str(&query, "q=");
+		buf_str(&query, esc);
 		curl_free(esc);
 		rc = query.oom ? CURLE_OUT_OF_MEMORY : koha_find(k, query.p, &p, found, why, sizeof why);
-		json_buf_free(&query);
+		buf_free(&query);
 		if (rc == CURLE_OK && *found && p.student[0] && strcmp(p.student, student_number))
 			*found = 0;
 	} else {
@@ -812,8 +822,8 @@ static void koha_close(void *state)
 	if (!k)
 		return;
 	curl_easy_cleanup(k->curl);
-	json_buf_free(&k->body);
-	json_free(k->doc);
+	buf_free(&k->body);
+	json_object_put(k->doc);
 	/* The secrets go with the memory. */
 	memset(k, 0, sizeof *k);
 	free(k);

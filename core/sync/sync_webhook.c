@@ -42,7 +42,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "text/json.h"
+#include "text/buf.h"
+#include "text/jsonc.h"
 #include "sync.h"
 
 #define WH_MAX_REPLY (4u << 20)
@@ -256,24 +257,31 @@ static enum cr_status wh_probe(void *state, struct cr_err *err)
 	return CR_OK;
 }
 
-/* Writes one event; empty fields are left out. */
-static void put_event(struct json_buf *b, const struct webhook *w, const struct sync_item *it)
+/* One event, appended to the array events; empty fields are left out.
+ * 0, or -1 out of memory. */
+static int put_event(struct json_object *events, const struct webhook *w, const struct sync_item *it)
 {
-	json_object_begin(b);
-	json_member_str(b, "id", it->uuid);
-	json_member_str_nonempty(b, "kind", it->kind);
-	json_member_str_nonempty(b, "card", it->card);
-	json_member_str_nonempty(b, "student_id", it->student_number);
-	json_member_str_nonempty(b, "surname", it->family);
-	json_member_str_nonempty(b, "firstname", it->given);
-	json_member_str_nonempty(b, "date_of_birth", it->birth_date);
-	json_member_str_nonempty(b, "expiry_date", it->expires);
-	json_member_str_nonempty(b, "category", it->category && *it->category ? it->category : w->s.category);
-	json_member_str_nonempty(b, "library_id", w->s.library_id);
-	json_member_str_nonempty(b, "school", it->school);
-	json_member_str_nonempty(b, "grade", it->grade);
-	json_member_str_nonempty(b, "consent", it->consent);
-	json_object_end(b);
+	struct json_object *o = json_object_new_object();
+	int bad = !o;
+
+	bad |= jsonc_add_str(o, "id", it->uuid);
+	bad |= jsonc_add_str_nonempty(o, "kind", it->kind);
+	bad |= jsonc_add_str_nonempty(o, "card", it->card);
+	bad |= jsonc_add_str_nonempty(o, "student_id", it->student_number);
+	bad |= jsonc_add_str_nonempty(o, "surname", it->family);
+	bad |= jsonc_add_str_nonempty(o, "firstname", it->given);
+	bad |= jsonc_add_str_nonempty(o, "date_of_birth", it->birth_date);
+	bad |= jsonc_add_str_nonempty(o, "expiry_date", it->expires);
+	bad |= jsonc_add_str_nonempty(o, "category", it->category && *it->category ? it->category : w->s.category);
+	bad |= jsonc_add_str_nonempty(o, "library_id", w->s.library_id);
+	bad |= jsonc_add_str_nonempty(o, "school", it->school);
+	bad |= jsonc_add_str_nonempty(o, "grade", it->grade);
+	bad |= jsonc_add_str_nonempty(o, "consent", it->consent);
+	if (bad) {
+		json_object_put(o);
+		return -1;
+	}
+	return jsonc_push(events, o);
 }
 
 /* "sha256=" + lowercase hex of HMAC-SHA256(secret, body). */
@@ -319,22 +327,22 @@ static void set_all(struct sync_result *res, int n, enum sync_outcome o, int ret
 static int per_event(const struct reply *r, const struct sync_item *items, int n, struct sync_result *res,
 		     int retry_after)
 {
-	struct json_value *v = r->p && !r->too_big ? json_parse(r->p, r->len, NULL, 0) : NULL;
-	const struct json_value *results = json_get(v, "results");
+	struct json_object *v = r->p && !r->too_big ? jsonc_parse(r->p, r->len, NULL, 0) : NULL;
+	const struct json_object *results = jsonc_get(v, "results");
 
-	if (!results || results->type != JSON_ARRAY) {
-		json_free(v);
+	if (!jsonc_is(results, json_type_array)) {
+		json_object_put(v);
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		const struct json_value *found = NULL;
+		const struct json_object *found = NULL;
 
 		memset(&res[i], 0, sizeof(res[i]));
-		for (size_t k = 0; k < json_len(results) && !found; k++) {
-			const char *id = json_get_str(json_at(results, k), "id");
+		for (size_t k = 0; k < jsonc_len(results) && !found; k++) {
+			const char *id = jsonc_get_str(jsonc_at(results, k), "id");
 
 			if (id && strcmp(id, items[i].uuid) == 0)
-				found = json_at(results, k);
+				found = jsonc_at(results, k);
 		}
 		if (!found) {
 			res[i].outcome = SYNC_RETRY;
@@ -342,10 +350,10 @@ static int per_event(const struct reply *r, const struct sync_item *items, int n
 			copy(res[i].reason, sizeof(res[i].reason), "the webhook did not answer for this event");
 			continue;
 		}
-		const char *status = json_get_str(found, "status");
-		const char *remote = json_get_str(found, "remote_id");
-		const char *reason = json_get_str(found, "reason");
-		double ra = json_get_num(found, "retry_after", 0);
+		const char *status = jsonc_get_str(found, "status");
+		const char *remote = jsonc_get_str(found, "remote_id");
+		const char *reason = jsonc_get_str(found, "reason");
+		double ra = jsonc_get_num(found, "retry_after", 0);
 
 		if (remote)
 			copy(res[i].remote_id, sizeof(res[i].remote_id), remote);
@@ -366,15 +374,24 @@ static int per_event(const struct reply *r, const struct sync_item *items, int n
 				     "the webhook gave this event a status cardroll does not know");
 		}
 	}
-	json_free(v);
+	json_object_put(v);
 	return 0;
+}
+
+int sync_webhook_read_results(const char *text, size_t len, const struct sync_item *items, int n,
+			      struct sync_result *res, int retry_after)
+{
+	struct reply r = { .p = (char *)text, .len = len };
+
+	return per_event(&r, items, n, res, retry_after);
 }
 
 static enum cr_status wh_send(void *state, const struct sync_item *items, int n, struct sync_result *res,
 			      struct cr_err *err)
 {
 	struct webhook *w = state;
-	struct json_buf b, keys;
+	struct json_object *root = NULL, *events = NULL;
+	struct buf keys = { 0 };
 	struct reply r = { 0 };
 	struct curl_slist *hdr = NULL, *h;
 	char sig[128], *body = NULL, *keyline = NULL;
@@ -384,25 +401,24 @@ static enum cr_status wh_send(void *state, const struct sync_item *items, int n,
 
 	if (n <= 0)
 		return CR_OK;
-	json_buf_init(&b);
-	json_buf_init(&keys);
-	json_object_begin(&b);
-	json_key(&b, "events");
-	json_array_begin(&b);
-	json_raw(&keys, "Idempotency-Key: ", 17);
-	for (int i = 0; i < n; i++) {
-		put_event(&b, w, &items[i]);
+	int bad = !(root = json_object_new_object()) || !(events = json_object_new_array());
+
+	buf_str(&keys, "Idempotency-Key: ");
+	for (int i = 0; i < n && !bad; i++) {
+		bad |= put_event(events, w, &items[i]);
 		if (i)
-			json_raw(&keys, ",", 1);
+			buf_add(&keys, ",", 1);
 		/* uuids are hex and dashes; anything else would break the header */
 		for (const char *u = items[i].uuid; *u; u++)
 			if (isxdigit((unsigned char)*u) || *u == '-')
-				json_raw(&keys, u, 1);
+				buf_add(&keys, u, 1);
 	}
-	json_array_end(&b);
-	json_object_end(&b);
-	body = json_buf_take(&b, &len);
-	keyline = json_buf_take(&keys, NULL);
+	bad |= jsonc_add(root, "events", events);   /* root takes events, or both go */
+	if (bad)
+		json_object_put(root);
+	else
+		body = jsonc_take(root, &len);
+	keyline = buf_take(&keys, NULL);
 	if (!body || !keyline) {
 		st = cr_fail(err, CR_ENOMEM, "out of memory");
 		goto out;
@@ -483,8 +499,7 @@ out:
 	if (r.p)
 		explicit_bzero(r.p, r.len);
 	free(r.p);
-	json_buf_free(&b);
-	json_buf_free(&keys);
+	buf_free(&keys);
 	return st;
 }
 

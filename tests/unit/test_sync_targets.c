@@ -1,4 +1,4 @@
-/* Unit tests for the webhook and file sync targets and core/json, called
+/* Unit tests for the webhook and file sync targets and text/jsonc, called
  * directly (no engine, no database) with hand-made sync_items: the webhook
  * against tests/sync/webhookd.py on a free loopback port (skipped when
  * python3 or the script is missing), the file target in a temp folder. */
@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "testutil.h"
-#include "text/json.h"
+#include "text/jsonc.h"
 #include "sync/sync.h"
 
 #define WEBHOOKD "tests/sync/webhookd.py"
@@ -58,34 +58,34 @@ static char *slurp(const char *path, size_t *n)
 
 static void test_json_writer_escapes(void **st)
 {
-	struct json_buf b;
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
 	size_t n;
 
 	(void)st;
-	json_buf_init(&b);
-	json_object_begin(&b);
-	json_member_str(&b, "s", "a\"b\\c\n\x01\x1f\x7f" "\xC3\xA9\xE2\x80\xA8");
-	json_member_str_nonempty(&b, "empty", "");
-	json_key(&b, "a");
-	json_array_begin(&b);
-	json_int(&b, -12);
-	json_bool(&b, 1);
-	json_null(&b);
-	json_object_begin(&b);
-	json_object_end(&b);
-	json_array_end(&b);
-	json_object_end(&b);
-	char *s = json_buf_take(&b, &n);
+	assert_int_equal(jsonc_add_str(o, "s", "a\"b\\c\n\x01\x1f\x7f" "\xC3\xA9\xE2\x80\xA8"), 0);
+	assert_int_equal(jsonc_add_str_nonempty(o, "empty", ""), 0);
+	assert_int_equal(jsonc_push(a, json_object_new_int(-12)), 0);
+	assert_int_equal(jsonc_push(a, json_object_new_boolean(1)), 0);
+	assert_int_equal(json_object_array_add(a, NULL), 0);
+	assert_int_equal(jsonc_push(a, json_object_new_object()), 0);
+	assert_int_equal(jsonc_add(o, "a", a), 0);
+	assert_int_equal(jsonc_add_str(o, "slash", "a/b"), 0);
+	char *s = jsonc_take(o, &n);
 
 	assert_non_null(s);
-	assert_string_equal(s, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\\u001f\\u007f\xC3\xA9\\u2028\",\"a\":[-12,true,null,{}]}");
-	struct json_value *v = json_parse(s, n, NULL, 0);
+	assert_string_equal(s, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\\u001f\\u007f\xC3\xA9\\u2028\",\"a\":[-12,true,null,{}],"
+			    "\"slash\":\"a/b\"}");
+	assert_int_equal(n, strlen(s));
+	struct json_object *v = jsonc_parse(s, n, NULL, 0);
 
 	assert_non_null(v);
-	assert_string_equal(json_get_str(v, "s"), "a\"b\\c\n\x01\x1f\x7f" "\xC3\xA9\xE2\x80\xA8");
-	assert_int_equal(json_len(json_get(v, "a")), 4);
-	assert_true(json_at(json_get(v, "a"), 0)->number == -12);
-	json_free(v);
+	assert_string_equal(jsonc_get_str(v, "s"), "a\"b\\c\n\x01\x1f\x7f" "\xC3\xA9\xE2\x80\xA8");
+	assert_int_equal(jsonc_len(jsonc_get(v, "a")), 4);
+	assert_true(jsonc_get_num(v, "missing", 7) == 7);
+	double d = 0;
+
+	assert_true(jsonc_num(jsonc_at(jsonc_get(v, "a"), 0), &d) && d == -12);
+	json_object_put(v);
 	free(s);
 }
 
@@ -93,27 +93,35 @@ static void test_json_reader_tolerant_and_bounded(void **st)
 {
 	char err[80];
 	const char *ok = "\xEF\xBB\xBF { \"a\" : [1, 2.5e1, \"\\ud83d\\ude00\\u00e9\\/\"], \"b\": false, } ";
-	struct json_value *v = json_parse(ok, strlen(ok), err, sizeof(err));
+	struct json_object *v = jsonc_parse(ok, strlen(ok), err, sizeof(err));
+	double d = 0;
 
 	(void)st;
 	assert_non_null(v);
-	assert_true(json_at(json_get(v, "a"), 1)->number == 25);
-	assert_string_equal(json_at(json_get(v, "a"), 2)->string, "\xF0\x9F\x98\x80\xC3\xA9/");
-	assert_int_equal(json_get(v, "b")->boolean, 0);
-	assert_null(json_get_str(v, "missing"));
-	json_free(v);
+	assert_true(jsonc_num(jsonc_at(jsonc_get(v, "a"), 1), &d) && d == 25);
+	assert_string_equal(jsonc_str(jsonc_at(jsonc_get(v, "a"), 2)), "\xF0\x9F\x98\x80\xC3\xA9/");
+	assert_true(jsonc_is(jsonc_get(v, "b"), json_type_boolean));
+	assert_int_equal(json_object_get_boolean(jsonc_get(v, "b")), 0);
+	assert_null(jsonc_get_str(v, "missing"));
+	assert_null(jsonc_get_str(v, "a"));        /* not a string */
+	assert_int_equal(jsonc_len(jsonc_get(v, "b")), 0);
+	assert_null(jsonc_at(v, 0));               /* not an array */
+	json_object_put(v);
 
-	const char *bad[] = { "", "{", "{\"a\"}", "[1,]x", "\"abc", "{\"a\":tru}", "[\"\\x\"]", "01x" };
+	const char *bad[] = { "", "{", "{\"a\"}", "[1,]x", "\"abc", "{\"a\":tru}", "[\"\\x\"]", "01x", "[1] [2]" };
 
 	for (size_t i = 0; i < TU_LEN(bad); i++) {
-		v = json_parse(bad[i], strlen(bad[i]), err, sizeof(err));
+		v = jsonc_parse(bad[i], strlen(bad[i]), err, sizeof(err));
 		assert_null(v);
 		assert_true(err[0] != '\0');
 	}
+	/* the JSON null: no tree, and no error */
+	assert_null(jsonc_parse(" null ", 6, err, sizeof(err)));
+	assert_string_equal(err, "");
 	char deep[400];
 
 	memset(deep, '[', sizeof(deep));
-	assert_null(json_parse(deep, sizeof(deep), err, sizeof(err)));
+	assert_null(jsonc_parse(deep, sizeof(deep), err, sizeof(err)));
 	assert_non_null(strstr(err, "deep"));
 }
 
@@ -196,7 +204,7 @@ static void server_stop(struct server *s)
 	}
 }
 
-static struct json_value *server_state(struct server *s)
+static struct json_object *server_state(struct server *s)
 {
 	char path[128];
 	size_t n;
@@ -205,7 +213,7 @@ static struct json_value *server_state(struct server *s)
 	char *text = slurp(path, &n);
 
 	assert_non_null(text);
-	struct json_value *v = json_parse(text, n, NULL, 0);
+	struct json_object *v = jsonc_parse(text, n, NULL, 0);
 
 	free(text);
 	assert_non_null(v);
@@ -259,24 +267,24 @@ static void test_webhook_per_event_results_and_replay(void **st)
 	assert_non_null(strstr(res[1].reason, "already in use"));
 	assert_int_equal(res[2].outcome, SYNC_RETRY);
 
-	struct json_value *v = server_state(&srv);
-	const struct json_value *req = json_at(json_get(v, "requests"), 0);
+	struct json_object *v = server_state(&srv);
+	const struct json_object *req = jsonc_at(jsonc_get(v, "requests"), 0);
 
-	assert_int_equal(json_get(req, "sig_ok")->boolean, 1);
-	assert_int_equal(json_len(json_get(req, "idem")), 3);
-	assert_string_equal(json_at(json_get(req, "idem"), 1)->string, items[1].uuid);
-	assert_string_equal(json_get_str(req, "content_type"), "application/json");
-	const struct json_value *p = json_get(json_get(v, "patrons"), items[0].uuid);
+	assert_int_equal(json_object_get_boolean(jsonc_get(req, "sig_ok")), 1);
+	assert_int_equal(jsonc_len(jsonc_get(req, "idem")), 3);
+	assert_string_equal(jsonc_str(jsonc_at(jsonc_get(req, "idem"), 1)), items[1].uuid);
+	assert_string_equal(jsonc_get_str(req, "content_type"), "application/json");
+	const struct json_object *p = jsonc_get(jsonc_get(v, "patrons"), items[0].uuid);
 
 	/* Python decoded exactly what we meant */
-	assert_string_equal(json_get_str(p, "surname"), NASTY_FAMILY);
-	assert_string_equal(json_get_str(p, "firstname"), NASTY_GIVEN);
-	assert_string_equal(json_get_str(p, "student_id"), "111");
-	assert_string_equal(json_get_str(p, "library_id"), "MAIN");
-	assert_string_equal(json_get_str(p, "kind"), "signup");
-	assert_null(json_get(p, "consent"));  /* empty fields are left out */
-	assert_true(json_get_num(v, "created", 0) == 1);
-	json_free(v);
+	assert_string_equal(jsonc_get_str(p, "surname"), NASTY_FAMILY);
+	assert_string_equal(jsonc_get_str(p, "firstname"), NASTY_GIVEN);
+	assert_string_equal(jsonc_get_str(p, "student_id"), "111");
+	assert_string_equal(jsonc_get_str(p, "library_id"), "MAIN");
+	assert_string_equal(jsonc_get_str(p, "kind"), "signup");
+	assert_null(jsonc_get(p, "consent"));  /* empty fields are left out */
+	assert_true(jsonc_get_num(v, "created", 0) == 1);
+	json_object_put(v);
 
 	/* the same batch again (a crash replay): nothing is created twice */
 	assert_int_equal(WH->send(w, items, 3, res, &err), CR_OK);
@@ -285,9 +293,9 @@ static void test_webhook_per_event_results_and_replay(void **st)
 	assert_int_equal(res[1].outcome, SYNC_PARK);
 	assert_int_equal(res[2].outcome, SYNC_DONE);
 	v = server_state(&srv);
-	assert_true(json_get_num(v, "created", 0) == 2);
-	assert_null(json_get(json_get(json_get(v, "patrons"), items[2].uuid), "category"));
-	json_free(v);
+	assert_true(jsonc_get_num(v, "created", 0) == 2);
+	assert_null(jsonc_get(jsonc_get(jsonc_get(v, "patrons"), items[2].uuid), "category"));
+	json_object_put(v);
 
 	WH->close(w);
 	server_stop(&srv);
@@ -662,22 +670,22 @@ static void test_file_folio_json(void **st)
 		assert_int_equal(system(cmd), 0);
 
 	char *text = slurp(path, &n);
-	struct json_value *v = json_parse(text, n, NULL, 0);
+	struct json_object *v = jsonc_parse(text, n, NULL, 0);
 
 	assert_non_null(v);
-	const struct json_value *u = json_at(json_get(v, "users"), 0);
+	const struct json_object *u = jsonc_at(jsonc_get(v, "users"), 0);
 
-	assert_string_equal(json_get_str(u, "externalSystemId"), "111");
-	assert_string_equal(json_get_str(u, "barcode"), "21234000000015");
-	assert_string_equal(json_get_str(u, "username"), "21234000000015");
-	assert_string_equal(json_get_str(u, "patronGroup"), "JUV");
-	assert_string_equal(json_get_str(u, "expirationDate"), "2030-06-30");
-	assert_string_equal(json_get_str(json_get(u, "personal"), "lastName"), NASTY_FAMILY);
-	assert_string_equal(json_get_str(json_get(u, "personal"), "firstName"), NASTY_GIVEN);
-	assert_string_equal(json_get_str(json_get(u, "personal"), "dateOfBirth"), "2015-03-04");
-	assert_string_equal(json_get_str(json_get(u, "personal"), "preferredContactTypeId"), "002");
-	assert_string_equal(json_get_str(json_at(json_get(v, "users"), 1), "patronGroup"), "KID");
-	json_free(v);
+	assert_string_equal(jsonc_get_str(u, "externalSystemId"), "111");
+	assert_string_equal(jsonc_get_str(u, "barcode"), "21234000000015");
+	assert_string_equal(jsonc_get_str(u, "username"), "21234000000015");
+	assert_string_equal(jsonc_get_str(u, "patronGroup"), "JUV");
+	assert_string_equal(jsonc_get_str(u, "expirationDate"), "2030-06-30");
+	assert_string_equal(jsonc_get_str(jsonc_get(u, "personal"), "lastName"), NASTY_FAMILY);
+	assert_string_equal(jsonc_get_str(jsonc_get(u, "personal"), "firstName"), NASTY_GIVEN);
+	assert_string_equal(jsonc_get_str(jsonc_get(u, "personal"), "dateOfBirth"), "2015-03-04");
+	assert_string_equal(jsonc_get_str(jsonc_get(u, "personal"), "preferredContactTypeId"), "002");
+	assert_string_equal(jsonc_get_str(jsonc_at(jsonc_get(v, "users"), 1), "patronGroup"), "KID");
+	json_object_put(v);
 	free(text);
 	rm_rf(dir);
 }
