@@ -3,14 +3,19 @@
 # the readers alternating, median seconds each, and a check that both read
 # the same records, fields and bytes (bench/csv_vs_libcsv.c).
 # Usage, from the repository root:
-#   python3 ../shared/tools/gen_roster.py --students 200000 --seed 11 --out /tmp/j200k
+#   tests/tools/genroster --students 200000 --seed 11 --out /tmp/j200k
 #   sh bench/csv_vs_libcsv.sh /tmp/j200k/users.csv
+# With no FILE it generates that 200,000-student users.csv itself.
 set -u
 ROOT=$(pwd)
-FILE=${1:?usage: sh bench/csv_vs_libcsv.sh FILE.csv}
 W=$(mktemp -d /tmp/csv-vs-libcsv.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-[ -f /usr/include/csv.h ] || { echo "libcsv is missing: apt-get install -y libcsv-dev"; exit 2; }
+sh "$ROOT/bench/need.sh" libcsv-dev || exit 2
+FILE=${1:-}
+if [ -z "$FILE" ]; then
+	python3 "$ROOT/tests/tools/genroster" --students 200000 --seed 11 --no-demographics --out "$W/pkg" >/dev/null || exit 2
+	FILE=$W/pkg/users.csv
+fi
 CF="-O2 -g -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra"
 # shellcheck disable=SC2086
 cc $CF -I"$ROOT/core" -DUSE_OURS -o "$W/ours" "$ROOT/bench/csv_vs_libcsv.c" "$ROOT/core/roster/csv.c" || exit 2

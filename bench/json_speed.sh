@@ -12,6 +12,7 @@ ROOT=$(pwd)
 SCALE=${1:-1}
 W=$(mktemp -d /tmp/json-speed.XXXXXX)
 trap 'rm -rf "$W"' EXIT
+sh "$ROOT/bench/need.sh" libjson-c-dev libjansson-dev || exit 2
 CF="-O2 -g -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra"
 # shellcheck disable=SC2046,SC2086
 cc $CF -DUSE_JSONC -o "$W/json-c" "$ROOT/bench/json_speed.c" $(pkg-config --cflags --libs json-c) || exit 2
