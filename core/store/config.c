@@ -399,6 +399,22 @@ static int set_sync_format(struct cr_config *c, const char *v, char *why, size_t
 	return config_set_word(c->sync.format, sizeof c->sync.format, v, "koha-csv evergreen-csv folio-json", why, n);
 }
 
+static int set_sync_evergreen_binary(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return set_bool(&c->sync.evergreen_binary, v, why, n);
+}
+
+/* FOLIO puts it before every externalSystemId ("<type>_<id>") and queries
+ * on it: letters, digits, '-' and '_' only. */
+static int set_sync_folio_source_type(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	if (strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(v)) {
+		snprintf(why, n, "a FOLIO source type may hold only letters, digits, '-' and '_'");
+		return 0;
+	}
+	return config_set_string(c->sync.folio_source_type, sizeof c->sync.folio_source_type, v, why, n);
+}
+
 static int set_sync_insecure(struct cr_config *c, const char *v, char *why, size_t n)
 {
 	return set_bool(&c->sync.insecure, v, why, n);
@@ -470,6 +486,8 @@ static const struct config_key {
 	{ "sync",    "secret",          set_sync_secret },
 	{ "sync",    "folder",          set_sync_folder },
 	{ "sync",    "format",          set_sync_format },
+	{ "sync",    "evergreen_loader_binary", set_sync_evergreen_binary },
+	{ "sync",    "folio_source_type", set_sync_folio_source_type },
 	{ "sync",    "ca_file",         set_sync_ca_file },
 	{ "sync",    "insecure",        set_sync_insecure },
 	{ "sync",    "timeout_ms",      set_sync_timeout },

@@ -85,6 +85,8 @@ struct sync_settings {
 	char secret[256];         /* webhook: the HMAC-SHA256 shared secret */
 	char folder[1024];        /* file: where batch files go */
 	char format[16];          /* file: koha-csv | evergreen-csv | folio-json */
+	int  evergreen_binary;    /* file, evergreen-csv: the library's patron_loader reads non-ASCII */
+	char folio_source_type[64]; /* file, folio-json: sourceType (externalSystemId prefix), "" = none */
 	char ca_file[1024];       /* a CA bundle to trust (TLS verification is always on...) */
 	int  insecure;            /* ...unless this is set: a warning on every run */
 	int  timeout_ms;          /* per request (default 10000) */

@@ -25,6 +25,9 @@
 /* Roster text that breaks naive writers. */
 static const char NASTY_FAMILY[] = "O'Brien, \"Junior\"\nback\\slash \x01 Jos\xC3\xA9 \xE2\x80\xA8 end";
 static const char NASTY_GIVEN[] = "=HYPERLINK(\"http://x\")";
+/* NASTY_FAMILY in a CSV file: the line break folded to a space (both
+ * loaders read a line at a time) */
+static const char NASTY_FAMILY_CSV[] = "O'Brien, \"Junior\" back\\slash \x01 Jos\xC3\xA9 \xE2\x80\xA8 end";
 
 static struct sync_item item(const char *uuid, const char *kind, const char *stu, long long outbox_id)
 {
@@ -547,6 +550,7 @@ static char *write_batch(const char *format, char *dir, size_t dirlen, int *coun
 	items[3].card = "";
 	items[3].consent = "granted";
 	file_settings(&ss, dir, format);
+	ss.evergreen_binary = 1;  /* NASTY_FAMILY is not ASCII: see test_file_evergreen_parks_non_ascii */
 	assert_int_equal(t->open(&ss, &f, &err), CR_OK);
 	assert_int_equal(t->probe(f, &err), CR_OK);
 	assert_int_equal(t->send(f, items, 4, res, &err), CR_OK);
@@ -575,9 +579,9 @@ static void rm_rf(const char *dir)
 		fprintf(stderr, "could not remove %s\n", dir);
 }
 
-static void today(char *out, size_t n)
+static void yesterday(char *out, size_t n)
 {
-	time_t now = time(NULL);
+	time_t now = time(NULL) - 86400;
 	struct tm tm;
 
 	localtime_r(&now, &tm);
@@ -592,7 +596,7 @@ static void test_file_koha_csv(void **st)
 	static struct row rows[8];
 
 	(void)st;
-	today(day, sizeof(day));
+	yesterday(day, sizeof(day));
 	char *path = write_batch("koha-csv", dir, sizeof(dir), &count);
 
 	text = slurp(path, &n);
@@ -601,20 +605,83 @@ static void test_file_koha_csv(void **st)
 	const struct row *h = &rows[0];
 
 	assert_string_equal(h->f[0], "cardnumber");
-	assert_int_equal(h->n, 9);
-	assert_string_equal(rows[1].f[col(h, "surname")], NASTY_FAMILY);
-	assert_string_equal(rows[1].f[col(h, "firstname")], "'=HYPERLINK(\"http://x\")");
-	assert_string_equal(rows[2].f[col(h, "firstname")], "'+1 @x -2");
+	assert_int_equal(h->n, 8);
+	for (int i = 0; i < h->n; i++)  /* Koha keeps an existing patron's when the column is absent */
+		assert_string_not_equal(h->f[i], "dateenrolled");
+	assert_string_equal(rows[1].f[col(h, "surname")], NASTY_FAMILY_CSV);
+	/* no formula guard: Koha stores a cell as written */
+	assert_string_equal(rows[1].f[col(h, "firstname")], NASTY_GIVEN);
+	assert_string_equal(rows[2].f[col(h, "firstname")], "+1 @x -2");
 	assert_string_equal(rows[1].f[col(h, "patron_attributes")], "STUID:111");
 	assert_string_equal(rows[1].f[col(h, "dateofbirth")], "2015-03-04");
 	assert_string_equal(rows[1].f[col(h, "branchcode")], "MAIN");
 	assert_string_equal(rows[1].f[col(h, "categorycode")], "JUV");
 	assert_string_equal(rows[2].f[col(h, "categorycode")], "KID");
 	assert_string_equal(rows[1].f[col(h, "dateexpiry")], "2030-06-30");
-	assert_string_equal(rows[1].f[col(h, "dateenrolled")], day);
-	/* the void: same card, expiring today */
+	/* the void: same card, expired as of yesterday */
 	assert_string_equal(rows[3].f[col(h, "cardnumber")], "21234000000031");
 	assert_string_equal(rows[3].f[col(h, "dateexpiry")], day);
+	free(text);
+	rm_rf(dir);
+}
+
+/* Sends one event per student ID in stu[] with format; fills res. */
+static char *send_ids(const char *format, const char *const *stu, int n, struct sync_result *res, char *dir,
+		      size_t dirlen, int *count, void (*tweak)(struct sync_settings *))
+{
+	struct sync_settings ss;
+	struct cr_err err = { 0 };
+	void *f = NULL;
+	struct sync_item items[8];
+	const struct sync_target *t = sync_target_find("file");
+	static char cards[8][32];
+	char prefix[64];
+
+	assert_true(n <= 8);
+	snprintf(dir, dirlen, "/tmp/cr-file-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	for (int i = 0; i < n; i++) {
+		items[i] = item("u", "signup", stu[i], 50 + i);
+		snprintf(cards[i], sizeof(cards[i]), "2123400000%04d", i);
+		items[i].card = cards[i];
+	}
+	file_settings(&ss, dir, format);
+	if (tweak)
+		tweak(&ss);
+	assert_int_equal(t->open(&ss, &f, &err), CR_OK);
+	assert_int_equal(t->send(f, items, n, res, &err), CR_OK);
+	t->close(f);
+	snprintf(prefix, sizeof(prefix), "cardroll-%s-", format);
+	return only_file(dir, prefix, "", count);
+}
+
+/* Koha parses patron_attributes again as a CSV list: an item with a comma,
+ * quote or space is quoted whole ("STUID:12,3", never STUID:"12,3"). */
+static void test_file_koha_attribute_quoting(void **st)
+{
+	static const char *const stu[] = { "12,3", "a\"b", " sp ace", "Jos\xC3\xA9", "plain-1", "c\xE2\x80\x9Cq" };
+	static const char *const want[] = { "\"STUID:12,3\"", "\"STUID:a\"\"b\"", "\"STUID: sp ace\"",
+					    "\"STUID:Jos\xC3\xA9\"", "STUID:plain-1" };
+	struct sync_result res[6];
+	static struct row rows[8];
+	char dir[64], *text;
+	int count;
+	size_t n;
+
+	(void)st;
+	char *path = send_ids("koha-csv", stu, 6, res, dir, sizeof(dir), &count, NULL);
+
+	assert_int_equal(count, 1);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(res[i].outcome, SYNC_DONE);
+	/* a curly quote: Koha turns it into a straight one before parsing */
+	assert_int_equal(res[5].outcome, SYNC_PARK);
+	assert_non_null(strstr(res[5].reason, "curly quote"));
+	text = slurp(path, &n);
+	assert_non_null(text);
+	assert_int_equal(parse_csv(text, rows, 8), 6);
+	for (int i = 0; i < 5; i++)
+		assert_string_equal(rows[i + 1].f[col(&rows[0], "patron_attributes")], want[i]);
 	free(text);
 	rm_rf(dir);
 }
@@ -627,7 +694,7 @@ static void test_file_evergreen_csv(void **st)
 	static struct row rows[8];
 
 	(void)st;
-	today(day, sizeof(day));
+	yesterday(day, sizeof(day));
 	char *path = write_batch("evergreen-csv", dir, sizeof(dir), &count);
 
 	text = slurp(path, &n);
@@ -635,17 +702,85 @@ static void test_file_evergreen_csv(void **st)
 	assert_int_equal(parse_csv(text, rows, 8), 4);
 	const struct row *h = &rows[0];
 
-	assert_int_equal(h->n, 11);
+	assert_int_equal(h->n, 12);
 	assert_string_equal(rows[1].f[col(h, "cardnumber")], "21234000000015");
 	assert_string_equal(rows[1].f[col(h, "usrname")], "21234000000015");
-	assert_string_equal(rows[1].f[col(h, "family_name")], NASTY_FAMILY);
-	assert_string_equal(rows[1].f[col(h, "first_given_name")], "'=HYPERLINK(\"http://x\")");
+	assert_string_equal(rows[1].f[col(h, "family_name")], NASTY_FAMILY_CSV);
+	assert_string_equal(rows[1].f[col(h, "first_given_name")], NASTY_GIVEN);
+	assert_string_equal(rows[1].f[col(h, "ident_type")], "3");
 	assert_string_equal(rows[1].f[col(h, "ident_value")], "111");
 	assert_string_equal(rows[1].f[col(h, "juvenile")], "t");
+	assert_string_equal(rows[1].f[col(h, "active")], "t");
 	assert_string_equal(rows[1].f[col(h, "home_library")], "MAIN");
 	assert_string_equal(rows[1].f[col(h, "profile")], "JUV");
+	assert_string_equal(rows[1].f[col(h, "expire_date")], "2030-06-30");
+	/* the void: expired as of yesterday and inactive */
 	assert_string_equal(rows[3].f[col(h, "expire_date")], day);
+	assert_string_equal(rows[3].f[col(h, "active")], "f");
 	free(text);
+	rm_rf(dir);
+}
+
+static void eg_binary(struct sync_settings *ss)
+{
+	ss->evergreen_binary = 1;
+}
+
+/* The stock patron_loader skips, without a word, a row that is not plain
+ * ASCII: parked with the reason unless the loader is said to be patched;
+ * a child with neither card nor student ID is parked too. */
+static void test_file_evergreen_parks_non_ascii(void **st)
+{
+	static const char *const stu[] = { "111", "222" };
+	struct sync_result res[2];
+	struct sync_settings ss;
+	struct sync_item it[2];
+	struct cr_err err = { 0 };
+	void *f = NULL;
+	const struct sync_target *t = sync_target_find("file");
+	char dir[64], *text;
+	int count;
+	size_t n;
+
+	(void)st;
+	/* the names: item() gives ASCII ones; make the first non-ASCII */
+	snprintf(dir, sizeof(dir), "/tmp/cr-file-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	it[0] = item("u0", "signup", stu[0], 60);
+	it[0].family = "Jos\xC3\xA9";
+	it[1] = item("u1", "signup", stu[1], 61);
+	file_settings(&ss, dir, "evergreen-csv");
+	assert_int_equal(t->open(&ss, &f, &err), CR_OK);
+	assert_int_equal(t->send(f, it, 2, res, &err), CR_OK);
+	t->close(f);
+	assert_int_equal(res[0].outcome, SYNC_PARK);
+	assert_non_null(strstr(res[0].reason, "ASCII"));
+	assert_non_null(strstr(res[0].reason, "evergreen_loader_binary"));
+	assert_int_equal(res[1].outcome, SYNC_DONE);
+	text = slurp(only_file(dir, "cardroll-evergreen-csv-", "-61.csv", &count), &n);
+	assert_int_equal(count, 1);
+	assert_null(strstr(text, "Jos"));
+	free(text);
+	rm_rf(dir);
+
+	/* patched loader: written */
+	(void)send_ids("evergreen-csv", stu, 1, res, dir, sizeof(dir), &count, eg_binary);
+	assert_int_equal(res[0].outcome, SYNC_DONE);
+	rm_rf(dir);
+
+	/* neither card nor student ID */
+	snprintf(dir, sizeof(dir), "/tmp/cr-file-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	it[0] = item("u0", "signup", "", 62);
+	it[0].card = "";
+	file_settings(&ss, dir, "evergreen-csv");
+	assert_int_equal(t->open(&ss, &f, &err), CR_OK);
+	assert_int_equal(t->send(f, it, 1, res, &err), CR_OK);
+	t->close(f);
+	assert_int_equal(res[0].outcome, SYNC_PARK);
+	assert_non_null(strstr(res[0].reason, "neither a card number nor a student ID"));
+	only_file(dir, "", "", &count);
+	assert_int_equal(count, 0);
 	rm_rf(dir);
 }
 
@@ -663,7 +798,7 @@ static void test_file_folio_json(void **st)
 		 "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); "
 		 "assert d[\"totalRecords\"]==3 and len(d[\"users\"])==3; "
 		 "assert d[\"deactivateMissingUsers\"] is False and d[\"updateOnlyPresentFields\"] is True; "
-		 "assert d[\"sourceType\"]==\"cardroll\"; "
+		 "assert \"sourceType\" not in d; "
 		 "assert [u[\"active\"] for u in d[\"users\"]]==[True,True,False]' '%s'",
 		 path);
 	if (system("python3 -c '' 2>/dev/null") == 0)
@@ -683,10 +818,63 @@ static void test_file_folio_json(void **st)
 	assert_string_equal(jsonc_get_str(jsonc_get(u, "personal"), "lastName"), NASTY_FAMILY);
 	assert_string_equal(jsonc_get_str(jsonc_get(u, "personal"), "firstName"), NASTY_GIVEN);
 	assert_string_equal(jsonc_get_str(jsonc_get(u, "personal"), "dateOfBirth"), "2015-03-04");
-	assert_string_equal(jsonc_get_str(jsonc_get(u, "personal"), "preferredContactTypeId"), "002");
+	assert_string_equal(jsonc_get_str(jsonc_get(u, "personal"), "preferredContactTypeId"), "mail");
 	assert_string_equal(jsonc_get_str(jsonc_at(jsonc_get(v, "users"), 1), "patronGroup"), "KID");
 	json_object_put(v);
 	free(text);
+	rm_rf(dir);
+}
+
+static void folio_prefix(struct sync_settings *ss)
+{
+	snprintf(ss->folio_source_type, sizeof(ss->folio_source_type), "school");
+}
+
+/* sourceType only when set; a child with neither card nor student ID is
+ * parked (FOLIO requires username and externalSystemId). */
+static void test_file_folio_source_type_and_park(void **st)
+{
+	static const char *const stu[] = { "111" };
+	struct sync_result res[2];
+	struct sync_settings ss;
+	struct sync_item it[2];
+	struct cr_err err = { 0 };
+	void *f = NULL;
+	const struct sync_target *t = sync_target_find("file");
+	char dir[64];
+	int count;
+	size_t n;
+
+	(void)st;
+	char *path = send_ids("folio-json", stu, 1, res, dir, sizeof(dir), &count, folio_prefix);
+	char *text = slurp(path, &n);
+	struct json_object *v = jsonc_parse(text, n, NULL, 0);
+
+	assert_int_equal(res[0].outcome, SYNC_DONE);
+	assert_non_null(v);
+	assert_string_equal(jsonc_get_str(v, "sourceType"), "school");
+	/* the bare ID: FOLIO adds the prefix itself */
+	assert_string_equal(jsonc_get_str(jsonc_at(jsonc_get(v, "users"), 0), "externalSystemId"), "111");
+	json_object_put(v);
+	free(text);
+	rm_rf(dir);
+
+	snprintf(dir, sizeof(dir), "/tmp/cr-file-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	it[0] = item("u0", "signup", "", 70);
+	it[0].card = "";
+	it[1] = item("u1", "void", "", 71);
+	it[1].card = "";
+	file_settings(&ss, dir, "folio-json");
+	assert_int_equal(t->open(&ss, &f, &err), CR_OK);
+	assert_int_equal(t->send(f, it, 2, res, &err), CR_OK);
+	t->close(f);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(res[i].outcome, SYNC_PARK);
+		assert_non_null(strstr(res[i].reason, "username and an externalSystemId"));
+	}
+	only_file(dir, "", "", &count);
+	assert_int_equal(count, 0);
 	rm_rf(dir);
 }
 
@@ -775,7 +963,10 @@ int main(void)
 		cmocka_unit_test(test_webhook_500_and_garbage_retry),
 		cmocka_unit_test(test_webhook_unreachable),
 		cmocka_unit_test(test_file_koha_csv),
+		cmocka_unit_test(test_file_koha_attribute_quoting),
 		cmocka_unit_test(test_file_evergreen_csv),
+		cmocka_unit_test(test_file_evergreen_parks_non_ascii),
+		cmocka_unit_test(test_file_folio_source_type_and_park),
 		cmocka_unit_test(test_file_folio_json),
 		cmocka_unit_test(test_file_consent_only_writes_nothing),
 		cmocka_unit_test(test_file_unwritable_folder),
