@@ -7,7 +7,7 @@ PKGS="build-essential pkg-config make gcc clang libclang-rt-14-dev
 libncurses-dev ncurses-term libsqlite3-dev sqlite3 libutf8proc-dev libzip-dev
 libinih-dev libargon2-dev libcmocka-dev libvterm-dev python3 time locales
 libcairo2-dev libpango1.0-dev libqrencode-dev libzint-dev libcups2-dev
-libcurl4-openssl-dev libssl-dev libjson-c-dev openssl fonts-dejavu-core fonts-noto-core fonts-noto-cjk
+libcurl4-openssl-dev libssl-dev libjson-c-dev openssl libtext-csv-perl fonts-dejavu-core fonts-noto-core fonts-noto-cjk
 zbar-tools poppler-utils cups cups-client cups-daemon printer-driver-cups-pdf
 socat tmux openssh-server openssh-client"
 # npm packages for the printer tests need node; this machine may carry its own.
