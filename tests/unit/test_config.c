@@ -159,6 +159,26 @@ static void test_bad_number_is_an_error_naming_file_and_line(void **state)
 	expect_error_at(*state, "[roster]\nmax_age_days = 3651\n", 2, "max_age_days");
 }
 
+/* The file target's loader settings: read, defaulted, and a bad value
+ * named with file, line and key. */
+static void test_file_target_loader_settings(void **state)
+{
+	struct cr_config cfg;
+	struct cr_err err;
+
+	assert_int_equal(load(*state, "[sync]\nformat = koha-csv\n", &cfg, &err), CR_OK);
+	assert_int_equal(cfg.sync.evergreen_binary, 0);
+	assert_string_equal(cfg.sync.folio_source_type, "");
+	assert_int_equal(load(*state, "[sync]\nevergreen_loader_binary = yes\nfolio_source_type = sis_1-a\n", &cfg,
+			      &err),
+			 CR_OK);
+	assert_int_equal(cfg.sync.evergreen_binary, 1);
+	assert_string_equal(cfg.sync.folio_source_type, "sis_1-a");
+	expect_error_at(*state, "[sync]\nevergreen_loader_binary = maybe\n", 2, "evergreen_loader_binary");
+	expect_error_at(*state, "[sync]\n\nfolio_source_type = a b\n", 3, "folio_source_type");
+	expect_error_at(*state, "[sync]\nfolio_source_type = a\"*\n", 2, "folio_source_type");
+}
+
 static void test_empty_desk_name_is_an_error_naming_file_and_line(void **state)
 {
 	expect_error_at(*state, "[desk]\nname =\n", 2, "name");
@@ -263,6 +283,7 @@ int main(void)
 		T(test_windows_line_endings_and_bom_are_read),
 		T(test_unknown_key_is_an_error_naming_file_and_line),
 		T(test_unknown_section_is_an_error_naming_file_and_line),
+		T(test_file_target_loader_settings),
 		T(test_bad_number_is_an_error_naming_file_and_line),
 		T(test_empty_desk_name_is_an_error_naming_file_and_line),
 		T(test_long_values_are_read_whole_or_named_at_their_line),
