@@ -18,7 +18,7 @@ KEYS="$REPO/$BUILD/bench/keys"
 MAX_P99_MS=50
 MAX_RSS_KB=24576
 mkdir -p "$WORK" || exit 2
-make -s BUILD="$BUILD" "$BIN" "$KEYS" >/dev/null || exit 2
+make -s BUILD="$BUILD" "$BUILD/cardroll" "$BUILD/bench/keys" >/dev/null || exit 2
 export CARDROLL_STAFF="Bench Admin" CARDROLL_PIN=2468 TERM=xterm-256color CARDROLL_BIN="$BIN"
 
 # db NAME SOURCE: a database with the roster and a staff member, made once.
@@ -32,11 +32,13 @@ db() {
 	echo "$_db"
 }
 
-big_pkg="$WORK/keys-pkg-$STUDENTS"
-if [ ! -s "$WORK/keys-big.db" ] && [ ! -f "$big_pkg/users.csv" ]; then
+# The roster and its database are made once per size by tests/tools/genroster
+# (the names say which, so a cache of another size or generator is never reused).
+big_pkg="$WORK/keys-genroster-pkg-$STUDENTS"
+if [ ! -s "$WORK/keys-genroster-big-$STUDENTS.db" ] && [ ! -f "$big_pkg/users.csv" ]; then
 	python3 "$REPO/tests/tools/genroster" --students "$STUDENTS" --seed 11 --out "$big_pkg" >/dev/null || exit 2
 fi
-BIG=$(db big "$big_pkg")
+BIG=$(db "genroster-big-$STUDENTS" "$big_pkg")
 SMALL=$(db small "$REPO/assets/demo/district")
 
 run() {
