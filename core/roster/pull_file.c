@@ -34,6 +34,7 @@ enum cr_status pull_file(struct cr_db *db, struct pull *p, struct roster_pull_re
 			       "package's .zip, or at a OneRoster 1.2 REST base (.../ims/oneroster/rostering/v1p2)");
 	if ((st = pull_source_load(db, p->shown, &ss, p->err)) != CR_OK)
 		return st;
+	pull_source_clear(&ss);   /* a REST delta's records: not a file's business */
 	memset(&now, 0, sizeof now);
 
 	if (sftp) {

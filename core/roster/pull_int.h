@@ -24,6 +24,12 @@ const char *pull_sb_text(const struct sbuf *b);
 /* The environment's value when set, else the setting's. */
 const char *pull_secret(const char *env, const char *cfg);
 void pull_wipe(char *p, size_t n);
+/* An ISO 8601 date and time (2024-09-15T08:00:00Z, ...00.5+00:00,
+ * ...-05:00, no zone = UTC) as UTC with microseconds,
+ * "2024-09-15T13:00:00.000000Z" (27 characters; such texts order as their
+ * instants), into out (at least 28 bytes). 0 when s is not one. */
+#define PULL_TS_LEN 28
+int pull_ts_canon(const char *s, char *out, size_t len);
 
 /* The private temporary folder (0700) and a file in it (0600). */
 enum cr_status pull_tmp_make(char *dir, size_t len, struct cr_err *err);
@@ -33,12 +39,21 @@ void pull_tmp_remove(const char *dir);
 
 /* ---- roster_source and the import (pull_source.c) ----------------------- */
 
+/* The REST delta mark is the newest dateLastModified applied (UTC with
+ * microseconds) and the records applied at that instant ("collection/
+ * sourcedId", one a line): the next pull asks for dateLastModified >= the
+ * mark and skips those. Kept as one text in roster_source.last_delta_at,
+ * the mark, then a newline before each record. */
 struct source_state {
 	char      etag[512];
 	char      last_modified[128];
 	char      last_delta_at[64];
+	char     *delta_seen;      /* NULL or malloc'd: "coll/sid\n..." */
 	long long pulled_at;
 };
+
+/* Frees ss->delta_seen. */
+void pull_source_clear(struct source_state *ss);
 
 enum cr_status pull_source_load(struct cr_db *db, const char *url, struct source_state *ss, struct cr_err *err);
 enum cr_status pull_source_save(struct cr_db *db, const char *url, const struct source_state *ss, int save,
@@ -64,7 +79,14 @@ struct pull {
 	struct sbuf                 mem;
 	int                         too_big;
 	char                       *bearer;        /* "Authorization: Bearer ..." */
-	char                        maxmod[64];    /* the newest dateLastModified seen */
+	/* REST deltas: the mark of the last pull and the records applied at it
+	 * (sorted, for bsearch); the newest dateLastModified seen in this pull
+	 * (UTC, microseconds) and the records at that instant ("coll/sid\n"...) */
+	char                        mark[64];
+	char                      **seen;
+	size_t                      nseen;
+	char                        maxmod[64];
+	struct sbuf                 atmax;
 };
 
 enum cr_status pull_setup(struct pull *p, const char *url);

@@ -262,14 +262,50 @@ static void cell_value(const struct json_object *obj, const struct rest_col *c, 
 	free(one.p);
 }
 
+static int seen_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether the last pull applied the record key ("coll/sid") at its mark. */
+static int seen_has(const struct pull *p, const char *key)
+{
+	return p->nseen && bsearch(&key, p->seen, p->nseen, sizeof *p->seen, seen_cmp);
+}
+
+/* p->seen from the kept text ("coll/sid\n"...), which it points into. */
+static enum cr_status seen_load(struct pull *p, char *text)
+{
+	size_t n = 0;
+
+	for (char *q = text; *q; q++)
+		n += *q == '\n';
+	if (!n)
+		return CR_OK;
+	if (!(p->seen = malloc(n * sizeof *p->seen)))
+		return cr_fail(p->err, CR_ENOMEM, "out of memory");
+	for (char *q = text, *nl; *q && (nl = strchr(q, '\n')); q = nl + 1) {
+		*nl = '\0';
+		if (*q)
+			p->seen[p->nseen++] = q;
+	}
+	qsort(p->seen, p->nseen, sizeof *p->seen, seen_cmp);
+	return CR_OK;
+}
+
 /* One page of a collection (the JSON text of the answer): its records as
  * CSV rows of rf's columns into f, through cell (a scratch buffer);
- * *rows, *records and p->maxmod move on, *n gets the page's length. */
+ * *rows, *records, p->maxmod and p->atmax move on, *n gets the page's
+ * length. A delta skips the records the last pull applied at its mark
+ * (asked again by >=); every dateLastModified is written as UTC with
+ * microseconds, and one that is not a date and time stops the pull. */
 static enum cr_status rest_page(struct pull *p, const struct rest_file *rf, const char *text, size_t len, int delta,
 				FILE *f, struct sbuf *cell, long *rows, long *records, size_t *n)
 {
 	struct json_object *root;
 	const struct json_object *arr;
+	struct sbuf key = { 0 };
+	enum cr_status st = CR_OK;
 	char what[64], jerr[128];
 
 	snprintf(what, sizeof what, "/%s", rf->endpoint);
@@ -285,25 +321,60 @@ static enum cr_status rest_page(struct pull *p, const struct rest_file *rf, cons
 	*n = jsonc_len(arr);
 	for (size_t i = 0; i < *n; i++) {
 		const struct json_object *o = jsonc_at(arr, i);
-		const char *status = jsonc_get_str(o, "status"), *mod = jsonc_get_str(o, "dateLastModified");
+		const char *status = jsonc_get_str(o, "status"), *sid = jsonc_get_str(o, "sourcedId");
+		const struct json_object *modv = jsonc_get(o, "dateLastModified");
+		char mod[PULL_TS_LEN] = "";
+		int cmp;
 
 		if (!jsonc_is(o, json_type_object))
 			continue;
+		if (modv && !jsonc_is(modv, json_type_null) &&
+		    (!jsonc_is(modv, json_type_string) || !pull_ts_canon(jsonc_str(modv), mod, sizeof mod))) {
+			pull_sb_clear(cell);
+			scalar(modv, cell);
+			st = cr_fail(p->err, CR_EDATA, "the roster server's %s record %.200s: dateLastModified '%.60s' is "
+				     "not an ISO 8601 date and time (such as 2024-09-15T08:00:00Z)", rf->endpoint,
+				     sid && *sid ? sid : "(no sourcedId)", pull_sb_text(cell));
+			break;
+		}
+		pull_sb_clear(&key);
+		if (sid && *sid && !strchr(sid, '\n')) {
+			pull_sb_str(&key, rf->endpoint);
+			pull_sb_str(&key, "/");
+			pull_sb_str(&key, sid);
+		}
+		/* at the mark's instant and applied by the last pull: already here */
+		if (delta && *mod && key.len && !strcmp(mod, p->mark) && seen_has(p, pull_sb_text(&key)))
+			continue;
 		(*records)++;
-		if (mod && strlen(mod) < sizeof p->maxmod && strcmp(mod, p->maxmod) > 0)
-			snprintf(p->maxmod, sizeof p->maxmod, "%s", mod);
+		if (*mod && (cmp = strcmp(mod, p->maxmod)) >= 0) {
+			if (cmp > 0) {   /* a newer instant: the records at it start again */
+				snprintf(p->maxmod, sizeof p->maxmod, "%s", mod);
+				pull_sb_clear(&p->atmax);
+			}
+			if (key.len) {
+				pull_sb_add(&p->atmax, key.p, key.len);
+				pull_sb_add(&p->atmax, "\n", 1);
+			}
+		}
 		if (!delta && status && !strcmp(status, "tobedeleted"))
 			continue;   /* a bulk is what is: the gone are simply absent */
 		for (int c = 0; rf->cols[c].csv; c++) {
 			pull_sb_clear(cell);
-			cell_value(o, &rf->cols[c], cell);
+			if (*mod && !strcmp(rf->cols[c].json, "dateLastModified"))
+				pull_sb_str(cell, mod);   /* one form, so the importer's comparison holds */
+			else
+				cell_value(o, &rf->cols[c], cell);
 			csv_cell(f, pull_sb_text(cell), c == 0);
 		}
 		fputc('\n', f);
 		(*rows)++;
 	}
 	json_object_put(root);
-	return cell->oom ? cr_fail(p->err, CR_ENOMEM, "out of memory") : CR_OK;
+	free(key.p);
+	if (st == CR_OK && (cell->oom || p->atmax.oom))
+		st = cr_fail(p->err, CR_ENOMEM, "out of memory");
+	return st;
 }
 
 enum cr_status roster_pull_rest_page(const char *endpoint, const char *text, size_t len, int delta, FILE *csv,
@@ -320,6 +391,7 @@ enum cr_status roster_pull_rest_page(const char *endpoint, const char *text, siz
 		if (!strcmp(rest_files[i].endpoint, endpoint)) {
 			st = rest_page(&p, &rest_files[i], text, len, delta, csv, &cell, rows, &records, &n);
 			free(cell.p);
+			free(p.atmax.p);
 			return st;
 		}
 	return cr_fail(err, CR_EUSAGE, "no OneRoster collection %s", endpoint);
@@ -476,11 +548,32 @@ static enum cr_status rest_collection(struct pull *p, const char *base, const ch
 	return st;
 }
 
+/* The delta mark to keep: the newest instant and the records applied at it
+ * (with the last pull's when the instant did not move). */
+static enum cr_status mark_keep(struct pull *p, struct source_state *now)
+{
+	struct sbuf all = { 0 };
+
+	snprintf(now->last_delta_at, sizeof now->last_delta_at, "%s", p->maxmod);
+	if (!strcmp(p->maxmod, p->mark))
+		for (size_t i = 0; i < p->nseen; i++) {
+			pull_sb_str(&all, p->seen[i]);
+			pull_sb_add(&all, "\n", 1);
+		}
+	pull_sb_add(&all, p->atmax.p ? p->atmax.p : "", p->atmax.len);
+	if (all.oom) {
+		free(all.p);
+		return cr_fail(p->err, CR_ENOMEM, "out of memory");
+	}
+	now->delta_seen = all.p;
+	return CR_OK;
+}
+
 enum cr_status pull_rest(struct cr_db *db, struct pull *p, struct roster_pull_result *r)
 {
 	const struct sync_settings *s = p->s;
 	struct source_state ss;
-	char base[1024], token_url[1100] = "", *filter = NULL;
+	char base[1024], *filter = NULL;
 	int delta, modes[REST_NFILES];
 	long rows[REST_NFILES];
 	enum cr_status st;
@@ -490,39 +583,42 @@ enum cr_status pull_rest(struct cr_db *db, struct pull *p, struct roster_pull_re
 	snprintf(base, sizeof base, "%.*s", (int)strcspn(s->roster_url, "?#"), s->roster_url);
 	for (n = strlen(base); n > 0 && base[n - 1] == '/'; n--)
 		base[n - 1] = '\0';
+	/* OneRoster does not say where the token endpoint is: no guessing */
+	if (!strcmp(s->roster_auth, "oauth2") && !*s->roster_token_url)
+		return cr_fail(p->err, CR_ECONFIG, "%s%s[sync] roster_auth = oauth2 needs roster_token_url, the roster "
+			       "server's OAuth2 token endpoint (from its documentation, e.g. "
+			       "https://sis.example.org/oauth/token)", s->roster_auth_at, *s->roster_auth_at ? ": " : "");
 	if ((st = pull_source_load(db, p->shown, &ss, p->err)) != CR_OK)
 		return st;
-	delta = *ss.last_delta_at != '\0';
+	/* the mark as UTC with microseconds (an older cardroll kept the
+	 * server's text); one that is no date and time means a bulk pull */
+	if (*ss.last_delta_at && !pull_ts_canon(ss.last_delta_at, p->mark, sizeof p->mark))
+		p->mark[0] = '\0';
+	delta = *p->mark != '\0';
+	if (delta && ss.delta_seen && (st = seen_load(p, ss.delta_seen)) != CR_OK)
+		goto out;
 	snprintf(r->mode, sizeof r->mode, "%s", delta ? "delta" : "bulk");
 
-	if (!strcmp(s->roster_auth, "oauth2")) {
-		if (*s->roster_token_url) {
-			snprintf(token_url, sizeof token_url, "%s", s->roster_token_url);
-		} else {
-			const char *ims = strstr(base, "/ims/oneroster/");
-
-			snprintf(token_url, sizeof token_url, "%.*s/token", (int)(ims ? ims - base : (long)strlen(base)),
-				 base);
-		}
-		if ((st = rest_token(p, token_url)) != CR_OK)
-			return st;
-	}
+	if (!strcmp(s->roster_auth, "oauth2") && (st = rest_token(p, s->roster_token_url)) != CR_OK)
+		goto out;
 	if (delta) {
 		char expr[128];
 
-		snprintf(expr, sizeof expr, "dateLastModified>'%s'", ss.last_delta_at);
-		if (!(filter = curl_easy_escape(p->curl, expr, 0)))
-			return cr_fail(p->err, CR_ENOMEM, "out of memory");
+		snprintf(expr, sizeof expr, "dateLastModified>='%s'", p->mark);
+		if (!(filter = curl_easy_escape(p->curl, expr, 0))) {
+			st = cr_fail(p->err, CR_ENOMEM, "out of memory");
+			goto out;
+		}
 	}
 	if ((st = pull_tmp_make(p->dir, sizeof p->dir, p->err)) != CR_OK)
 		goto out;
-	snprintf(p->maxmod, sizeof p->maxmod, "%s", ss.last_delta_at);
+	snprintf(p->maxmod, sizeof p->maxmod, "%s", p->mark);
 
 	for (size_t i = 0; i < REST_NFILES; i++) {
 		int absent = 0;
 
-		st = rest_collection(p, base, *token_url ? token_url : NULL, &rest_files[i], filter, delta, &rows[i],
-				     &absent, &r->records);
+		st = rest_collection(p, base, !strcmp(s->roster_auth, "oauth2") ? s->roster_token_url : NULL,
+				     &rest_files[i], filter, delta, &rows[i], &absent, &r->records);
 		if (st != CR_OK)
 			goto out;
 		modes[i] = absent || (delta && rows[i] == 0) ? 0 : 1;
@@ -557,10 +653,13 @@ enum cr_status pull_rest(struct cr_db *db, struct pull *p, struct roster_pull_re
 		struct cr_err e2 = { 0 };
 		int ok = st == CR_OK && !strcmp(r->summary.outcome, "ok") && !r->summary.dry_run;
 		struct source_state now = { .pulled_at = 0 };
-		enum cr_status st2;
+		enum cr_status st2 = ok ? mark_keep(p, &now) : CR_OK;
 
-		snprintf(now.last_delta_at, sizeof now.last_delta_at, "%s", p->maxmod);
-		st2 = pull_source_save(db, p->shown, &now, ok, r->summary.run_id, &e2);
+		if (st2 == CR_OK)
+			st2 = pull_source_save(db, p->shown, &now, ok, r->summary.run_id, &e2);
+		else
+			e2 = *p->err;
+		pull_source_clear(&now);
 		if (st == CR_OK && st2 != CR_OK) {
 			*p->err = e2;
 			st = st2;
@@ -568,6 +667,11 @@ enum cr_status pull_rest(struct cr_db *db, struct pull *p, struct roster_pull_re
 	}
 out:
 	curl_free(filter);
+	free(p->seen);
+	p->seen = NULL;
+	p->nseen = 0;
+	free(p->atmax.p);
+	memset(&p->atmax, 0, sizeof p->atmax);
+	pull_source_clear(&ss);
 	return st;
 }
-

@@ -1,6 +1,7 @@
 /* pull_source: roster_source, what the server said at the last pull (ETag,
  * Last-Modified, the delta mark), and running the importer on a download. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -30,13 +31,29 @@ enum cr_status pull_source_load(struct cr_db *db, const char *url, struct source
 	if (rc == SQLITE_ROW) {
 		col_copy(st, 0, ss->etag, sizeof ss->etag);
 		col_copy(st, 1, ss->last_modified, sizeof ss->last_modified);
-		col_copy(st, 2, ss->last_delta_at, sizeof ss->last_delta_at);
+		const char *mark = (const char *)sqlite3_column_text(st, 2);
+
+		if (mark) {   /* the mark, then the records applied at it */
+			size_t n = strcspn(mark, "\n");
+
+			snprintf(ss->last_delta_at, sizeof ss->last_delta_at, "%.*s", (int)n, mark);
+			if (mark[n] && mark[n + 1] && !(ss->delta_seen = strdup(mark + n + 1))) {
+				sqlite3_reset(st);
+				return cr_fail(err, CR_ENOMEM, "out of memory");
+			}
+		}
 		ss->pulled_at = sqlite3_column_int64(st, 3);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(db, err, rc, "reading roster_source");
 	return CR_OK;
+}
+
+void pull_source_clear(struct source_state *ss)
+{
+	free(ss->delta_seen);
+	ss->delta_seen = NULL;
 }
 
 static void bind_or_null(sqlite3_stmt *st, int i, const char *s)
@@ -68,7 +85,17 @@ enum cr_status pull_source_save(struct cr_db *db, const char *url, const struct 
 		sqlite3_bind_text(q, 1, url, -1, SQLITE_TRANSIENT);
 		bind_or_null(q, 2, ss->etag);
 		bind_or_null(q, 3, ss->last_modified);
-		bind_or_null(q, 4, ss->last_delta_at);
+		if (*ss->last_delta_at && ss->delta_seen && *ss->delta_seen) {
+			char *mark = sqlite3_mprintf("%s\n%s", ss->last_delta_at, ss->delta_seen);
+
+			if (!mark) {
+				st = cr_fail(err, CR_ENOMEM, "out of memory");
+				goto out;
+			}
+			sqlite3_bind_text(q, 4, mark, -1, sqlite3_free);
+		} else {
+			bind_or_null(q, 4, ss->last_delta_at);
+		}
 		sqlite3_bind_int64(q, 5, (sqlite3_int64)time(NULL));
 		rc = sqlite3_step(q);
 		sqlite3_reset(q);

@@ -8,12 +8,19 @@
  *    304 means nothing to do. A lone .csv is refused: a OneRoster package is
  *    a zip of CSV files.
  *  - a OneRoster 1.2 REST base (path ending /ims/oneroster/rostering/v1p2):
- *    OAuth2 client credentials ([sync] roster_token_url, else the URL's
- *    part before /ims/ + "/token"), orgs, academicSessions, courses,
- *    classes, users, enrollments and demographics read with limit/offset
- *    paging (X-Total-Count), written as a OneRoster CSV package. The first
- *    pull is bulk; once one committed, later pulls ask only for
- *    filter=dateLastModified>'the newest dateLastModified seen' (delta).
+ *    OAuth2 client credentials at [sync] roster_token_url (required with
+ *    roster_auth = oauth2: OneRoster does not say where the token endpoint
+ *    is), orgs, academicSessions, courses, classes, users, enrollments and
+ *    demographics read with limit/offset paging (X-Total-Count), written as
+ *    a OneRoster CSV package. The first pull is bulk; once one committed,
+ *    later pulls ask for filter=dateLastModified>='the mark' (delta). The
+ *    mark is the newest dateLastModified applied, parsed (ISO 8601: Z or an
+ *    offset, fractional seconds or none) to UTC with microseconds, with the
+ *    records applied at that instant: those come back (>=) and are
+ *    skipped, so a record stamped in the same second as the mark is never
+ *    missed and none is applied or reported twice. Every dateLastModified
+ *    reaches the importer in that one form; one that is no date and time
+ *    stops the pull with an error naming the record and the field.
  *
  * Either way the package goes through roster_import (one transaction, same
  * report). What the server said (ETag, Last-Modified, the delta mark) is

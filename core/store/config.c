@@ -15,6 +15,7 @@
 struct config_parse {
 	struct cr_config *cfg;
 	char reason[256];        /* the first problem, without the line */
+	int  saw_roster_auth;    /* [sync] roster_auth is set in this file */
 };
 
 typedef int (*config_set_fn)(struct cr_config *cfg, const char *value, char *why, size_t whylen);
@@ -522,8 +523,11 @@ static int config_handler(void *user, const char *section, const char *name, con
 		known_section = 1;
 		if (strcmp(k->key, name) != 0)
 			continue;
-		if (k->set(p->cfg, value, why, sizeof why))
+		if (k->set(p->cfg, value, why, sizeof why)) {
+			if (k->set == set_sync_roster_auth)
+				p->saw_roster_auth = 1;
 			return 1;
+		}
 		if (!p->reason[0])
 			snprintf(p->reason, sizeof p->reason, "[%s] %s: %s", section, name, why);
 		return 0;
@@ -572,6 +576,37 @@ static int config_long_line(FILE *f, char *key, size_t keylen)
 		for (k = strlen(key); k > 0 && (key[k - 1] == ' ' || key[k - 1] == '\t'); k--)
 			key[k - 1] = '\0';
 	}
+	return found;
+}
+
+/* The line of the last "key =" in [section] of f (inih's rules: ';' and
+ * '#' start a comment line, names are trimmed), or 0; rewinds f. */
+static int config_key_line(FILE *f, const char *section, const char *key)
+{
+	char buf[CONFIG_MAX_LINE + 8], sect[64] = "";
+	int line = 0, found = 0;
+
+	while (fgets(buf, sizeof buf, f)) {
+		char *s = buf, *e;
+		size_t n;
+
+		line++;
+		s += strspn(s, " \t");
+		if (line == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
+			s += 3;
+		if (*s == '[') {
+			n = strcspn(s + 1, "]");
+			snprintf(sect, sizeof sect, "%.*s", (int)n, s + 1);
+			continue;
+		}
+		if (*s == ';' || *s == '#' || !(e = strpbrk(s, "=:")))
+			continue;
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (!strcmp(sect, section) && (size_t)(e - s) == strlen(key) && !strncmp(s, key, (size_t)(e - s)))
+			found = line;
+	}
+	rewind(f);
 	return found;
 }
 
@@ -625,6 +660,11 @@ enum cr_status config_load(struct cr_config *cfg, const char *path, int required
 			       path, line, key[0] ? " for '" : "", key, key[0] ? "'" : "", CONFIG_MAX_LINE - 2);
 	}
 	line = ini_parse_file(f, config_handler, &p);
+	if (line == 0 && p.saw_roster_auth) {   /* where it is, for the pull's messages */
+		rewind(f);
+		snprintf(cfg->sync.roster_auth_at, sizeof cfg->sync.roster_auth_at, "%.4096s:%d", path,
+			 config_key_line(f, "sync", "roster_auth"));
+	}
 	fclose(f);
 	if (line < 0)
 		return cr_fail(err, CR_ENOINPUT, "cannot read settings %s", path);

@@ -97,7 +97,8 @@ struct sync_settings {
 	char roster_auth[16];     /* none | basic | oauth2 */
 	char roster_client_id[256];
 	char roster_client_secret[256];
-	char roster_token_url[1024];
+	char roster_token_url[1024];   /* the OAuth2 token endpoint: required with roster_auth = oauth2 */
+	char roster_auth_at[4200];     /* "FILE:LINE" of the roster_auth that is in force, for messages */
 };
 
 struct cr_config {

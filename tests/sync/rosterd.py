@@ -20,13 +20,20 @@ Python 3 standard library only. Serves, on 127.0.0.1 and a free port
                            merged in once ROOT/delta-on exists. Bearer token
                            required. limit/offset paging (limit capped at
                            --page-max), X-Total-Count, and
-                           filter=dateLastModified>'...'
+                           filter=dateLastModified>'...' or >='...' (compared
+                           as instants: Z, +00:00/-05:00 offsets, fractional
+                           seconds). ROOT/records.json, when it exists
+                           ({collection: [OneRoster JSON records]}, read at
+                           every request), replaces or adds records by
+                           sourcedId, as the server sends them.
 
 --tls CERT KEY serves HTTPS instead of HTTP.
 """
 import argparse
 import base64
+import copy
 import csv
+import datetime
 import email.utils
 import hashlib
 import json
@@ -44,7 +51,8 @@ BULK_DATE = "2024-09-15T00:00:00.000Z"
 COLLECTIONS = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments", "demographics")
 
 ARGS = None
-STATS = {"zip_200": 0, "zip_304": 0, "token_ok": 0, "token_bad": 0, "rest_pages": 0, "rest_401": 0}
+STATS = {"zip_200": 0, "zip_304": 0, "token_ok": 0, "token_bad": 0, "rest_pages": 0, "rest_401": 0,
+         "filter_gt": 0, "filter_ge": 0}
 TOKENS = set()
 LOCK = threading.Lock()
 CACHE = {}
@@ -113,6 +121,45 @@ def to_json(coll, row):
     elif coll == "demographics":
         o.update(birthDate=g("birthDate"), sex=g("sex"))
     return o
+
+
+TS = re.compile(r"(\d{4}-\d\d-\d\d)[Tt ](\d\d:\d\d:\d\d)(?:[.,](\d+))?([Zz]|[+-]\d\d(?::?\d\d)?)?")
+
+
+def instant(s):
+    """An ISO 8601 date and time as an aware UTC datetime, or None."""
+    m = TS.fullmatch(s or "")
+    if not m:
+        return None
+    frac = (m.group(3) or "")[:6].ljust(6, "0")
+    zone = m.group(4) or "Z"
+    if zone in ("Z", "z"):
+        zone = "+00:00"
+    elif len(zone) == 3:
+        zone += ":00"
+    elif ":" not in zone:
+        zone = zone[:3] + ":" + zone[3:]
+    try:
+        return datetime.datetime.fromisoformat(f"{m.group(1)}T{m.group(2)}.{frac}{zone}").astimezone(
+            datetime.timezone.utc)
+    except ValueError:
+        return None
+
+
+def overlay(data):
+    """ROOT/records.json over the data set (a copy)."""
+    path = os.path.join(ARGS.root, "records.json")
+    if not os.path.exists(path):
+        return data
+    with open(path, encoding="utf-8") as f:
+        extra = json.load(f)
+    out = copy.copy(data)
+    for coll, recs in extra.items():
+        rows = {r["sourcedId"]: r for r in data.get(coll, [])}
+        for r in recs:
+            rows[r["sourcedId"]] = r
+        out[coll] = [rows[k] for k in sorted(rows)]
+    return out
 
 
 def dataset():
@@ -211,13 +258,18 @@ class Handler(BaseHTTPRequestHandler):
             offset = max(0, int(q.get("offset", ["0"])[0]))
         except ValueError:
             return self.send(400, {"imsx_codeMajor": "failure", "imsx_description": "bad limit/offset"})
-        rows = dataset()[coll]
+        rows = overlay(dataset())[coll]
         flt = q.get("filter", [None])[0]
         if flt is not None:
-            m = re.fullmatch(r"\s*dateLastModified\s*>\s*'([^']*)'\s*", flt)
-            if not m:
+            m = re.fullmatch(r"\s*dateLastModified\s*(>=?)\s*'([^']*)'\s*", flt)
+            since = instant(m.group(2)) if m else None
+            if since is None:
                 return self.send(400, {"imsx_codeMajor": "failure", "imsx_description": "unsupported filter"})
-            rows = [r for r in rows if r["dateLastModified"] > m.group(1)]
+            ge = m.group(1) == ">="
+            self.count("filter_ge" if ge else "filter_gt")
+            # a record whose date is no instant is sent (the client must say so)
+            rows = [r for r in rows if instant(r["dateLastModified"]) is None or
+                    (instant(r["dateLastModified"]) >= since if ge else instant(r["dateLastModified"]) > since)]
         self.count("rest_pages")
         page = rows[offset:offset + limit]
         return self.send(200, {coll: page}, headers={"X-Total-Count": str(len(rows))})

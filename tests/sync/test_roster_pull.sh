@@ -160,7 +160,13 @@ check "a server that never answers: \"did not answer within 1 s\"" \
 
 # ---- OneRoster 1.2 REST ---------------------------------------------------
 REST=$HTTP/ims/oneroster/rostering/v1p2
-ini "$T/rest.ini" "$REST" "roster_auth = oauth2" "roster_client_id = cardroll-test" "roster_client_secret = $SECRET"
+ini "$T/notok.ini" "$REST" "roster_auth = oauth2" "roster_client_id = cardroll-test" "roster_client_secret = $SECRET"
+run notok "$T/notok.db" "$T/notok.ini"
+check "REST oauth2 without roster_token_url: a settings error naming it, and roster_auth's file and line" \
+	'[ $rc != 0 ] && grep -q "^.*$T/notok.ini:5: \[sync\] roster_auth = oauth2 needs roster_token_url" "$T/notok.err" &&
+	 [ "$(stats token_ok)" = 0 ] && [ "$(stats token_bad)" = 0 ]' "rc=$rc $(head -c 300 "$T/notok.err")"
+ini "$T/rest.ini" "$REST" "roster_auth = oauth2" "roster_token_url = $HTTP/token" "roster_client_id = cardroll-test" \
+	"roster_client_secret = $SECRET"
 run rest1 "$T/rest.db" "$T/rest.ini"
 check "REST bulk: imports (exit 0), pages through X-Total-Count" \
 	'[ $rc = 0 ] && grep -q "^Imported .*oneroster-bulk" "$T/rest1.out" && [ "$(stats rest_pages)" -gt 20 ]' \
@@ -178,13 +184,14 @@ check "REST again, nothing changed: \"roster unchanged\", nothing imported" \
 	"rc=$rc $(head -c 300 "$T/rest2.out")"
 
 # the delta: the secret from the environment this time
-ini "$T/rest-env.ini" "$REST" "roster_auth = oauth2" "roster_client_id = cardroll-test"
+ini "$T/rest-env.ini" "$REST" "roster_auth = oauth2" "roster_token_url = $HTTP/token" "roster_client_id = cardroll-test"
 touch "$T/srv/delta-on"
 "$BIN" --db "$T/ref.db" import "$T/delta" >/dev/null 2>&1
 run rest3 "$T/rest.db" "$T/rest-env.ini" CARDROLL_ROSTER_CLIENT_SECRET="$SECRET"
 withdrawn=$(grep '^withdrawn,' "$T/delta/_changes.csv" | head -n 1 | cut -d, -f2)
-check "REST delta (filter=dateLastModified>...): imported as a delta" \
-	'[ $rc = 0 ] && grep -q "oneroster-delta" "$T/rest3.out" && grep -q "(delta)" "$T/rest3.out"' \
+check "REST delta (filter=dateLastModified>='...'): imported as a delta" \
+	'[ $rc = 0 ] && grep -q "oneroster-delta" "$T/rest3.out" && grep -q "(delta)" "$T/rest3.out" &&
+	 [ "$(stats filter_ge)" -gt 0 ] && [ "$(stats filter_gt)" = 0 ]' \
 	"rc=$rc $(cat "$T/rest3.out" "$T/rest3.err" | head -c 400)"
 check "REST delta: the withdrawn student is withdrawn" \
 	'[ -n "$withdrawn" ] && [ "$(q "$T/rest.db" "select status from student where sourced_id = '"'$withdrawn'"'")" = withdrawn ]'
@@ -197,6 +204,83 @@ check "REST wrong client secret: \"refused the credentials\", exit non-zero" \
 	'[ $rc != 0 ] && grep -q "refused the credentials" "$T/bad.err"' "rc=$rc $(head -c 300 "$T/bad.err")"
 check "REST wrong client secret: nothing imported" '[ "$(students "$T/bad.db")" = 0 ] || [ -z "$(students "$T/bad.db")" ]'
 check "REST: the temporary folders are gone" '[ -z "$(ls -A "$T/tmp")" ]' "$(ls -A "$T/tmp")"
+
+# ---- deltas at one instant, in several forms ------------------------------
+# A second server: records changed in the same second, written with Z,
+# +00:00, -05:00 and fractional seconds; the pull asks >= the mark and
+# applies each change once.
+mkdir -p "$T/srv3"
+start_server same --root "$T/srv3" --bulk "$T/bulk" --client-secret "$SECRET"
+SAME=http://127.0.0.1:$port
+REST3=$SAME/ims/oneroster/rostering/v1p2
+# records NAME=STAMP...: ROOT/records.json with those students (the first
+# five of users.csv, by number) renamed NAME and stamped STAMP.
+records() {
+	python3 - "$ROSTERD" "$T/bulk/users.csv" "$T/srv3/records.json" "$@" <<'PY'
+import csv, importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("rosterd", sys.argv[1])
+m = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(m)
+kids = [r for r in csv.DictReader(open(sys.argv[2], newline="", encoding="utf-8-sig")) if r["role"] == "student"]
+out = []
+for arg in sys.argv[4:]:
+    i, name, stamp = arg.split("=", 2)
+    o = m.to_json("users", kids[int(i)])
+    o["givenName"] = name
+    o["dateLastModified"] = stamp
+    out.append(o)
+json.dump({"users": out}, open(sys.argv[3] + ".tmp", "w"))
+import os; os.replace(sys.argv[3] + ".tmp", sys.argv[3])
+PY
+}
+kid() { grep ',student,' "$T/bulk/users.csv" | sed -n "$(($1 + 1))p" | cut -d, -f1; }
+given() { q "$T/same.db" "select given_name from student where sourced_id = '$(kid "$1")'"; }
+mark() { q "$T/same.db" "select substr(last_delta_at, 1, 27) from roster_source where url = '$REST3'"; }
+ini "$T/same.ini" "$REST3" "roster_auth = oauth2" "roster_token_url = $SAME/token" "roster_client_id = cardroll-test"
+srun() { run "$1" "$T/same.db" "$T/same.ini" CARDROLL_ROSTER_CLIENT_SECRET="$SECRET"; }
+
+srun same1
+check "same-instant: bulk imported, the mark kept as UTC with microseconds" \
+	'[ $rc = 0 ] && [ "$(mark)" = 2024-09-15T00:00:00.000000Z ]' "rc=$rc mark=$(mark) $(head -c 300 "$T/same1.err")"
+srun same2
+check "same-instant: again, every record at the mark already applied: unchanged" \
+	'[ $rc = 0 ] && grep -q "^roster unchanged since" "$T/same2.out" && [ "$(runs "$T/same.db")" = 1 ]' \
+	"rc=$rc $(cat "$T/same2.out" "$T/same2.err" | head -c 300)"
+
+records "0=Alpha=2024-10-01T12:00:00Z"
+srun same3
+check "same-instant: a change at 12:00:00Z: one student updated" \
+	'[ $rc = 0 ] && grep -q "(delta)" "$T/same3.out" && grep -q "updated 1," "$T/same3.out" && [ "$(given 0)" = Alpha ] &&
+	 [ "$(mark)" = 2024-10-01T12:00:00.000000Z ]' "rc=$rc mark=$(mark) $(cat "$T/same3.out" "$T/same3.err" | head -c 400)"
+
+# the same second again, written two other ways: a strict > would miss them
+records "0=Alpha=2024-10-01T12:00:00Z" "1=Bravo=2024-10-01T12:00:00+00:00" "2=Charlie=2024-10-01T07:00:00.000-05:00"
+srun same4
+check "same-instant: two more changes in that second (+00:00, -05:00 with .000): both applied, the first not again" \
+	'[ $rc = 0 ] && grep -q "updated 2," "$T/same4.out" && [ "$(given 1)" = Bravo ] && [ "$(given 2)" = Charlie ] &&
+	 [ "$(runs "$T/same.db")" = 3 ]' "rc=$rc $(cat "$T/same4.out" "$T/same4.err" | head -c 400)"
+srun same5
+check "same-instant: again: unchanged (nothing applied twice, nothing reported)" \
+	'[ $rc = 0 ] && grep -q "^roster unchanged since" "$T/same5.out" && [ "$(runs "$T/same.db")" = 3 ]' \
+	"rc=$rc $(cat "$T/same5.out" "$T/same5.err" | head -c 300)"
+
+records "0=Alpha=2024-10-01T12:00:00Z" "1=Bravo=2024-10-01T12:00:00+00:00" "2=Charlie=2024-10-01T07:00:00.000-05:00" \
+	"3=Delta=2024-10-01T12:00:00.25Z" "4=Echo=2024-10-01T12:00:00.250000+00:00"
+srun same6
+check "same-instant: a quarter second later (.25Z, .250000+00:00): both applied, the mark moves" \
+	'[ $rc = 0 ] && grep -q "updated 2," "$T/same6.out" && [ "$(given 3)" = Delta ] && [ "$(given 4)" = Echo ] &&
+	 [ "$(mark)" = 2024-10-01T12:00:00.250000Z ]' "rc=$rc mark=$(mark) $(cat "$T/same6.out" "$T/same6.err" | head -c 400)"
+srun same7
+check "same-instant: again: unchanged" \
+	'[ $rc = 0 ] && grep -q "^roster unchanged since" "$T/same7.out" && [ "$(runs "$T/same.db")" = 4 ]' \
+	"rc=$rc $(cat "$T/same7.out" "$T/same7.err" | head -c 300)"
+
+records "0=Alpha=2024-10-01T12:00:00Z" "1=Foxtrot=yesterday"
+srun same8
+check "a dateLastModified that is no date and time: an error naming users, the sourcedId and the field; nothing imported" \
+	'[ $rc != 0 ] && grep -q "users record $(kid 1): dateLastModified .yesterday. is not an ISO 8601" "$T/same8.err" &&
+	 [ "$(runs "$T/same.db")" = 4 ] && [ "$(given 1)" = Bravo ] && [ "$(mark)" = 2024-10-01T12:00:00.250000Z ]' \
+	"rc=$rc $(cat "$T/same8.out" "$T/same8.err" | head -c 300)"
 
 # ---- HTTPS with a test CA -------------------------------------------------
 (
@@ -219,7 +303,7 @@ run tls2 "$T/tls2.db" "$T/tls-ca.ini"
 check "https with [sync] ca_file: imports" '[ $rc = 0 ] && [ "$(students "$T/tls2.db")" = 300 ]' \
 	"rc=$rc $(cat "$T/tls2.out" "$T/tls2.err" | head -c 300)"
 ini "$T/tls-rest.ini" "$HTTPS/ims/oneroster/rostering/v1p2" "ca_file = $T/tls/ca.pem" "roster_auth = oauth2" \
-	"roster_client_id = cardroll-test"
+	"roster_token_url = $HTTPS/token" "roster_client_id = cardroll-test"
 run tls3 "$T/tls3.db" "$T/tls-rest.ini" CARDROLL_ROSTER_CLIENT_SECRET="$SECRET"
 check "https REST with ca_file: imports" '[ $rc = 0 ] && [ "$(students "$T/tls3.db")" = 300 ]' \
 	"rc=$rc $(cat "$T/tls3.out" "$T/tls3.err" | head -c 300)"
