@@ -31,7 +31,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 		p->too_big = 1;
 		return 0;
 	}
-	pull_sb_add(&p->mem, data, len);
+	buf_add(&p->mem, data, len);
 	return p->mem.oom ? 0 : len;
 }
 
@@ -228,7 +228,7 @@ enum cr_status pull_perform(struct pull *p, const char *url, struct curl_slist *
 	p->total = -1;
 	p->too_big = 0;
 	p->written = 0;
-	pull_sb_clear(&p->mem);
+	buf_clear(&p->mem);
 	curl_easy_setopt(p->curl, CURLOPT_URL, url);
 	curl_easy_setopt(p->curl, CURLOPT_HTTPHEADER, hdrs);
 	rc = curl_easy_perform(p->curl);

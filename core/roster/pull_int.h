@@ -8,19 +8,10 @@
 #include <stdio.h>
 
 #include "roster_pull.h"
+#include "text/buf.h"   /* struct buf: requests, forms and answers */
 
 /* ---- small helpers (pull_util.c) ---------------------------------------- */
 
-struct sbuf {
-	char  *p;
-	size_t len, cap;
-	int    oom;
-};
-
-void pull_sb_add(struct sbuf *b, const char *s, size_t n);
-void pull_sb_str(struct sbuf *b, const char *s);
-void pull_sb_clear(struct sbuf *b);
-const char *pull_sb_text(const struct sbuf *b);
 /* The environment's value when set, else the setting's. */
 const char *pull_secret(const char *env, const char *cfg);
 void pull_wipe(char *p, size_t n);
@@ -76,7 +67,7 @@ struct pull {
 	/* the body: into a file, or into mem (bounded) */
 	FILE                       *out;
 	unsigned long long          written;
-	struct sbuf                 mem;
+	struct buf                 mem;
 	int                         too_big;
 	char                       *bearer;        /* "Authorization: Bearer ..." */
 	/* REST deltas: the mark of the last pull and the records applied at it
@@ -86,7 +77,7 @@ struct pull {
 	char                      **seen;
 	size_t                      nseen;
 	char                        maxmod[64];
-	struct sbuf                 atmax;
+	struct buf                 atmax;
 };
 
 enum cr_status pull_setup(struct pull *p, const char *url);

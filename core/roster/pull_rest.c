@@ -119,13 +119,13 @@ static void csv_cell(FILE *f, const char *s, int first)
 }
 
 /* A scalar as text ("" for null, objects, arrays). */
-static void scalar(const struct json_object *v, struct sbuf *b)
+static void scalar(const struct json_object *v, struct buf *b)
 {
 	char num[64];
 	double d;
 
 	if (jsonc_is(v, json_type_string)) {
-		pull_sb_str(b, jsonc_str(v));   /* stops at an embedded NUL */
+		buf_str(b, jsonc_str(v));   /* stops at an embedded NUL */
 	} else if (jsonc_num(v, &d)) {
 		/* whole numbers in range as integers (the cast of one out of
 		 * range is undefined: the fuzzer found 1e26) */
@@ -133,16 +133,16 @@ static void scalar(const struct json_object *v, struct sbuf *b)
 			snprintf(num, sizeof num, "%lld", (long long)d);
 		else
 			snprintf(num, sizeof num, "%.17g", d);
-		pull_sb_str(b, num);
+		buf_str(b, num);
 	} else if (jsonc_is(v, json_type_boolean)) {
-		pull_sb_str(b, json_object_get_boolean(v) ? "true" : "false");
+		buf_str(b, json_object_get_boolean(v) ? "true" : "false");
 	}
 }
 
 /* Whether the comma list b already holds the item s. */
-static int list_has(const struct sbuf *b, const char *s)
+static int list_has(const struct buf *b, const char *s)
 {
-	const char *p = pull_sb_text(b);
+	const char *p = buf_text(b);
 	size_t n = strlen(s);
 
 	while (*p) {
@@ -157,19 +157,19 @@ static int list_has(const struct sbuf *b, const char *s)
 	return 0;
 }
 
-static void list_add(struct sbuf *b, const char *s)
+static void list_add(struct buf *b, const char *s)
 {
 	if (!s || !*s)
 		return;
 	if (b->len)
-		pull_sb_add(b, ",", 1);
-	pull_sb_str(b, s);
+		buf_add(b, ",", 1);
+	buf_str(b, s);
 }
 
-static void cell_value(const struct json_object *obj, const struct rest_col *c, struct sbuf *b)
+static void cell_value(const struct json_object *obj, const struct rest_col *c, struct buf *b)
 {
 	const struct json_object *v = jsonc_get(obj, c->json);
-	struct sbuf one = { 0 };
+	struct buf one = { 0 };
 	size_t i;
 
 	switch (c->kind) {
@@ -186,9 +186,9 @@ static void cell_value(const struct json_object *obj, const struct rest_col *c, 
 		for (i = 0; i < jsonc_len(v); i++) {
 			const struct json_object *e = jsonc_at(v, i);
 
-			pull_sb_clear(&one);
+			buf_clear(&one);
 			scalar(jsonc_is(e, json_type_object) ? jsonc_get(e, "sourcedId") : e, &one);
-			list_add(b, pull_sb_text(&one));
+			list_add(b, buf_text(&one));
 		}
 		break;
 	case C_LIST:
@@ -197,9 +197,9 @@ static void cell_value(const struct json_object *obj, const struct rest_col *c, 
 			break;
 		}
 		for (i = 0; i < jsonc_len(v); i++) {
-			pull_sb_clear(&one);
+			buf_clear(&one);
 			scalar(jsonc_at(v, i), &one);
-			list_add(b, pull_sb_text(&one));
+			list_add(b, buf_text(&one));
 		}
 		break;
 	case C_USERIDS:
@@ -209,13 +209,13 @@ static void cell_value(const struct json_object *obj, const struct rest_col *c, 
 
 			if (!id || !*id)
 				continue;
-			pull_sb_clear(&one);
-			pull_sb_str(&one, "{");
-			pull_sb_str(&one, type ? type : "");
-			pull_sb_str(&one, ":");
-			pull_sb_str(&one, id);
-			pull_sb_str(&one, "}");
-			list_add(b, pull_sb_text(&one));
+			buf_clear(&one);
+			buf_str(&one, "{");
+			buf_str(&one, type ? type : "");
+			buf_str(&one, ":");
+			buf_str(&one, id);
+			buf_str(&one, "}");
+			list_add(b, buf_text(&one));
 		}
 		break;
 	case C_ROLE: {
@@ -240,11 +240,11 @@ static void cell_value(const struct json_object *obj, const struct rest_col *c, 
 		for (i = 0; i < jsonc_len(v); i++) {
 			const struct json_object *org = jsonc_get(jsonc_at(v, i), "org");
 
-			pull_sb_clear(&one);
+			buf_clear(&one);
 			scalar(jsonc_is(org, json_type_object) ? jsonc_get(org, "sourcedId") : org, &one);
 			/* once each */
-			if (one.len && !list_has(b, pull_sb_text(&one)))
-				list_add(b, pull_sb_text(&one));
+			if (one.len && !list_has(b, buf_text(&one)))
+				list_add(b, buf_text(&one));
 		}
 		if (!b->len) {
 			const struct json_object *orgs = jsonc_get(obj, "orgs");
@@ -252,9 +252,9 @@ static void cell_value(const struct json_object *obj, const struct rest_col *c, 
 			for (i = 0; i < jsonc_len(orgs); i++) {
 				const struct json_object *e = jsonc_at(orgs, i);
 
-				pull_sb_clear(&one);
+				buf_clear(&one);
 				scalar(jsonc_is(e, json_type_object) ? jsonc_get(e, "sourcedId") : e, &one);
-				list_add(b, pull_sb_text(&one));
+				list_add(b, buf_text(&one));
 			}
 		}
 		break;
@@ -300,11 +300,11 @@ static enum cr_status seen_load(struct pull *p, char *text)
  * (asked again by >=); every dateLastModified is written as UTC with
  * microseconds, and one that is not a date and time stops the pull. */
 static enum cr_status rest_page(struct pull *p, const struct rest_file *rf, const char *text, size_t len, int delta,
-				FILE *f, struct sbuf *cell, long *rows, long *records, size_t *n)
+				FILE *f, struct buf *cell, long *rows, long *records, size_t *n)
 {
 	struct json_object *root;
 	const struct json_object *arr;
-	struct sbuf key = { 0 };
+	struct buf key = { 0 };
 	enum cr_status st = CR_OK;
 	char what[64], jerr[128];
 
@@ -330,42 +330,42 @@ static enum cr_status rest_page(struct pull *p, const struct rest_file *rf, cons
 			continue;
 		if (modv && !jsonc_is(modv, json_type_null) &&
 		    (!jsonc_is(modv, json_type_string) || !pull_ts_canon(jsonc_str(modv), mod, sizeof mod))) {
-			pull_sb_clear(cell);
+			buf_clear(cell);
 			scalar(modv, cell);
 			st = cr_fail(p->err, CR_EDATA, "the roster server's %s record %.200s: dateLastModified '%.60s' is "
 				     "not an ISO 8601 date and time (such as 2024-09-15T08:00:00Z)", rf->endpoint,
-				     sid && *sid ? sid : "(no sourcedId)", pull_sb_text(cell));
+				     sid && *sid ? sid : "(no sourcedId)", buf_text(cell));
 			break;
 		}
-		pull_sb_clear(&key);
+		buf_clear(&key);
 		if (sid && *sid && !strchr(sid, '\n')) {
-			pull_sb_str(&key, rf->endpoint);
-			pull_sb_str(&key, "/");
-			pull_sb_str(&key, sid);
+			buf_str(&key, rf->endpoint);
+			buf_str(&key, "/");
+			buf_str(&key, sid);
 		}
 		/* at the mark's instant and applied by the last pull: already here */
-		if (delta && *mod && key.len && !strcmp(mod, p->mark) && seen_has(p, pull_sb_text(&key)))
+		if (delta && *mod && key.len && !strcmp(mod, p->mark) && seen_has(p, buf_text(&key)))
 			continue;
 		(*records)++;
 		if (*mod && (cmp = strcmp(mod, p->maxmod)) >= 0) {
 			if (cmp > 0) {   /* a newer instant: the records at it start again */
 				snprintf(p->maxmod, sizeof p->maxmod, "%s", mod);
-				pull_sb_clear(&p->atmax);
+				buf_clear(&p->atmax);
 			}
 			if (key.len) {
-				pull_sb_add(&p->atmax, key.p, key.len);
-				pull_sb_add(&p->atmax, "\n", 1);
+				buf_add(&p->atmax, key.p, key.len);
+				buf_add(&p->atmax, "\n", 1);
 			}
 		}
 		if (!delta && status && !strcmp(status, "tobedeleted"))
 			continue;   /* a bulk is what is: the gone are simply absent */
 		for (int c = 0; rf->cols[c].csv; c++) {
-			pull_sb_clear(cell);
+			buf_clear(cell);
 			if (*mod && !strcmp(rf->cols[c].json, "dateLastModified"))
-				pull_sb_str(cell, mod);   /* one form, so the importer's comparison holds */
+				buf_str(cell, mod);   /* one form, so the importer's comparison holds */
 			else
 				cell_value(o, &rf->cols[c], cell);
-			csv_cell(f, pull_sb_text(cell), c == 0);
+			csv_cell(f, buf_text(cell), c == 0);
 		}
 		fputc('\n', f);
 		(*rows)++;
@@ -381,7 +381,7 @@ enum cr_status roster_pull_rest_page(const char *endpoint, const char *text, siz
 				     long *rows, struct cr_err *err)
 {
 	struct pull p = { .err = err };
-	struct sbuf cell = { 0 };
+	struct buf cell = { 0 };
 	long records = 0;
 	size_t n;
 	enum cr_status st;
@@ -408,17 +408,17 @@ static enum cr_status rest_token(struct pull *p, const char *token_url)
 		return cr_fail(p->err, CR_ECONFIG, "[sync] roster_auth = oauth2 needs roster_client_id and "
 			       "roster_client_secret (or CARDROLL_ROSTER_CLIENT_SECRET)");
 	for (int attempt = 0; attempt < 2; attempt++) {
-		struct sbuf form = { 0 };
+		struct buf form = { 0 };
 		char *a = curl_easy_escape(p->curl, SCOPE_CORE, 0), *b = curl_easy_escape(p->curl, SCOPE_DEMO, 0);
 		struct json_object *root;
 		const char *tok;
 
 		/* core and demographics (birth dates); core alone if that is refused */
-		pull_sb_str(&form, "grant_type=client_credentials&scope=");
-		pull_sb_str(&form, a ? a : "");
+		buf_str(&form, "grant_type=client_credentials&scope=");
+		buf_str(&form, a ? a : "");
 		if (!attempt) {
-			pull_sb_str(&form, "%20");
-			pull_sb_str(&form, b ? b : "");
+			buf_str(&form, "%20");
+			buf_str(&form, b ? b : "");
 		}
 		curl_free(a);
 		curl_free(b);
@@ -438,7 +438,7 @@ static enum cr_status rest_token(struct pull *p, const char *token_url)
 		free(form.p);
 		if (st != CR_OK)
 			return st;
-		if (code == 400 && !attempt && p->mem.len && strstr(pull_sb_text(&p->mem), "invalid_scope"))
+		if (code == 400 && !attempt && p->mem.len && strstr(buf_text(&p->mem), "invalid_scope"))
 			continue;   /* no demographics for this client: ask for the core alone */
 		if (code == 400 || code == 401 || code == 403)
 			return cr_fail(p->err, CR_ECONFIG, "the roster server refused the credentials (HTTP %ld from the "
@@ -446,7 +446,7 @@ static enum cr_status rest_token(struct pull *p, const char *token_url)
 				       "CARDROLL_ROSTER_CLIENT_SECRET)", code);
 		if (code != 200)
 			return pull_http_fail(p, code, "the token request");
-		root = jsonc_parse(pull_sb_text(&p->mem), p->mem.len, NULL, 0);
+		root = jsonc_parse(buf_text(&p->mem), p->mem.len, NULL, 0);
 		tok = jsonc_get_str(root, "access_token");
 		if (!tok || !*tok || strpbrk(tok, "\r\n")) {
 			json_object_put(root);
@@ -472,7 +472,7 @@ static enum cr_status rest_collection(struct pull *p, const char *base, const ch
 				      const struct rest_file *rf, const char *filter, int delta,
 				      long *rows, int *absent, long *records)
 {
-	struct sbuf url = { 0 }, cell = { 0 };
+	struct buf url = { 0 }, cell = { 0 };
 	long long offset = 0;
 	enum cr_status st = CR_OK;
 	int refreshed = 0;
@@ -499,15 +499,15 @@ static enum cr_status rest_collection(struct pull *p, const char *base, const ch
 				     "stopped", rf->endpoint, PULL_MAX_PAGES);
 			break;
 		}
-		pull_sb_clear(&url);
-		pull_sb_str(&url, base);
-		pull_sb_str(&url, "/");
-		pull_sb_str(&url, rf->endpoint);
+		buf_clear(&url);
+		buf_str(&url, base);
+		buf_str(&url, "/");
+		buf_str(&url, rf->endpoint);
 		snprintf(num, sizeof num, "?limit=%d&offset=%lld&sort=sourcedId&orderBy=asc", PULL_PAGE_LIMIT, offset);
-		pull_sb_str(&url, num);
+		buf_str(&url, num);
 		if (filter) {
-			pull_sb_str(&url, "&filter=");
-			pull_sb_str(&url, filter);
+			buf_str(&url, "&filter=");
+			buf_str(&url, filter);
 		}
 		if (url.oom) {
 			st = cr_fail(p->err, CR_ENOMEM, "out of memory");
@@ -535,7 +535,7 @@ static enum cr_status rest_collection(struct pull *p, const char *base, const ch
 			st = pull_http_fail(p, code, what);
 			break;
 		}
-		if ((st = rest_page(p, rf, pull_sb_text(&p->mem), p->mem.len, delta, f, &cell, rows, records, &n)) != CR_OK)
+		if ((st = rest_page(p, rf, buf_text(&p->mem), p->mem.len, delta, f, &cell, rows, records, &n)) != CR_OK)
 			break;
 		offset += (long long)n;
 		if (n == 0 || (p->total >= 0 && offset >= p->total))
@@ -552,15 +552,15 @@ static enum cr_status rest_collection(struct pull *p, const char *base, const ch
  * (with the last pull's when the instant did not move). */
 static enum cr_status mark_keep(struct pull *p, struct source_state *now)
 {
-	struct sbuf all = { 0 };
+	struct buf all = { 0 };
 
 	snprintf(now->last_delta_at, sizeof now->last_delta_at, "%s", p->maxmod);
 	if (!strcmp(p->maxmod, p->mark))
 		for (size_t i = 0; i < p->nseen; i++) {
-			pull_sb_str(&all, p->seen[i]);
-			pull_sb_add(&all, "\n", 1);
+			buf_str(&all, p->seen[i]);
+			buf_add(&all, "\n", 1);
 		}
-	pull_sb_add(&all, p->atmax.p ? p->atmax.p : "", p->atmax.len);
+	buf_add(&all, p->atmax.p ? p->atmax.p : "", p->atmax.len);
 	if (all.oom) {
 		free(all.p);
 		return cr_fail(p->err, CR_ENOMEM, "out of memory");

@@ -1,4 +1,4 @@
-/* pull_util: what every part of a pull shares: a growable buffer, secrets
+/* pull_util: what every part of a pull shares: secrets
  * (from the environment, wiped after use) and the private temporary folder. */
 #include <dirent.h>
 #include <errno.h>
@@ -11,45 +11,6 @@
 #include "pull_int.h"
 
 /* ---- small helpers ---------------------------------------------------- */
-
-void pull_sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *np;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (!(np = realloc(b->p, cap))) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-void pull_sb_str(struct sbuf *b, const char *s)
-{
-	pull_sb_add(b, s, strlen(s));
-}
-
-void pull_sb_clear(struct sbuf *b)
-{
-	b->len = 0;
-	if (b->p)
-		b->p[0] = '\0';
-}
-
-const char *pull_sb_text(const struct sbuf *b)
-{
-	return b->p ? b->p : "";
-}
 
 const char *pull_secret(const char *env, const char *cfg)
 {

@@ -42,6 +42,18 @@ void buf_str(struct buf *b, const char *s)
 	buf_add(b, s, strlen(s));
 }
 
+void buf_clear(struct buf *b)
+{
+	b->len = 0;
+	if (b->p)
+		b->p[0] = '\0';
+}
+
+const char *buf_text(const struct buf *b)
+{
+	return b->p ? b->p : "";
+}
+
 void buf_free(struct buf *b)
 {
 	free(b->p);

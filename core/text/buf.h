@@ -15,6 +15,10 @@ struct buf {
 
 void buf_add(struct buf *b, const void *s, size_t n);
 void buf_str(struct buf *b, const char *s);
+/* Empties the buffer for reuse, keeping its memory. */
+void buf_clear(struct buf *b);
+/* The text so far ("" when nothing was added). */
+const char *buf_text(const struct buf *b);
 /* Frees the memory; the buffer is empty again (zeroed: no bytes linger). */
 void buf_free(struct buf *b);
 /* Hands the text to the caller (free it; "" when nothing was added); the
