@@ -419,6 +419,11 @@ static int set_sync_batch(struct cr_config *c, const char *v, char *why, size_t 
 	return config_set_int(&c->sync.batch, v, 1, 1000, why, n);
 }
 
+static int set_sync_confirm_duplicates(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return set_bool(&c->sync.koha_confirm_duplicates, v, why, n);
+}
+
 static int set_sync_backoff_max(struct cr_config *c, const char *v, char *why, size_t n)
 {
 	return config_set_int(&c->sync.backoff_max_s, v, 1, 86400, why, n);
@@ -476,6 +481,7 @@ static const struct config_key {
 	{ "sync",    "probe_timeout_ms", set_sync_probe_timeout },
 	{ "sync",    "batch",           set_sync_batch },
 	{ "sync",    "backoff_max_s",   set_sync_backoff_max },
+	{ "sync",    "koha_confirm_duplicates", set_sync_confirm_duplicates },
 	{ "sync",    "roster_url",      set_sync_roster_url },
 	{ "sync",    "roster_auth",     set_sync_roster_auth },
 	{ "sync",    "roster_client_id", set_sync_roster_client_id },
@@ -557,6 +563,66 @@ static int config_long_line(FILE *f, char *key, size_t keylen)
 	return found;
 }
 
+/* The line of `key =` in [section] of the file f, or 0; rewinds f. */
+static int config_key_line(FILE *f, const char *section, const char *key)
+{
+	char line[CONFIG_MAX_LINE + 2], cur[64] = "";
+	int n = 0, found = 0;
+
+	while (!found && fgets(line, sizeof line, f)) {
+		char *p = line, *end;
+		size_t len;
+
+		n++;
+		p += strspn(p, " \t");
+		if (*p == '[') {
+			end = strchr(p, ']');
+			len = end ? (size_t)(end - p - 1) : 0;
+			snprintf(cur, sizeof cur, "%.*s", (int)(len < sizeof cur ? len : sizeof cur - 1), p + 1);
+			continue;
+		}
+		len = strlen(key);
+		if (!strcmp(cur, section) && !strncmp(p, key, len) && (p[len] == ' ' || p[len] == '\t' || p[len] == '='))
+			found = n;
+	}
+	rewind(f);
+	return found;
+}
+
+/* Which grades the programme serves have no [categories] band, and where
+ * the [sync] target is set: for sync_run's check (config.h). */
+static void config_category_gaps(struct cr_config *cfg, FILE *f, const char *path)
+{
+	struct programme *pg = &cfg->programme;
+	struct sync_settings *s = &cfg->sync;
+	unsigned covered = 0, gaps;
+	size_t used = 0;
+	int line;
+
+	for (int i = 0; i < pg->ncategories; i++)
+		covered |= pg->category[i].grades;
+	gaps = pg->grades & ~covered;
+	s->category_missing[0] = '\0';
+	for (int i = 0; grade_codes[i] && used < sizeof s->category_missing; i++) {
+		int w;
+
+		if (!(gaps & (1u << i)))
+			continue;
+		w = snprintf(s->category_missing + used, sizeof s->category_missing - used, "%s%s", used ? ", " : "",
+			     grade_codes[i]);
+		if (w < 0 || (size_t)w >= sizeof s->category_missing - used) {
+			/* too many to list: end with an ellipsis */
+			snprintf(s->category_missing + sizeof s->category_missing - 5, 5, "...");
+			break;
+		}
+		used += (size_t)w;
+	}
+	if ((line = config_key_line(f, "sync", "target")) > 0)
+		snprintf(s->category_where, sizeof s->category_where, "%.4096s:%d", path, line);
+	else if (s->target[0] && !s->category_where[0])
+		snprintf(s->category_where, sizeof s->category_where, "%.4096s", path);
+}
+
 void config_defaults(struct cr_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -607,6 +673,10 @@ enum cr_status config_load(struct cr_config *cfg, const char *path, int required
 			       path, line, key[0] ? " for '" : "", key, key[0] ? "'" : "", CONFIG_MAX_LINE - 2);
 	}
 	line = ini_parse_file(f, config_handler, &p);
+	if (line == 0) {
+		rewind(f);
+		config_category_gaps(cfg, f, path);
+	}
 	fclose(f);
 	if (line < 0)
 		return cr_fail(err, CR_ENOINPUT, "cannot read settings %s", path);
