@@ -59,7 +59,9 @@ struct sync_result {
 	enum sync_outcome outcome;
 	char              remote_id[64];
 	int               retry_after_s;
-	int               http_status;  /* the server's answer to this event, 0 when none (or not HTTP) */
+	int               http_status;  /* the server's answer to this one event (koha), 0 when none; a
+					 * batch target (webhook, file) leaves it 0: one 5xx there is
+					 * the whole batch's, not this event's */
 	char              reason[400];
 };
 
