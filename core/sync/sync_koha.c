@@ -510,11 +510,10 @@ static void koha_net(struct sync_result *r, const char *why)
  * finds it by the card number and links to it. */
 static void koha_by_hand(struct sync_result *r, const struct sync_item *it, const char *first)
 {
-	koha_set(r, SYNC_PARK, "%s; Koha's patron API cannot be told \"not a duplicate\" "
-		 "([sync] koha_confirm_duplicates = no): the same child: give that patron card %s in Koha; a "
-		 "different child: add the patron in Koha by hand with card %s; then send it again (sync --confirm "
-		 "%lld, or r in F4) and cardroll links to it", first, it->card, it->card,
-		 it->outbox_id);
+	koha_set(r, SYNC_PARK, "%s; Koha cannot be told \"not a duplicate\" ([sync] koha_confirm_duplicates "
+		 "= no): the same child: give that patron card %s in Koha; a different child: add the patron in "
+		 "Koha by hand with card %s; then sync --confirm %lld (or r in F4) links to it", first, it->card,
+		 it->card, it->outbox_id);
 }
 
 static CURLcode koha_signup(struct koha *k, const struct sync_item *it, struct sync_result *r)
@@ -620,7 +619,7 @@ static CURLcode koha_signup(struct koha *k, const struct sync_item *it, struct s
 		} else if (conflict[0]) {
 			char first[300];
 
-			snprintf(first, sizeof first, "the library system refused the patron: %.30s already in use%s%.70s",
+			snprintf(first, sizeof first, "the library system refused the patron: %.30s already in use%s%.60s",
 				 conflict, text[0] ? ": " : "", text);
 			if (k->s.koha_confirm_duplicates)
 				koha_set(r, SYNC_PARK, "%s", first);
