@@ -436,6 +436,11 @@ static int set_sync_batch(struct cr_config *c, const char *v, char *why, size_t 
 	return config_set_int(&c->sync.batch, v, 1, 1000, why, n);
 }
 
+static int set_sync_confirm_duplicates(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return set_bool(&c->sync.koha_confirm_duplicates, v, why, n);
+}
+
 static int set_sync_backoff_max(struct cr_config *c, const char *v, char *why, size_t n)
 {
 	return config_set_int(&c->sync.backoff_max_s, v, 1, 86400, why, n);
@@ -495,6 +500,7 @@ static const struct config_key {
 	{ "sync",    "probe_timeout_ms", set_sync_probe_timeout },
 	{ "sync",    "batch",           set_sync_batch },
 	{ "sync",    "backoff_max_s",   set_sync_backoff_max },
+	{ "sync",    "koha_confirm_duplicates", set_sync_confirm_duplicates },
 	{ "sync",    "roster_url",      set_sync_roster_url },
 	{ "sync",    "roster_auth",     set_sync_roster_auth },
 	{ "sync",    "roster_client_id", set_sync_roster_client_id },
@@ -610,6 +616,40 @@ static int config_key_line(FILE *f, const char *section, const char *key)
 	return found;
 }
 
+/* Which grades the programme serves have no [categories] band, and where
+ * the [sync] target is set: for sync_run's check (config.h). */
+static void config_category_gaps(struct cr_config *cfg, FILE *f, const char *path)
+{
+	struct programme *pg = &cfg->programme;
+	struct sync_settings *s = &cfg->sync;
+	unsigned covered = 0, gaps;
+	size_t used = 0;
+	int line;
+
+	for (int i = 0; i < pg->ncategories; i++)
+		covered |= pg->category[i].grades;
+	gaps = pg->grades & ~covered;
+	s->category_missing[0] = '\0';
+	for (int i = 0; grade_codes[i] && used < sizeof s->category_missing; i++) {
+		int w;
+
+		if (!(gaps & (1u << i)))
+			continue;
+		w = snprintf(s->category_missing + used, sizeof s->category_missing - used, "%s%s", used ? ", " : "",
+			     grade_codes[i]);
+		if (w < 0 || (size_t)w >= sizeof s->category_missing - used) {
+			/* too many to list: end with an ellipsis */
+			snprintf(s->category_missing + sizeof s->category_missing - 5, 5, "...");
+			break;
+		}
+		used += (size_t)w;
+	}
+	if ((line = config_key_line(f, "sync", "target")) > 0)
+		snprintf(s->category_where, sizeof s->category_where, "%.4096s:%d", path, line);
+	else if (s->target[0] && !s->category_where[0])
+		snprintf(s->category_where, sizeof s->category_where, "%.4096s", path);
+}
+
 void config_defaults(struct cr_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -660,6 +700,10 @@ enum cr_status config_load(struct cr_config *cfg, const char *path, int required
 			       path, line, key[0] ? " for '" : "", key, key[0] ? "'" : "", CONFIG_MAX_LINE - 2);
 	}
 	line = ini_parse_file(f, config_handler, &p);
+	if (line == 0) {
+		rewind(f);
+		config_category_gaps(cfg, f, path);
+	}
 	if (line == 0 && p.saw_roster_auth) {   /* where it is, for the pull's messages */
 		rewind(f);
 		snprintf(cfg->sync.roster_auth_at, sizeof cfg->sync.roster_auth_at, "%.4096s:%d", path,

@@ -99,6 +99,13 @@ struct sync_settings {
 	char roster_client_secret[256];
 	char roster_token_url[1024];   /* the OAuth2 token endpoint: required with roster_auth = oauth2 */
 	char roster_auth_at[4200];     /* "FILE:LINE" of the roster_auth that is in force, for messages */
+	int  koha_confirm_duplicates;  /* koha: the ILS honours x-confirm-not-duplicate on POST /patrons (default no) */
+	/* Filled by config_load: the grades the programme serves that no
+	 * [categories] band gives a category ("06, 07"; "" when every one has
+	 * one), and where the [sync] target line is ("file:line", or the file).
+	 * sync_run refuses a koha or file target with gaps and no category. */
+	char category_missing[96];
+	char category_where[4120];
 };
 
 struct cr_config {

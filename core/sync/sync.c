@@ -248,6 +248,16 @@ static enum cr_status batch_record(struct cr_db *db, const struct sync_settings 
 			sum->done++;
 			break;
 		case SYNC_RETRY:
+			if (r->http_status >= 500 && r->http_status != 503 && it->attempts >= SYNC_SERVER_ERROR_TRIES) {
+				/* The same body fails the same way: a person must look. */
+				char why[sizeof r->reason];
+
+				snprintf(why, sizeof why, "the library system failed this event %d times (HTTP %d), "
+					 "so cardroll stopped retrying it: %.280s", it->attempts, r->http_status,
+					 r->reason[0] ? r->reason : "no reason given");
+				memcpy(r->reason, why, sizeof why);
+				goto park;
+			}
 			st = db_prepare(db, "UPDATE outbox SET state = 'waiting', next_at = ?2, "
 					"last_error = nullif(?3, ''), updated_at = ?4 WHERE id = ?1", err);
 			if (!st)
@@ -263,6 +273,7 @@ static enum cr_status batch_record(struct cr_db *db, const struct sync_settings 
 			sum->waiting++;
 			break;
 		case SYNC_PARK:
+		park:
 			st = db_prepare(db, "UPDATE outbox SET state = 'parked', next_at = NULL, last_error = ?2, "
 					"updated_at = ?3 WHERE id = ?1", err);
 			if (!st)
@@ -501,6 +512,14 @@ enum cr_status sync_run(struct cr_db *db, const struct sync_settings *s, int max
 	if (!t)
 		return cr_fail(err, CR_ECONFIG, "[sync] target is not set: '%s' is not koha, webhook or file "
 			       "(in the settings)", s->target);
+	/* A new patron without a category is refused by Koha (and by the
+	 * batch imports): every grade the programme serves needs one. */
+	if ((!strcmp(s->target, "koha") || !strcmp(s->target, "file")) && !s->category[0] &&
+	    s->category_missing[0])
+		return cr_fail(err, CR_ECONFIG, "%s%sthe %s target needs a patron category for every grade the "
+			       "programme serves, and grades %s have none: set [sync] category (for any grade "
+			       "without a band), or add them to a band in [categories]",
+			       s->category_where, s->category_where[0] ? ": " : "", s->target, s->category_missing);
 	return sync_run_with(db, s, t, max_events, sum, err);
 }
 

@@ -11,6 +11,8 @@
  *                           Retry-After, other 5xx, timeouts, resets;
  *                           exponential backoff with jitter, capped)
  *                      \--> parked, with the server's reason, for a person
+ *                           (also a server failure, 5xx but 503, that is
+ *                           still answered after SYNC_SERVER_ERROR_TRIES)
  *
  * Order per child is kept: an event is not sent while an earlier event of
  * the same child is not done (a void never overtakes its signup). A row
@@ -57,8 +59,17 @@ struct sync_result {
 	enum sync_outcome outcome;
 	char              remote_id[64];
 	int               retry_after_s;
+	int               http_status;  /* the server's answer to this one event (koha), 0 when none; a
+					 * batch target (webhook, file) leaves it 0: one 5xx there is
+					 * the whole batch's, not this event's */
 	char              reason[400];
 };
+
+/* A SYNC_RETRY whose http_status says the server failed (5xx but 503, its
+ * "busy") is the same body failing the same way: once the event has been
+ * tried this many times it is parked with the server's words instead of
+ * being retried without end. Network failures, 503 and 429 keep retrying. */
+#define SYNC_SERVER_ERROR_TRIES 8
 
 struct sync_target {
 	const char *name;          /* "koha", "webhook", "file" */

@@ -351,13 +351,15 @@ static void koha_classify(struct koha *k, const char *what, struct sync_result *
 	char text[KOHA_REASON_MAX + 1];
 
 	koha_error_text(k, text, sizeof text);
+	r->http_status = (int)k->status;
 	if (k->status == 401 || k->status == 403) {
 		koha_set(r, SYNC_STOP, "the library system refused cardroll's credentials (HTTP %ld): check [sync] user/password (or client_id/client_secret)", k->status);
 	} else if (k->status == 429 || k->status == 503) {
 		koha_set(r, SYNC_RETRY, "the library system is busy (HTTP %ld)", k->status);
 		r->retry_after_s = k->retry_after;
 	} else if (k->status >= 500) {
-		koha_set(r, SYNC_RETRY, "the library system failed %s (HTTP %ld)", what, k->status);
+		koha_set(r, SYNC_RETRY, "the library system failed %s (HTTP %ld)%s%s", what, k->status,
+			 text[0] ? ": " : "", text);
 	} else if (k->status == 404) {
 		koha_set(r, SYNC_RETRY, "the library system has no patron API here (HTTP 404): check [sync] url");
 	} else if (k->status == 400) {
@@ -369,8 +371,13 @@ static void koha_classify(struct koha *k, const char *what, struct sync_result *
 }
 
 /* The patron object as Koha's POST/PUT want it: only fields patron.yaml
- * knows (it rejects others). expiry overrides the card's date (a void). */
-static char *koha_patron_json(const struct koha *k, const struct sync_item *it, const char *expiry, int with_card)
+ * knows (it rejects others). expiry overrides the card's date (a void).
+ * The student ID attribute goes only on a POST (with_attrs): Koha's PUT
+ * hands the body to Koha::Patron->set_from_api, which has no
+ * extended_attributes column and throws, a 500 (only POST takes them
+ * apart, Koha::REST::V1::Patrons::add). */
+static char *koha_patron_json(const struct koha *k, const struct sync_item *it, const char *expiry, int with_card,
+			      int with_attrs)
 {
 	struct json_object *o = json_object_new_object(), *attrs, *attr;
 	int bad = !o;
@@ -383,7 +390,7 @@ static char *koha_patron_json(const struct koha *k, const struct sync_item *it, 
 	bad |= jsonc_add_str(o, "category_id", it->category[0] ? it->category : k->s.category);
 	bad |= jsonc_add_str_nonempty(o, "date_of_birth", it->birth_date);
 	bad |= jsonc_add_str_nonempty(o, "expiry_date", expiry);
-	if (with_card && k->s.attribute[0] && it->student_number[0]) {
+	if (with_attrs && k->s.attribute[0] && it->student_number[0]) {
 		attrs = json_object_new_array();
 		attr = json_object_new_object();
 		bad |= jsonc_add_str(attr, "type", k->s.attribute);
@@ -496,6 +503,19 @@ static void koha_net(struct sync_result *r, const char *why)
 	koha_set(r, SYNC_RETRY, "%s", why);
 }
 
+/* What staff do about a likely duplicate when Koha's patron API cannot be
+ * told "not a duplicate" (README, Syncing: no Koha version read acts on
+ * x-confirm-not-duplicate for patrons): make the patron in Koha by hand,
+ * where the staff client asks about duplicates itself; cardroll's next try
+ * finds it by the card number and links to it. */
+static void koha_by_hand(struct sync_result *r, const struct sync_item *it, const char *first)
+{
+	koha_set(r, SYNC_PARK, "%s; Koha cannot be told \"not a duplicate\" ([sync] koha_confirm_duplicates "
+		 "= no): the same child: give that patron card %s in Koha; a different child: add the patron in "
+		 "Koha by hand with card %s; then sync --confirm %lld (or r in F4) links to it", first, it->card,
+		 it->card, it->outbox_id);
+}
+
 static CURLcode koha_signup(struct koha *k, const struct sync_item *it, struct sync_result *r)
 {
 	char why[300], path[128];
@@ -510,13 +530,22 @@ static CURLcode koha_signup(struct koha *k, const struct sync_item *it, struct s
 			 "and category (or [categories])");
 		return CURLE_OK;
 	}
-	if (!(body = koha_patron_json(k, it, it->expires, 1)))
+	if (!(body = koha_patron_json(k, it, it->expires, 1, 1)))
 		return CURLE_OUT_OF_MEMORY;
 
-	/* A new card for a child the ILS knows: update that patron. */
+	/* A new card for a child the ILS knows: update that patron (a body
+	 * without the attribute, which the patron keeps). */
 	if (it->remote_id[0] && strspn(it->remote_id, "0123456789") == strlen(it->remote_id)) {
+		char *put = koha_patron_json(k, it, it->expires, 1, 0);
+
+		if (!put) {
+			free(body);
+			return CURLE_OUT_OF_MEMORY;
+		}
 		snprintf(path, sizeof path, "/api/v1/patrons/%s", it->remote_id);
-		if ((rc = koha_call(k, "PUT", path, body, NULL, k->s.timeout_ms, why, sizeof why)) != CURLE_OK)
+		rc = koha_call(k, "PUT", path, put, NULL, k->s.timeout_ms, why, sizeof why);
+		free(put);
+		if (rc != CURLE_OK)
 			goto net;
 		if (k->status == 200) {
 			r->outcome = SYNC_DONE;
@@ -545,6 +574,12 @@ static CURLcode koha_signup(struct koha *k, const struct sync_item *it, struct s
 		}
 	}
 
+	/* Staff said "a different child", but this Koha would not hear it:
+	 * sending the same body again only meets the same 409. */
+	if (it->confirm_not_duplicate && !k->s.koha_confirm_duplicates) {
+		koha_by_hand(r, it, "the library system has no patron with this card yet");
+		goto out;
+	}
 	if ((rc = koha_call(k, "POST", "/api/v1/patrons", body, it->confirm_not_duplicate ? confirm : NULL,
 			    k->s.timeout_ms, why, sizeof why)) != CURLE_OK)
 		goto net;
@@ -577,12 +612,21 @@ static CURLcode koha_signup(struct koha *k, const struct sync_item *it, struct s
 			} else {
 				koha_set(r, SYNC_PARK, "card number %s belongs to another patron", it->card);
 			}
-		} else if (conflict[0]) {
-			koha_set(r, SYNC_PARK, "the library system refused the patron: %s already in use%s%s",
-				 conflict, text[0] ? ": " : "", text);
 		} else if (it->confirm_not_duplicate) {
-			koha_set(r, SYNC_PARK, "the library system still refuses the patron%s%s", text[0] ? ": " : "",
-				 text);
+			koha_set(r, SYNC_PARK, "the library system still refuses the patron%s%s (it did not act on "
+				 "x-confirm-not-duplicate: set [sync] koha_confirm_duplicates = no and add the patron "
+				 "in Koha by hand with card %s)", text[0] ? ": " : "", text, it->card);
+		} else if (conflict[0]) {
+			char first[300];
+
+			snprintf(first, sizeof first, "the library system refused the patron: %.30s already in use%s%.60s",
+				 conflict, text[0] ? ": " : "", text);
+			if (k->s.koha_confirm_duplicates)
+				koha_set(r, SYNC_PARK, "%s", first);
+			else
+				koha_by_hand(r, it, first);
+		} else if (!k->s.koha_confirm_duplicates) {
+			koha_by_hand(r, it, "the library system says a patron matching this child already exists");
 		} else {
 			koha_set(r, SYNC_PARK, "the library system says a patron matching this child already exists; "
 				 "if it is a different child, confirm in cardroll (sync --confirm %lld)",
@@ -631,7 +675,7 @@ static CURLcode koha_void(struct koha *k, const struct sync_item *it, struct syn
 	}
 	localtime_r(&t, &tm);
 	strftime(yesterday, sizeof yesterday, "%Y-%m-%d", &tm);
-	if (!(body = koha_patron_json(k, it, yesterday, 0)))
+	if (!(body = koha_patron_json(k, it, yesterday, 0, 0)))
 		return CURLE_OUT_OF_MEMORY;
 	snprintf(path, sizeof path, "/api/v1/patrons/%s", id);
 	if ((rc = koha_call(k, "PUT", path, body, NULL, k->s.timeout_ms, why, sizeof why)) != CURLE_OK)

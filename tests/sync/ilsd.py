@@ -5,11 +5,22 @@ sync tests (DESIGN §7, §8). Python 3 standard library only.
   python3 tests/sync/ilsd.py --port 0 --port-file F [--user U --password P]
       [--client-id I --client-secret S --token-ttl N [--token-expires-in M]] [--faults SPEC]
       [--delay SECONDS|MIN-MAX] [--state FILE] [--tls CERT KEY] [--library CPL]
+      [--confirm-header honour|ignore]
 
 Endpoints: POST /api/v1/oauth/token, POST/GET /api/v1/patrons,
 GET/PUT/DELETE /api/v1/patrons/{id}; control: POST /_control/faults (body:
 SPEC, replaces the queue), POST /_control/patrons (a JSON patron stored as is,
-to set up conflicts), GET /_control/stats, GET /_control/patrons.
+to set up conflicts), POST /_control/always (body: a JSON object card number ->
+HTTP status: every POST of that card is answered so, e.g. a 500 every time),
+GET /_control/stats, GET /_control/patrons.
+
+As Koha does: a PUT whose body holds extended_attributes is a 500 (Koha's
+update passes the body to Koha::Patron->set_from_api, which throws on that
+key); only POST takes the attributes apart. --confirm-header ignore is a Koha
+whose patron API does not read x-confirm-not-duplicate (every version read,
+see README "Syncing"): the likely-duplicate 409 then carries a "conflict" and
+the header changes nothing. honour (the default) creates the patron when the
+header is sent, as a Koha that honoured it would.
 
 Fault SPEC: a comma list consumed one per POST /api/v1/patrons request:
   ok            answer normally
@@ -101,6 +112,9 @@ class State:
         self.confirmed = 0         # POSTs carrying x-confirm-not-duplicate: 1
         self.tokens_issued = 0
         self.faulted = []          # [fault, cardnumber] per POST that met a fault
+        self.always = {}           # cardnumber -> status for every POST of it
+        self.always_met = {}       # cardnumber -> how many POSTs met it
+        self.put_attr_500 = 0      # PUTs refused for holding extended_attributes
         self.auth_failures = 0
         if path and os.path.exists(path):
             with open(path) as f:
@@ -142,6 +156,8 @@ class State:
             "auth_failures": self.auth_failures,
             "faults_left": len(self.faults),
             "faulted": self.faulted,
+            "always_met": self.always_met,
+            "put_attr_500": self.put_attr_500,
         }
 
 
@@ -380,6 +396,11 @@ class Handler(BaseHTTPRequestHandler):
             with self.server.st.lock:
                 self.server.st.faults = faults
             return self.reply(204)
+        if path == "/_control/always" and method == "POST":
+            d = json.loads(body)
+            with self.server.st.lock:
+                self.server.st.always = {str(k): int(v) for k, v in d.items()}
+            return self.reply(204)
         if path == "/_control/stats" and method == "GET":
             with self.server.st.lock:
                 s = json.loads(json.dumps(self.server.st.stats()))
@@ -446,6 +467,15 @@ class Handler(BaseHTTPRequestHandler):
         with st.lock:
             fault = st.faults.pop(0) if st.faults else ("ok", "")
         name, arg = fault
+        try:
+            always = st.always.get(json.loads(body).get("cardnumber"))
+        except Exception:
+            always = None
+        if always:
+            with st.lock:
+                c = json.loads(body).get("cardnumber")
+                st.always_met[c] = st.always_met.get(c, 0) + 1
+            return self.reply(always, {"error": "Something went wrong, check Koha logs for details."}, route=route)
         if name != "ok":
             try:
                 card = json.loads(body).get("cardnumber")
@@ -474,7 +504,7 @@ class Handler(BaseHTTPRequestHandler):
         if name == "409card":
             return self.reply(409, {"error": "Given cardnumber already exists", "conflict": "cardnumber"}, route=route)
         if name == "409dup":
-            return self.reply(409, {"error": DUP_MSG}, route=route)
+            return self.reply(409, self.dup_answer(), route=route)
         try:
             p = json.loads(body)
         except ValueError:
@@ -502,6 +532,8 @@ class Handler(BaseHTTPRequestHandler):
         if lib and p["library_id"] not in lib:
             return self.reply(400, {"error": "Given library_id does not exist"}, route=route)
         confirm = self.headers.get("x-confirm-not-duplicate", "").strip() in ("1", "true")
+        if self.server.cfg.confirm_header == "ignore":
+            confirm = False
         with st.lock:
             if confirm:
                 st.confirmed += 1
@@ -532,10 +564,15 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(409, {"error": "Your action breaks a unique constraint on the attribute. type=%s" % attr_clash,
                                     "conflict": "extended_attributes"}, route=route)
         if dup:
-            return self.reply(409, {"error": DUP_MSG}, route=route)
+            return self.reply(409, self.dup_answer(), route=route)
         if name == "resetafter":
             return self.reset()
         return self.reply(201, p, headers={"Location": "/api/v1/patrons/%d" % p["patron_id"]}, route=route)
+
+    def dup_answer(self):
+        if self.server.cfg.confirm_header == "ignore":
+            return {"error": DUP_MSG, "conflict": "patron"}
+        return {"error": DUP_MSG}
 
     def search(self, query):
         params = parse_qs(query, keep_blank_values=True)
@@ -593,6 +630,11 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(400, {"error": "Invalid JSON"}, route=route)
             if not isinstance(upd, dict):
                 return self.reply(400, {"error": "Expected object"}, route=route)
+            if "extended_attributes" in upd:
+                # Koha: set_from_api has no such column and throws.
+                with st.lock:
+                    st.put_attr_500 += 1
+                return self.reply(500, {"error": "Something went wrong, check Koha logs for details."}, route=route)
             bad = [k for k in upd if k not in PATRON_FIELDS]
             if bad:
                 return self.reply(400, {"errors": [{"message": "Properties not allowed: %s." % ", ".join(bad),
@@ -659,6 +701,8 @@ def main():
     ap.add_argument("--state", help="keep the patrons in this JSON file (atomic writes)")
     ap.add_argument("--library", action="append", help="known library_id (repeatable); any if absent")
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    ap.add_argument("--confirm-header", choices=["honour", "ignore"], default="honour",
+                    help="ignore: a Koha whose patron API does not read x-confirm-not-duplicate")
     cfg = ap.parse_args()
     if cfg.delay:
         a, _, b = cfg.delay.partition("-")

@@ -197,7 +197,7 @@ export SOURCE_TYPE
 
 # Nowhere to write: exit 69 and a sentence naming the folder.
 cp "$DB" "$T/bad.db"
-printf '[sync]\ntarget = file\nfolder = %s/missing/folder\nformat = koha-csv\n' "$T" >"$T/bad.ini"
+printf '[sync]\ntarget = file\ncategory = KID\nfolder = %s/missing/folder\nformat = koha-csv\n' "$T" >"$T/bad.ini"
 out=$("$BIN" --db "$T/bad.db" --config "$T/bad.ini" sync 2>&1); rc=$?
 if [ $rc -eq 69 ] && echo "$out" | grep -q "cannot write to $T/missing/folder: No such file or directory"; then
 	ok "a missing folder: exit 69, cannot write to FOLDER: No such file or directory"
@@ -205,7 +205,7 @@ else
 	fail "a missing folder gives exit 69 and a clear message" "exit $rc: $out"
 fi
 : >"$T/afile"
-printf '[sync]\ntarget = file\nfolder = %s/afile\nformat = folio-json\n' "$T" >"$T/bad.ini"
+printf '[sync]\ntarget = file\ncategory = KID\nfolder = %s/afile\nformat = folio-json\n' "$T" >"$T/bad.ini"
 out=$("$BIN" --db "$T/bad.db" --config "$T/bad.ini" sync 2>&1); rc=$?
 if [ $rc -eq 69 ] && echo "$out" | grep -q "cannot write to $T/afile: Not a directory"; then
 	ok "a file instead of a folder: exit 69, Not a directory"
@@ -214,7 +214,7 @@ else
 fi
 if [ "$(id -u)" != 0 ]; then  # root writes through modes
 	mkdir -p "$T/ro" && chmod 500 "$T/ro"
-	printf '[sync]\ntarget = file\nfolder = %s/ro\nformat = koha-csv\n' "$T" >"$T/bad.ini"
+	printf '[sync]\ntarget = file\ncategory = KID\nfolder = %s/ro\nformat = koha-csv\n' "$T" >"$T/bad.ini"
 	out=$("$BIN" --db "$T/bad.db" --config "$T/bad.ini" sync 2>&1); rc=$?
 	chmod 700 "$T/ro"
 	if [ $rc -eq 69 ] && echo "$out" | grep -q "cannot write to $T/ro: Permission denied"; then
@@ -225,7 +225,7 @@ if [ "$(id -u)" != 0 ]; then  # root writes through modes
 fi
 # and once it is there, the waiting events go out
 mkdir -p "$T/missing/folder"
-printf '[sync]\ntarget = file\nfolder = %s/missing/folder\nformat = koha-csv\n' "$T" >"$T/bad.ini"
+printf '[sync]\ntarget = file\ncategory = KID\nfolder = %s/missing/folder\nformat = koha-csv\n' "$T" >"$T/bad.ini"
 sqlite3 "$T/bad.db" "UPDATE outbox SET next_at = 0 WHERE state = 'waiting'"
 out=$("$BIN" --db "$T/bad.db" --config "$T/bad.ini" sync 2>&1); rc=$?
 if [ $rc -eq 0 ] && python3 "$T/check.py" koha "$T/missing/folder" "$T/expect.json" "$HERE" >/dev/null 2>&1; then

@@ -53,6 +53,7 @@ ini() {
 	{
 		echo "[sync]"
 		echo "target = file"
+		echo "category = ST"
 		echo "folder = $T/out"
 		echo "roster_url = $url"
 		for l in "$@"; do echo "$l"; done

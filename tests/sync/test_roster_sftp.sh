@@ -64,6 +64,7 @@ ini() {
 	{
 		echo "[sync]"
 		echo "target = file"
+		echo "category = ST"
 		echo "folder = $T/out"
 		echo "roster_url = $2"
 		echo "timeout_ms = 5000"

@@ -126,7 +126,9 @@ static int setup(void **state)
 	t_start_ilsd(s, NULL);
 	snprintf(ini, sizeof ini, "[desk]\nname = Front\n[sync]\ntarget = koha\nurl = http://127.0.0.1:%d\n"
 		 "user = desk\npassword = pw\nlibrary_id = CPL\ncategory = ST\ntimeout_ms = 2000\n"
-		 "probe_timeout_ms = 500\nbackoff_max_s = 1\n", s->port);
+		 "probe_timeout_ms = 500\nbackoff_max_s = 1\n"
+		 /* ilsd by default is a Koha that honours x-confirm-not-duplicate */
+		 "koha_confirm_duplicates = yes\n", s->port);
 	t_write(s->f.front, ini);
 	*state = s;
 	return 0;

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "store/config.h"
+#include "sync/sync.h"
 #include "testutil.h"
 
 struct place {
@@ -271,12 +272,60 @@ static void test_patron_categories_come_from_grade_bands(void **state)
 	expect_error_at(*state, "[cards]\nexpiry = forever\n", 2, "expiry");
 }
 
+/* A koha or file target sends every new patron with a category: without
+ * [sync] category, every grade the programme serves needs a band. The sync
+ * refuses to start, naming the keys and the [sync] target line. */
+static void test_a_koha_or_file_target_needs_a_category_for_every_grade(void **state)
+{
+	struct place *p = *state;
+	struct cr_config cfg;
+	struct cr_err err;
+	struct sync_summary sum;
+	char where[300];
+
+	snprintf(where, sizeof where, "%s:5:", p->path);
+	/* No band and no category at all: every grade is missing one. */
+	assert_int_equal(load(p, "[programme]\ngrades = KG-05\n\n[sync]\ntarget = koha\nurl = http://127.0.0.1:1\n",
+			      &cfg, &err), CR_OK);
+	assert_string_equal(cfg.sync.category_missing, "KG, 01, 02, 03, 04, 05");
+	memset(&err, 0, sizeof err);
+	assert_int_equal(sync_run(NULL, &cfg.sync, 0, &sum, &err), CR_ECONFIG);
+	assert_non_null(strstr(err.msg, where));
+	assert_non_null(strstr(err.msg, "[sync] category"));
+	assert_non_null(strstr(err.msg, "[categories]"));
+	assert_non_null(strstr(err.msg, "KG, 01, 02, 03, 04, 05"));
+
+	/* A band that leaves grades 04 and 05 out, file target. */
+	assert_int_equal(load(p, "[programme]\ngrades = KG-05\n[categories]\nJUV = KG-03\n[sync]\ntarget = file\n"
+			      "folder = /nonexistent\n", &cfg, &err), CR_OK);
+	memset(&err, 0, sizeof err);
+	assert_int_equal(sync_run(NULL, &cfg.sync, 0, &sum, &err), CR_ECONFIG);
+	snprintf(where, sizeof where, "%s:6:", p->path);
+	assert_non_null(strstr(err.msg, where));
+	assert_non_null(strstr(err.msg, "grades 04, 05 have none"));
+
+	/* Every grade the programme serves has a band: no gap. */
+	assert_int_equal(load(p, "[programme]\ngrades = KG-05\n[categories]\nJUV = KG-03\nMID = 04-05\n"
+			      "[sync]\ntarget = koha\n", &cfg, &err), CR_OK);
+	assert_string_equal(cfg.sync.category_missing, "");
+	/* or a category for any grade without one */
+	assert_int_equal(load(p, "[programme]\ngrades = KG-05\n[sync]\ntarget = koha\ncategory = J\n", &cfg, &err),
+			 CR_OK);
+	assert_string_equal(cfg.sync.category, "J");
+	/* koha_confirm_duplicates is a yes/no, default no */
+	assert_int_equal(cfg.sync.koha_confirm_duplicates, 0);
+	assert_int_equal(load(p, "[sync]\nkoha_confirm_duplicates = yes\n", &cfg, &err), CR_OK);
+	assert_int_equal(cfg.sync.koha_confirm_duplicates, 1);
+	expect_error_at(p, "[sync]\nkoha_confirm_duplicates = maybe\n", 2, "koha_confirm_duplicates");
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, place_setup, place_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_patron_categories_come_from_grade_bands),
+		T(test_a_koha_or_file_target_needs_a_category_for_every_grade),
 		T(test_defaults_without_a_file),
 		T(test_a_good_file_sets_every_key),
 		T(test_keys_not_set_keep_their_defaults),
