@@ -164,7 +164,7 @@ REST=$HTTP/ims/oneroster/rostering/v1p2
 ini "$T/notok.ini" "$REST" "roster_auth = oauth2" "roster_client_id = cardroll-test" "roster_client_secret = $SECRET"
 run notok "$T/notok.db" "$T/notok.ini"
 check "REST oauth2 without roster_token_url: a settings error naming it, and roster_auth's file and line" \
-	'[ $rc != 0 ] && grep -q "^.*$T/notok.ini:5: \[sync\] roster_auth = oauth2 needs roster_token_url" "$T/notok.err" &&
+	'[ $rc != 0 ] && grep -q "^.*$T/notok.ini:$(grep -n "^roster_auth" "$T/notok.ini" | cut -d: -f1): \[sync\] roster_auth = oauth2 needs roster_token_url" "$T/notok.err" &&
 	 [ "$(stats token_ok)" = 0 ] && [ "$(stats token_bad)" = 0 ]' "rc=$rc $(head -c 300 "$T/notok.err")"
 ini "$T/rest.ini" "$REST" "roster_auth = oauth2" "roster_token_url = $HTTP/token" "roster_client_id = cardroll-test" \
 	"roster_client_secret = $SECRET"
