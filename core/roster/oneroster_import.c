@@ -225,20 +225,12 @@ enum cr_status oneroster_import(struct imp *im)
 	 * delta keeps the indexes and applies name changes to search at the end. */
 	/* Statement journals stay in memory (see roster_import), but a bulk's
 	 * index sorts would fill it: they go to temporary files. */
-	/* A delta's changes land on random pages of the student table, its
-	 * indexes and enrollment (~18,500 pages for 1% of 1M students): each
-	 * page the 8 MB cache spills to the log and needs again is read back,
-	 * written again, and makes the commit re-checksum the whole log. A
-	 * delta has no bulk's maps in memory, so it can afford 32 MB (peak RSS
-	 * of a 1M-student 1% delta ~51 MB; the cache only grows as pages are
-	 * touched, so a small delta stays small). */
 	if (im->mode[F_USERS] == MODE_BULK)
 		st = db_exec(im->db, "PRAGMA temp_store = FILE", im->err) == CR_OK ? or_bulk_defer(im, 0)
 		     : im->err->status;
 	else if (!(im->delta_students = idmap_new(1024)))
 		st = cr_fail(im->err, CR_ENOMEM, "out of memory");
-	else if ((st = db_exec(im->db, "PRAGMA cache_size = -32000", im->err)) == CR_OK &&
-		 (st = or_bulk_defer(im, 1)) == CR_OK)
+	else if ((st = or_bulk_defer(im, 1)) == CR_OK)
 		st = or_fts_delta_begin(im);
 	if (st != CR_OK)
 		return st;
