@@ -27,6 +27,19 @@ uint64_t idmap_hash(const char *s, size_t len)
 	return h ? h : 1;
 }
 
+/* A row number's key: a bijective mix (splitmix64's finalizer), so small
+ * consecutive numbers spread over the table instead of all starting their
+ * probe at slot 0 (idmap_find places by the high 32 bits). */
+uint64_t idmap_hash_int(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
 /* Load at most 80%: linear probing stays short. */
 static size_t idmap_cap_for(size_t n)
 {

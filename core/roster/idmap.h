@@ -20,6 +20,8 @@ struct idmap_entry {
 #define IDMAP_USED 0x8000u
 
 uint64_t idmap_hash(const char *s, size_t len);
+/* The key of an integer (a row number): distinct integers, distinct keys. */
+uint64_t idmap_hash_int(uint64_t x);
 
 struct idmap *idmap_new(size_t expected);
 void idmap_free(struct idmap *m);

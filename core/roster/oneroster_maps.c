@@ -28,7 +28,9 @@ uint16_t or_school_slot(struct imp *im, long long school)
 		return SLOT_NONE;
 	if (!im->school_slots && !(im->school_slots = idmap_new(256)))
 		return SLOT_UNKNOWN;
-	e = idmap_put(im->school_slots, (uint64_t)school, &added);
+	/* Keyed by a mix of the row number: the raw number (its high bits zero)
+	 * put every school at slot 0, so each lookup walked all the schools. */
+	e = idmap_put(im->school_slots, idmap_hash_int((uint64_t)school), &added);
 	if (!e)
 		return SLOT_UNKNOWN;
 	if (added) {

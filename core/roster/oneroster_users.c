@@ -154,20 +154,35 @@ static enum cr_status student_insert(struct imp *im, const struct student_in *s,
 
 /* Updates in place (a rename or a move keeps the row, so cards and history
  * stay with the child). Counts updated or unchanged. keep_birth: the
- * package carried no birth date for this child; the stored one stays. */
+ * package carried no birth date for this child; the stored one stays.
+ *
+ * SQLite rewrites the entry of every index whose column an UPDATE sets, even
+ * to the same value. In a delta (the indexes are live) the indexed columns
+ * (student_number: student_by_number; school_id and status_code:
+ * student_by_school) are therefore set by statements of their own, only when
+ * they change: a rename then leaves both indexes alone. The first statement
+ * keeps the whole comparison, so it alone says whether the row changed. */
 static enum cr_status student_update(struct imp *im, long long rowid, const struct student_in *s,
 				     const char *fold, int was_withdrawn)
 {
-	sqlite3_stmt *st = db_prepare(im->db,
-		"UPDATE student SET student_number = ?2, given_name = ?3, family_name = ?4, "
-		" preferred_name = ?5, grade = ?6, school_id = ?7, "
-		" birth_date = CASE WHEN ?14 THEN ?8 ELSE birth_date END, directory_optout = ?9, "
-		" status_code = ?10, name_fold = ?11, seen_run = ?13 "
-		"WHERE id = ?1 AND (student_number IS NOT ?2 OR given_name IS NOT ?3 OR family_name IS NOT ?4 "
-		" OR preferred_name IS NOT ?5 OR grade IS NOT ?6 OR school_id IS NOT ?7 "
-		" OR (?14 AND birth_date IS NOT ?8) OR directory_optout IS NOT ?9 OR status_code IS NOT ?10)",
+	int split = im->mode[F_USERS] == MODE_DELTA;
+	sqlite3_stmt *st = db_prepare(im->db, split
+		? "UPDATE student SET given_name = ?3, family_name = ?4, "
+		  " preferred_name = ?5, grade = ?6, "
+		  " birth_date = CASE WHEN ?14 THEN ?8 ELSE birth_date END, directory_optout = ?9, "
+		  " name_fold = ?11, seen_run = ?13 "
+		  "WHERE id = ?1 AND (student_number IS NOT ?2 OR given_name IS NOT ?3 OR family_name IS NOT ?4 "
+		  " OR preferred_name IS NOT ?5 OR grade IS NOT ?6 OR school_id IS NOT ?7 "
+		  " OR (?14 AND birth_date IS NOT ?8) OR directory_optout IS NOT ?9 OR status_code IS NOT ?10)"
+		: "UPDATE student SET student_number = ?2, given_name = ?3, family_name = ?4, "
+		  " preferred_name = ?5, grade = ?6, school_id = ?7, "
+		  " birth_date = CASE WHEN ?14 THEN ?8 ELSE birth_date END, directory_optout = ?9, "
+		  " status_code = ?10, name_fold = ?11, seen_run = ?13 "
+		  "WHERE id = ?1 AND (student_number IS NOT ?2 OR given_name IS NOT ?3 OR family_name IS NOT ?4 "
+		  " OR preferred_name IS NOT ?5 OR grade IS NOT ?6 OR school_id IS NOT ?7 "
+		  " OR (?14 AND birth_date IS NOT ?8) OR directory_optout IS NOT ?9 OR status_code IS NOT ?10)",
 		im->err);
-	int rc;
+	int rc, changed;
 
 	if (!st)
 		return im->err->status;
@@ -190,7 +205,30 @@ static enum cr_status student_update(struct imp *im, long long rowid, const stru
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(im->db, im->err, rc, "updating a student");
-	if (sqlite3_changes(im->h) == 0)
+	changed = sqlite3_changes(im->h) > 0;
+	if (split && changed) {
+		enum cr_status es;
+
+		st = db_prepare(im->db, "UPDATE student SET student_number = ?2 "
+				"WHERE id = ?1 AND student_number IS NOT ?2", im->err);
+		if (!st)
+			return im->err->status;
+		sqlite3_bind_int64(st, 1, rowid);
+		imp_bind_text(st, 2, s->number);
+		if ((es = imp_step_done(im, st, "updating a student")) != CR_OK)
+			return es;
+		st = db_prepare(im->db, "UPDATE student SET school_id = ?2, status_code = ?3 "
+				"WHERE id = ?1 AND (school_id IS NOT ?2 OR status_code IS NOT ?3)", im->err);
+		if (!st)
+			return im->err->status;
+		sqlite3_bind_int64(st, 1, rowid);
+		if (s->school > 0)
+			sqlite3_bind_int64(st, 2, s->school);
+		sqlite3_bind_text(st, 3, status_codes[s->status], 1, SQLITE_STATIC);
+		if ((es = imp_step_done(im, st, "updating a student")) != CR_OK)
+			return es;
+	}
+	if (!changed)
 		im->sum->unchanged++;
 	else if (s->status == 2 && !was_withdrawn)
 		im->sum->withdrawn++;

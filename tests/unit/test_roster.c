@@ -1027,6 +1027,65 @@ static void test_delta_withdraws_renames_moves_and_adds(void **state)
 
 static const char delta_manifest[] = MANIFEST_HEAD "file.users,delta\n";
 
+/* A delta sets the indexed columns (number; school and status) apart from
+ * the rest, and only when they change: each index must still match the
+ * rows whichever column changed, and the counts are as for one update. */
+static void test_delta_keeps_the_student_indexes_right(void **state)
+{
+	struct tu_env *e = *state;
+	struct roster_summary sum;
+	static const char *const checks[] = {
+		"SELECT count(*) FROM student INDEXED BY student_by_number WHERE student_number = '6001'",
+		"SELECT count(*) FROM student NOT INDEXED WHERE student_number = '6001'",
+		"SELECT count(*) FROM student INDEXED BY student_by_number WHERE student_number = '5002'",
+		"SELECT count(*) FROM student NOT INDEXED WHERE student_number = '5002'",
+	};
+
+	write_lake(e, "lake", NULL);
+	import_ok(e, tu_at(e, "lake"), &sum);
+
+	put_in(e, "d1", "manifest.csv", delta_manifest);
+	put_in(e, "d1", "users.csv", USERS_HDR
+	       /* the number alone; a rename alone; a withdrawal; a move; no change */
+	       USERD("stu-1", "active", "2024-10-01T10:00:00.000Z", "sch-north", "Ana", "García", "6001", "03")
+	       USERD("stu-2", "active", "2024-10-01T10:00:00.000Z", "sch-north", "Benjamin", "Okafor", "5002", "03")
+	       USERD("stu-3", "tobedeleted", "2024-10-01T10:00:00.000Z", "sch-south", "Chloé", "Dubois", "5003", "07")
+	       USERD("stu-4", "active", "2024-10-01T10:00:00.000Z", "sch-north", "Dev", "Patel", "5004", "07")
+	       USERD("stu-5", "active", "2024-10-01T10:00:00.000Z", "sch-north", "Emma", "Larsen", "5005", "03"));
+	import_ok(e, tu_at(e, "d1"), &sum);
+	assert_int_equal(sum.updated, 3);
+	assert_int_equal(sum.withdrawn, 1);
+	assert_string_equal(student_col(e, "student_number", "stu-1"), "6001");
+	assert_string_equal(student_col(e, "given_name", "stu-2"), "Benjamin");
+	assert_string_equal(student_col(e, "status", "stu-3"), "withdrawn");
+	assert_string_equal(tu_q_str(e->db, "SELECT sc.sourced_id FROM student s JOIN school sc "
+				     "ON sc.id = s.school_id WHERE s.sourced_id = ?1", "stu-4"), "sch-north");
+	for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i += 2)
+		assert_int_equal(count_of(e, checks[i]), count_of(e, checks[i + 1]));
+	assert_int_equal(count_of(e, checks[0]), 1);
+	assert_int_equal(count_of(e, "SELECT count(*) FROM student INDEXED BY student_by_number "
+				 "WHERE student_number = '5001'"), 0);
+	assert_int_equal(count_of(e, "SELECT count(*) FROM student INDEXED BY student_by_school "
+				 "WHERE school_id IS NOT NULL AND status_code = 'a'"),
+			 count_of(e, "SELECT count(*) FROM student NOT INDEXED "
+				  "WHERE school_id IS NOT NULL AND status_code = 'a'"));
+
+	/* Back again: the status alone changes. */
+	put_in(e, "d2", "manifest.csv", delta_manifest);
+	put_in(e, "d2", "users.csv", USERS_HDR
+	       USERD("stu-3", "active", "2024-10-02T10:00:00.000Z", "sch-south", "Chloé", "Dubois", "5003", "07"));
+	import_ok(e, tu_at(e, "d2"), &sum);
+	assert_int_equal(sum.updated, 1);
+	assert_string_equal(student_col(e, "status", "stu-3"), "active");
+	assert_int_equal(count_of(e, "SELECT count(*) FROM student INDEXED BY student_by_school "
+				 "WHERE school_id = (SELECT id FROM school WHERE sourced_id = 'sch-south') "
+				 "AND status_code = 'a'"),
+			 count_of(e, "SELECT count(*) FROM student NOT INDEXED "
+				  "WHERE school_id = (SELECT id FROM school WHERE sourced_id = 'sch-south') "
+				  "AND status_code = 'a'"));
+	assert_string_equal(tu_q_str(e->db, "PRAGMA integrity_check", NULL), "ok");
+}
+
 static void test_older_delta_row_never_overwrites_a_newer_one(void **state)
 {
 	struct tu_env *e = *state;
@@ -1849,6 +1908,7 @@ int main(void)
 		T(test_two_districts_side_by_side_do_not_withdraw_each_other),
 		T(test_delta_withdraws_renames_moves_and_adds),
 		T(test_older_delta_row_never_overwrites_a_newer_one),
+		T(test_delta_keeps_the_student_indexes_right),
 		T(test_manifest_naming_a_missing_file_fails_and_changes_nothing),
 		T(test_missing_required_column_fails_and_changes_nothing),
 		T(test_failure_in_the_last_file_undoes_the_earlier_files),
