@@ -108,7 +108,7 @@ enum cr_status or_bulk_defer(struct imp *im, int triggers_only)
 	return s;
 }
 
-static enum cr_status bulk_restore(struct imp *im)
+static enum cr_status bulk_restore(struct imp *im, int whole)
 {
 	enum cr_status s = CR_OK;
 
@@ -122,7 +122,7 @@ static enum cr_status bulk_restore(struct imp *im)
 
 	for (int i = 0; s == CR_OK && i < im->ndeferred; i++)
 		s = db_exec(im->db, im->deferred[i], im->err);
-	if (s == CR_OK && im->students)
+	if (s == CR_OK && whole)
 		s = db_exec(im->db, "INSERT INTO student_fts (student_fts) VALUES ('rebuild')", im->err);
 	else if (s == CR_OK)
 		s = or_fts_delta_apply(im);
@@ -177,8 +177,20 @@ enum cr_status or_import_finish(struct imp *im)
 		if (im->err->status != CR_OK && im->err->msg[0])
 			return im->err->status;
 	}
-	if (im->ndeferred && (st = bulk_restore(im)) != CR_OK)
-		return st;
+	if (im->ndeferred) {
+		/* A bulk read every student (the search index is rebuilt whole).
+		 * The maps have served the rows: give their memory back before
+		 * the index builds, which are the import's peak (at 1M students
+		 * the students' map alone is 20 MB). */
+		int whole = im->students != NULL;
+
+		idmap_free(im->students);
+		idmap_free(im->classes);
+		idmap_free(im->roles);
+		im->students = im->classes = im->roles = NULL;
+		if ((st = bulk_restore(im, whole)) != CR_OK)
+			return st;
+	}
 	return CR_OK;
 }
 
