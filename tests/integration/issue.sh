@@ -121,6 +121,31 @@ else
 	fail "a class's slips are queued and previewed" "exit $rc/$rc2: $out $prev"
 fi
 
+# --json says who issued a card: the staff member and the desk, for a new
+# card and for one issued before (at another desk).
+printf '[desk]\nname = Front Desk\n' >"$T/front.ini"
+printf '[desk]\nname = Back Office\n' >"$T/back.ini"
+fresh=$(sqlite3 "$DB" "SELECT student_number FROM student s WHERE status = 'active' AND NOT EXISTS (SELECT 1 FROM card k WHERE k.student_id = s.id) AND NOT EXISTS (SELECT 1 FROM consent c WHERE c.student_id = s.id AND c.state = 'opted_out') ORDER BY id DESC LIMIT 1")
+a=$(CARDROLL_CONFIG="$T/front.ini" "$BIN" --db "$DB" issue --json "$fresh" 2>&1); rc=$?
+b=$(CARDROLL_CONFIG="$T/back.ini" "$BIN" --db "$DB" issue --json "$fresh" 2>&1); rc2=$?
+if [ $rc -eq 0 ] && [ $rc2 -eq 0 ] && python3 -c '
+import json, sys
+a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+assert a["outcome"] == "issued" and b["outcome"] == "already", (a, b)
+for r in (a, b):
+    assert r["issued_by"] == {"staff": "Maria Lopez", "desk": "Front Desk"}, r
+' "$a" "$b" 2>"$T/py"; then
+	ok "issue --json says who issued the card (staff and desk), also when it was already issued"
+else
+	fail "issue --json says who issued the card" "exit $rc/$rc2: $(tail -1 "$T/py") $a $b"
+fi
+out=$("$BIN" --db "$DB" issue --json "$third" 2>/dev/null)
+if echo "$out" | python3 -c 'import json, sys; r = json.load(sys.stdin); assert r["outcome"] == "refused" and r["issued_by"] is None, r' 2>/dev/null; then
+	ok "a refused child's JSON has issued_by null"
+else
+	fail "a refused child's JSON has issued_by null" "$out"
+fi
+
 # ---- classes: the IDs --class takes, and a class named by its title ------
 
 out=$("$BIN" --db "$DB" classes 2>"$T/err"); rc=$?

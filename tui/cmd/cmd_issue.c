@@ -26,7 +26,8 @@ static void issue_help(FILE *f)
 		"  --staff NAME           who issues (or CARDROLL_STAFF); the PIN comes from CARDROLL_PIN\n"
 		"  --confirm-duplicate    a person has checked a likely duplicate: issue anyway\n"
 		"  --stock CARD           the pre-printed card scanned for this child (stock scheme)\n"
-		"  --json                 one JSON object per child: student_id, outcome, card, reason\n"
+		"  --json                 one JSON object per child: student_id, outcome, card, reason,\n"
+		"                         issued_by ({staff, desk} of the card's issuer; null when refused)\n"
 		"\n"
 		"exit: 0 every child has a card; 65 some were refused (see the reasons)\n");
 }
@@ -44,6 +45,40 @@ static const char *issue_outcome_name(enum signup_outcome o)
 	return o == SIGNUP_ISSUED ? "issued" : o == SIGNUP_ALREADY ? "already" : "refused";
 }
 
+/* Who issued card number: the staff member's name and the desk, as JSON
+ * ({"staff": ..., "desk": ...}, a field null when not kept), or null. */
+static void issue_json_who(struct issue_run *ir, const char *number)
+{
+	struct cr_err err = { 0 };
+	sqlite3_stmt *q = db_prepare(ir->db,
+		"SELECT st.name, k.desk FROM card k LEFT JOIN staff st ON st.id = k.issued_by WHERE k.number = ?1", &err);
+
+	if (!q || !number || !*number) {
+		fputs("null", stdout);
+		return;
+	}
+	sqlite3_bind_text(q, 1, number, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		fputs("null", stdout);
+	} else {
+		const char *staff = (const char *)sqlite3_column_text(q, 0);
+		const char *desk = (const char *)sqlite3_column_text(q, 1);
+
+		fputs("{\"staff\": ", stdout);
+		if (staff)
+			cli_json_string(stdout, staff);
+		else
+			fputs("null", stdout);
+		fputs(", \"desk\": ", stdout);
+		if (desk)
+			cli_json_string(stdout, desk);
+		else
+			fputs("null", stdout);
+		fputs("}", stdout);
+	}
+	sqlite3_reset(q);
+}
+
 static void issue_print(struct issue_run *ir, const char *student_id, const struct signup_result *r)
 {
 	if (ir->json) {
@@ -58,6 +93,11 @@ static void issue_print(struct issue_run *ir, const char *student_id, const stru
 			cli_json_string(stdout, r->card);
 		fputs(", \"reason\": ", stdout);
 		cli_json_string(stdout, r->reason);
+		fputs(", \"issued_by\": ", stdout);
+		if (r->outcome == SIGNUP_REFUSED || !r->card[0])
+			fputs("null", stdout);
+		else
+			issue_json_who(ir, r->card);
 		fputs("}\n", stdout);
 		return;
 	}
