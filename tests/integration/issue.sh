@@ -20,6 +20,41 @@ export CARDROLL_STAFF="Maria Lopez" CARDROLL_PIN=2468 HOME=$T
 "$BIN" --db "$DB" import --quiet "$DEMO" >/dev/null 2>&1 || fail "the demo district imports"
 "$BIN" --db "$DB" staff add "Maria Lopez" >/dev/null 2>&1 || fail "the first admin is added"
 
+# The README's examples are true on a fresh import of the demo: every
+# "`QUERY` finds NAME", every `cardroll find QUERY`, every class ID or
+# --class "TITLE" it shows.
+python3 - README.md >"$T/examples" <<'PY'
+import re, sys
+t = open(sys.argv[1], encoding="utf-8").read()
+for q, name in re.findall(r"`([^`]+)` finds ([^\s),;]+(?: [A-Z\u00c0-\u024f\u1e00-\u1eff][^\s),;]*)*)", t):
+    print("finds\t%s\t%s" % (q, name))
+for q in re.findall(r"`cardroll find ([^`]+)`", t):
+    print("find\t%s\t" % q)
+for c in re.findall(r"--class \"([^\"]+)\"", t) + re.findall(r"`(cls-[0-9]+)`", t):
+    print("class\t%s\t" % c)
+PY
+n_ex=0
+bad_ex=
+while IFS='	' read -r kind q name; do
+	n_ex=$((n_ex + 1))
+	case $kind in
+	finds|find)
+		# shellcheck disable=SC2086
+		out=$("$BIN" --db "$DB" find $q 2>&1) || { bad_ex="$bad_ex [find $q: $out]"; continue; }
+		for w in $name; do
+			echo "$out" | grep -q "$w" || bad_ex="$bad_ex [\`$q\` does not find $name: $out]"
+		done ;;
+	class)
+		"$BIN" --db "$DB" classes | awk -F '\t' -v c="$q" '$1 == c || tolower($2) == tolower(c)' | grep -q . ||
+			bad_ex="$bad_ex [no class $q]" ;;
+	esac
+done <"$T/examples"
+if [ "$n_ex" -ge 4 ] && [ -z "$bad_ex" ]; then
+	ok "the README's $n_ex search and class examples are true on the demo"
+else
+	fail "the README's examples are true on the demo" "$n_ex examples:$bad_ex"
+fi
+
 ids=$(sqlite3 "$DB" "SELECT student_number FROM student WHERE status = 'active' ORDER BY id LIMIT 221")
 first=$(echo "$ids" | sed -n 1p)
 

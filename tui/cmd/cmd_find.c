@@ -18,7 +18,7 @@ static void find_help(FILE *f)
 		"usage: cardroll find [--limit N] [--json] QUERY...\n"
 		"\n"
 		"Finds students by name prefix (words in any order, case and accents\n"
-		"ignored: 'jose mu' finds José Muñoz) or by exact student ID.\n"
+		"ignored: 'ximena mu' finds Ximena Muñoz Núñez) or by exact student ID.\n"
 		"Prints one line per match: student ID, name, school, grade, status.\n"
 		"\n"
 		"  --limit N   at most N matches (default 20)\n"
