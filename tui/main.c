@@ -17,6 +17,7 @@ static const struct command {
 } commands[] = {
 	{ "import", cmd_import, "import a district roster (OneRoster package or plain CSV)" },
 	{ "find",   cmd_find,   "find students by name prefix or student ID" },
+	{ "classes", cmd_classes, "list the classes with their IDs, teacher, enrolled and carded" },
 	{ "staff",  cmd_staff,  "add or list desk staff (name, role, PIN)" },
 	{ "issue",  cmd_issue,  "issue library cards to children or a whole class" },
 	{ "consent", cmd_consent, "record a family's answer: given, signed, opted-out" },

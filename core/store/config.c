@@ -563,6 +563,7 @@ static int config_long_line(FILE *f, char *key, size_t keylen)
 			line++;
 			len = 0;
 			k = 0;
+			key[0] = '\0';   /* each line's own key, not the last one's */
 			continue;
 		}
 		if (++len > CONFIG_MAX_LINE - 2)
@@ -581,6 +582,11 @@ static int config_long_line(FILE *f, char *key, size_t keylen)
 			*eq = '\0';
 		for (k = strlen(key); k > 0 && (key[k - 1] == ' ' || key[k - 1] == '\t'); k--)
 			key[k - 1] = '\0';
+		/* Only a "key =" line has a key to name: not a comment, a
+		 * [section] or text without '=' (the line says enough then). */
+		if (!eq || strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+			   != strlen(key))
+			key[0] = '\0';
 	}
 	return found;
 }
@@ -696,8 +702,12 @@ enum cr_status config_load(struct cr_config *cfg, const char *path, int required
 	}
 	if ((line = config_long_line(f, key, sizeof key)) > 0) {
 		fclose(f);
-		return cr_fail(err, CR_ECONFIG, "%s:%d: the line%s%.60s%s is longer than %d characters",
-			       path, line, key[0] ? " for '" : "", key, key[0] ? "'" : "", CONFIG_MAX_LINE - 2);
+		if (key[0])
+			return cr_fail(err, CR_ECONFIG, "%s:%d: line %d (setting '%.60s') is longer than the "
+				       "limit of %d characters a settings line may have", path, line, line, key,
+				       CONFIG_MAX_LINE - 2);
+		return cr_fail(err, CR_ECONFIG, "%s:%d: line %d is longer than the limit of %d characters "
+			       "a settings line may have", path, line, line, CONFIG_MAX_LINE - 2);
 	}
 	line = ini_parse_file(f, config_handler, &p);
 	if (line == 0) {

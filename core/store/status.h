@@ -15,7 +15,8 @@
 	X(CR_ETEMP,         75, "temporary failure, try again") \
 	X(CR_ENOMEM,        70, "out of memory") \
 	X(CR_ECONFIG,       65, "configuration error") \
-	X(CR_EINTERRUPTED,  75, "interrupted")
+	X(CR_EINTERRUPTED,  75, "interrupted") \
+	X(CR_ENOMATCH,      1,  "nothing matched")
 
 enum cr_status {
 #define CR_STATUS_ENUM(name, code, msg) name,

@@ -114,6 +114,14 @@ grep -q 'Muñoz' "$T/out" && grep -q '1001' "$T/out" || fail "find 'jose mu' sho
 expect_exit "find by student ID exits 0" 0 "$BIN" --db "$DB" find 1004
 if grep -q "$ESC" "$T/out"; then fail "find output holds no escape character"; else ok "find output holds no escape character"; fi
 
+# No match: nothing on stdout, "no student matches" on stderr, exit 1 (as grep).
+expect_exit "find with no match exits 1" 1 "$BIN" --db "$DB" find zzzz
+if [ ! -s "$T/out" ] && grep -q "no student matches" "$T/err"; then
+	ok "find with no match says 'no student matches' on stderr only"
+else
+	fail "find with no match says 'no student matches' on stderr only" "out '$(head -c 100 "$T/out")', err '$(head -c 200 "$T/err")'"
+fi
+
 if [ $have_python = 1 ]; then
 	expect_exit "find --json exits 0" 0 "$BIN" --db "$DB" find --json nguyen
 	if python3 -m json.tool "$T/out" >/dev/null 2>&1; then ok "find --json parses as JSON"; else fail "find --json parses as JSON" "$(head -c 300 "$T/out")"; fi
@@ -123,7 +131,7 @@ hits = json.load(open(sys.argv[1]))
 assert isinstance(hits, list) and len(hits) == 1, hits
 assert hits[0]["family_name"] == "Nguyễn" and hits[0]["student_id"] == "1002", hits
 ' "$T/out" 2>"$T/py" && ok "find --json gives Nguyễn with her student ID" || fail "find --json gives Nguyễn" "$(tail -1 "$T/py")"
-	expect_exit "find --json with no match exits 0" 0 "$BIN" --db "$DB" find --json zzzz
+	expect_exit "find --json with no match exits 1 (as grep does)" 1 "$BIN" --db "$DB" find --json zzzz
 	python3 -c 'import json,sys; assert json.load(open(sys.argv[1])) == []' "$T/out" 2>/dev/null &&
 		ok "find --json with no match is []" || fail "find --json with no match is []" "$(cat "$T/out")"
 
@@ -169,7 +177,7 @@ r = json.load(open(sys.argv[1]))
 assert r["dry_run"] is True and r["summary"]["added"] == 1, r
 ' "$T/out" 2>"$T/py" && ok "import --dry-run --json says dry_run and what would be added" ||
 		fail "import --dry-run --json" "$(tail -1 "$T/py")"
-	expect_exit "after a dry run, the new child is not found" 0 "$BIN" --db "$DB" find --json farah
+	expect_exit "after a dry run, the new child is not found (exit 1)" 1 "$BIN" --db "$DB" find --json farah
 	python3 -c 'import json,sys; assert json.load(open(sys.argv[1])) == []' "$T/out" 2>/dev/null &&
 		ok "a dry run changed nothing" || fail "a dry run changed nothing" "$(cat "$T/out")"
 else

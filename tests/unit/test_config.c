@@ -228,6 +228,48 @@ static void test_long_values_are_read_whole_or_named_at_their_line(void **state)
 		fail_msg("a 5000-character database path should be refused at line 2: %s", err.msg);
 }
 
+/* A long comment or a long line that is no setting is named by file, line
+ * and the limit; only a real "key =" line names its key (issue 11). */
+static void test_a_long_line_names_file_line_and_limit(void **state)
+{
+	struct place *p = *state;
+	struct tu_buf text = { 0 };
+	struct cr_config cfg;
+	struct cr_err err;
+	enum cr_status st;
+	char where[300];
+
+	tu_buf_printf(&text, "[desk]\nname = Front\n; ");
+	for (int i = 0; i < 300; i++)
+		tu_buf_add(&text, "x", 1);
+	tu_buf_add(&text, "\n", 1);
+	tu_write(p->path, text.s);
+	tu_buf_free(&text);
+	config_defaults(&cfg);
+	st = config_load(&cfg, p->path, 1, &err);
+	assert_int_equal(st, CR_ECONFIG);
+	snprintf(where, sizeof where, "%s:3:", p->path);
+	if (!strstr(err.msg, where) || !strstr(err.msg, "line 3") || !strstr(err.msg, "198"))
+		fail_msg("a long comment should be named by file, line 3 and the limit 198: %s", err.msg);
+	if (strstr(err.msg, "xxx") || strstr(err.msg, "'; "))
+		fail_msg("a long comment should not be quoted as a setting: %s", err.msg);
+
+	/* The setting's own line: its key, the line and the limit. */
+	tu_buf_printf(&text, "[storage]\nbusy_timeout_ms = 10\ndatabase = /");
+	for (int i = 0; i < 300; i++)
+		tu_buf_add(&text, "y", 1);
+	tu_buf_add(&text, "\n", 1);
+	tu_write(p->path, text.s);
+	tu_buf_free(&text);
+	config_defaults(&cfg);
+	st = config_load(&cfg, p->path, 1, &err);
+	assert_int_equal(st, CR_ECONFIG);
+	snprintf(where, sizeof where, "%s:3:", p->path);
+	if (!strstr(err.msg, where) || !strstr(err.msg, "line 3") || !strstr(err.msg, "198") ||
+	    !strstr(err.msg, "'database'") || strstr(err.msg, "yyy"))
+		fail_msg("a long setting should be named by file, line 3, 'database' and 198: %s", err.msg);
+}
+
 static void test_a_line_that_is_not_a_setting_is_an_error(void **state)
 {
 	expect_error_at(*state, "[desk]\nname = Front\nthis is not a setting\n", 3, NULL);
@@ -336,7 +378,8 @@ int main(void)
 		T(test_bad_number_is_an_error_naming_file_and_line),
 		T(test_empty_desk_name_is_an_error_naming_file_and_line),
 		T(test_long_values_are_read_whole_or_named_at_their_line),
-		T(test_a_line_that_is_not_a_setting_is_an_error),
+		T(test_a_long_line_names_file_line_and_limit),
+	T(test_a_line_that_is_not_a_setting_is_an_error),
 		T(test_the_first_problem_is_the_one_named),
 		T(test_a_folder_is_not_a_settings_file),
 	};

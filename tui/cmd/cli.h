@@ -24,6 +24,7 @@ enum cr_status cli_staff(struct cr_db *db, const char *name, const char *doing, 
 void cli_json_string(FILE *f, const char *s);
 
 enum cr_status cmd_import(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_classes(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_find(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_staff(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_issue(struct cli *cli, int argc, char **argv, struct cr_err *err);

@@ -18,11 +18,14 @@ static void find_help(FILE *f)
 		"usage: cardroll find [--limit N] [--json] QUERY...\n"
 		"\n"
 		"Finds students by name prefix (words in any order, case and accents\n"
-		"ignored: 'jose mu' finds José Muñoz) or by exact student ID.\n"
+		"ignored: 'ximena mu' finds Ximena Muñoz Núñez) or by exact student ID.\n"
 		"Prints one line per match: student ID, name, school, grade, status.\n"
 		"\n"
 		"  --limit N   at most N matches (default 20)\n"
-		"  --json      a JSON array of objects instead of lines\n");
+		"  --json      a JSON array of objects instead of lines\n"
+		"\n"
+		"exit: 0 some student matched; 1 none did (\"no student matches\" on stderr,\n"
+		"and [] with --json), as grep does; 64 usage; 66 no database\n");
 }
 
 static void find_print_text(const char *s)
@@ -127,5 +130,7 @@ enum cr_status cmd_find(struct cli *cli, int argc, char **argv, struct cr_err *e
 	if (out.json)
 		fputs(count ? "\n]\n" : "]\n", stdout);
 	db_close(db);
+	if (st == CR_OK && count == 0)
+		st = cr_fail(err, CR_ENOMATCH, "no student matches");
 	return st;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "desk/classes.h"
 #include "desk/signup.h"
 #include "desk/slips.h"
 #include "desk/staff.h"
@@ -14,17 +15,19 @@ static void issue_help(FILE *f)
 {
 	fprintf(f,
 		"usage: cardroll issue [--json] [--staff NAME] [--confirm-duplicate] [--stock CARD] STUDENT_ID...\n"
-		"       cardroll issue --class CLASS_ID --all-eligible [--json] [--staff NAME]\n"
+		"       cardroll issue --class CLASS --all-eligible [--json] [--staff NAME]\n"
 		"\n"
 		"Issues a library card to each child (by district student ID), or to every\n"
-		"child of a class (by the roster's class sourcedId) the rules allow. Prints a\n"
+		"child of a class the rules allow: CLASS is its class ID (`cardroll classes`\n"
+		"lists them) or its title when one class has it. Prints a\n"
 		"line per child: student ID, outcome (issued, already, refused), the card\n"
 		"number or the reason.\n"
 		"\n"
 		"  --staff NAME           who issues (or CARDROLL_STAFF); the PIN comes from CARDROLL_PIN\n"
 		"  --confirm-duplicate    a person has checked a likely duplicate: issue anyway\n"
 		"  --stock CARD           the pre-printed card scanned for this child (stock scheme)\n"
-		"  --json                 one JSON object per child: student_id, outcome, card, reason\n"
+		"  --json                 one JSON object per child: student_id, outcome, card, reason,\n"
+		"                         issued_by ({staff, desk} of the card's issuer; null when refused)\n"
 		"\n"
 		"exit: 0 every child has a card; 65 some were refused (see the reasons)\n");
 }
@@ -42,6 +45,40 @@ static const char *issue_outcome_name(enum signup_outcome o)
 	return o == SIGNUP_ISSUED ? "issued" : o == SIGNUP_ALREADY ? "already" : "refused";
 }
 
+/* Who issued card number: the staff member's name and the desk, as JSON
+ * ({"staff": ..., "desk": ...}, a field null when not kept), or null. */
+static void issue_json_who(struct issue_run *ir, const char *number)
+{
+	struct cr_err err = { 0 };
+	sqlite3_stmt *q = db_prepare(ir->db,
+		"SELECT st.name, k.desk FROM card k LEFT JOIN staff st ON st.id = k.issued_by WHERE k.number = ?1", &err);
+
+	if (!q || !number || !*number) {
+		fputs("null", stdout);
+		return;
+	}
+	sqlite3_bind_text(q, 1, number, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		fputs("null", stdout);
+	} else {
+		const char *staff = (const char *)sqlite3_column_text(q, 0);
+		const char *desk = (const char *)sqlite3_column_text(q, 1);
+
+		fputs("{\"staff\": ", stdout);
+		if (staff)
+			cli_json_string(stdout, staff);
+		else
+			fputs("null", stdout);
+		fputs(", \"desk\": ", stdout);
+		if (desk)
+			cli_json_string(stdout, desk);
+		else
+			fputs("null", stdout);
+		fputs("}", stdout);
+	}
+	sqlite3_reset(q);
+}
+
 static void issue_print(struct issue_run *ir, const char *student_id, const struct signup_result *r)
 {
 	if (ir->json) {
@@ -56,6 +93,11 @@ static void issue_print(struct issue_run *ir, const char *student_id, const stru
 			cli_json_string(stdout, r->card);
 		fputs(", \"reason\": ", stdout);
 		cli_json_string(stdout, r->reason);
+		fputs(", \"issued_by\": ", stdout);
+		if (r->outcome == SIGNUP_REFUSED || !r->card[0])
+			fputs("null", stdout);
+		else
+			issue_json_who(ir, r->card);
 		fputs("}\n", stdout);
 		return;
 	}
@@ -114,25 +156,15 @@ static enum cr_status issue_class(struct issue_run *ir, const char *class_sid, s
 		" JOIN enrollment e ON e.student_id = s.id AND e.class_id = c.id WHERE c.id = ?1 "
 		"UNION SELECT s.id, coalesce(s.student_number, s.sourced_id) FROM enrollment_away a "
 		" JOIN student s ON s.id = a.student_id WHERE a.class_id = ?1 ORDER BY 2";
-	sqlite3_stmt *st = db_prepare(ir->db, "SELECT id FROM class WHERE sourced_id = ?1 LIMIT 2", err);
+	sqlite3_stmt *st;
 	long long class_id = 0, *ids = NULL;
 	char **numbers = NULL;
 	size_t n = 0, cap = 0;
-	enum cr_status s = CR_OK;
-	int found = 0;
+	enum cr_status s;
 
-	if (!st)
-		return err->status;
-	sqlite3_bind_text(st, 1, class_sid, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		class_id = sqlite3_column_int64(st, 0);
-		found++;
-	}
-	sqlite3_reset(st);
-	if (found == 0)
-		return cr_fail(err, CR_ENOINPUT, "no class %s in the roster", class_sid);
-	if (found > 1)
-		return cr_fail(err, CR_EDATA, "class %s is in more than one district's roster", class_sid);
+	/* The class ID, or a title one class has. */
+	if ((s = classes_resolve(ir->db, class_sid, &class_id, NULL, 0, err)) != CR_OK)
+		return s;
 
 	/* Read the roll first: each signup is a transaction of its own. */
 	if (!(st = db_prepare(ir->db, roll_sql, err)))
@@ -204,6 +236,7 @@ enum cr_status cmd_slips(struct cli *cli, int argc, char **argv, struct cr_err *
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *class_sid = NULL, *card = NULL, *preview = NULL;
+	char sid[256] = "";
 	struct cr_db *db;
 	long long staff = 0, job = 0, class_id = 0;
 	enum cr_status st;
@@ -216,7 +249,8 @@ enum cr_status cmd_slips(struct cli *cli, int argc, char **argv, struct cr_err *
 		case 'k': card = optarg; break;
 		case 'p': preview = optarg; break;
 		case 'h':
-			printf("usage: cardroll slips --class CLASS_ID | --card CARD | --preview CARD\n"
+			printf("usage: cardroll slips --class CLASS | --card CARD | --preview CARD\n"
+			       "CLASS is a class ID (`cardroll classes` lists them) or a title one class has.\n"
 			       "Queues a class's slips (one print job, by family name) or one card's slip,\n"
 			       "or prints a card's slip as text. Printing itself comes with the printers.\n");
 			return CR_OK;
@@ -243,27 +277,14 @@ enum cr_status cmd_slips(struct cli *cli, int argc, char **argv, struct cr_err *
 			printf("queued the slip of card %s (job %lld)\n", card, job);
 		goto out;
 	}
-	{
-		sqlite3_stmt *q = db_prepare(db, "SELECT id FROM class WHERE sourced_id = ?1", err);
-
-		if (!q) {
-			st = err->status;
-			goto out;
-		}
-		sqlite3_bind_text(q, 1, class_sid, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) == SQLITE_ROW)
-			class_id = sqlite3_column_int64(q, 0);
-		sqlite3_reset(q);
-	}
-	if (!class_id) {
-		st = cr_fail(err, CR_ENOINPUT, "no class %s in the roster", class_sid);
+	/* The class ID, or a title one class has. */
+	if ((st = classes_resolve(db, class_sid, &class_id, sid, sizeof sid, err)) != CR_OK)
 		goto out;
-	}
 	if ((st = slips_queue_class(db, class_id, staff, "preview", &job, &n, err)) == CR_OK) {
 		if (n)
-			printf("queued %d slip%s of class %s (job %lld)\n", n, n > 1 ? "s" : "", class_sid, job);
+			printf("queued %d slip%s of class %s (job %lld)\n", n, n > 1 ? "s" : "", sid, job);
 		else
-			printf("class %s has no cards yet: nothing to queue\n", class_sid);
+			printf("class %s has no cards yet: nothing to queue\n", sid);
 	}
 out:
 	db_close(db);
