@@ -50,8 +50,9 @@ static void usage(FILE *f)
 		"admin account). CARDROLL_STAFF and CARDROLL_PIN sign in without the form,\n"
 		"and are how issue, consent and void know who acts.\n"
 		"\n"
-		"exit codes: 0 ok, 64 usage, 65 bad input data, 66 missing input, 69 service\n"
-		"unavailable, 70 internal, 73 cannot create, 75 temporary failure\n");
+		"exit codes: 0 ok, 1 find matched no student, 64 usage, 65 bad input data,\n"
+		"66 missing input, 69 service unavailable, 70 internal, 73 cannot create,\n"
+		"75 temporary failure\n");
 }
 
 /* Settings: /etc first, then the person's own, or exactly --config. */
