@@ -101,6 +101,7 @@ struct tui {
 	unsigned                     dirty;
 	int                          quit;
 	int                          too_small;
+	int                          quit_asked; /* too small, signed in: q asked, y leaves */
 	WINDOW                      *header, *body, *status, *footer;
 	int                          cursor_y, cursor_x;  /* in body; -1 hides it */
 	char                         message[256];        /* one line for the status bar */

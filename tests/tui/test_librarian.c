@@ -1,0 +1,157 @@
+/* TUI tests for the desk as librarians use it (issue 11): a name that
+ * begins with q is a search, not the way out; everything that matters fits
+ * 80x24; Esc and help go back where the person came from; only keys that
+ * can act are offered; a card names who issued it; a class issued by
+ * mistake can be undone in one go. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "tutil.h"
+
+#define WAIT_MS 4000
+
+static const char *const t_maria[] = { "CARDROLL_STAFF=Maria Lopez", "CARDROLL_PIN=2468", NULL };
+
+struct fixture {
+	char           dir[64];
+	char           db[128];
+	char           conf[128];
+	struct h_term *h;
+};
+
+/* The demo district, Maria Lopez the admin (PIN 2468), a desk named Front. */
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	const char *bin = getenv("CARDROLL_BIN");
+
+	if (!f || !bin)
+		return -1;
+	snprintf(f->dir, sizeof f->dir, "/tmp/cardroll-lib-XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->db, sizeof f->db, "%s/desk.db", f->dir);
+	snprintf(f->conf, sizeof f->conf, "%s/front.ini", f->dir);
+	t_write(f->conf, "[desk]\nname = Front\n");
+	t_run("'%s' --db '%s' import assets/demo/district >/dev/null", bin, f->db);
+	t_run("CARDROLL_PIN=2468 '%s' --db '%s' staff add 'Maria Lopez' >/dev/null", bin, f->db);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	const char *suffix[] = { "", "-wal", "-shm", "-journal" };
+	char path[160];
+	int status = 0;
+
+	if (f->h && (status = h_stop(f->h)) != 0)
+		fprintf(stderr, "cardroll ended with status %d\n", status);
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		snprintf(path, sizeof path, "%s%s", f->db, suffix[i]);
+		unlink(path);
+	}
+	unlink(f->conf);
+	rmdir(f->dir);
+	free(f);
+	return status == 0 ? 0 : -1;
+}
+
+/* cardroll at cols x rows; env NULL: nobody signed in yet. */
+static struct h_term *t_open_sized(struct fixture *f, int cols, int rows, const char *lang,
+				   const char *const *env)
+{
+	const char *argv[] = { "--db", f->db, "--config", f->conf, NULL };
+	struct h_opts o = { .cols = cols, .rows = rows, .lang = lang, .home = f->dir, .argv = argv, .env = env };
+
+	f->h = h_start(&o);
+	assert_non_null(f->h);
+	return f->h;
+}
+
+static struct h_term *t_open_home(struct fixture *f)
+{
+	struct h_term *h = t_open_sized(f, 80, 24, NULL, t_maria);
+
+	assert_int_equal(h_wait_text(h, "Find a student", WAIT_MS), 0);
+	return h;
+}
+
+static long long __attribute__((unused)) t_query(const struct fixture *f, const char *sql)
+{
+	return t_db_int(f->db, sql);
+}
+
+/* ---- 1. quitting is never a letter a name can begin with ---- */
+
+static void a_name_starting_with_q_searches_and_does_not_quit(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = t_open_home(f);
+
+	h_send_text(h, "quinn");
+	assert_int_equal(h_wait_exit(h, 300), -1);
+	assert_int_equal(h_wait_text(h, "Anderson, Quinn", WAIT_MS), 0);
+	/* Esc leaves the search, and Esc on the overview only asks. */
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_gone(h, "Anderson, Quinn", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_text(h, "Leave cardroll?", WAIT_MS), 0);
+	h_send_text(h, "q");
+	assert_int_equal(h_wait_exit(h, 300), -1);
+	assert_int_equal(h_wait_gone(h, "Leave cardroll?", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_text(h, "Leave cardroll?", WAIT_MS), 0);
+	h_send_text(h, "y");
+	assert_int_equal(h_wait_exit(h, WAIT_MS), 0);
+}
+
+static void a_staff_name_starting_with_q_is_typed_at_sign_in(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = t_open_sized(f, 80, 24, NULL, NULL);
+
+	assert_int_equal(h_wait_text(h, "Sign in at Front", WAIT_MS), 0);
+	h_send_text(h, "quinn");
+	assert_int_equal(h_wait_exit(h, 300), -1);
+	assert_int_equal(h_wait_text(h, "quinn", WAIT_MS), 0);
+}
+
+/* A terminal made too small while signed in: q asks, y leaves. */
+static void q_in_a_too_small_terminal_asks_once_signed_in(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = t_open_home(f);
+
+	h_resize(h, 60, 20);
+	assert_int_equal(h_wait_text(h, "too small", WAIT_MS), 0);
+	h_send_text(h, "q");
+	assert_int_equal(h_wait_text(h, "leave cardroll?", WAIT_MS), 0);
+	assert_int_equal(h_wait_exit(h, 300), -1);
+	h_send_text(h, "y");
+	assert_int_equal(h_wait_exit(h, WAIT_MS), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(a_name_starting_with_q_searches_and_does_not_quit, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_staff_name_starting_with_q_is_typed_at_sign_in, setup, teardown),
+		cmocka_unit_test_setup_teardown(q_in_a_too_small_terminal_asks_once_signed_in, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("tui-librarian", tests, NULL, NULL);
+}
