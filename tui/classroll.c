@@ -41,6 +41,7 @@ static struct classroll {
 	int              sel, top, page;
 	enum roll_mode   mode;
 	char             line[400];     /* the summary, progress or result */
+	char             ask[200];      /* under the summary: the question, or "" */
 	enum theme_role  line_role;
 	/* The batch: students to issue to, and how it went. */
 	long long       *queue;
@@ -152,6 +153,7 @@ static void roll_set_line(struct tui *t, enum theme_role role, const char *fmt, 
 	va_start(ap, fmt);
 	vsnprintf(roll.line, sizeof roll.line, fmt, ap);
 	va_end(ap);
+	roll.ask[0] = '\0';
 	roll.line_role = role;
 	tui_mark(t, TUI_DIRTY_BODY);
 }
@@ -236,11 +238,11 @@ static void roll_issue_all(struct tui *t)
 			      sum.eligible, sum.need_consent, sum.opted_out, sum.problems, sum.problems == 1 ? "" : "s");
 		return;
 	}
-	roll_set_line(t, ROLE_NAME,
-		      "%d eligible, %d need consent, %d opted out, %d problem%s %s press y to issue %d card%s, "
-		      "any other key to cancel",
-		      sum.eligible, sum.need_consent, sum.opted_out, sum.problems, sum.problems == 1 ? "" : "s",
-		      t->glyph->dash, sum.eligible, sum.eligible == 1 ? "" : "s");
+	roll_set_line(t, ROLE_NAME, "%d eligible, %d need consent, %d opted out, %d problem%s",
+		      sum.eligible, sum.need_consent, sum.opted_out, sum.problems, sum.problems == 1 ? "" : "s");
+	/* The question on a line of its own, so no width cuts it. */
+	snprintf(roll.ask, sizeof roll.ask, "Press y to issue %d card%s, any other key to cancel.",
+		 sum.eligible, sum.eligible == 1 ? "" : "s");
 	roll.mode = ROLL_CONFIRM;
 	tui_mark(t, TUI_DIRTY_FOOTER);
 }
@@ -537,13 +539,14 @@ static const struct keys_table *roll_keys(struct tui *t)
 	}
 }
 
-/* At the question, any key but y cancels. */
+/* At the question, any key but y cancels; a function key (F10, F1) then
+ * also does its job. */
 static int roll_key(struct tui *t, const struct tui_key *k)
 {
 	if (roll.mode != ROLL_CONFIRM)
 		return 0;
 	roll_cancel(t);
-	return 1;
+	return !k->fn;
 }
 
 /* ---- drawing ---- */
@@ -651,8 +654,19 @@ static void roll_draw(struct tui *t, WINDOW *w)
 		roll_draw_detail(t, w, rows - 2);
 	}
 	if (roll.line[0]) {
+		/* A question, or a line too long for one, takes the detail's
+		 * line too: neither is ever cut. */
+		int lines = roll.ask[0] || draw_wrap_lines(t, cols - 2, roll.line) > 1 ? 2 : 1;
+
 		draw_role(w, roll.line_role);
-		draw_text(t, w, rows - 1, 1, cols - 2, roll.line);
+		draw_blank(w, rows - lines, 0, cols);
+		if (roll.ask[0]) {
+			draw_wrap(t, w, rows - 2, 1, cols - 2, 1, roll.line);
+			draw_role(w, ROLE_WARNING);
+			draw_wrap(t, w, rows - 1, 1, cols - 2, 1, roll.ask);
+		} else {
+			draw_wrap(t, w, rows - lines, 1, cols - 2, lines, roll.line);
+		}
 	}
 	draw_role(w, ROLE_NORMAL);
 }

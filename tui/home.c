@@ -252,7 +252,7 @@ static const struct key_binding home_browse_rows[] = {
 	{ 0, '\r',       "Enter", "Classes", "open the selected school's classes, class by class", home_open_school },
 	{ 0, '\n',       "Enter", NULL,     NULL, home_open_school },
 	{ 1, KEY_ENTER,  "Enter", NULL,     NULL, home_open_school },
-	{ 1, KEY_F(4),   "F4",    "Library", "the library system: syncing, and events parked for a person", home_ils },
+	{ 1, KEY_F(4),   "F4",    "Library", "the library system: sync, and events parked for a person", home_ils },
 	{ 0, 27,         "Esc",   "Quit",   "leave cardroll (asks first; F10 leaves at once)", home_quit_ask },
 };
 

@@ -466,7 +466,10 @@ static void student_draw(struct tui *t, WINDOW *w)
 	{
 		char school[300];
 
+		/* The district only when it fits: the school is what matters. */
 		snprintf(school, sizeof school, "%s (%s)", h->school[0] ? h->school : "none", h->district);
+		if (draw_width(t, school) > bw - 4 - 13)
+			snprintf(school, sizeof school, "%s", h->school[0] ? h->school : "none");
 		student_field(t, w, y + 4, x + 2, bw - 4, "School", school, ROLE_NORMAL);
 	}
 	student_field(t, w, y + 5, x + 2, bw - 4, "Grade", grade, ROLE_NORMAL);

@@ -191,7 +191,7 @@ static void a_class_is_carded_in_a_few_keys(void **state)
 	t_text(f, "A");
 	eligible = t_eligible(h);
 	assert_true(eligible > 0);
-	assert_int_equal(h_wait_text(h, "press y to issue", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "Press y to issue", WAIT_MS), 0);
 	assert_int_equal(t_query(f, "SELECT count(*) FROM card"), 1);
 	/* y: every eligible child, one by one. */
 	t_text(f, "y");
@@ -474,7 +474,7 @@ static void t_issue_all(struct h_term *h)
 {
 	assert_int_equal(h_wait_text(h, "needs a card", WAIT_MS), 0);
 	h_send_text(h, "A");
-	assert_int_equal(h_wait_text(h, "press y to issue", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "Press y to issue", WAIT_MS), 0);
 	h_send_text(h, "y");
 	assert_int_equal(h_wait_text(h, "done: issued", WAIT_MS), 0);
 }

@@ -145,12 +145,122 @@ static void q_in_a_too_small_terminal_asks_once_signed_in(void **state)
 	assert_int_equal(h_wait_exit(h, WAIT_MS), 0);
 }
 
+/* ---- 2. everything that matters fits 80x24 ---- */
+
+/* Nothing on the screen is cut (no ellipsis), and the footer keeps the way
+ * back (Esc) and, but on a modal screen, the help (F1). */
+static void t_fits(struct h_term *h, const char *where, int f1)
+{
+	char row[1024];
+	int rows = h_rows(h);
+
+	h_settle(h, 150, 1500);
+	for (int r = 0; r < rows; r++)
+		if (strstr(h_screen_row(h, r, row, sizeof row), "\u2026")) {
+			h_screen_dump(h, where);
+			fail_msg("%s: row %d is cut: %s", where, r, row);
+		}
+	h_screen_row(h, rows - 1, row, sizeof row);
+	if (!strstr(row, "Esc ") || (f1 && !strstr(row, "F1 Help"))) {
+		h_screen_dump(h, where);
+		fail_msg("%s: the footer lacks Esc or F1 Help: %s", where, row);
+	}
+}
+
+/* F1, every page of the help checked, then back. */
+static void t_help_fits(struct h_term *h, const char *where)
+{
+	h_send_key(h, VTERM_KEY_FUNCTION(1));
+	assert_int_equal(h_wait_text(h, "Keys on the", WAIT_MS), 0);
+	for (int page = 0; page < 10; page++) {
+		t_fits(h, where, 0);
+		if (!h_screen_has(h, "more below"))
+			break;
+		h_send_key(h, VTERM_KEY_PAGEDOWN);
+	}
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_gone(h, "Keys on the", WAIT_MS), 0);
+}
+
+static void every_screen_fits_80x24(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = t_open_home(f);
+
+	t_fits(h, "home", 1);
+	t_help_fits(h, "home help");
+	/* A child at the desk: the panel, a card, the void question, the slip
+	 * (its headings in English and Spanish). */
+	h_send_text(h, "2100312\r");
+	assert_int_equal(h_wait_text(h, "Student ID", WAIT_MS), 0);
+	t_fits(h, "student", 1);
+	t_help_fits(h, "student help");
+	h_send_text(h, "i");
+	assert_int_equal(h_wait_text(h, "Card issued", WAIT_MS), 0);
+	h_send_text(h, "v");
+	assert_int_equal(h_wait_text(h, "Void this child's card", WAIT_MS), 0);
+	t_fits(h, "void question", 0);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_gone(h, "Void this child's card", WAIT_MS), 0);
+	h_send_text(h, "s");
+	assert_int_equal(h_wait_text(h, "Tu tarjeta", WAIT_MS), 0);
+	t_fits(h, "slip preview", 1);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_text(h, "Birth date", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_gone(h, "Birth date", WAIT_MS), 0);
+	h_settle(h, 100, 1000);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_text(h, "Marie Curie Elementary", WAIT_MS), 0);
+	/* A school, a class, and the question before issuing to all of it. */
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "Teacher", WAIT_MS), 0);
+	t_fits(h, "classes", 1);
+	t_help_fits(h, "classes help");
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "Family name", WAIT_MS), 0);
+	t_fits(h, "class roll", 1);
+	t_help_fits(h, "class roll help");
+	h_send_text(h, "A");
+	assert_int_equal(h_wait_text(h, "cards, any other key to cancel.", WAIT_MS), 0);
+	t_fits(h, "issue-all question", 1);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_text(h, "cancelled", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_gone(h, "Family name", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_text(h, "Find a student", WAIT_MS), 0);
+	/* The library system. */
+	h_send_key(h, VTERM_KEY_FUNCTION(4));
+	assert_int_equal(h_wait_text(h, "The library system", WAIT_MS), 0);
+	t_fits(h, "library system", 1);
+	t_help_fits(h, "library system help");
+}
+
+/* At 100 columns too the question is whole. */
+static void the_issue_all_question_is_whole_at_100_columns(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = t_open_sized(f, 100, 30, NULL, t_maria);
+
+	assert_int_equal(h_wait_text(h, "Find a student", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "Teacher", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "Family name", WAIT_MS), 0);
+	h_send_text(h, "A");
+	assert_int_equal(h_wait_text(h, "Press y to issue 23 cards, any other key to cancel.", WAIT_MS), 0);
+	t_fits(h, "issue-all question at 100 columns", 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(a_name_starting_with_q_searches_and_does_not_quit, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_staff_name_starting_with_q_is_typed_at_sign_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(q_in_a_too_small_terminal_asks_once_signed_in, setup, teardown),
+		cmocka_unit_test_setup_teardown(every_screen_fits_80x24, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_issue_all_question_is_whole_at_100_columns, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("tui-librarian", tests, NULL, NULL);
