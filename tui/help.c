@@ -56,8 +56,11 @@ static void help_draw(struct tui *t, WINDOW *w)
 	const struct keys_table *tables[16];
 	int rows = getmaxy(w), cols = getmaxx(w), n = 0, need = 1, y;
 
-	if (below && below->help) {
-		for (const struct keys_table *const *kt = below->help; *kt && n < 15; kt++)
+	const struct keys_table *const *list = below && below->help_for ? below->help_for(t)
+					       : below ? below->help : NULL;
+
+	if (list) {
+		for (const struct keys_table *const *kt = list; *kt && n < 15; kt++)
 			tables[n++] = *kt;
 	} else if (below && below->keys) {
 		tables[n++] = below->keys(t);

@@ -42,6 +42,9 @@ struct screen_ops {
 	/* Every table the help screen lists for this screen, NULL-terminated;
 	 * NULL means just the table in force. */
 	const struct keys_table *const *help;
+	/* Instead of help, when what the help lists depends on the state
+	 * (where the screen was opened from); NULL uses help. */
+	const struct keys_table *const *(*help_for)(struct tui *t);
 	/* Another process changed the database: reload what is shown. */
 	void (*data_changed)(struct tui *t);
 	/* A sentence the help screen adds under the keys, or NULL. */

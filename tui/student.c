@@ -281,8 +281,10 @@ static void student_scan_erase(struct tui *t)
 
 /* ---- keys: which ones are in force depends on what the rules said ---- */
 
-#define STUDENT_COMMON_ROWS \
-	{ 0, 27,            "Esc",   "Back", "back to the search results", student_back }, \
+/* Esc goes back where the child was opened from, and says so: the search
+ * results on home, or the class roll. */
+#define STUDENT_COMMON_ROWS(back) \
+	{ 0, 27,            "Esc",   "Back", back, student_back }, \
 	{ 0, 'q',           "q",     NULL,   "the same as Esc", student_back }, \
 	{ 0, '\r',          "Enter", NULL,   "after a scanned or typed student ID: open that student", student_scan_open }, \
 	{ 0, '\n',          "Enter", NULL,   NULL, student_scan_open }, \
@@ -306,40 +308,70 @@ static void student_scan_erase(struct tui *t)
 	{ 0, 'c', "c", "Confirm", "confirm and issue: not the same child as the other card's holder", \
 	  student_confirm }
 
-static const struct key_binding student_rows[] = { STUDENT_COMMON_ROWS, STUDENT_FAMILY_ROWS };
-static const struct key_binding student_card_rows[] = { STUDENT_VOID_ROW, STUDENT_COMMON_ROWS };
-static const struct key_binding student_issue_rows[] = { STUDENT_ISSUE_ROW, STUDENT_COMMON_ROWS, STUDENT_FAMILY_ROWS };
-static const struct key_binding student_confirm_rows[] = { STUDENT_CONFIRM_ROW, STUDENT_COMMON_ROWS,
-							   STUDENT_FAMILY_ROWS };
-static const struct key_binding student_common_rows[] = { STUDENT_COMMON_ROWS };
+/* The tables in force in each state of the panel, for one way back. */
+struct student_tables {
+	const struct keys_table        plain, common, card, issue, confirm;
+	const struct keys_table *const help[5];
+};
+
+#define STUDENT_TABLES(name, back) \
+	static const struct key_binding name##_rows[] = { STUDENT_COMMON_ROWS(back), STUDENT_FAMILY_ROWS }; \
+	static const struct key_binding name##_card_rows[] = { STUDENT_VOID_ROW, STUDENT_COMMON_ROWS(back) }; \
+	static const struct key_binding name##_issue_rows[] = { STUDENT_ISSUE_ROW, STUDENT_COMMON_ROWS(back), \
+								STUDENT_FAMILY_ROWS }; \
+	static const struct key_binding name##_confirm_rows[] = { STUDENT_CONFIRM_ROW, STUDENT_COMMON_ROWS(back), \
+								  STUDENT_FAMILY_ROWS }; \
+	static const struct key_binding name##_common_rows[] = { STUDENT_COMMON_ROWS(back) }; \
+	static const struct student_tables name = { \
+		.plain = KEYS_TABLE("Student", name##_rows), \
+		.common = KEYS_TABLE("Student", name##_common_rows), \
+		.card = KEYS_TABLE("Student", name##_card_rows), \
+		.issue = KEYS_TABLE("Student", name##_issue_rows), \
+		.confirm = KEYS_TABLE("Student", name##_confirm_rows), \
+		.help = { &name.common, &student_issue_help, &student_family_help, &student_void_help, NULL }, \
+	}
+
 static const struct key_binding student_issue_help_rows[] = { STUDENT_ISSUE_ROW, STUDENT_CONFIRM_ROW };
 static const struct key_binding student_family_help_rows[] = { STUDENT_FAMILY_ROWS };
 static const struct key_binding student_void_help_rows[] = { STUDENT_VOID_ROW };
 
-static const struct keys_table student_keys_table = KEYS_TABLE("Student", student_rows);
-static const struct keys_table student_common_keys = KEYS_TABLE("Student", student_common_rows);
-static const struct keys_table student_card_keys = KEYS_TABLE("Student", student_card_rows);
-static const struct keys_table student_issue_keys = KEYS_TABLE("Student", student_issue_rows);
-static const struct keys_table student_confirm_keys = KEYS_TABLE("Student", student_confirm_rows);
 static const struct keys_table student_issue_help =
 	KEYS_TABLE("When the rules allow a card", student_issue_help_rows);
 static const struct keys_table student_family_help =
 	KEYS_TABLE("When the child has no card", student_family_help_rows);
 static const struct keys_table student_void_help =
 	KEYS_TABLE("When the child has a card", student_void_help_rows);
-static const struct keys_table *const student_help[] = {
-	&student_common_keys, &student_issue_help, &student_family_help, &student_void_help, NULL
-};
+
+STUDENT_TABLES(student_from_search, "back to the search results");
+STUDENT_TABLES(student_from_roll, "back to the class roll");
+
+/* Where Esc goes back to: the screen under this one. */
+static const struct student_tables *student_tables(struct tui *t)
+{
+	int i = t->depth - 1;
+
+	/* The panel may sit under the help or a question: find it first. */
+	while (i > 0 && t->stack[i] != &student_screen)
+		i--;
+	return i > 0 && t->stack[i - 1] == &roll_screen ? &student_from_roll : &student_from_search;
+}
 
 static const struct keys_table *student_keys(struct tui *t)
 {
+	const struct student_tables *st = student_tables(t);
+
 	if (panel.facts.card[0])
-		return &student_card_keys;
+		return &st->card;
 	if (panel.checked && panel.check.outcome == SIGNUP_ISSUED)
-		return &student_issue_keys;
+		return &st->issue;
 	if (student_is_duplicate())
-		return &student_confirm_keys;
-	return &student_keys_table;
+		return &st->confirm;
+	return &st->plain;
+}
+
+static const struct keys_table *const *student_help(struct tui *t)
+{
+	return student_tables(t)->help;
 }
 
 /* Digits go to the scan line; a scanner is a keyboard that ends with Enter. */
@@ -535,7 +567,7 @@ const struct screen_ops student_screen = {
 	.draw = student_draw,
 	.leave = student_leave,
 	.keys = student_keys,
-	.help = student_help,
+	.help_for = student_help,
 	.data_changed = student_data_changed,
 	.work = student_work,
 };

@@ -253,6 +253,41 @@ static void the_issue_all_question_is_whole_at_100_columns(void **state)
 	t_fits(h, "issue-all question at 100 columns", 1);
 }
 
+/* ---- 3. help and Esc go back where the person came from ---- */
+
+static void a_child_opened_from_the_roll_goes_back_to_the_roll(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = t_open_home(f);
+
+	/* From the search, the help says the search results. */
+	h_send_text(h, "2100312\r");
+	assert_int_equal(h_wait_text(h, "Birth date", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_FUNCTION(1));
+	assert_int_equal(h_wait_text(h, "back to the search results", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_text(h, "Birth date", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_gone(h, "Birth date", WAIT_MS), 0);
+	h_settle(h, 100, 1000);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_text(h, "Marie Curie Elementary", WAIT_MS), 0);
+	/* From a class roll, the roll. */
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "Teacher", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "Family name", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "Birth date", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_FUNCTION(1));
+	assert_int_equal(h_wait_text(h, "back to the class roll", WAIT_MS), 0);
+	assert_false(h_screen_has(h, "search results"));
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_text(h, "Birth date", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_text(h, "Family name", WAIT_MS), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +296,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(q_in_a_too_small_terminal_asks_once_signed_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(every_screen_fits_80x24, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_issue_all_question_is_whole_at_100_columns, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_child_opened_from_the_roll_goes_back_to_the_roll, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("tui-librarian", tests, NULL, NULL);
