@@ -288,6 +288,27 @@ static void a_child_opened_from_the_roll_goes_back_to_the_roll(void **state)
 	assert_int_equal(h_wait_text(h, "Family name", WAIT_MS), 0);
 }
 
+/* ---- 4. only keys that can act are offered ---- */
+
+static void f4_offers_no_parked_event_keys_when_nothing_is_parked(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = t_open_home(f);
+
+	h_send_key(h, VTERM_KEY_FUNCTION(4));
+	assert_int_equal(h_wait_text(h, "Nothing is parked", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "F5 Sync", WAIT_MS), 0);
+	h_settle(h, 150, 1000);
+	assert_false(h_screen_has(h, "Different child"));
+	assert_false(h_screen_has(h, "Send again"));
+	assert_true(h_screen_has(h, "Esc Back"));
+	/* The help still tells what c and r do once something is parked. */
+	h_send_key(h, VTERM_KEY_FUNCTION(1));
+	assert_int_equal(h_wait_text(h, "Different child", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_gone(h, "Keys on the", WAIT_MS), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +318,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(every_screen_fits_80x24, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_issue_all_question_is_whole_at_100_columns, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_child_opened_from_the_roll_goes_back_to_the_roll, setup, teardown),
+		cmocka_unit_test_setup_teardown(f4_offers_no_parked_event_keys_when_nothing_is_parked, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("tui-librarian", tests, NULL, NULL);
