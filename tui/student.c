@@ -2,6 +2,7 @@
  * a card, in words; issues the card at the desk, and takes the next scan. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "draw.h"
 #include "ilscheck.h"
@@ -418,6 +419,26 @@ static void student_field(struct tui *t, WINDOW *w, int y, int x, int cols,
 	draw_cell(t, w, y, x + 13, cols - 13, value, DRAW_LEFT);
 }
 
+/* Whose name the card is in, and where and when it was made: "Maria
+ * Lopez at Front, 2026-09-08 10:42". */
+static void student_issuer(struct tui *t, WINDOW *w, int y, int x, int cols)
+{
+	const struct signup_facts *f = &panel.facts;
+	char by[320], when[32] = "";
+	time_t at = (time_t)f->card_at;
+	struct tm tm;
+
+	if (!f->card[0]) {
+		student_field(t, w, y, x, cols, "Issued by", "no card yet", ROLE_DIM);
+		return;
+	}
+	if (at > 0 && localtime_r(&at, &tm))
+		strftime(when, sizeof when, ", %Y-%m-%d %H:%M", &tm);
+	snprintf(by, sizeof by, "%s at %s%s", f->card_staff[0] ? f->card_staff : "nobody signed in",
+		 f->card_desk[0] ? f->card_desk : "a desk", when);
+	student_field(t, w, y, x, cols, "Issued by", by, ROLE_NORMAL);
+}
+
 /* The rules' answer as a sentence: "Can have a card", "Already has card
  * 1001, issued by Front just now", "Refused: the family opted out ...". */
 static enum theme_role student_verdict(char *buf, size_t n)
@@ -490,7 +511,7 @@ static void student_draw(struct tui *t, WINDOW *w)
 
 	student_grade(h->grade, grade, sizeof grade);
 	draw_role(w, ROLE_NORMAL);
-	draw_box(t, w, y, x, 12, bw);
+	draw_box(t, w, y, x, 13, bw);
 	draw_role(w, ROLE_NAME);
 	draw_cell(t, w, y + 1, x + 2, bw - 4, name ? name : "?", DRAW_LEFT);
 	student_field(t, w, y + 3, x + 2, bw - 4, "Student ID",
@@ -522,12 +543,13 @@ static void student_draw(struct tui *t, WINDOW *w)
 			 : !strcmp(c, "opted_out") ? "the family said no" : !strcmp(c, "pending") ? "waiting for an answer"
 			 : "nothing recorded");
 		student_field(t, w, y + 8, x + 2, bw - 4, "Card", card, panel.facts.card[0] ? ROLE_NAME : ROLE_NORMAL);
-		student_field(t, w, y + 9, x + 2, bw - 4, "Consent", consent,
+		student_issuer(t, w, y + 9, x + 2, bw - 4);
+		student_field(t, w, y + 10, x + 2, bw - 4, "Consent", consent,
 			      !strcmp(c, "opted_out") ? ROLE_WARNING : ROLE_NORMAL);
-		student_field(t, w, y + 10, x + 2, bw - 4, "Birth date",
+		student_field(t, w, y + 11, x + 2, bw - 4, "Birth date",
 			      panel.facts.birth_date[0] ? panel.facts.birth_date : "not kept", ROLE_NORMAL);
 	}
-	student_draw_card(t, w, y + 13, x + 2, bw - 4);
+	student_draw_card(t, w, y + 14, x + 2, bw - 4);
 	draw_role(w, ROLE_NORMAL);
 	free(name);
 }

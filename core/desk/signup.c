@@ -146,8 +146,9 @@ static enum cr_status signup_rules(struct cr_db *db, const struct programme *pg,
 	case -1:
 		return db_fail(db, err, rc, "reading the student");
 	}
-	st = db_prepare(db, "SELECT id, number, coalesce(desk, ''), issued_at FROM card "
-			"WHERE student_id = ?1 AND status = 'active'", err);
+	st = db_prepare(db, "SELECT c.id, c.number, coalesce(c.desk, ''), c.issued_at, coalesce(s.name, '') "
+			"FROM card c LEFT JOIN staff s ON s.id = c.issued_by "
+			"WHERE c.student_id = ?1 AND c.status = 'active'", err);
 	if (!st)
 		return err->status;
 	sqlite3_bind_int64(st, 1, id);
@@ -155,8 +156,14 @@ static enum cr_status signup_rules(struct cr_db *db, const struct programme *pg,
 		res->card_id = sqlite3_column_int64(st, 0);
 		signup_copy(res->card, sizeof res->card, st, 1);
 		signup_when(sqlite3_column_int64(st, 3), when, sizeof when);
-		signup_say(res, SIGNUP_ALREADY, WHY_NONE, "already has card %s, issued by %s %s", res->card,
-			      *sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "a desk", when);
+		/* Who issued it, in whose name it is recorded, and at which desk. */
+		if (*sqlite3_column_text(st, 4))
+			signup_say(res, SIGNUP_ALREADY, WHY_NONE, "already has card %s, issued by %s at %s %s",
+				   res->card, (const char *)sqlite3_column_text(st, 4),
+				   *sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "a desk", when);
+		else
+			signup_say(res, SIGNUP_ALREADY, WHY_NONE, "already has card %s, issued by %s %s", res->card,
+				   *sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "a desk", when);
 		sqlite3_reset(st);
 		return CR_OK;
 	}
@@ -664,7 +671,8 @@ enum cr_status signup_facts(struct cr_db *db, long long student, struct signup_f
 		"       (SELECT state FROM consent WHERE student_id = s.id), "
 		"       (SELECT group_concat(title, ', ') FROM (SELECT k.title FROM enrollment e "
 		"          JOIN class k ON k.id = e.class_id WHERE e.student_id = s.id AND k.status = 'active' "
-		"          ORDER BY k.title LIMIT 6)) "
+		"          ORDER BY k.title LIMIT 6)), "
+		"       (SELECT name FROM staff WHERE id = c.issued_by) "
 		"FROM student s LEFT JOIN card c ON c.student_id = s.id AND c.status = 'active' WHERE s.id = ?1", err);
 	if (!st)
 		return err->status;
@@ -680,6 +688,7 @@ enum cr_status signup_facts(struct cr_db *db, long long student, struct signup_f
 		signup_copy_col(st, 6, f->category, sizeof f->category);
 		signup_copy_col(st, 7, f->consent, sizeof f->consent);
 		signup_copy_col(st, 8, f->classes, sizeof f->classes);
+		signup_copy_col(st, 9, f->card_staff, sizeof f->card_staff);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)

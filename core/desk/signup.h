@@ -81,6 +81,7 @@ struct signup_facts {
 	char      birth_date[16];
 	char      card[CARDNO_MAX];      /* the active card */
 	char      card_desk[128];
+	char      card_staff[128];       /* who issued it (the card is in their name); "" when unknown */
 	long long card_at;               /* unix time it was issued */
 	char      expires[16];
 	char      category[16];

@@ -90,7 +90,7 @@ static struct h_term *t_open_home(struct fixture *f)
 	return h;
 }
 
-static long long __attribute__((unused)) t_query(const struct fixture *f, const char *sql)
+static long long t_query(const struct fixture *f, const char *sql)
 {
 	return t_db_int(f->db, sql);
 }
@@ -309,6 +309,24 @@ static void f4_offers_no_parked_event_keys_when_nothing_is_parked(void **state)
 	assert_int_equal(h_wait_gone(h, "Keys on the", WAIT_MS), 0);
 }
 
+/* ---- 5. a card names who issued it ---- */
+
+static void the_child_panel_names_who_issued_the_card(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = t_open_home(f);
+
+	h_send_text(h, "2100312\r");
+	assert_int_equal(h_wait_text(h, "Birth date", WAIT_MS), 0);
+	h_send_text(h, "i");
+	assert_int_equal(h_wait_text(h, "Card issued", WAIT_MS), 0);
+	/* The sign-in promised "recorded in your name": the panel says whose. */
+	assert_int_equal(h_wait_row(h, "Issued by", "Maria Lopez at Front", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "issued by Maria Lopez at Front", WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card c JOIN staff s ON s.id = c.issued_by "
+				 "WHERE s.name = 'Maria Lopez'"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +337,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(the_issue_all_question_is_whole_at_100_columns, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_child_opened_from_the_roll_goes_back_to_the_roll, setup, teardown),
 		cmocka_unit_test_setup_teardown(f4_offers_no_parked_event_keys_when_nothing_is_parked, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_child_panel_names_who_issued_the_card, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("tui-librarian", tests, NULL, NULL);
