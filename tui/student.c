@@ -84,7 +84,7 @@ static void student_issue_with(struct tui *t, int confirm, const char *stock)
 	} else if (res.outcome == SIGNUP_ISSUED) {
 		snprintf(panel.issued, sizeof panel.issued, "%s", res.card);
 		snprintf(panel.note, sizeof panel.note, "%s", res.reason);
-		tui_say(t, ROLE_NORMAL, "card %s issued", res.card);
+		tui_say(t, ROLE_NORMAL, "card %s issued; v voids it if a mistake", res.card);
 		tui_changed(t);
 	} else {
 		/* Another desk got there first, the rules changed under us, or a

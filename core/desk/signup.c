@@ -553,6 +553,77 @@ enum cr_status signup_issue(struct cr_db *db, const struct programme *pg, const 
 	return db_commit(db, err);
 }
 
+/* Voids one card (card.id) inside the caller's transaction: 1 when it was
+ * in use and is now void, 0 when it was not in use (voided already), -1
+ * on a database error (in err). */
+static int signup_void_card(struct cr_db *db, long long card, const char *reason, long long staff,
+			    const char *desk, struct cr_err *err)
+{
+	long long student = 0;
+	sqlite3_stmt *q;
+
+	if (!(q = db_prepare(db, "SELECT student_id FROM card WHERE id = ?1 AND status = 'active'", err)))
+		return -1;
+	sqlite3_bind_int64(q, 1, card);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		student = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	if (!student)
+		return 0;
+	if (!(q = db_prepare(db, "UPDATE card SET status = 'void', void_reason = ?2 WHERE id = ?1", err)))
+		return -1;
+	sqlite3_bind_int64(q, 1, card);
+	sqlite3_bind_text(q, 2, reason, -1, SQLITE_STATIC);
+	if (signup_step(db, q, "voiding the card", err) != CR_OK)
+		return -1;
+	if (signup_record(db, "void", student, card, staff, desk, reason, "void", "card", card, err) != CR_OK)
+		return -1;
+	return 1;
+}
+
+enum cr_status signup_void_batch(struct cr_db *db, const long long *cards, int n, const char *reason,
+				 long long staff, const char *desk, long long class_id, int *voided,
+				 struct cr_err *err)
+{
+	enum cr_status st;
+	sqlite3_stmt *q;
+	char detail[400];
+	int done = 0;
+
+	*voided = 0;
+	if (!reason || !*reason)
+		return cr_fail(err, CR_EUSAGE, "say why the cards are void (a reason is kept with them)");
+	if ((st = db_begin_immediate(db, err)) != CR_OK)
+		return st;
+	for (int i = 0; i < n; i++) {
+		int r = signup_void_card(db, cards[i], reason, staff, desk, err);
+
+		if (r < 0)
+			goto fail;
+		done += r;
+	}
+	/* One more audit row: these voids were one undo, for one reason. */
+	snprintf(detail, sizeof detail, "%d of %d cards of one batch voided: %s", done, n, reason);
+	if (!(q = db_prepare(db, "INSERT INTO audit (at, staff_id, desk, action, object_kind, object_id, detail) "
+			     "VALUES (?1, ?2, ?3, 'undo_batch', 'class', ?4, ?5)", err)))
+		goto fail;
+	sqlite3_bind_int64(q, 1, (long long)time(NULL));
+	if (staff > 0)
+		sqlite3_bind_int64(q, 2, staff);
+	sqlite3_bind_text(q, 3, desk, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, class_id);
+	sqlite3_bind_text(q, 5, detail, -1, SQLITE_TRANSIENT);
+	if (signup_step(db, q, "recording the undo", err) != CR_OK)
+		goto fail;
+	if ((st = db_commit(db, err)) != CR_OK)
+		return st;
+	*voided = done;
+	return CR_OK;
+fail:
+	db_rollback(db);
+	return err->status != CR_OK ? err->status : CR_EINTERNAL;
+}
+
 enum cr_status signup_void(struct cr_db *db, const char *number, const char *reason, long long staff,
 			   const char *desk, struct cr_err *err)
 {

@@ -222,7 +222,7 @@ static void every_screen_fits_80x24(void **state)
 	t_fits(h, "class roll", 1);
 	t_help_fits(h, "class roll help");
 	h_send_text(h, "A");
-	assert_int_equal(h_wait_text(h, "cards, any other key to cancel.", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "cards, any other key to cancel", WAIT_MS), 0);
 	t_fits(h, "issue-all question", 1);
 	h_send_key(h, VTERM_KEY_ESCAPE);
 	assert_int_equal(h_wait_text(h, "cancelled", WAIT_MS), 0);
@@ -249,7 +249,7 @@ static void the_issue_all_question_is_whole_at_100_columns(void **state)
 	h_send_key(h, VTERM_KEY_ENTER);
 	assert_int_equal(h_wait_text(h, "Family name", WAIT_MS), 0);
 	h_send_text(h, "A");
-	assert_int_equal(h_wait_text(h, "Press y to issue 23 cards, any other key to cancel.", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "Press y to issue 23 cards, any other key to cancel", WAIT_MS), 0);
 	t_fits(h, "issue-all question at 100 columns", 1);
 }
 
@@ -327,6 +327,49 @@ static void the_child_panel_names_who_issued_the_card(void **state)
 				 "WHERE s.name = 'Maria Lopez'"), 1);
 }
 
+/* ---- 6. a class issued by mistake is undone in one go ---- */
+
+static void a_class_issued_by_mistake_is_undone_with_one_reason(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h = t_open_home(f);
+
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "Teacher", WAIT_MS), 0);
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "needs a card", WAIT_MS), 0);
+	/* i says what it did and how to undo it. */
+	h_send_text(h, "i");
+	assert_int_equal(h_wait_text(h, "Enter, then v voids it", WAIT_MS), 0);
+	/* A says how many cards y makes, and that they can be undone. */
+	h_send_key(h, VTERM_KEY_DOWN);
+	h_send_text(h, "A");
+	assert_int_equal(h_wait_text(h, "Press y to issue 22 cards", WAIT_MS), 0);
+	assert_true(h_screen_has(h, "U undoes them all"));
+	h_send_text(h, "y");
+	assert_int_equal(h_wait_text(h, "done: issued 22 of 22 cards", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "U Undo all", WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card WHERE status = 'active'"), 23);
+	/* U: one reason for the whole batch; the card issued with i stays. */
+	h_send_text(h, "U");
+	assert_int_equal(h_wait_text(h, "void its 22 cards", WAIT_MS), 0);
+	h_send_text(h, "issued to the wrong class\r");
+	assert_int_equal(h_wait_text(h, "undone: 22 cards of the last batch void", WAIT_MS), 0);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card WHERE status = 'active'"), 1);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM card WHERE status = 'void' "
+				 "AND void_reason = 'issued to the wrong class'"), 22);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM event WHERE kind = 'void'"), 22);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM audit WHERE action = 'undo_batch' AND staff_id = "
+				 "(SELECT id FROM staff WHERE name = 'Maria Lopez')"), 1);
+	/* Once undone there is nothing left to undo: U is no longer offered. */
+	assert_int_equal(h_wait_gone(h, "U Undo all", WAIT_MS), 0);
+	/* On the child's panel, i says the same. */
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "Birth date", WAIT_MS), 0);
+	h_send_text(h, "i");
+	assert_int_equal(h_wait_text(h, "v voids it if a mistake", WAIT_MS), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +381,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_child_opened_from_the_roll_goes_back_to_the_roll, setup, teardown),
 		cmocka_unit_test_setup_teardown(f4_offers_no_parked_event_keys_when_nothing_is_parked, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_child_panel_names_who_issued_the_card, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_class_issued_by_mistake_is_undone_with_one_reason, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("tui-librarian", tests, NULL, NULL);
