@@ -42,7 +42,7 @@ BIG=$(db "genroster-big-$STUDENTS" "$big_pkg")
 SMALL=$(db small "$REPO/assets/demo/district")
 
 run() {
-	sqlite3 "$1" "SELECT lower(family_name) FROM student WHERE status_code = 'a' AND family_name GLOB '[A-Za-z]*' AND family_name NOT GLOB '[Qq]*' \
+	sqlite3 "$1" "SELECT lower(family_name) FROM student WHERE status_code = 'a' AND family_name GLOB '[A-Za-z]*' \
 		ORDER BY random() LIMIT $NAMES" >"$WORK/keys-names"
 	sqlite3 "$1" "SELECT student_number FROM student WHERE status_code = 'a' AND student_number IS NOT NULL \
 		ORDER BY random() LIMIT $NAMES" >"$WORK/keys-ids"

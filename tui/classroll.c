@@ -41,6 +41,7 @@ static struct classroll {
 	int              sel, top, page;
 	enum roll_mode   mode;
 	char             line[400];     /* the summary, progress or result */
+	char             ask[200];      /* under the summary: the question, or "" */
 	enum theme_role  line_role;
 	/* The batch: students to issue to, and how it went. */
 	long long       *queue;
@@ -48,6 +49,15 @@ static struct classroll {
 	int              issued, already, refused;
 	char             find[128];     /* folded: the last "/" search within the class */
 } roll;
+
+/* The last issue-all at this desk, to undo in one go: the cards it made,
+ * which class, and who was signed in (an undo is theirs alone). Kept when
+ * the roll is closed and opened again, forgotten at the next batch. */
+static struct roll_undo {
+	long long  staff, class_id;
+	long long *cards;
+	int        n, cap;
+} undo;
 
 /* ---- the model ---- */
 
@@ -152,6 +162,7 @@ static void roll_set_line(struct tui *t, enum theme_role role, const char *fmt, 
 	va_start(ap, fmt);
 	vsnprintf(roll.line, sizeof roll.line, fmt, ap);
 	va_end(ap);
+	roll.ask[0] = '\0';
 	roll.line_role = role;
 	tui_mark(t, TUI_DIRTY_BODY);
 }
@@ -186,7 +197,8 @@ static void roll_issue(struct tui *t)
 	if (roll_issue_one(t, r->id, &res) != 0)
 		return;
 	if (res.outcome == SIGNUP_ISSUED)
-		tui_say(t, ROLE_NORMAL, "card %s issued", res.card);
+		/* Short, so the sync state keeps its place on the status line. */
+		tui_say(t, ROLE_NORMAL, "card %s issued; Enter, then v voids it", res.card);
 	else if (res.outcome == SIGNUP_ALREADY)
 		tui_say(t, ROLE_NORMAL, "%s", res.reason);
 	else
@@ -236,11 +248,11 @@ static void roll_issue_all(struct tui *t)
 			      sum.eligible, sum.need_consent, sum.opted_out, sum.problems, sum.problems == 1 ? "" : "s");
 		return;
 	}
-	roll_set_line(t, ROLE_NAME,
-		      "%d eligible, %d need consent, %d opted out, %d problem%s %s press y to issue %d card%s, "
-		      "any other key to cancel",
-		      sum.eligible, sum.need_consent, sum.opted_out, sum.problems, sum.problems == 1 ? "" : "s",
-		      t->glyph->dash, sum.eligible, sum.eligible == 1 ? "" : "s");
+	roll_set_line(t, ROLE_NAME, "%d eligible, %d need consent, %d opted out, %d problem%s",
+		      sum.eligible, sum.need_consent, sum.opted_out, sum.problems, sum.problems == 1 ? "" : "s");
+	/* The question on a line of its own, so no width cuts it. */
+	snprintf(roll.ask, sizeof roll.ask, "Press y to issue %d card%s, any other key to cancel (U undoes %s).",
+		 sum.eligible, sum.eligible == 1 ? "" : "s", sum.eligible == 1 ? "it" : "them all");
 	roll.mode = ROLL_CONFIRM;
 	tui_mark(t, TUI_DIRTY_FOOTER);
 }
@@ -267,6 +279,10 @@ static void roll_confirm(struct tui *t)
 	for (int i = 0; i < roll.n; i++)
 		if (roll.rows[i].state == ROLL_NEEDS_CARD)
 			roll.queue[roll.total++] = roll.rows[i].id;
+	free(undo.cards);
+	memset(&undo, 0, sizeof undo);
+	undo.staff = t->staff.id;
+	undo.class_id = roll.class_id;
 	roll.mode = ROLL_BATCH;
 	roll_set_line(t, ROLE_NAME, "issued 0 of %d", roll.total);
 	tui_mark(t, TUI_DIRTY_FOOTER);
@@ -287,6 +303,11 @@ static void roll_batch_done(struct tui *t, int stopped)
 	else
 		roll_set_line(t, ROLE_NAME, "done: issued %d of %d card%s%s", roll.issued, roll.total,
 			      roll.total == 1 ? "" : "s", more);
+	if (undo.n > 0) {
+		size_t end = strlen(roll.line);
+
+		snprintf(roll.line + end, sizeof roll.line - end, "; U undoes %s", undo.n == 1 ? "it" : "them all");
+	}
 	roll.mode = ROLL_BROWSE;
 	roll_batch_free();
 	tui_changed(t);
@@ -304,6 +325,69 @@ static long roll_ms_since(const struct timespec *a)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (long)(now.tv_sec - a->tv_sec) * 1000 + (now.tv_nsec - a->tv_nsec) / 1000000;
+}
+
+/* Remembers a card the batch made, for U. */
+static void roll_undo_add(long long card)
+{
+	if (undo.n == undo.cap) {
+		int cap = undo.cap ? undo.cap * 2 : 32;
+		long long *a = realloc(undo.cards, (size_t)cap * sizeof *a);
+
+		if (!a)
+			return;
+		undo.cards = a;
+		undo.cap = cap;
+	}
+	undo.cards[undo.n++] = card;
+}
+
+/* The last batch can be undone here: it was this class's, in this sign-in. */
+static int roll_can_undo(const struct tui *t)
+{
+	return undo.n > 0 && undo.class_id == roll.class_id && undo.staff == t->staff.id &&
+	       roll.mode == ROLL_BROWSE;
+}
+
+static char roll_undo_title[96];
+
+static void roll_undone(struct tui *t, const char *reason)
+{
+	struct cr_err err = { 0 };
+	int voided = 0;
+
+	if (signup_void_batch(t->db, undo.cards, undo.n, reason, t->staff.id, t->cfg->desk, roll.class_id,
+			      &voided, &err) != CR_OK) {
+		tui_say(t, ROLE_ERROR, "%s", err.msg);
+		return;
+	}
+	roll_set_line(t, ROLE_NAME, "undone: %d card%s of the last batch void; the library system will be told",
+		      voided, voided == 1 ? "" : "s");
+	free(undo.cards);
+	memset(&undo, 0, sizeof undo);
+	tui_changed(t);
+	tui_mark(t, TUI_DIRTY_FOOTER);
+}
+
+static struct prompt_spec roll_undo_prompt = {
+	.title = roll_undo_title,
+	.question = "Why",
+	.hint = "One reason for them all, e.g. \"issued to the wrong class\". Nothing is deleted; "
+		"the voids sync to the library.",
+	.required = 1,
+	.done = roll_undone,
+};
+
+/* U: voids every card the last issue-all made, with one reason. */
+static void roll_undo(struct tui *t)
+{
+	if (!roll_can_undo(t)) {
+		tui_say(t, ROLE_WARNING, "no batch to undo here: only this sign-in's last issue-all of this class");
+		return;
+	}
+	snprintf(roll_undo_title, sizeof roll_undo_title, "Undo the last issue-all: void its %d card%s",
+		 undo.n, undo.n == 1 ? "" : "s");
+	prompt_open(t, &roll_undo_prompt);
 }
 
 /* A few cards a turn; the rows follow. */
@@ -324,9 +408,10 @@ static int roll_work(struct tui *t)
 		}
 		roll.next++;
 		step++;
-		if (res.outcome == SIGNUP_ISSUED)
+		if (res.outcome == SIGNUP_ISSUED) {
 			roll.issued++;
-		else if (res.outcome == SIGNUP_ALREADY)
+			roll_undo_add(res.card_id);
+		} else if (res.outcome == SIGNUP_ALREADY)
 			roll.already++;
 		else
 			roll.refused++;
@@ -493,23 +578,29 @@ static void roll_back(struct tui *t)
 	{ 1, KEY_NPAGE, "PgDn",  NULL,     "move a page at a time (PgUp goes back)", roll_page_down }, \
 	{ 1, KEY_PPAGE, "PgUp",  NULL,     NULL, roll_page_up }
 
-static const struct key_binding roll_browse_rows[] = {
-	{ 0, 'i', "i",   "Issue",     "issue a library card to the selected child", roll_issue },
-	{ 0, 'A', "A",   "Issue all", "issue a card to every eligible child in the class (asks first)",
-	  roll_issue_all },
-	{ 0, 's', "s",   "Slips",     "queue the class's card slips as one print job", roll_slips },
-	{ 0, '\r', "Enter", "Child", "open the selected child: details, void, consent", roll_open },
-	{ 0, '\n', "Enter", NULL,    NULL, roll_open },
-	{ 1, KEY_ENTER, "Enter", NULL, NULL, roll_open },
-	{ 0, 'o', "o",   "Opted out", "record that the selected child's family said no", roll_opt_out },
-	{ 0, 'g', "g",   "Consent",   "record a guardian's yes (or signature) for the selected child",
-	  roll_consent_given },
-	{ 0, '/', "/",   "Find",      "find a child in this class by name or ID", roll_find },
-	{ 0, 'n', "n",   NULL,        "find the next child that matches", roll_find_next },
-	ROLL_MOVE_ROWS,
-	{ 0, 27,  "Esc", "Back",      "back to the classes", roll_back },
-	{ 0, 'q', "q",   NULL,        "the same as Esc", roll_back },
-};
+#define ROLL_UNDO_ROW \
+	{ 0, 'U', "U",   "Undo all",  "void every card of this sign-in's last issue-all here, with one reason", \
+	  roll_undo }
+
+#define ROLL_BROWSE_ROWS \
+	{ 0, 'i', "i",   "Issue",     "issue a library card to the selected child", roll_issue }, \
+	{ 0, 'A', "A",   "Issue all", "issue a card to every eligible child in the class (asks first)", \
+	  roll_issue_all }, \
+	{ 0, 's', "s",   "Slips",     "queue the class's card slips as one print job", roll_slips }, \
+	{ 0, '\r', "Enter", "Child", "open the selected child: details, void, consent", roll_open }, \
+	{ 0, '\n', "Enter", NULL,    NULL, roll_open }, \
+	{ 1, KEY_ENTER, "Enter", NULL, NULL, roll_open }, \
+	{ 0, 'o', "o",   "Opted out", "record that the selected child's family said no", roll_opt_out }, \
+	{ 0, 'g', "g",   "Consent",   "record a guardian's yes (or signature) for the selected child", \
+	  roll_consent_given }, \
+	{ 0, '/', "/",   "Find",      "find a child in this class by name or ID", roll_find }, \
+	{ 0, 'n', "n",   NULL,        "find the next child that matches", roll_find_next }, \
+	ROLL_MOVE_ROWS, \
+	{ 0, 27,  "Esc", "Back",      "back to the classes", roll_back }, \
+	{ 0, 'q', "q",   NULL,        "the same as Esc", roll_back }
+
+static const struct key_binding roll_browse_rows[] = { ROLL_BROWSE_ROWS };
+static const struct key_binding roll_undo_rows[] = { ROLL_UNDO_ROW, ROLL_BROWSE_ROWS };
 
 static const struct key_binding roll_confirm_rows[] = {
 	{ 0, 'y', "y",   "Yes, issue", "issue the cards the summary counts", roll_confirm },
@@ -522,10 +613,13 @@ static const struct key_binding roll_batch_rows[] = {
 };
 
 static const struct keys_table roll_browse_keys = KEYS_TABLE("Class roll", roll_browse_rows);
+static const struct keys_table roll_undo_keys = KEYS_TABLE("Class roll", roll_undo_rows);
+static const struct key_binding roll_undo_help_rows[] = { ROLL_UNDO_ROW };
+static const struct keys_table roll_undo_help = KEYS_TABLE("After issuing to the class", roll_undo_help_rows);
 static const struct keys_table roll_confirm_keys = KEYS_TABLE("Issuing to the class: the question", roll_confirm_rows);
 static const struct keys_table roll_batch_keys = KEYS_TABLE("Issuing to the class", roll_batch_rows);
 static const struct keys_table *const roll_help[] = {
-	&roll_browse_keys, &roll_confirm_keys, &roll_batch_keys, NULL,
+	&roll_browse_keys, &roll_confirm_keys, &roll_batch_keys, &roll_undo_help, NULL,
 };
 
 static const struct keys_table *roll_keys(struct tui *t)
@@ -533,17 +627,18 @@ static const struct keys_table *roll_keys(struct tui *t)
 	switch (roll.mode) {
 	case ROLL_CONFIRM: return &roll_confirm_keys;
 	case ROLL_BATCH:   return &roll_batch_keys;
-	default:           return &roll_browse_keys;
+	default:           return roll_can_undo(t) ? &roll_undo_keys : &roll_browse_keys;
 	}
 }
 
-/* At the question, any key but y cancels. */
+/* At the question, any key but y cancels; a function key (F10, F1) then
+ * also does its job. */
 static int roll_key(struct tui *t, const struct tui_key *k)
 {
 	if (roll.mode != ROLL_CONFIRM)
 		return 0;
 	roll_cancel(t);
-	return 1;
+	return !k->fn;
 }
 
 /* ---- drawing ---- */
@@ -651,8 +746,19 @@ static void roll_draw(struct tui *t, WINDOW *w)
 		roll_draw_detail(t, w, rows - 2);
 	}
 	if (roll.line[0]) {
+		/* A question, or a line too long for one, takes the detail's
+		 * line too: neither is ever cut. */
+		int lines = roll.ask[0] || draw_wrap_lines(t, cols - 2, roll.line) > 1 ? 2 : 1;
+
 		draw_role(w, roll.line_role);
-		draw_text(t, w, rows - 1, 1, cols - 2, roll.line);
+		draw_blank(w, rows - lines, 0, cols);
+		if (roll.ask[0]) {
+			draw_wrap(t, w, rows - 2, 1, cols - 2, 1, roll.line);
+			draw_role(w, ROLE_WARNING);
+			draw_wrap(t, w, rows - 1, 1, cols - 2, 1, roll.ask);
+		} else {
+			draw_wrap(t, w, rows - lines, 1, cols - 2, lines, roll.line);
+		}
 	}
 	draw_role(w, ROLE_NORMAL);
 }

@@ -121,6 +121,26 @@ int draw_wrap(const struct tui *t, WINDOW *w, int y, int x, int cols, int rows, 
 	return used;
 }
 
+int draw_wrap_lines(const struct tui *t, int cols, const char *text)
+{
+	char *safe;
+	const char *s;
+	int lines = 0;
+
+	if (cols <= 0)
+		return 1;
+	safe = draw_inert(t, text);
+	s = safe ? safe : "?";
+	while (*s) {
+		s += draw_line_end(s, cols);
+		lines++;
+		while (*s == ' ')
+			s++;
+	}
+	free(safe);
+	return lines > 0 ? lines : 1;
+}
+
 int draw_fmt(const struct tui *t, WINDOW *w, int y, int x, int cols, const char *fmt, ...)
 {
 	char buf[512];

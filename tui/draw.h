@@ -28,6 +28,9 @@ int draw_fmt(const struct tui *t, WINDOW *w, int y, int x, int cols, const char 
  * returns the lines used. */
 int draw_wrap(const struct tui *t, WINDOW *w, int y, int x, int cols, int rows, const char *text);
 
+/* Lines draw_wrap needs for text in cols columns (at least 1). */
+int draw_wrap_lines(const struct tui *t, int cols, const char *text);
+
 /* Columns text takes once made inert for this terminal. */
 int draw_width(const struct tui *t, const char *text);
 

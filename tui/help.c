@@ -49,17 +49,6 @@ static int help_key(struct tui *t, const struct tui_key *k)
 	return 1;
 }
 
-/* Rows a table takes on the help screen: its title, its rows with a
- * sentence, a blank line. */
-static int help_height(const struct keys_table *kt)
-{
-	int n = 2;
-
-	for (size_t i = 0; i < kt->n; i++)
-		n += kt->rows[i].help != NULL;
-	return n;
-}
-
 
 static void help_draw(struct tui *t, WINDOW *w)
 {
@@ -67,8 +56,11 @@ static void help_draw(struct tui *t, WINDOW *w)
 	const struct keys_table *tables[16];
 	int rows = getmaxy(w), cols = getmaxx(w), n = 0, need = 1, y;
 
-	if (below && below->help) {
-		for (const struct keys_table *const *kt = below->help; *kt && n < 15; kt++)
+	const struct keys_table *const *list = below && below->help_for ? below->help_for(t)
+					       : below ? below->help : NULL;
+
+	if (list) {
+		for (const struct keys_table *const *kt = list; *kt && n < 15; kt++)
 			tables[n++] = *kt;
 	} else if (below && below->keys) {
 		tables[n++] = below->keys(t);
@@ -76,7 +68,7 @@ static void help_draw(struct tui *t, WINDOW *w)
 	if (!below || !(below->flags & SCREEN_MODAL))
 		tables[n++] = &t->global;
 	for (int i = 0; i < n; i++)
-		need += help_height(tables[i]);
+		need += keys_help_height(t, tables[i], cols);
 	/* Longer than the screen: Down and Up scroll, the last row says so. */
 	if (help_top > need - (rows - 1))
 		help_top = need - (rows - 1) > 0 ? need - (rows - 1) : 0;
@@ -86,8 +78,8 @@ static void help_draw(struct tui *t, WINDOW *w)
 		draw_fmt(t, w, y, 1, cols - 2, "Keys on the %s screen", below ? below->name : "");
 	y++;
 	for (int i = 0; i < n; i++) {
-		if (y + help_height(tables[i]) <= 0) {
-			y += help_height(tables[i]);
+		if (y + keys_help_height(t, tables[i], cols) <= 0) {
+			y += keys_help_height(t, tables[i], cols);
 			continue;
 		}
 		y = keys_draw_help(t, w, y, tables[i]);

@@ -41,6 +41,7 @@ static struct home {
 	int                   top;          /* first school row shown */
 	int                   sel;          /* the selected school, for Enter */
 	int                   page;         /* school rows that fit, from the last draw */
+	int                   leaving;      /* Esc asked "leave cardroll?": y leaves */
 	struct search_ui      search;
 } home;
 
@@ -215,9 +216,24 @@ static void home_page_down(struct tui *t)
 	home_scroll(t, home.page > 1 ? home.page - 1 : 1);
 }
 
+/* Esc on the overview asks first: every letter here starts a search, so
+ * leaving is never one key a name could begin with. */
+static void home_quit_ask(struct tui *t)
+{
+	home.leaving = 1;
+	tui_say(t, ROLE_WARNING, "Leave cardroll? y leaves, any other key stays");
+	tui_mark(t, TUI_DIRTY_FOOTER);
+}
+
 static void home_quit(struct tui *t)
 {
 	tui_quit(t);
+}
+
+static void home_stay(struct tui *t)
+{
+	home.leaving = 0;
+	tui_mark(t, TUI_DIRTY_FOOTER);
 }
 
 /* ---- keys ---- */
@@ -236,8 +252,13 @@ static const struct key_binding home_browse_rows[] = {
 	{ 0, '\r',       "Enter", "Classes", "open the selected school's classes, class by class", home_open_school },
 	{ 0, '\n',       "Enter", NULL,     NULL, home_open_school },
 	{ 1, KEY_ENTER,  "Enter", NULL,     NULL, home_open_school },
-	{ 1, KEY_F(4),   "F4",    "Library", "the library system: syncing, and events parked for a person", home_ils },
-	{ 0, 'q',        "q",     "Quit",   "leave cardroll (a name starting with q: press / first)", home_quit },
+	{ 1, KEY_F(4),   "F4",    "Library", "the library system: sync, and events parked for a person", home_ils },
+	{ 0, 27,         "Esc",   "Quit",   "leave cardroll (asks first; F10 leaves at once)", home_quit_ask },
+};
+
+static const struct key_binding home_leave_rows[] = {
+	{ 0, 'y', "y",   "Leave", "leave cardroll", home_quit },
+	{ 0, 27,  "Esc", "Stay",  "stay (any other key does too)", home_stay },
 };
 
 static const struct key_binding home_search_rows[] = {
@@ -255,10 +276,13 @@ static const struct key_binding home_search_rows[] = {
 
 static const struct keys_table home_browse_keys = KEYS_TABLE("Home", home_browse_rows);
 static const struct keys_table home_search_keys = KEYS_TABLE("Searching", home_search_rows);
+static const struct keys_table home_leave_keys = KEYS_TABLE("Leaving", home_leave_rows);
 static const struct keys_table *const home_help[] = { &home_browse_keys, &home_search_keys, NULL };
 
 static const struct keys_table *home_keys(struct tui *t)
 {
+	if (home.leaving)
+		return &home_leave_keys;
 	return home.search.active ? &home_search_keys : &home_browse_keys;
 }
 
@@ -266,6 +290,11 @@ static const struct keys_table *home_keys(struct tui *t)
  * types digits, then Enter); in the box every printable key is text. */
 static int home_key(struct tui *t, const struct tui_key *k)
 {
+	if (home.leaving) {
+		/* Any key but y stays; a function key (F10, F1) also does its job. */
+		home_stay(t);
+		return !k->fn;
+	}
 	if (k->fn)
 		return 0;
 	if (!home.search.active) {

@@ -65,7 +65,7 @@ static void ilsq_load(struct tui *t)
 			q.sel = i;
 	if (q.sel >= q.n)
 		q.sel = q.n > 0 ? q.n - 1 : 0;
-	tui_mark(t, TUI_DIRTY_BODY);
+	tui_mark(t, TUI_DIRTY_BODY | TUI_DIRTY_FOOTER);
 }
 
 static const struct ilsq_row *ilsq_selected(void)
@@ -116,7 +116,7 @@ static void ilsq_move(struct tui *t, int d)
 		q.sel = q.n - 1;
 	if (q.sel < 0)
 		q.sel = 0;
-	tui_mark(t, TUI_DIRTY_BODY);
+	tui_mark(t, TUI_DIRTY_BODY | TUI_DIRTY_FOOTER);
 }
 
 static void ilsq_up(struct tui *t)
@@ -139,22 +139,42 @@ static void ilsq_sync(struct tui *t)
 	syncing_now(t);
 }
 
+#define ILSQ_CONFIRM_ROW \
+	{ 0, 'c', "c", "Different child", "a likely duplicate is a different child: send it with the override", \
+	  ilsq_confirm }
+#define ILSQ_RETRY_ROW \
+	{ 0, 'r', "r", "Send again", "send the event again as it is (after fixing the record in the ILS)", ilsq_retry }
+#define ILSQ_SELECT_ROWS \
+	{ 1, KEY_DOWN, "Up/Dn", "Select", "select an event", ilsq_down }, \
+	{ 1, KEY_UP, "Up", NULL, NULL, ilsq_up }
+#define ILSQ_SYNC_ROW \
+	{ 1, KEY_F(5), "F5", "Sync", "sync with the library system now", ilsq_sync }
+#define ILSQ_BACK_ROWS \
+	{ 0, 27, "Esc", "Back", "back home", ilsq_back }, \
+	{ 0, 'q', "q", NULL, "the same as Esc", ilsq_back }
+
+/* Only keys that can act are offered: c on a likely duplicate, r on any
+ * parked event, neither when nothing is parked. The help lists them all. */
 static const struct key_binding ilsq_rows[] = {
-	{ 0, 'c', "c", "Different child", "a likely duplicate is a different child: send it with the override",
-	  ilsq_confirm },
-	{ 0, 'r', "r", "Send again", "send the event again as it is (after fixing the record in the ILS)", ilsq_retry },
-	{ 1, KEY_F(5), "F5", "Sync", "sync with the library system now", ilsq_sync },
-	{ 1, KEY_DOWN, "Up/Dn", "Select", "select an event", ilsq_down },
-	{ 1, KEY_UP, "Up", NULL, NULL, ilsq_up },
-	{ 0, 27, "Esc", "Back", "back home", ilsq_back },
-	{ 0, 'q', "q", NULL, "the same as Esc", ilsq_back },
+	ILSQ_CONFIRM_ROW, ILSQ_RETRY_ROW, ILSQ_SYNC_ROW, ILSQ_SELECT_ROWS, ILSQ_BACK_ROWS,
 };
+static const struct key_binding ilsq_parked_rows[] = {
+	ILSQ_RETRY_ROW, ILSQ_SYNC_ROW, ILSQ_SELECT_ROWS, ILSQ_BACK_ROWS,
+};
+static const struct key_binding ilsq_idle_rows[] = { ILSQ_SYNC_ROW, ILSQ_BACK_ROWS };
 
 static const struct keys_table ilsq_keys_table = KEYS_TABLE("Library system", ilsq_rows);
+static const struct keys_table ilsq_parked_keys = KEYS_TABLE("Library system", ilsq_parked_rows);
+static const struct keys_table ilsq_idle_keys = KEYS_TABLE("Library system", ilsq_idle_rows);
+static const struct keys_table *const ilsq_help[] = { &ilsq_keys_table, NULL };
 
 static const struct keys_table *ilsq_keys(struct tui *t)
 {
-	return &ilsq_keys_table;
+	const struct ilsq_row *r = ilsq_selected();
+
+	if (!r)
+		return &ilsq_idle_keys;
+	return r->duplicate ? &ilsq_keys_table : &ilsq_parked_keys;
 }
 
 static void ilsq_draw(struct tui *t, WINDOW *w)
@@ -226,5 +246,6 @@ const struct screen_ops ilsq_screen = {
 	.draw = ilsq_draw,
 	.leave = ilsq_leave,
 	.keys = ilsq_keys,
+	.help = ilsq_help,
 	.data_changed = ilsq_changed,
 };

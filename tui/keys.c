@@ -16,46 +16,108 @@ const struct key_binding *keys_find(const struct keys_table *kt, const struct tu
 	return NULL;
 }
 
-/* One "F1 Help" item; returns the columns used, 0 when it does not fit. */
-static int keys_footer_item(struct tui *t, WINDOW *w, int x, int room, const struct key_binding *b)
+/* One "F1 Help" item at x; returns the columns used. */
+static int keys_footer_item(struct tui *t, WINDOW *w, int x, int room, const char *mnemonic, const char *label)
 {
-	int need = (int)strlen(b->mnemonic) + 1 + (int)strlen(b->label);
+	int used;
 
-	if (need > room)
-		return 0;
 	draw_role(w, ROLE_KEY);
-	x += draw_text(t, w, 0, x, room, b->mnemonic);
+	used = draw_text(t, w, 0, x, room, mnemonic);
 	draw_role(w, ROLE_NORMAL);
-	x += draw_text(t, w, 0, x, 1, " ");
-	draw_text(t, w, 0, x, room, b->label);
-	return need;
+	used += draw_text(t, w, 0, x + used, room - used, " ");
+	used += draw_text(t, w, 0, x + used, room - used, label);
+	return used;
 }
 
+static int keys_footer_width(const struct key_binding *b)
+{
+	return (int)strlen(b->mnemonic) + 1 + (int)strlen(b->label);
+}
+
+/* The keys a footer never drops: the way back (Esc) and the help (F1),
+ * which lists the rest. */
+static int keys_footer_kept(const struct key_binding *b)
+{
+	return (!b->fn && b->code == 27) || (b->fn && b->code == KEY_F(1));
+}
+
+#define KEYS_MORE_MNEMONIC "?"
+#define KEYS_MORE_LABEL    "More"
+
+/* Every labelled key in order when they fit; otherwise as many as fit in
+ * order, then Esc and F1 wherever they come, and "? More" for the rest, so
+ * the way back and the help are never the ones cut. */
 void keys_draw_footer(struct tui *t, WINDOW *w, const struct keys_table *const *tables, size_t n)
 {
-	int cols = getmaxx(w), x = 0;
+	int cols = getmaxx(w), x = 0, total = 0, kept = 0, dropped = 0;
+	int more = 2 + (int)strlen(KEYS_MORE_MNEMONIC) + 1 + (int)strlen(KEYS_MORE_LABEL);
 
 	werase(w);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		for (size_t r = 0; tables[i] && r < tables[i]->n; r++) {
 			const struct key_binding *b = &tables[i]->rows[r];
-			int used;
 
 			if (!b->label)
 				continue;
-			if (x > 0)
-				x += 2;
-			used = keys_footer_item(t, w, x, cols - x, b);
-			if (!used)
+			total += (total ? 2 : 0) + keys_footer_width(b);
+			if (keys_footer_kept(b))
+				kept += 2 + keys_footer_width(b);
+		}
+	for (size_t i = 0; i < n; i++) {
+		for (size_t r = 0; tables[i] && r < tables[i]->n; r++) {
+			const struct key_binding *b = &tables[i]->rows[r];
+			int need, is_kept;
+
+			if (!b->label)
+				continue;
+			need = (x > 0 ? 2 : 0) + keys_footer_width(b);
+			is_kept = keys_footer_kept(b);
+			if (total > cols && !is_kept &&
+			    (dropped || x + need + kept + more > cols)) {
+				dropped = 1;
+				continue;
+			}
+			if (is_kept)
+				kept -= 2 + keys_footer_width(b);
+			if (x + need > cols)
 				return;
-			x += used;
+			x += need - keys_footer_width(b);
+			x += keys_footer_item(t, w, x, cols - x, b->mnemonic, b->label);
 		}
 	}
+	if (dropped && x + more <= cols)
+		keys_footer_item(t, w, x + 2, cols - x - 2, KEYS_MORE_MNEMONIC, KEYS_MORE_LABEL);
+}
+
+#define KEYS_HELP_LABEL_X 12
+
+/* Where a table's sentences start on the help screen: after its widest
+ * label, so no label is cut ("Different child"). */
+static int keys_help_x(const struct keys_table *kt)
+{
+	int w = 10;
+
+	for (size_t i = 0; i < kt->n; i++)
+		if (kt->rows[i].help && kt->rows[i].label && (int)strlen(kt->rows[i].label) > w)
+			w = (int)strlen(kt->rows[i].label);
+	return KEYS_HELP_LABEL_X + w + 1;
+}
+
+/* Rows kt takes on the help screen in cols columns: its title, each
+ * sentence (wrapped), a blank line. */
+int keys_help_height(struct tui *t, const struct keys_table *kt, int cols)
+{
+	int n = 2, x = keys_help_x(kt);
+
+	for (size_t i = 0; i < kt->n; i++)
+		if (kt->rows[i].help)
+			n += draw_wrap_lines(t, cols - x - 1, kt->rows[i].help);
+	return n;
 }
 
 int keys_draw_help(struct tui *t, WINDOW *w, int y, const struct keys_table *kt)
 {
-	int rows = getmaxy(w), cols = getmaxx(w);
+	int rows = getmaxy(w), cols = getmaxx(w), x = keys_help_x(kt);
 
 	if (y >= rows)
 		return y;
@@ -69,10 +131,10 @@ int keys_draw_help(struct tui *t, WINDOW *w, int y, const struct keys_table *kt)
 		draw_role(w, ROLE_KEY);
 		draw_text(t, w, y, 3, 8, b->mnemonic);
 		draw_role(w, ROLE_NAME);
-		draw_cell(t, w, y, 12, 10, b->label ? b->label : "", DRAW_LEFT);
+		draw_cell(t, w, y, KEYS_HELP_LABEL_X, x - 1 - KEYS_HELP_LABEL_X, b->label ? b->label : "", DRAW_LEFT);
 		draw_role(w, ROLE_NORMAL);
-		draw_cell(t, w, y, 23, cols - 24, b->help, DRAW_LEFT);
-		y++;
+		/* A long sentence goes on under itself rather than being cut. */
+		y += draw_wrap(t, w, y, x, cols - x - 1, rows - y, b->help);
 	}
 	return y + 1;
 }

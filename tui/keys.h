@@ -38,6 +38,9 @@ const struct key_binding *keys_find(const struct keys_table *kt, const struct tu
 /* Draws the footer: the labelled rows of each table in turn, as many as fit. */
 void keys_draw_footer(struct tui *t, WINDOW *w, const struct keys_table *const *tables, size_t n);
 
+/* Rows one table takes on the help screen in cols columns. */
+int keys_help_height(struct tui *t, const struct keys_table *kt, int cols);
+
 /* Draws one table for the help screen from row y; returns the next free row. */
 int keys_draw_help(struct tui *t, WINDOW *w, int y, const struct keys_table *kt);
 

@@ -118,7 +118,7 @@ static void prompt_draw(struct tui *t, WINDOW *w)
 	int qw = draw_width(t, spec->question) + 1, fw = bw - 4 - qw, shown;
 
 	draw_role(w, ROLE_NORMAL);
-	draw_box(t, w, y, x, 7, bw);
+	draw_box(t, w, y, x, 8, bw);
 	draw_role(w, ROLE_NAME);
 	draw_cell(t, w, y + 1, x + 2, bw - 4, spec->title, DRAW_LEFT);
 	draw_role(w, ROLE_NORMAL);
@@ -137,7 +137,8 @@ static void prompt_draw(struct tui *t, WINDOW *w)
 		shown = draw_width(t, s);
 	}
 	draw_role(w, prompt.error[0] ? ROLE_ERROR : ROLE_DIM);
-	draw_wrap(t, w, y + 5, x + 2, bw - 4, 1,
+	/* Two lines: a hint is never cut at 80 columns. */
+	draw_wrap(t, w, y + 5, x + 2, bw - 4, 2,
 		  prompt.error[0] ? prompt.error : spec->hint ? spec->hint : "Enter to answer, Esc to cancel.");
 	draw_role(w, ROLE_NORMAL);
 	tui_cursor(t, y + 3, x + 2 + qw + shown);

@@ -42,6 +42,9 @@ struct screen_ops {
 	/* Every table the help screen lists for this screen, NULL-terminated;
 	 * NULL means just the table in force. */
 	const struct keys_table *const *help;
+	/* Instead of help, when what the help lists depends on the state
+	 * (where the screen was opened from); NULL uses help. */
+	const struct keys_table *const *(*help_for)(struct tui *t);
 	/* Another process changed the database: reload what is shown. */
 	void (*data_changed)(struct tui *t);
 	/* A sentence the help screen adds under the keys, or NULL. */
@@ -101,6 +104,7 @@ struct tui {
 	unsigned                     dirty;
 	int                          quit;
 	int                          too_small;
+	int                          quit_asked; /* too small, signed in: q asked, y leaves */
 	WINDOW                      *header, *body, *status, *footer;
 	int                          cursor_y, cursor_x;  /* in body; -1 hides it */
 	char                         message[256];        /* one line for the status bar */

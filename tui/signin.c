@@ -273,16 +273,6 @@ static void signin_quit(struct tui *t)
 	tui_quit(t);
 }
 
-static int signin_type(struct tui *t, wint_t ch);
-
-/* q leaves only before anything is typed; in a name it is a letter. */
-static void signin_q(struct tui *t)
-{
-	if (!signin.name[0] && !signin.pin[0] && !signin.pin2[0])
-		signin_quit(t);
-	else
-		signin_type(t, 'q');
-}
 
 static const struct key_binding signin_rows[] = {
 	{ 0, '\r',          "Enter", "Sign in", "go to the next box; in the last box, sign in", signin_enter },
@@ -297,7 +287,6 @@ static const struct key_binding signin_rows[] = {
 	{ 0, 8,             "Bksp",  NULL,      NULL, signin_erase },
 	{ 0, 21,            "^U",    NULL,      "empty the box", signin_clear },
 	{ 0, 27,            "Esc",   "Quit",    "leave cardroll without signing in", signin_quit },
-	{ 0, 'q',           "q",     NULL,      "the same as Esc before anything is typed; then a letter", signin_q },
 };
 
 static const struct keys_table signin_keys_table = KEYS_TABLE("Signing in", signin_rows);

@@ -2,6 +2,7 @@
  * a card, in words; issues the card at the desk, and takes the next scan. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "draw.h"
 #include "ilscheck.h"
@@ -83,7 +84,7 @@ static void student_issue_with(struct tui *t, int confirm, const char *stock)
 	} else if (res.outcome == SIGNUP_ISSUED) {
 		snprintf(panel.issued, sizeof panel.issued, "%s", res.card);
 		snprintf(panel.note, sizeof panel.note, "%s", res.reason);
-		tui_say(t, ROLE_NORMAL, "card %s issued", res.card);
+		tui_say(t, ROLE_NORMAL, "card %s issued; v voids it if a mistake", res.card);
 		tui_changed(t);
 	} else {
 		/* Another desk got there first, the rules changed under us, or a
@@ -281,8 +282,10 @@ static void student_scan_erase(struct tui *t)
 
 /* ---- keys: which ones are in force depends on what the rules said ---- */
 
-#define STUDENT_COMMON_ROWS \
-	{ 0, 27,            "Esc",   "Back", "back to the search results", student_back }, \
+/* Esc goes back where the child was opened from, and says so: the search
+ * results on home, or the class roll. */
+#define STUDENT_COMMON_ROWS(back) \
+	{ 0, 27,            "Esc",   "Back", back, student_back }, \
 	{ 0, 'q',           "q",     NULL,   "the same as Esc", student_back }, \
 	{ 0, '\r',          "Enter", NULL,   "after a scanned or typed student ID: open that student", student_scan_open }, \
 	{ 0, '\n',          "Enter", NULL,   NULL, student_scan_open }, \
@@ -306,40 +309,70 @@ static void student_scan_erase(struct tui *t)
 	{ 0, 'c', "c", "Confirm", "confirm and issue: not the same child as the other card's holder", \
 	  student_confirm }
 
-static const struct key_binding student_rows[] = { STUDENT_COMMON_ROWS, STUDENT_FAMILY_ROWS };
-static const struct key_binding student_card_rows[] = { STUDENT_VOID_ROW, STUDENT_COMMON_ROWS };
-static const struct key_binding student_issue_rows[] = { STUDENT_ISSUE_ROW, STUDENT_COMMON_ROWS, STUDENT_FAMILY_ROWS };
-static const struct key_binding student_confirm_rows[] = { STUDENT_CONFIRM_ROW, STUDENT_COMMON_ROWS,
-							   STUDENT_FAMILY_ROWS };
-static const struct key_binding student_common_rows[] = { STUDENT_COMMON_ROWS };
+/* The tables in force in each state of the panel, for one way back. */
+struct student_tables {
+	const struct keys_table        plain, common, card, issue, confirm;
+	const struct keys_table *const help[5];
+};
+
+#define STUDENT_TABLES(name, back) \
+	static const struct key_binding name##_rows[] = { STUDENT_COMMON_ROWS(back), STUDENT_FAMILY_ROWS }; \
+	static const struct key_binding name##_card_rows[] = { STUDENT_VOID_ROW, STUDENT_COMMON_ROWS(back) }; \
+	static const struct key_binding name##_issue_rows[] = { STUDENT_ISSUE_ROW, STUDENT_COMMON_ROWS(back), \
+								STUDENT_FAMILY_ROWS }; \
+	static const struct key_binding name##_confirm_rows[] = { STUDENT_CONFIRM_ROW, STUDENT_COMMON_ROWS(back), \
+								  STUDENT_FAMILY_ROWS }; \
+	static const struct key_binding name##_common_rows[] = { STUDENT_COMMON_ROWS(back) }; \
+	static const struct student_tables name = { \
+		.plain = KEYS_TABLE("Student", name##_rows), \
+		.common = KEYS_TABLE("Student", name##_common_rows), \
+		.card = KEYS_TABLE("Student", name##_card_rows), \
+		.issue = KEYS_TABLE("Student", name##_issue_rows), \
+		.confirm = KEYS_TABLE("Student", name##_confirm_rows), \
+		.help = { &name.common, &student_issue_help, &student_family_help, &student_void_help, NULL }, \
+	}
+
 static const struct key_binding student_issue_help_rows[] = { STUDENT_ISSUE_ROW, STUDENT_CONFIRM_ROW };
 static const struct key_binding student_family_help_rows[] = { STUDENT_FAMILY_ROWS };
 static const struct key_binding student_void_help_rows[] = { STUDENT_VOID_ROW };
 
-static const struct keys_table student_keys_table = KEYS_TABLE("Student", student_rows);
-static const struct keys_table student_common_keys = KEYS_TABLE("Student", student_common_rows);
-static const struct keys_table student_card_keys = KEYS_TABLE("Student", student_card_rows);
-static const struct keys_table student_issue_keys = KEYS_TABLE("Student", student_issue_rows);
-static const struct keys_table student_confirm_keys = KEYS_TABLE("Student", student_confirm_rows);
 static const struct keys_table student_issue_help =
 	KEYS_TABLE("When the rules allow a card", student_issue_help_rows);
 static const struct keys_table student_family_help =
 	KEYS_TABLE("When the child has no card", student_family_help_rows);
 static const struct keys_table student_void_help =
 	KEYS_TABLE("When the child has a card", student_void_help_rows);
-static const struct keys_table *const student_help[] = {
-	&student_common_keys, &student_issue_help, &student_family_help, &student_void_help, NULL
-};
+
+STUDENT_TABLES(student_from_search, "back to the search results");
+STUDENT_TABLES(student_from_roll, "back to the class roll");
+
+/* Where Esc goes back to: the screen under this one. */
+static const struct student_tables *student_tables(struct tui *t)
+{
+	int i = t->depth - 1;
+
+	/* The panel may sit under the help or a question: find it first. */
+	while (i > 0 && t->stack[i] != &student_screen)
+		i--;
+	return i > 0 && t->stack[i - 1] == &roll_screen ? &student_from_roll : &student_from_search;
+}
 
 static const struct keys_table *student_keys(struct tui *t)
 {
+	const struct student_tables *st = student_tables(t);
+
 	if (panel.facts.card[0])
-		return &student_card_keys;
+		return &st->card;
 	if (panel.checked && panel.check.outcome == SIGNUP_ISSUED)
-		return &student_issue_keys;
+		return &st->issue;
 	if (student_is_duplicate())
-		return &student_confirm_keys;
-	return &student_keys_table;
+		return &st->confirm;
+	return &st->plain;
+}
+
+static const struct keys_table *const *student_help(struct tui *t)
+{
+	return student_tables(t)->help;
 }
 
 /* Digits go to the scan line; a scanner is a keyboard that ends with Enter. */
@@ -384,6 +417,26 @@ static void student_field(struct tui *t, WINDOW *w, int y, int x, int cols,
 	draw_cell(t, w, y, x, 12, label, DRAW_LEFT);
 	draw_role(w, role);
 	draw_cell(t, w, y, x + 13, cols - 13, value, DRAW_LEFT);
+}
+
+/* Whose name the card is in, and where and when it was made: "Maria
+ * Lopez at Front, 2026-09-08 10:42". */
+static void student_issuer(struct tui *t, WINDOW *w, int y, int x, int cols)
+{
+	const struct signup_facts *f = &panel.facts;
+	char by[320], when[32] = "";
+	time_t at = (time_t)f->card_at;
+	struct tm tm;
+
+	if (!f->card[0]) {
+		student_field(t, w, y, x, cols, "Issued by", "no card yet", ROLE_DIM);
+		return;
+	}
+	if (at > 0 && localtime_r(&at, &tm))
+		strftime(when, sizeof when, ", %Y-%m-%d %H:%M", &tm);
+	snprintf(by, sizeof by, "%s at %s%s", f->card_staff[0] ? f->card_staff : "nobody signed in",
+		 f->card_desk[0] ? f->card_desk : "a desk", when);
+	student_field(t, w, y, x, cols, "Issued by", by, ROLE_NORMAL);
 }
 
 /* The rules' answer as a sentence: "Can have a card", "Already has card
@@ -458,7 +511,7 @@ static void student_draw(struct tui *t, WINDOW *w)
 
 	student_grade(h->grade, grade, sizeof grade);
 	draw_role(w, ROLE_NORMAL);
-	draw_box(t, w, y, x, 12, bw);
+	draw_box(t, w, y, x, 13, bw);
 	draw_role(w, ROLE_NAME);
 	draw_cell(t, w, y + 1, x + 2, bw - 4, name ? name : "?", DRAW_LEFT);
 	student_field(t, w, y + 3, x + 2, bw - 4, "Student ID",
@@ -466,7 +519,10 @@ static void student_draw(struct tui *t, WINDOW *w)
 	{
 		char school[300];
 
+		/* The district only when it fits: the school is what matters. */
 		snprintf(school, sizeof school, "%s (%s)", h->school[0] ? h->school : "none", h->district);
+		if (draw_width(t, school) > bw - 4 - 13)
+			snprintf(school, sizeof school, "%s", h->school[0] ? h->school : "none");
 		student_field(t, w, y + 4, x + 2, bw - 4, "School", school, ROLE_NORMAL);
 	}
 	student_field(t, w, y + 5, x + 2, bw - 4, "Grade", grade, ROLE_NORMAL);
@@ -487,12 +543,13 @@ static void student_draw(struct tui *t, WINDOW *w)
 			 : !strcmp(c, "opted_out") ? "the family said no" : !strcmp(c, "pending") ? "waiting for an answer"
 			 : "nothing recorded");
 		student_field(t, w, y + 8, x + 2, bw - 4, "Card", card, panel.facts.card[0] ? ROLE_NAME : ROLE_NORMAL);
-		student_field(t, w, y + 9, x + 2, bw - 4, "Consent", consent,
+		student_issuer(t, w, y + 9, x + 2, bw - 4);
+		student_field(t, w, y + 10, x + 2, bw - 4, "Consent", consent,
 			      !strcmp(c, "opted_out") ? ROLE_WARNING : ROLE_NORMAL);
-		student_field(t, w, y + 10, x + 2, bw - 4, "Birth date",
+		student_field(t, w, y + 11, x + 2, bw - 4, "Birth date",
 			      panel.facts.birth_date[0] ? panel.facts.birth_date : "not kept", ROLE_NORMAL);
 	}
-	student_draw_card(t, w, y + 13, x + 2, bw - 4);
+	student_draw_card(t, w, y + 14, x + 2, bw - 4);
 	draw_role(w, ROLE_NORMAL);
 	free(name);
 }
@@ -532,7 +589,7 @@ const struct screen_ops student_screen = {
 	.draw = student_draw,
 	.leave = student_leave,
 	.keys = student_keys,
-	.help = student_help,
+	.help_for = student_help,
 	.data_changed = student_data_changed,
 	.work = student_work,
 };

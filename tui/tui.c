@@ -196,6 +196,7 @@ static void tui_layout(struct tui *t)
 	wnoutrefresh(stdscr);
 	t->dirty = TUI_DIRTY_ALL & ~TUI_DIRTY_LAYOUT;
 	t->too_small = rows < TUI_MIN_ROWS || cols < TUI_MIN_COLS;
+	t->quit_asked = 0;
 	if (t->too_small)
 		return;
 	t->header = newwin(1, cols, 0, 0);
@@ -220,7 +221,10 @@ static void tui_draw_too_small(struct tui *t)
 	draw_role(stdscr, ROLE_WARNING);
 	mvwaddstr(stdscr, rows / 2 > 0 ? rows / 2 - 1 : 0, 0, line);
 	draw_role(stdscr, ROLE_NORMAL);
-	waddstr(stdscr, "\nmake the window bigger, or press q to quit");
+	if (t->quit_asked)
+		waddstr(stdscr, "\nleave cardroll? y leaves, any other key stays");
+	else
+		waddstr(stdscr, "\nmake the window bigger, or press q to quit");
 	curs_set(0);
 	wnoutrefresh(stdscr);
 }
@@ -364,11 +368,20 @@ static void tui_dispatch(struct tui *t, const struct tui_key *k)
 		b->action(t);
 }
 
-/* Too small to draw a screen: only leaving works. */
+/* Too small to draw a screen: only leaving works. F10 leaves at once; q
+ * asks first once someone is signed in (a name being typed may begin with
+ * q), and y then leaves. */
 static void tui_too_small_key(struct tui *t, const struct tui_key *k)
 {
-	if ((!k->fn && (k->ch == 'q' || k->ch == 'Q')) || (k->fn && k->ch == KEY_F(10)))
+	int q = !k->fn && (k->ch == 'q' || k->ch == 'Q');
+
+	if ((k->fn && k->ch == KEY_F(10)) || (t->quit_asked && !k->fn && (k->ch == 'y' || k->ch == 'Y')) ||
+	    (q && t->staff.id <= 0)) {
 		tui_quit(t);
+		return;
+	}
+	t->quit_asked = q && !t->quit_asked;
+	tui_mark(t, TUI_DIRTY_ALL & ~TUI_DIRTY_LAYOUT);
 }
 
 static void tui_read_key(struct tui *t)

@@ -146,8 +146,9 @@ static enum cr_status signup_rules(struct cr_db *db, const struct programme *pg,
 	case -1:
 		return db_fail(db, err, rc, "reading the student");
 	}
-	st = db_prepare(db, "SELECT id, number, coalesce(desk, ''), issued_at FROM card "
-			"WHERE student_id = ?1 AND status = 'active'", err);
+	st = db_prepare(db, "SELECT c.id, c.number, coalesce(c.desk, ''), c.issued_at, coalesce(s.name, '') "
+			"FROM card c LEFT JOIN staff s ON s.id = c.issued_by "
+			"WHERE c.student_id = ?1 AND c.status = 'active'", err);
 	if (!st)
 		return err->status;
 	sqlite3_bind_int64(st, 1, id);
@@ -155,8 +156,14 @@ static enum cr_status signup_rules(struct cr_db *db, const struct programme *pg,
 		res->card_id = sqlite3_column_int64(st, 0);
 		signup_copy(res->card, sizeof res->card, st, 1);
 		signup_when(sqlite3_column_int64(st, 3), when, sizeof when);
-		signup_say(res, SIGNUP_ALREADY, WHY_NONE, "already has card %s, issued by %s %s", res->card,
-			      *sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "a desk", when);
+		/* Who issued it, in whose name it is recorded, and at which desk. */
+		if (*sqlite3_column_text(st, 4))
+			signup_say(res, SIGNUP_ALREADY, WHY_NONE, "already has card %s, issued by %s at %s %s",
+				   res->card, (const char *)sqlite3_column_text(st, 4),
+				   *sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "a desk", when);
+		else
+			signup_say(res, SIGNUP_ALREADY, WHY_NONE, "already has card %s, issued by %s %s", res->card,
+				   *sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "a desk", when);
 		sqlite3_reset(st);
 		return CR_OK;
 	}
@@ -546,6 +553,77 @@ enum cr_status signup_issue(struct cr_db *db, const struct programme *pg, const 
 	return db_commit(db, err);
 }
 
+/* Voids one card (card.id) inside the caller's transaction: 1 when it was
+ * in use and is now void, 0 when it was not in use (voided already), -1
+ * on a database error (in err). */
+static int signup_void_card(struct cr_db *db, long long card, const char *reason, long long staff,
+			    const char *desk, struct cr_err *err)
+{
+	long long student = 0;
+	sqlite3_stmt *q;
+
+	if (!(q = db_prepare(db, "SELECT student_id FROM card WHERE id = ?1 AND status = 'active'", err)))
+		return -1;
+	sqlite3_bind_int64(q, 1, card);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		student = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	if (!student)
+		return 0;
+	if (!(q = db_prepare(db, "UPDATE card SET status = 'void', void_reason = ?2 WHERE id = ?1", err)))
+		return -1;
+	sqlite3_bind_int64(q, 1, card);
+	sqlite3_bind_text(q, 2, reason, -1, SQLITE_STATIC);
+	if (signup_step(db, q, "voiding the card", err) != CR_OK)
+		return -1;
+	if (signup_record(db, "void", student, card, staff, desk, reason, "void", "card", card, err) != CR_OK)
+		return -1;
+	return 1;
+}
+
+enum cr_status signup_void_batch(struct cr_db *db, const long long *cards, int n, const char *reason,
+				 long long staff, const char *desk, long long class_id, int *voided,
+				 struct cr_err *err)
+{
+	enum cr_status st;
+	sqlite3_stmt *q;
+	char detail[400];
+	int done = 0;
+
+	*voided = 0;
+	if (!reason || !*reason)
+		return cr_fail(err, CR_EUSAGE, "say why the cards are void (a reason is kept with them)");
+	if ((st = db_begin_immediate(db, err)) != CR_OK)
+		return st;
+	for (int i = 0; i < n; i++) {
+		int r = signup_void_card(db, cards[i], reason, staff, desk, err);
+
+		if (r < 0)
+			goto fail;
+		done += r;
+	}
+	/* One more audit row: these voids were one undo, for one reason. */
+	snprintf(detail, sizeof detail, "%d of %d cards of one batch voided: %s", done, n, reason);
+	if (!(q = db_prepare(db, "INSERT INTO audit (at, staff_id, desk, action, object_kind, object_id, detail) "
+			     "VALUES (?1, ?2, ?3, 'undo_batch', 'class', ?4, ?5)", err)))
+		goto fail;
+	sqlite3_bind_int64(q, 1, (long long)time(NULL));
+	if (staff > 0)
+		sqlite3_bind_int64(q, 2, staff);
+	sqlite3_bind_text(q, 3, desk, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, class_id);
+	sqlite3_bind_text(q, 5, detail, -1, SQLITE_TRANSIENT);
+	if (signup_step(db, q, "recording the undo", err) != CR_OK)
+		goto fail;
+	if ((st = db_commit(db, err)) != CR_OK)
+		return st;
+	*voided = done;
+	return CR_OK;
+fail:
+	db_rollback(db);
+	return err->status != CR_OK ? err->status : CR_EINTERNAL;
+}
+
 enum cr_status signup_void(struct cr_db *db, const char *number, const char *reason, long long staff,
 			   const char *desk, struct cr_err *err)
 {
@@ -664,7 +742,8 @@ enum cr_status signup_facts(struct cr_db *db, long long student, struct signup_f
 		"       (SELECT state FROM consent WHERE student_id = s.id), "
 		"       (SELECT group_concat(title, ', ') FROM (SELECT k.title FROM enrollment e "
 		"          JOIN class k ON k.id = e.class_id WHERE e.student_id = s.id AND k.status = 'active' "
-		"          ORDER BY k.title LIMIT 6)) "
+		"          ORDER BY k.title LIMIT 6)), "
+		"       (SELECT name FROM staff WHERE id = c.issued_by) "
 		"FROM student s LEFT JOIN card c ON c.student_id = s.id AND c.status = 'active' WHERE s.id = ?1", err);
 	if (!st)
 		return err->status;
@@ -680,6 +759,7 @@ enum cr_status signup_facts(struct cr_db *db, long long student, struct signup_f
 		signup_copy_col(st, 6, f->category, sizeof f->category);
 		signup_copy_col(st, 7, f->consent, sizeof f->consent);
 		signup_copy_col(st, 8, f->classes, sizeof f->classes);
+		signup_copy_col(st, 9, f->card_staff, sizeof f->card_staff);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)

@@ -63,6 +63,14 @@ enum cr_status signup_check(struct cr_db *db, const struct programme *pg, long l
 enum cr_status signup_void(struct cr_db *db, const char *number, const char *reason, long long staff,
 			   const char *desk, struct cr_err *err);
 
+/* Undoes a batch (a class issued by mistake): voids each of the n cards
+ * (card.id) still in use, with one reason, in one transaction, plus an
+ * audit row for the undo itself (class_id, 0 when none). *voided says how
+ * many were in use; a card voided already is left as it is. */
+enum cr_status signup_void_batch(struct cr_db *db, const long long *cards, int n, const char *reason,
+				 long long staff, const char *desk, long long class_id, int *voided,
+				 struct cr_err *err);
+
 /* Records a family's answer for a child: "given" (a guardian said yes),
  * "signed" (the signature is in), "opted_out" (the family said no), or
  * "pending". An event for the ILS and an audit row are written with it. */
@@ -81,6 +89,7 @@ struct signup_facts {
 	char      birth_date[16];
 	char      card[CARDNO_MAX];      /* the active card */
 	char      card_desk[128];
+	char      card_staff[128];       /* who issued it (the card is in their name); "" when unknown */
 	long long card_at;               /* unix time it was issued */
 	char      expires[16];
 	char      category[16];

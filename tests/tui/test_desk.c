@@ -260,7 +260,7 @@ static void a_child_walks_up_and_gets_a_card(void **state)
 	assert_int_equal(t_query(f, "SELECT count(*) FROM card"), 1);
 	assert_int_equal(t_query(f, "SELECT issued_by FROM card WHERE number = '" MAHNOOR "'"), maria);
 	/* The rules now say why not, and a second press issues nothing. */
-	assert_int_equal(h_wait_text(h, "Already has card " MAHNOOR ", issued by Front", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(h, "Already has card " MAHNOOR ", issued by Maria Lopez at Front", WAIT_MS), 0);
 	h_send_text(h, "i");
 	h_settle(h, 150, 1000);
 	assert_int_equal(h_wait_text(h, "Already has card", WAIT_MS), 0);
@@ -374,7 +374,7 @@ static void a_second_desk_sees_the_card_the_first_desk_issued(void **state)
 	h_send_text(front, "i");
 	assert_int_equal(h_wait_text(front, "Card issued: " KARTHIK, WAIT_MS), 0);
 	/* Back notices without a key press, and no longer offers to issue. */
-	assert_int_equal(h_wait_text(back, "Already has card " KARTHIK ", issued by Front", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(back, "Already has card " KARTHIK ", issued by Maria Lopez at Front", WAIT_MS), 0);
 	assert_int_equal(h_wait_gone(back, "i Issue card", WAIT_MS), 0);
 	h_send_text(back, "i");
 	h_settle(back, 200, 1000);
@@ -383,7 +383,7 @@ static void a_second_desk_sees_the_card_the_first_desk_issued(void **state)
 	h_send_key(back, VTERM_KEY_ESCAPE);
 	assert_int_equal(h_wait_gone(back, "Birth date", WAIT_MS), 0);
 	h_send_key(back, VTERM_KEY_ENTER);
-	assert_int_equal(h_wait_text(back, "Already has card " KARTHIK ", issued by Front", WAIT_MS), 0);
+	assert_int_equal(h_wait_text(back, "Already has card " KARTHIK ", issued by Maria Lopez at Front", WAIT_MS), 0);
 }
 
 /* The check digit that makes digits pass Luhn. */

@@ -360,12 +360,14 @@ static void help_lists_every_key_in_the_footer(void **state)
 	assert_int_equal(h_wait_text(h, "Riverbend Middle", WAIT_MS), 0);
 }
 
-static void q_quits_cleanly(void **state)
+static void esc_then_y_quits_cleanly(void **state)
 {
 	struct fixture *f = *state;
 	struct h_term *h = t_open_home(f);
 
-	h_send_text(h, "q");
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_text(h, "Leave cardroll?", WAIT_MS), 0);
+	h_send_text(h, "y");
 	assert_int_equal(h_wait_exit(h, WAIT_MS), 0);
 }
 
@@ -414,7 +416,9 @@ static void a_vt100_shows_the_home_screen(void **state)
 	assert_int_equal(h_wait_gone(h, "grade 4", WAIT_MS), 0);
 	h_send_key(h, VTERM_KEY_ESCAPE);
 	assert_int_equal(h_wait_text(h, "Riverbend Middle", WAIT_MS), 0);
-	h_send_text(h, "q");
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_text(h, "Leave cardroll?", WAIT_MS), 0);
+	h_send_text(h, "y");
 	assert_int_equal(h_wait_exit(h, WAIT_MS), 0);
 }
 
@@ -439,7 +443,9 @@ static void a_plain_c_locale_gets_ascii_only(void **state)
 	assert_int_equal(h_wait_gone(h, "grade 4", WAIT_MS), 0);
 	h_send_key(h, VTERM_KEY_ESCAPE);
 	assert_int_equal(h_wait_text(h, "Riverbend Middle", WAIT_MS), 0);
-	h_send_text(h, "q");
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_text(h, "Leave cardroll?", WAIT_MS), 0);
+	h_send_text(h, "y");
 	assert_int_equal(h_wait_exit(h, WAIT_MS), 0);
 	raw = h_raw(h, &n);
 	assert_true(n > 0);
@@ -520,7 +526,9 @@ static void an_empty_database_says_how_to_import(void **state)
 
 	assert_int_equal(h_wait_text(h, "No roster imported yet", WAIT_MS), 0);
 	assert_true(h_screen_has(h, "cardroll import PATH"));
-	h_send_text(h, "q");
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_text(h, "Leave cardroll?", WAIT_MS), 0);
+	h_send_text(h, "y");
 	assert_int_equal(h_wait_exit(h, WAIT_MS), 0);
 }
 
@@ -534,7 +542,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(arrow_keys_choose_which_student_opens, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_scanned_student_id_opens_the_student, setup, teardown),
 		cmocka_unit_test_setup_teardown(help_lists_every_key_in_the_footer, setup, teardown),
-		cmocka_unit_test_setup_teardown(q_quits_cleanly, setup, teardown),
+		cmocka_unit_test_setup_teardown(esc_then_y_quits_cleanly, setup, teardown),
 		cmocka_unit_test_setup_teardown(f10_quits_from_the_search_box, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_small_terminal_says_so_until_it_grows, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_vt100_shows_the_home_screen, setup, teardown),

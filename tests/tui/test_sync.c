@@ -277,8 +277,14 @@ static void a_parked_duplicate_is_decided_at_the_desk(void **state)
 	assert_int_equal(h_wait_text(h, "1 event parked for a person", WAIT_MS), 0);
 	assert_int_equal(h_wait_row(h, "signup", MAHNOOR, WAIT_MS), 0);
 	assert_int_equal(h_wait_text(h, "already exists", WAIT_MS), 0);
+	/* A likely duplicate: both keys can act, so both are offered. */
+	assert_int_equal(h_wait_text(h, "c Different child", WAIT_MS), 0);
+	assert_true(h_screen_has(h, "r Send again"));
 	h_send_text(h, "c");
 	assert_int_equal(h_wait_text(h, "Nothing is parked", 15000), 0);
+	/* Nothing parked: neither is offered. */
+	assert_int_equal(h_wait_gone(h, "Different child", WAIT_MS), 0);
+	assert_false(h_screen_has(h, "Send again"));
 	for (int i = 0; i < 40 && t_patrons(s) != 2; i++)
 		usleep(100000);
 	assert_int_equal(t_patrons(s), 2);

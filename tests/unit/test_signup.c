@@ -355,6 +355,33 @@ static void test_scanned_card_stock_is_checked_and_used_once(void **state)
 	assert_non_null(strstr(r.reason, "scan the new card"));
 }
 
+/* A batch issued by mistake is undone in one transaction with one reason:
+ * each card still in use is voided (with its void event), one voided by
+ * hand since is left alone, and the undo has its own audit row. */
+static void test_a_batch_is_undone_with_one_reason(void **state)
+{
+	struct tu_env *e = *state;
+	struct programme pg = defaults();
+	struct cr_err err = { 0 };
+	long long cards[2];
+	int voided = -1;
+
+	harbor(e, NULL);
+	cards[0] = issue(e, &pg, "1001", "Front").card_id;
+	cards[1] = issue(e, &pg, "1002", "Front").card_id;
+	assert_int_equal(signup_void_batch(e->db, cards, 2, "", 0, "Front", 0, &voided, &err), CR_EUSAGE);
+	assert_int_equal(signup_void(e->db, "1002", "by hand", 0, "Front", &err), CR_OK);
+	assert_int_equal(signup_void_batch(e->db, cards, 2, "wrong class", 0, "Front", 7, &voided, &err), CR_OK);
+	assert_int_equal(voided, 1);
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM card WHERE status = 'void' AND void_reason = ?1",
+				  "wrong class"), 1);
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM card WHERE status = 'void' AND void_reason = ?1",
+				  "by hand"), 1);
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM event WHERE kind = 'void'", NULL), 2);
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM audit WHERE action = 'undo_batch' AND object_id = 7 "
+				  "AND detail LIKE ?1", "1 of 2 cards%wrong class"), 1);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, tu_env_setup, tu_env_teardown)
@@ -368,6 +395,7 @@ int main(void)
 		T(test_a_likely_duplicate_waits_for_a_person_to_decide),
 		T(test_consent_recorded_at_the_desk_decides_the_card),
 		T(test_a_mistaken_card_is_voided_and_can_be_issued_again),
+		T(test_a_batch_is_undone_with_one_reason),
 		T(test_library_range_numbers_come_from_per_desk_blocks),
 		T(test_scanned_card_stock_is_checked_and_used_once),
 	};
