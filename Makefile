@@ -43,7 +43,7 @@ TUI_TEST_BIN := $(patsubst tests/tui/test_%.c,$(BUILD)/tests/tui_%,$(TUI_TEST_SR
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps run check unit tui-tests integration printer-tests sync-tests asan fuzz bench install clean demo layering
+.PHONY: all deps run check unit tui-tests integration printer-tests sync-tests asan fuzz bench install uninstall deb deb-check deb-test install-test clean demo layering
 all: layering $(BUILD)/cardroll
 
 deps:
@@ -165,10 +165,44 @@ run: deps
 bench: all
 	sh bench/run.sh $(BENCH_ARGS)
 
+# make install PREFIX=/usr/local DESTDIR=...: the binary, cardroll(1) and
+# cardroll.ini(5), the sync service and timer, the sync user (sysusers.d) and
+# /etc/cardroll/cardroll.ini.example. Migrations and slip templates are
+# compiled in, so nothing else is read at run time. The settings folder is
+# /etc whatever PREFIX is (the program reads /etc/cardroll/cardroll.ini), and
+# a real cardroll.ini is never written. `make uninstall` removes these files.
+BINDIR         ?= $(PREFIX)/bin
+MANDIR         ?= $(PREFIX)/share/man
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
+SYSCONFDIR     := /etc/cardroll
+INSTALLED := $(BINDIR)/cardroll $(MANDIR)/man1/cardroll.1 $(MANDIR)/man5/cardroll.ini.5 \
+        $(SYSTEMDUNITDIR)/cardroll-sync.service $(SYSTEMDUNITDIR)/cardroll-sync.timer \
+        $(SYSUSERSDIR)/cardroll.conf $(SYSCONFDIR)/cardroll.ini.example
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 $(BUILD)/cardroll $(DESTDIR)$(PREFIX)/bin/cardroll
-	install -m 644 packaging/cardroll.1 $(DESTDIR)$(PREFIX)/share/man/man1/cardroll.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 755 $(BUILD)/cardroll $(DESTDIR)$(BINDIR)/cardroll
+	install -m 644 packaging/cardroll.1 $(DESTDIR)$(MANDIR)/man1/cardroll.1
+	install -m 644 packaging/cardroll.ini.5 $(DESTDIR)$(MANDIR)/man5/cardroll.ini.5
+	sed 's|@BINDIR@|$(BINDIR)|g' packaging/systemd/cardroll-sync.service >$(BUILD)/cardroll-sync.service
+	install -m 644 $(BUILD)/cardroll-sync.service $(DESTDIR)$(SYSTEMDUNITDIR)/cardroll-sync.service
+	install -m 644 packaging/systemd/cardroll-sync.timer $(DESTDIR)$(SYSTEMDUNITDIR)/cardroll-sync.timer
+	install -m 644 packaging/systemd/cardroll.sysusers $(DESTDIR)$(SYSUSERSDIR)/cardroll.conf
+	@# an existing /etc/cardroll keeps its mode and owner
+	[ -d $(DESTDIR)$(SYSCONFDIR) ] || install -d -m 755 $(DESTDIR)$(SYSCONFDIR)
+	install -m 640 packaging/cardroll.ini.example $(DESTDIR)$(SYSCONFDIR)/cardroll.ini.example
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@# /etc/cardroll goes only when nothing else (a real cardroll.ini) is in it
+	rmdir $(DESTDIR)$(SYSCONFDIR) 2>/dev/null || true
+
+# Installs into a temporary DESTDIR and checks the files, their modes, the
+# man pages, the units and the example settings; then uninstalls.
+install-test: all
+	@sh tests/packaging/test_install.sh
 
 clean:
 	rm -rf build
