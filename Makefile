@@ -204,10 +204,50 @@ uninstall:
 install-test: all
 	@sh tests/packaging/test_install.sh
 
+# make deb: a Debian package from packaging/debian/ (dpkg-buildpackage
+# -us -uc -b in a copy of the tree under $(BUILD)/deb), then lintian, which
+# must report no error. deb-test installs it in a scratch root and uses it.
+DEB_DIR  := $(BUILD)/deb
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB      := $(DEB_DIR)/cardroll_$(VERSION)_$(DEB_ARCH).deb
+
+deb-check:
+	@missing=""; \
+	for t in dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian; do \
+		command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "make deb needs:$$missing" >&2; \
+		echo "Run as root:  apt-get install -y --no-install-recommends$$missing" >&2; \
+		exit 1; \
+	fi; \
+	v=$$(sed -n '1s/^cardroll (\([^)]*\)).*/\1/p' packaging/debian/changelog); \
+	[ "$$v" = "$(VERSION)" ] || { echo "packaging/debian/changelog is at $$v, the Makefile at $(VERSION)" >&2; exit 1; }
+
+deb: deb-check
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/cardroll-$(VERSION)
+	@# the tree as git knows it (no build/, no node_modules), else all but build/
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard | \
+			xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+			tar -cf - --null -T - ; \
+	else \
+		tar -cf - --exclude=./$(BUILD) --exclude='*.db' . ; \
+	fi | tar -xf - -C $(DEB_DIR)/cardroll-$(VERSION)
+	cp -R packaging/debian $(DEB_DIR)/cardroll-$(VERSION)/debian
+	cd $(DEB_DIR)/cardroll-$(VERSION) && dpkg-buildpackage -us -uc -b -J2
+	lintian --fail-on error $(DEB)
+	@echo "make deb: $(DEB)"
+
+# Slow (builds the package): not part of make check.
+deb-test: deb
+	@DEB=$(abspath $(DEB)) sh tests/packaging/test_deb.sh
+
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
 
 # The desk's key-latency benchmark drives the real binary through the TUI
 # tests' pty harness (bench/keys.sh).
