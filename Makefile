@@ -43,7 +43,7 @@ TUI_TEST_BIN := $(patsubst tests/tui/test_%.c,$(BUILD)/tests/tui_%,$(TUI_TEST_SR
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps run check unit tui-tests integration printer-tests sync-tests asan fuzz bench install clean demo layering
+.PHONY: all deps run check unit tui-tests integration printer-tests sync-tests asan fuzz bench install uninstall deb deb-check deb-test install-test clean demo layering
 all: layering $(BUILD)/cardroll
 
 deps:
@@ -165,15 +165,89 @@ run: deps
 bench: all
 	sh bench/run.sh $(BENCH_ARGS)
 
+# make install PREFIX=/usr/local DESTDIR=...: the binary, cardroll(1) and
+# cardroll.ini(5), the sync service and timer, the sync user (sysusers.d) and
+# /etc/cardroll/cardroll.ini.example. Migrations and slip templates are
+# compiled in, so nothing else is read at run time. The settings folder is
+# /etc whatever PREFIX is (the program reads /etc/cardroll/cardroll.ini), and
+# a real cardroll.ini is never written. `make uninstall` removes these files.
+BINDIR         ?= $(PREFIX)/bin
+MANDIR         ?= $(PREFIX)/share/man
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
+SYSCONFDIR     := /etc/cardroll
+INSTALLED := $(BINDIR)/cardroll $(MANDIR)/man1/cardroll.1 $(MANDIR)/man5/cardroll.ini.5 \
+        $(SYSTEMDUNITDIR)/cardroll-sync.service $(SYSTEMDUNITDIR)/cardroll-sync.timer \
+        $(SYSUSERSDIR)/cardroll.conf $(SYSCONFDIR)/cardroll.ini.example
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 $(BUILD)/cardroll $(DESTDIR)$(PREFIX)/bin/cardroll
-	install -m 644 packaging/cardroll.1 $(DESTDIR)$(PREFIX)/share/man/man1/cardroll.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 755 $(BUILD)/cardroll $(DESTDIR)$(BINDIR)/cardroll
+	install -m 644 packaging/cardroll.1 $(DESTDIR)$(MANDIR)/man1/cardroll.1
+	install -m 644 packaging/cardroll.ini.5 $(DESTDIR)$(MANDIR)/man5/cardroll.ini.5
+	sed 's|@BINDIR@|$(BINDIR)|g' packaging/systemd/cardroll-sync.service >$(BUILD)/cardroll-sync.service
+	install -m 644 $(BUILD)/cardroll-sync.service $(DESTDIR)$(SYSTEMDUNITDIR)/cardroll-sync.service
+	install -m 644 packaging/systemd/cardroll-sync.timer $(DESTDIR)$(SYSTEMDUNITDIR)/cardroll-sync.timer
+	install -m 644 packaging/systemd/cardroll.sysusers $(DESTDIR)$(SYSUSERSDIR)/cardroll.conf
+	@# an existing /etc/cardroll keeps its mode and owner
+	[ -d $(DESTDIR)$(SYSCONFDIR) ] || install -d -m 755 $(DESTDIR)$(SYSCONFDIR)
+	install -m 640 packaging/cardroll.ini.example $(DESTDIR)$(SYSCONFDIR)/cardroll.ini.example
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@# /etc/cardroll goes only when nothing else (a real cardroll.ini) is in it
+	rmdir $(DESTDIR)$(SYSCONFDIR) 2>/dev/null || true
+
+# Installs into a temporary DESTDIR and checks the files, their modes, the
+# man pages, the units and the example settings; then uninstalls.
+install-test: all
+	@sh tests/packaging/test_install.sh
+
+# make deb: a Debian package from packaging/debian/ (dpkg-buildpackage
+# -us -uc -b in a copy of the tree under $(BUILD)/deb), then lintian, which
+# must report no error. deb-test installs it in a scratch root and uses it.
+DEB_DIR  := $(BUILD)/deb
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB      := $(DEB_DIR)/cardroll_$(VERSION)_$(DEB_ARCH).deb
+
+deb-check:
+	@missing=""; \
+	for t in dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian; do \
+		command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "make deb needs:$$missing" >&2; \
+		echo "Run as root:  apt-get install -y --no-install-recommends$$missing" >&2; \
+		exit 1; \
+	fi; \
+	v=$$(sed -n '1s/^cardroll (\([^)]*\)).*/\1/p' packaging/debian/changelog); \
+	[ "$$v" = "$(VERSION)" ] || { echo "packaging/debian/changelog is at $$v, the Makefile at $(VERSION)" >&2; exit 1; }
+
+deb: deb-check
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/cardroll-$(VERSION)
+	@# the tree as git knows it (no build/, no node_modules), else all but build/
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard | \
+			xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+			tar -cf - --null -T - ; \
+	else \
+		tar -cf - --exclude=./$(BUILD) --exclude='*.db' . ; \
+	fi | tar -xf - -C $(DEB_DIR)/cardroll-$(VERSION)
+	cp -R packaging/debian $(DEB_DIR)/cardroll-$(VERSION)/debian
+	cd $(DEB_DIR)/cardroll-$(VERSION) && dpkg-buildpackage -us -uc -b -J2
+	lintian --fail-on error $(DEB)
+	@echo "make deb: $(DEB)"
+
+# Slow (builds the package): not part of make check.
+deb-test: deb
+	@DEB=$(abspath $(DEB)) sh tests/packaging/test_deb.sh
 
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
 
 # The desk's key-latency benchmark drives the real binary through the TUI
 # tests' pty harness (bench/keys.sh).
