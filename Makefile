@@ -145,6 +145,7 @@ check: deps
 	$(MAKE) WERROR=1 integration
 	$(MAKE) WERROR=1 printer-tests
 	$(MAKE) WERROR=1 sync-tests
+	$(MAKE) WERROR=1 install-test
 	$(MAKE) asan
 	$(MAKE) fuzz
 	@echo "make check: all passed"

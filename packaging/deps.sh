@@ -9,7 +9,7 @@ libinih-dev libargon2-dev libcmocka-dev libvterm-dev python3 time locales
 libcairo2-dev libpango1.0-dev libqrencode-dev libzint-dev libcups2-dev
 libcurl4-openssl-dev libssl-dev libjson-c-dev openssl libtext-csv-perl fonts-dejavu-core fonts-noto-core fonts-noto-cjk
 zbar-tools poppler-utils cups cups-client cups-daemon printer-driver-cups-pdf
-socat tmux openssh-server openssh-client"
+socat tmux openssh-server openssh-client man-db groff-base"
 # npm packages for the printer tests need node; this machine may carry its own.
 command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 
