@@ -10,7 +10,7 @@
 
 struct classes_row {
 	long long id;
-	char     *title, *teacher, *grades, *periods;
+	char     *sid, *title, *teacher, *grades, *periods;   /* sid: the class ID commands take */
 	long      enrolled, carded;
 };
 
@@ -27,6 +27,7 @@ static struct classes {
 static void classes_unload(void)
 {
 	for (int i = 0; i < cls.n; i++) {
+		free(cls.rows[i].sid);
 		free(cls.rows[i].title);
 		free(cls.rows[i].teacher);
 		free(cls.rows[i].grades);
@@ -42,6 +43,7 @@ static int classes_add(const struct roll_class *c, void *ctx)
 	struct classes_row *a = realloc(cls.rows, (size_t)(cls.n + 1) * sizeof *a);
 	struct classes_row r = {
 		.id = c->id,
+		.sid = strdup(c->sourced_id ? c->sourced_id : ""),
 		.title = strdup(c->title ? c->title : ""),
 		.teacher = strdup(c->teacher ? c->teacher : ""),
 		.grades = strdup(c->grades ? c->grades : ""),
@@ -52,7 +54,8 @@ static int classes_add(const struct roll_class *c, void *ctx)
 
 	if (a)
 		cls.rows = a;
-	if (!a || !r.title || !r.teacher || !r.grades || !r.periods) {
+	if (!a || !r.sid || !r.title || !r.teacher || !r.grades || !r.periods) {
+		free(r.sid);
 		free(r.title);
 		free(r.teacher);
 		free(r.grades);
@@ -129,7 +132,8 @@ static void classes_open(struct tui *t)
 		tui_say(t, ROLE_WARNING, "this school has no classes on the roster");
 		return;
 	}
-	roll_show(t, cls.rows[cls.sel].id, cls.rows[cls.sel].title, cls.rows[cls.sel].teacher);
+	roll_show(t, cls.rows[cls.sel].id, cls.rows[cls.sel].sid, cls.rows[cls.sel].title,
+		  cls.rows[cls.sel].teacher);
 }
 
 static void classes_back(struct tui *t)

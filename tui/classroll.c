@@ -35,6 +35,7 @@ enum roll_mode {
 
 static struct classroll {
 	long long        class_id;
+	char             sid[96];       /* the class ID `cardroll issue --class` takes */
 	char            *title, *teacher;
 	struct roll_row *rows;
 	int              n;
@@ -131,7 +132,7 @@ static void roll_batch_free(void)
 	roll.total = roll.next = 0;
 }
 
-void roll_show(struct tui *t, long long class_id, const char *title, const char *teacher)
+void roll_show(struct tui *t, long long class_id, const char *class_sid, const char *title, const char *teacher)
 {
 	char *tc = strdup(title ? title : ""), *te = strdup(teacher ? teacher : "");
 
@@ -147,6 +148,7 @@ void roll_show(struct tui *t, long long class_id, const char *title, const char 
 	free(roll.teacher);
 	memset(&roll, 0, sizeof roll);
 	roll.class_id = class_id;
+	snprintf(roll.sid, sizeof roll.sid, "%s", class_sid ? class_sid : "");
 	roll.title = tc;
 	roll.teacher = te;
 	tui_push(t, &roll_screen);
@@ -711,6 +713,10 @@ static void roll_draw(struct tui *t, WINDOW *w)
 	else
 		draw_fmt(t, w, y, 1, cols - 2, "%s %s %d child%s, %d with a card", roll.title, t->glyph->dot,
 			 roll.n, roll.n == 1 ? "" : "ren", carded);
+	if (roll.sid[0]) {   /* what `cardroll issue --class` and `slips --class` take */
+		draw_role(w, ROLE_DIM);
+		draw_fmt(t, w, y + 1, 1, cols - 2, "class ID %s", roll.sid);
+	}
 	y += 2;
 	if (roll.n == 0) {
 		draw_role(w, ROLE_DIM);

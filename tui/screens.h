@@ -20,7 +20,7 @@ extern const struct keys_table help_global_keys;
 /* Opens the classes of one school (school.id), with its name as the title. */
 void classes_show(struct tui *t, long long school, const char *name);
 /* Opens the roll of one class (class.id). */
-void roll_show(struct tui *t, long long class_id, const char *title, const char *teacher);
+void roll_show(struct tui *t, long long class_id, const char *class_sid, const char *title, const char *teacher);
 
 /* Signs in from CARDROLL_STAFF and CARDROLL_PIN when both are set and
  * right: 1 when someone is signed in, 0 when the form must ask. */

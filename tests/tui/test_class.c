@@ -181,6 +181,14 @@ static void a_class_is_carded_in_a_few_keys(void **state)
 	assert_int_equal(h_wait_text(h, "needs a card", WAIT_MS), 0);
 	assert_int_equal(h_wait_text(h, "A Issue all", WAIT_MS), 0);
 	assert_false(h_screen_has(h, "has a card"));
+	/* The roll names the class ID that `cardroll issue --class` takes. */
+	{
+		char want[64];
+
+		snprintf(want, sizeof want, "class ID cls-%07lld",
+			 t_query(f, "SELECT CAST(substr(sourced_id, 5) AS INTEGER) FROM class WHERE title = '" FIRST_CLASS "'"));
+		assert_int_equal(h_wait_text(h, want, WAIT_MS), 0);
+	}
 	/* i: the selected child gets a card, in Maria's name. */
 	t_text(f, "i");
 	assert_int_equal(h_wait_text(h, "has a card", WAIT_MS), 0);
