@@ -29,15 +29,9 @@ const char *const coverage_col_name[COV_NCOLS] = {
 	"  FROM consent c JOIN student s ON s.id = c.student_id " \
 	"  WHERE c.state IN ('opted_out', 'pending') AND s.status_code = 'a' GROUP BY 1, 2) "
 
-static const char cov_district_sql[] = COV_BY_SCHOOL_CTE
-	"SELECT coalesce(d.name, ''), '', '', '', '', 0, sum(k.e), sum(k.c), sum(k.o), sum(k.p) "
-	"FROM k LEFT JOIN school sc ON sc.id = k.school_id "
-	"LEFT JOIN district d ON d.id = coalesce(sc.district_id, k.nsd) "
-	"GROUP BY d.id ORDER BY d.name, d.id";
-
 static const char cov_school_sql[] = COV_BY_SCHOOL_CTE
 	"SELECT coalesce(d.name, ''), coalesce(sc.name, '(no school)'), '', '', '', coalesce(k.school_id, 0), "
-	" sum(k.e), sum(k.c), sum(k.o), sum(k.p) "
+	" coalesce(d.id, 0), sum(k.e), sum(k.c), sum(k.o), sum(k.p) "
 	"FROM k LEFT JOIN school sc ON sc.id = k.school_id "
 	"LEFT JOIN district d ON d.id = coalesce(sc.district_id, k.nsd) "
 	"GROUP BY d.id, k.school_id ORDER BY d.name, d.id, sc.name IS NULL, sc.name, k.school_id";
@@ -55,7 +49,7 @@ static const char cov_grade_sql[] =
 	"  sum(c.state = 'opted_out'), sum(c.state = 'pending') "
 	"  FROM consent c JOIN student s ON s.id = c.student_id "
 	"  WHERE c.state IN ('opted_out', 'pending') AND s.status_code = 'a' GROUP BY 1, 2) "
-	"SELECT d.name, '', k.grade, '', '', 0, sum(k.e), sum(k.c), sum(k.o), sum(k.p) "
+	"SELECT d.name, '', k.grade, '', '', 0, d.id, sum(k.e), sum(k.c), sum(k.o), sum(k.p) "
 	"FROM k JOIN district d ON d.id = k.district_id "
 	"GROUP BY k.district_id, k.grade ORDER BY d.name, d.id, k.grade";
 
@@ -71,7 +65,7 @@ static const char cov_class_sql[] =
 	"  FROM consent c JOIN student s ON s.id = c.student_id JOIN enrollment e ON e.student_id = s.id "
 	"  WHERE c.state IN ('opted_out', 'pending') AND s.status_code = 'a' GROUP BY 1) "
 	"SELECT d.name, coalesce(sc.name, '(no school)'), '', cl.sourced_id, cl.title, coalesce(cl.school_id, 0), "
-	" sum(k.e), sum(k.c), sum(k.o), sum(k.p) "
+	" d.id, sum(k.e), sum(k.c), sum(k.o), sum(k.p) "
 	"FROM k JOIN class cl ON cl.id = k.class_id JOIN district d ON d.id = cl.district_id "
 	"LEFT JOIN school sc ON sc.id = cl.school_id "
 	"WHERE cl.status = 'active' "
@@ -119,11 +113,12 @@ static enum cr_status cov_rows(struct cr_db *db, const char *sql, struct coverag
 		cov_copy(r->class_id, sizeof r->class_id, st, 3);
 		cov_copy(r->class_title, sizeof r->class_title, st, 4);
 		r->school_rowid = sqlite3_column_int64(st, 5);
-		r->n[COV_ENROLLED] = sqlite3_column_int64(st, 6);
-		r->n[COV_CARDED] = sqlite3_column_int64(st, 7);
+		r->district_rowid = sqlite3_column_int64(st, 6);
+		r->n[COV_ENROLLED] = sqlite3_column_int64(st, 7);
+		r->n[COV_CARDED] = sqlite3_column_int64(st, 8);
 		r->n[COV_CARDED_BEFORE] = 0;   /* not stored anywhere yet: see coverage.h */
-		r->n[COV_OPTED_OUT] = sqlite3_column_int64(st, 8);
-		r->n[COV_PENDING] = sqlite3_column_int64(st, 9);
+		r->n[COV_OPTED_OUT] = sqlite3_column_int64(st, 9);
+		r->n[COV_PENDING] = sqlite3_column_int64(st, 10);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -154,10 +149,33 @@ static int cov_grade_cmp(const void *a, const void *b)
 	return strcmp(x->grade, y->grade);
 }
 
+/* Districts from their schools' rows (in district order): one pass over
+ * the students instead of two. */
+static void cov_districts(struct coverage *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < out->nrows; i++) {
+		struct coverage_row *r = &out->rows[i], *d = n ? &out->rows[n - 1] : NULL;
+
+		if (!d || d->district_rowid != r->district_rowid) {
+			d = &out->rows[n++];
+			if (d != r)
+				*d = *r;
+			d->school[0] = '\0';
+			d->school_rowid = 0;
+			continue;
+		}
+		for (int c = 0; c < COV_NCOLS; c++)
+			d->n[c] += r->n[c];
+	}
+	out->nrows = n;
+}
+
 enum cr_status coverage_read(struct cr_db *db, enum coverage_by by, struct coverage *out, struct cr_err *err)
 {
 	static const char *const sql[] = {
-		[COVERAGE_DISTRICT] = cov_district_sql, [COVERAGE_SCHOOL] = cov_school_sql,
+		[COVERAGE_DISTRICT] = cov_school_sql, [COVERAGE_SCHOOL] = cov_school_sql,
 		[COVERAGE_GRADE] = cov_grade_sql, [COVERAGE_CLASS] = cov_class_sql,
 	};
 	struct coverage_row *d = NULL;
@@ -173,9 +191,11 @@ enum cr_status coverage_read(struct cr_db *db, enum coverage_by by, struct cover
 		return st;
 	if (by == COVERAGE_GRADE)
 		qsort(out->rows, out->nrows, sizeof *out->rows, cov_grade_cmp);
+	if (by == COVERAGE_DISTRICT)
+		cov_districts(out);
 	/* The total counts every child once: the rows' sum, but for classes,
-	 * which overlap, the districts' sum. */
-	if (own_total && (st = cov_rows(db, cov_district_sql, &d, &nd, err)) != CR_OK) {
+	 * which overlap, the schools' sum. */
+	if (own_total && (st = cov_rows(db, cov_school_sql, &d, &nd, err)) != CR_OK) {
 		coverage_free(out);
 		return st;
 	}
@@ -184,6 +204,19 @@ enum cr_status coverage_read(struct cr_db *db, enum coverage_by by, struct cover
 		for (int c = 0; c < COV_NCOLS; c++)
 			out->total.n[c] += (own_total ? d : out->rows)[i].n[c];
 	free(d);
+	return CR_OK;
+}
+
+enum cr_status coverage_copy(const struct coverage *from, struct coverage *to, struct cr_err *err)
+{
+	*to = *from;
+	to->rows = malloc(from->nrows ? from->nrows * sizeof *to->rows : 1);
+	if (!to->rows) {
+		to->nrows = 0;
+		return cr_fail(err, CR_ENOMEM, "out of memory copying the coverage");
+	}
+	if (from->nrows)
+		memcpy(to->rows, from->rows, from->nrows * sizeof *to->rows);
 	return CR_OK;
 }
 

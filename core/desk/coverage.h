@@ -36,7 +36,8 @@ struct coverage_row {
 	char      grade[16];         /* grade rows: the CEDS code, "" unknown */
 	char      class_id[128];     /* class rows: the roster's sourcedId */
 	char      class_title[160];
-	long long school_rowid;      /* school rows: school.id (0: no school) */
+	long long school_rowid;      /* school and class rows: school.id (0: no school) */
+	long long district_rowid;
 	long long n[COV_NCOLS];
 	unsigned  hidden;
 };
@@ -54,6 +55,8 @@ struct coverage {
  * grade or class. Free with coverage_free. */
 enum cr_status coverage_read(struct cr_db *db, enum coverage_by by, struct coverage *out, struct cr_err *err);
 void coverage_free(struct coverage *c);
+/* A copy of from (rows of its own) into to. */
+enum cr_status coverage_copy(const struct coverage *from, struct coverage *to, struct cr_err *err);
 
 /* The share covered: (carded + carded before) / enrolled, in percent; 0
  * when nobody is enrolled. */

@@ -492,7 +492,8 @@ enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err 
 		return st;
 	if ((st = coverage_read(db, by, &r.cov, err)) != CR_OK)
 		goto done;
-	if ((st = coverage_read(db, COVERAGE_SCHOOL, &r.schools, err)) != CR_OK)
+	if ((st = by == COVERAGE_SCHOOL ? coverage_copy(&r.cov, &r.schools, err)
+					 : coverage_read(db, COVERAGE_SCHOOL, &r.schools, err)) != CR_OK)
 		goto done;
 	if ((st = coverage_signups_read(db, r.since, &r.su, err)) != CR_OK)
 		goto done;
