@@ -172,39 +172,71 @@ static void cov_districts(struct coverage *out)
 	out->nrows = n;
 }
 
-enum cr_status coverage_read(struct cr_db *db, enum coverage_by by, struct coverage *out, struct cr_err *err)
+enum cr_status coverage_read_with(struct cr_db *db, enum coverage_by by, const struct coverage *schools,
+				  struct coverage *out, struct cr_err *err)
 {
 	static const char *const sql[] = {
 		[COVERAGE_DISTRICT] = cov_school_sql, [COVERAGE_SCHOOL] = cov_school_sql,
 		[COVERAGE_GRADE] = cov_grade_sql, [COVERAGE_CLASS] = cov_class_sql,
 	};
-	struct coverage_row *d = NULL;
-	size_t nd = 0, i;
+	struct coverage base = { 0 };
 	enum cr_status st;
-	int own_total = by == COVERAGE_CLASS;
+	size_t i;
 
 	memset(out, 0, sizeof *out);
-	out->by = by;
 	if ((unsigned)by > COVERAGE_CLASS)
 		return cr_fail(err, CR_EUSAGE, "unknown coverage level");
-	if ((st = cov_rows(db, sql[by], &out->rows, &out->nrows, err)) != CR_OK)
+	if (schools && schools->by != COVERAGE_SCHOOL)
+		return cr_fail(err, CR_EINTERNAL, "coverage_read_with needs the school level");
+	/* Schools and districts come from the one school pass; grades and
+	 * classes have passes of their own. */
+	if (by == COVERAGE_SCHOOL || by == COVERAGE_DISTRICT) {
+		if (schools)
+			st = coverage_copy(schools, out, err);
+		else
+			st = cov_rows(db, sql[by], &out->rows, &out->nrows, err);
+	} else {
+		st = cov_rows(db, sql[by], &out->rows, &out->nrows, err);
+	}
+	if (st != CR_OK)
 		return st;
+	out->by = by;
+	out->min_cell = out->suppressed = 0;
+	for (i = 0; i < out->nrows; i++)
+		out->rows[i].hidden = 0;
 	if (by == COVERAGE_GRADE)
 		qsort(out->rows, out->nrows, sizeof *out->rows, cov_grade_cmp);
 	if (by == COVERAGE_DISTRICT)
 		cov_districts(out);
 	/* The total counts every child once: the rows' sum, but for classes,
 	 * which overlap, the schools' sum. */
-	if (own_total && (st = cov_rows(db, cov_school_sql, &d, &nd, err)) != CR_OK) {
-		coverage_free(out);
-		return st;
-	}
+	memset(&out->total, 0, sizeof out->total);
 	snprintf(out->total.district, sizeof out->total.district, "all");
-	for (i = 0; i < (own_total ? nd : out->nrows); i++)
+	if (by == COVERAGE_CLASS) {
+		if (!schools) {
+			if ((st = cov_rows(db, cov_school_sql, &base.rows, &base.nrows, err)) != CR_OK) {
+				coverage_free(out);
+				return st;
+			}
+			for (i = 0; i < base.nrows; i++)
+				for (int c = 0; c < COV_NCOLS; c++)
+					base.total.n[c] += base.rows[i].n[c];
+			schools = &base;
+		}
 		for (int c = 0; c < COV_NCOLS; c++)
-			out->total.n[c] += (own_total ? d : out->rows)[i].n[c];
-	free(d);
+			out->total.n[c] = schools->total.n[c];
+		coverage_free(&base);
+		return CR_OK;
+	}
+	for (i = 0; i < out->nrows; i++)
+		for (int c = 0; c < COV_NCOLS; c++)
+			out->total.n[c] += out->rows[i].n[c];
 	return CR_OK;
+}
+
+enum cr_status coverage_read(struct cr_db *db, enum coverage_by by, struct coverage *out, struct cr_err *err)
+{
+	return coverage_read_with(db, by, NULL, out, err);
 }
 
 enum cr_status coverage_copy(const struct coverage *from, struct coverage *to, struct cr_err *err)

@@ -54,6 +54,11 @@ struct coverage {
 /* Reads the coverage at one level. Rows ordered by district, then school,
  * grade or class. Free with coverage_free. */
 enum cr_status coverage_read(struct cr_db *db, enum coverage_by by, struct coverage *out, struct cr_err *err);
+/* The same from a school-level coverage already read (schools: unsuppressed,
+ * by COVERAGE_SCHOOL): schools and districts need no pass of their own, and
+ * classes take its total. */
+enum cr_status coverage_read_with(struct cr_db *db, enum coverage_by by, const struct coverage *schools,
+				  struct coverage *out, struct cr_err *err);
 void coverage_free(struct coverage *c);
 /* A copy of from (rows of its own) into to. */
 enum cr_status coverage_copy(const struct coverage *from, struct coverage *to, struct cr_err *err);

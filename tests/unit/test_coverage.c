@@ -193,6 +193,23 @@ static void check_level(struct cr_db *db, enum coverage_by by)
 			"JOIN student s ON s.id = e.student_id JOIN class c ON c.id = e.class_id "
 			"WHERE s.status = 'active' AND c.status = 'active'", NULL));
 	assert_true(coverage_pct(&cv.total) > 10.0 && coverage_pct(&cv.total) < 60.0);
+	/* The same from one school pass (what `cardroll report` does). */
+	{
+		struct coverage sc, cv2;
+
+		assert_int_equal(coverage_read(db, COVERAGE_SCHOOL, &sc, &err), CR_OK);
+		assert_int_equal(coverage_read_with(db, by, &sc, &cv2, &err), CR_OK);
+		assert_int_equal(cv2.nrows, cv.nrows);
+		assert_int_equal(cv2.by, by);
+		assert_memory_equal(cv2.total.n, cv.total.n, sizeof cv.total.n);
+		for (size_t i = 0; i < cv.nrows; i++) {
+			assert_memory_equal(cv2.rows[i].n, cv.rows[i].n, sizeof cv.rows[i].n);
+			assert_string_equal(cv2.rows[i].district, cv.rows[i].district);
+			assert_string_equal(cv2.rows[i].school, cv.rows[i].school);
+		}
+		coverage_free(&sc);
+		coverage_free(&cv2);
+	}
 	coverage_free(&cv);
 }
 

@@ -490,10 +490,11 @@ enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err 
 
 	if ((st = cli_open_db(cli, DB_NOCREATE, &db, err)) != CR_OK)
 		return st;
-	if ((st = coverage_read(db, by, &r.cov, err)) != CR_OK)
+	/* One pass by school serves the schools, the districts, the totals
+	 * and the goals. */
+	if ((st = coverage_read(db, COVERAGE_SCHOOL, &r.schools, err)) != CR_OK)
 		goto done;
-	if ((st = by == COVERAGE_SCHOOL ? coverage_copy(&r.cov, &r.schools, err)
-					 : coverage_read(db, COVERAGE_SCHOOL, &r.schools, err)) != CR_OK)
+	if ((st = coverage_read_with(db, by, &r.schools, &r.cov, err)) != CR_OK)
 		goto done;
 	if ((st = coverage_signups_read(db, r.since, &r.su, err)) != CR_OK)
 		goto done;
