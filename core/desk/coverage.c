@@ -12,18 +12,22 @@ const char *const coverage_col_name[COV_NCOLS] = {
 	"enrolled", "carded", "carded_before", "opted_out", "consent_pending",
 };
 
-/* Enrolled, carded, opted out and pending, each counted over the table
- * that holds it (active students through the partial index, active cards,
- * consent rows), keyed by school; children without a school by district. */
+/* Enrolled, carded, opted out and pending, each counted where it is
+ * cheapest: active students and their cards through the partial index
+ * student_by_school (in school order, probing card_one_active: no
+ * sorting), consent rows from their own small table; children without a
+ * school by district. CROSS JOIN keeps SQLite from scanning the cards and
+ * reading a million student rows. */
 #define COV_BY_SCHOOL_CTE \
 	"WITH k(school_id, nsd, e, c, o, p) AS (" \
 	" SELECT school_id, NULL, count(*), 0, 0, 0 FROM student " \
 	"  WHERE school_id IS NOT NULL AND status_code = 'a' GROUP BY school_id " \
-	" UNION ALL SELECT NULL, district_id, count(*), 0, 0, 0 FROM student " \
-	"  WHERE school_id IS NULL AND status_code = 'a' GROUP BY district_id " \
-	" UNION ALL SELECT s.school_id, CASE WHEN s.school_id IS NULL THEN s.district_id END, 0, count(*), 0, 0 " \
-	"  FROM card c JOIN student s ON s.id = c.student_id " \
-	"  WHERE c.status = 'active' AND s.status_code = 'a' GROUP BY 1, 2 " \
+	" UNION ALL SELECT s.school_id, NULL, 0, count(*), 0, 0 " \
+	"  FROM student s CROSS JOIN card c ON c.student_id = s.id AND c.status = 'active' " \
+	"  WHERE s.school_id IS NOT NULL AND s.status_code = 'a' GROUP BY s.school_id " \
+	" UNION ALL SELECT NULL, s.district_id, count(*), count(c.student_id), 0, 0 " \
+	"  FROM student s LEFT JOIN card c ON c.student_id = s.id AND c.status = 'active' " \
+	"  WHERE s.school_id IS NULL AND s.status_code = 'a' GROUP BY s.district_id " \
 	" UNION ALL SELECT s.school_id, CASE WHEN s.school_id IS NULL THEN s.district_id END, 0, 0, " \
 	"  sum(c.state = 'opted_out'), sum(c.state = 'pending') " \
 	"  FROM consent c JOIN student s ON s.id = c.student_id " \
