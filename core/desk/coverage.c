@@ -40,15 +40,18 @@ static const char cov_school_sql[] = COV_BY_SCHOOL_CTE
 	"LEFT JOIN district d ON d.id = coalesce(sc.district_id, k.nsd) "
 	"GROUP BY d.id, k.school_id ORDER BY d.name, d.id, sc.name IS NULL, sc.name, k.school_id";
 
-/* Grades are not indexed: one pass over the students (no index would
- * pay for itself against what every import writes). */
+/* Grades are not indexed (no index would pay for itself against what
+ * every import writes): one straight pass over the student table for the
+ * enrolled and one probing card_one_active for the carded. NOT INDEXED and
+ * CROSS JOIN: through an index SQLite would look a million rows up one by
+ * one, three times slower. */
 static const char cov_grade_sql[] =
 	"WITH k(district_id, grade, e, c, o, p) AS ("
-	" SELECT district_id, coalesce(grade, ''), count(*), 0, 0, 0 FROM student "
+	" SELECT district_id, coalesce(grade, ''), count(*), 0, 0, 0 FROM student NOT INDEXED "
 	"  WHERE status_code = 'a' GROUP BY 1, 2 "
 	" UNION ALL SELECT s.district_id, coalesce(s.grade, ''), 0, count(*), 0, 0 "
-	"  FROM card c JOIN student s ON s.id = c.student_id "
-	"  WHERE c.status = 'active' AND s.status_code = 'a' GROUP BY 1, 2 "
+	"  FROM student s NOT INDEXED CROSS JOIN card c ON c.student_id = s.id AND c.status = 'active' "
+	"  WHERE s.status_code = 'a' GROUP BY 1, 2 "
 	" UNION ALL SELECT s.district_id, coalesce(s.grade, ''), 0, 0, "
 	"  sum(c.state = 'opted_out'), sum(c.state = 'pending') "
 	"  FROM consent c JOIN student s ON s.id = c.student_id "

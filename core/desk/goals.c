@@ -190,3 +190,19 @@ enum cr_status goal_each(struct cr_db *db, const char *today, goal_fn fn, void *
 		return db_fail(db, err, rc, "reading the goals");
 	return CR_OK;
 }
+
+enum cr_status goal_count(struct cr_db *db, long *n, struct cr_err *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM goal", err);
+	int rc;
+
+	*n = 0;
+	if (!st)
+		return err ? err->status : CR_EINTERNAL;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, err, rc, "counting the goals");
+	return CR_OK;
+}

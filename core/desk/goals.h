@@ -37,6 +37,9 @@ enum cr_status goal_remove(struct cr_db *db, const char *school, struct cr_err *
  * whole programme first, then schools by name. */
 enum cr_status goal_each(struct cr_db *db, const char *today, goal_fn fn, void *ctx, struct cr_err *err);
 
+/* How many goals are set. */
+enum cr_status goal_count(struct cr_db *db, long *n, struct cr_err *err);
+
 /* Days from a to b (YYYY-MM-DD, both valid). */
 long goal_days_between(const char *a, const char *b);
 

@@ -440,6 +440,7 @@ enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err 
 	enum cr_status st;
 	time_t now = time(NULL);
 	struct tm tm;
+	long ngoals = 0;
 	int c;
 
 	optind = 0;
@@ -490,11 +491,18 @@ enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err 
 
 	if ((st = cli_open_db(cli, DB_NOCREATE, &db, err)) != CR_OK)
 		return st;
-	/* One pass by school serves the schools, the districts, the totals
-	 * and the goals. */
-	if ((st = coverage_read(db, COVERAGE_SCHOOL, &r.schools, err)) != CR_OK)
+	/* One pass by school serves the schools, the districts, the class
+	 * total and the goals; a report by grade without goals needs none. */
+	if ((st = goal_count(db, &ngoals, err)) != CR_OK)
 		goto done;
-	if ((st = coverage_read_with(db, by, &r.schools, &r.cov, err)) != CR_OK)
+	if (by != COVERAGE_GRADE || ngoals) {
+		if ((st = coverage_read(db, COVERAGE_SCHOOL, &r.schools, err)) != CR_OK)
+			goto done;
+		st = coverage_read_with(db, by, &r.schools, &r.cov, err);
+	} else {
+		st = coverage_read(db, by, &r.cov, err);
+	}
+	if (st != CR_OK)
 		goto done;
 	if ((st = coverage_signups_read(db, r.since, &r.su, err)) != CR_OK)
 		goto done;
