@@ -60,23 +60,24 @@ static const char cov_grade_sql[] =
 	"FROM k JOIN district d ON d.id = k.district_id "
 	"GROUP BY k.district_id, k.grade ORDER BY d.name, d.id, k.grade";
 
-/* A child counts in each active class they are enrolled in. */
+/* A child counts in each active class they are enrolled in. One pass over
+ * the enrollments (in child order, so the child, card and consent lookups
+ * are sequential). At a million students, five million enrollments: the
+ * slowest level (bench/RESULTS.md). */
 static const char cov_class_sql[] =
 	"WITH k(class_id, e, c, o, p) AS ("
-	" SELECT e.class_id, count(*), 0, 0, 0 FROM enrollment e JOIN student s ON s.id = e.student_id "
-	"  WHERE s.status_code = 'a' GROUP BY 1 "
-	" UNION ALL SELECT e.class_id, 0, count(*), 0, 0 "
-	"  FROM card c JOIN student s ON s.id = c.student_id JOIN enrollment e ON e.student_id = s.id "
-	"  WHERE c.status = 'active' AND s.status_code = 'a' GROUP BY 1 "
-	" UNION ALL SELECT e.class_id, 0, 0, sum(c.state = 'opted_out'), sum(c.state = 'pending') "
-	"  FROM consent c JOIN student s ON s.id = c.student_id JOIN enrollment e ON e.student_id = s.id "
-	"  WHERE c.state IN ('opted_out', 'pending') AND s.status_code = 'a' GROUP BY 1) "
+	" SELECT e.class_id, count(*), count(c.student_id), "
+	"  coalesce(sum(k.state = 'opted_out'), 0), coalesce(sum(k.state = 'pending'), 0) "
+	"  FROM enrollment e CROSS JOIN student s ON s.id = e.student_id "
+	"  LEFT JOIN card c ON c.student_id = e.student_id AND c.status = 'active' "
+	"  LEFT JOIN consent k ON k.student_id = e.student_id "
+	"  WHERE s.status_code = 'a' GROUP BY e.class_id) "
 	"SELECT d.name, coalesce(sc.name, '(no school)'), '', cl.sourced_id, cl.title, coalesce(cl.school_id, 0), "
-	" d.id, sum(k.e), sum(k.c), sum(k.o), sum(k.p) "
+	" d.id, k.e, k.c, k.o, k.p "
 	"FROM k JOIN class cl ON cl.id = k.class_id JOIN district d ON d.id = cl.district_id "
 	"LEFT JOIN school sc ON sc.id = cl.school_id "
 	"WHERE cl.status = 'active' "
-	"GROUP BY k.class_id ORDER BY d.name, d.id, sc.name, cl.title, cl.sourced_id";
+	"ORDER BY d.name, d.id, sc.name, cl.title, cl.sourced_id";
 
 static void cov_copy(char *dst, size_t len, sqlite3_stmt *st, int col)
 {
