@@ -3,7 +3,8 @@
 # grade, class) on a generated district with cards for ~40% of the
 # children, against a plain `SELECT school_id, count(*) ... GROUP BY
 # school_id` through sqlite3 in the same run. Goal: a whole report in at
-# most 2 s at 1,000,000 students. Usage, from the repository root after
+# most 2 s at 1,000,000 students (the default report is by school; every
+# level is timed and named when over). Usage, from the repository root after
 # `make all`:  sh bench/report.sh [STUDENTS] [RUNS]
 set -u
 BIN=$(pwd)/build/cardroll
@@ -51,16 +52,20 @@ cards=$(sqlite3 "$W/r.db" "SELECT count(*) FROM card WHERE status = 'active'")
 echo "report bench: $students active students, $cards active cards, $(nproc) CPU, load $(cut -d' ' -f1 /proc/loadavg)"
 base=$(median sqlite3 "$W/r.db" "SELECT school_id, count(*) FROM student WHERE status_code = 'a' GROUP BY school_id")
 echo "baseline: sqlite3 SELECT count(*) ... GROUP BY school: ${base} s"
-worst=0
-for by in district school grade class; do
+over=""
+for by in school district grade class; do
 	t=$(median "$BIN" --db "$W/r.db" report --format json --by $by)
 	ratio=$(echo "scale=1; $t / $base" | bc)
 	echo "report --by $by: ${t} s (${ratio}x the baseline)"
-	[ "$(echo "$t > $worst" | bc)" -eq 1 ] && worst=$t
+	[ "$by" = school ] && default=$t
+	[ "$(echo "$t > 2" | bc)" -eq 1 ] && over="$over $by"
 done
-if [ "$(echo "$worst <= 2" | bc)" -eq 1 ]; then
-	echo "PASS: the slowest report took ${worst} s (goal: at most 2 s)"
+if [ -z "$over" ]; then
+	echo "PASS: every level within 2 s"
+elif [ "$(echo "$default <= 2" | bc)" -eq 1 ]; then
+	echo "PARTIAL: the default report (by school) took ${default} s; over 2 s:$over"
+	exit 1
 else
-	echo "FAIL: the slowest report took ${worst} s (goal: at most 2 s)"
+	echo "FAIL: the default report (by school) took ${default} s (goal: at most 2 s)"
 	exit 1
 fi
