@@ -60,19 +60,20 @@ static const char cov_grade_sql[] =
 	"FROM k JOIN district d ON d.id = k.district_id "
 	"GROUP BY k.district_id, k.grade ORDER BY d.name, d.id, k.grade";
 
-/* A child counts in each active class they are enrolled in. One pass over
- * the enrollments (in child order, so the child, card and consent lookups
- * are sequential). At a million students, five million enrollments: the
- * slowest level (bench/RESULTS.md). */
+/* A child counts in each active class they are enrolled in. One straight
+ * pass over the students (NOT INDEXED), each child's card and consent
+ * looked up once, then their enrollments: five million at a million
+ * students, the slowest level (bench/RESULTS.md). */
 static const char cov_class_sql[] =
 	"WITH k(class_id, e, c, o, p) AS ("
 	" SELECT e.class_id, count(*), count(c.student_id), "
 	"  coalesce(sum(k.state = 'opted_out'), 0), coalesce(sum(k.state = 'pending'), 0) "
-	"  FROM enrollment e CROSS JOIN student s ON s.id = e.student_id "
-	"  LEFT JOIN card c ON c.student_id = e.student_id AND c.status = 'active' "
-	"  LEFT JOIN consent k ON k.student_id = e.student_id "
+	"  FROM student s NOT INDEXED "
+	"  LEFT JOIN card c ON c.student_id = s.id AND c.status = 'active' "
+	"  LEFT JOIN consent k ON k.student_id = s.id "
+	"  CROSS JOIN enrollment e ON e.student_id = s.id "
 	"  WHERE s.status_code = 'a' GROUP BY e.class_id) "
-	"SELECT d.name, coalesce(sc.name, '(no school)'), '', cl.sourced_id, cl.title, coalesce(cl.school_id, 0), "
+"SELECT d.name, coalesce(sc.name, '(no school)'), '', cl.sourced_id, cl.title, coalesce(cl.school_id, 0), "
 	" d.id, k.e, k.c, k.o, k.p "
 	"FROM k JOIN class cl ON cl.id = k.class_id JOIN district d ON d.id = cl.district_id "
 	"LEFT JOIN school sc ON sc.id = cl.school_id "
