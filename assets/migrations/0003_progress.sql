@@ -15,3 +15,14 @@ CREATE UNIQUE INDEX goal_one_per_scope ON goal (coalesce(school_id, 0));
 
 -- Signups by day: the live cards in issue order (a void only removes an entry).
 CREATE INDEX card_issued ON card (issued_at) WHERE status = 'active';
+
+-- The community's commitment, for the partners' report: who signed on
+-- (adults in public roles, never children) and when. One row.
+CREATE TABLE community_profile (
+	id                      INTEGER PRIMARY KEY CHECK (id = 1),
+	chief_elected_official  TEXT,
+	superintendent          TEXT,
+	library_director        TEXT,
+	commitment_date         TEXT,          -- YYYY-MM-DD
+	updated_at              INTEGER NOT NULL DEFAULT (unixepoch())
+);

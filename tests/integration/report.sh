@@ -142,5 +142,18 @@ else
 	fail "bad goals" "$a / $b / $c"
 fi
 
+# The community profile: set, shown, carried by the report; a bad date named.
+out=$("$BIN" --db "$DB" profile --chief "Mayor Ana Ruiz" --superintendent "Dr. Sam Okoro" --director "Lee Park" \
+	--committed 2026-09-01 2>&1); rc=$?
+json=$("$BIN" --db "$DB" report --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["profile"])' 2>&1)
+"$BIN" --db "$DB" profile --committed 2026-02-30 >/dev/null 2>"$T/perr"; rc2=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "superintendent *Dr. Sam Okoro" && echo "$json" | grep -q "'library_director': 'Lee Park'" &&
+   [ $rc2 -eq 65 ] && grep -q -- "--committed" "$T/perr" && "$BIN" --db "$DB" report | grep -q "^Committed on 2026-09-01: Mayor Ana Ruiz"; then
+	ok "cardroll profile sets and shows the commitment; the report carries it"
+else
+	fail "cardroll profile" "exit $rc/$rc2: $out $json $(cat "$T/perr")"
+fi
+if "$BIN" --help | grep -q "^  profile "; then ok "cardroll --help lists profile"; else fail "cardroll --help lists profile"; fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -16,6 +16,7 @@
 #include "roster/roster.h"
 #include "desk/coverage.h"
 #include "desk/goals.h"
+#include "desk/profile.h"
 #include "testutil.h"
 
 /* 2026-01-05 00:00 UTC, a Monday. */
@@ -425,6 +426,29 @@ static void goals_report_distance_and_pace(void **state)
 	assert_int_equal(goal_days_between("2024-02-27", "2024-03-01"), 3);
 }
 
+static void the_community_profile_is_kept(void **state)
+{
+	struct tu_env *e = *state;
+	struct cr_err err = { 0 };
+	struct profile p;
+
+	assert_int_equal(profile_get(e->db, &p, &err), CR_OK);
+	assert_string_equal(p.chief, "");
+	assert_int_equal(profile_set(e->db, "  Mayor\tAna  Ruiz\x1b[31m ", NULL, "Lee Park", "2026-09-01", &err), CR_OK);
+	assert_int_equal(profile_set(e->db, NULL, "Dr. Sam Okoro", NULL, NULL, &err), CR_OK);   /* the rest stays */
+	assert_int_equal(profile_get(e->db, &p, &err), CR_OK);
+	assert_string_equal(p.chief, "Mayor Ana Ruiz");
+	assert_string_equal(p.superintendent, "Dr. Sam Okoro");
+	assert_string_equal(p.director, "Lee Park");
+	assert_string_equal(p.committed, "2026-09-01");
+	assert_int_equal(profile_set(e->db, NULL, NULL, "", "2026-02-30", &err), CR_EDATA);
+	assert_non_null(strstr(err.msg, "--committed"));
+	assert_int_equal(profile_set(e->db, NULL, NULL, "", NULL, &err), CR_OK);
+	assert_int_equal(profile_get(e->db, &p, &err), CR_OK);
+	assert_string_equal(p.director, "");
+	assert_string_equal(p.chief, "Mayor Ana Ruiz");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +462,7 @@ int main(void)
 		cmocka_unit_test(suppression_picks_a_complement),
 		cmocka_unit_test(min_cell_below_three_is_a_settings_error),
 		cmocka_unit_test(goals_report_distance_and_pace),
+		cmocka_unit_test(the_community_profile_is_kept),
 	};
 
 	return cmocka_run_group_tests_name("coverage", tests, group_setup, tu_env_teardown);

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "desk/coverage.h"
 #include "desk/goals.h"
+#include "desk/profile.h"
 #include "text/text.h"
 
 /* The version of the CSV and JSON layouts (README "Reports"). */
@@ -31,6 +32,7 @@ struct report {
 	struct coverage         cov;
 	struct coverage         schools;    /* school level, for the goals' suppression */
 	struct coverage_signups su;
+	struct profile          prof;
 	FILE                   *f;
 	int                     ngoals;
 	int                     label_width;  /* text: the first column */
@@ -299,8 +301,21 @@ static enum cr_status report_write(struct cr_db *db, struct report *r, struct cr
 
 	switch (r->format) {
 	case FMT_TEXT:
-		fprintf(r->f, "cardroll report, %s (by %s%s%s)\n\n", r->today, by_name[r->cov.by],
+		fprintf(r->f, "cardroll report, %s (by %s%s%s)\n", r->today, by_name[r->cov.by],
 			r->since ? ", signups since " : "", r->since ? r->since : "");
+		if (r->prof.chief[0] || r->prof.superintendent[0] || r->prof.director[0] || r->prof.committed[0]) {
+			fputs("Committed", r->f);
+			if (r->prof.committed[0])
+				fprintf(r->f, " on %s", r->prof.committed);
+			fputs(": ", r->f);
+			put_text(r->f, r->prof.chief[0] ? r->prof.chief : "-");
+			fputs(" (chief elected official), ", r->f);
+			put_text(r->f, r->prof.superintendent[0] ? r->prof.superintendent : "-");
+			fputs(" (superintendent), ", r->f);
+			put_text(r->f, r->prof.director[0] ? r->prof.director : "-");
+			fputs(" (library director)\n", r->f);
+		}
+		fputc('\n', r->f);
 		r->label_width = 8;
 		for (i = 0; i < r->cov.nrows; i++) {
 			int w = text_width(row_label(r, &r->cov.rows[i], label, sizeof label)) + 2;
@@ -365,6 +380,15 @@ static enum cr_status report_write(struct cr_db *db, struct report *r, struct cr
 			cli_json_string(r->f, suppress_note(r, note, sizeof note));
 		else
 			fputs("null", r->f);
+		fputs(",\n  \"profile\": {\"chief_elected_official\": ", r->f);
+		cli_json_string(r->f, r->prof.chief);
+		fputs(", \"superintendent\": ", r->f);
+		cli_json_string(r->f, r->prof.superintendent);
+		fputs(", \"library_director\": ", r->f);
+		cli_json_string(r->f, r->prof.director);
+		fputs(", \"commitment_date\": ", r->f);
+		cli_json_string(r->f, r->prof.committed);
+		fputs("}", r->f);
 		fputs(",\n  \"coverage\": [", r->f);
 		for (i = 0; i < r->cov.nrows; i++) {
 			fputs(i ? ",\n    " : "\n    ", r->f);
@@ -493,7 +517,7 @@ enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err 
 		return st;
 	/* One pass by school serves the schools, the districts, the class
 	 * total and the goals; a report by grade without goals needs none. */
-	if ((st = goal_count(db, &ngoals, err)) != CR_OK)
+	if ((st = goal_count(db, &ngoals, err)) != CR_OK || (st = profile_get(db, &r.prof, err)) != CR_OK)
 		goto done;
 	if (by != COVERAGE_GRADE || ngoals) {
 		if ((st = coverage_read(db, COVERAGE_SCHOOL, &r.schools, err)) != CR_OK)
