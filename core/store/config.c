@@ -69,6 +69,20 @@ static int set_max_age(struct cr_config *c, const char *v, char *why, size_t n)
 	return config_set_int(&c->roster_max_age_days, v, 1, 3650, why, n);
 }
 
+/* [report] min_cell: the smallest count an exported report shows (1 .. 2
+ * would let a single child be seen, so 3 is the floor). */
+static int set_min_cell(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	char *end;
+	long k = strtol(v, &end, 10);
+
+	if (end != v && !*end && k < 3) {
+		snprintf(why, n, "'%s' is below 3: a report would show cells of one or two children", v);
+		return 0;
+	}
+	return config_set_int(&c->report_min_cell, v, 3, 1000, why, n);
+}
+
 static const char *const grade_codes[] = {
 	"IT", "PR", "PK", "TK", "KG", "01", "02", "03", "04", "05", "06", "07", "08", "09",
 	"10", "11", "12", "13", "PS", "UG", "Other", NULL,
@@ -455,6 +469,7 @@ static const struct config_key {
 	{ "storage", "busy_timeout_ms", set_busy },
 	{ "desk",    "name",            set_desk },
 	{ "roster",  "max_age_days",    set_max_age },
+	{ "report",  "min_cell",        set_min_cell },
 	{ "programme", "consent",       set_consent },
 	{ "programme", "grades",        set_grades },
 	{ "programme", "min_age",       set_min_age },
@@ -661,6 +676,7 @@ void config_defaults(struct cr_config *cfg)
 	memset(cfg, 0, sizeof *cfg);
 	cfg->busy_timeout_ms = 10000;
 	cfg->roster_max_age_days = 60;
+	cfg->report_min_cell = 5;
 	cfg->programme.consent = CONSENT_OPT_OUT;
 	cfg->programme.grades = ~0u;
 	cfg->programme.scheme = CARD_STUDENT_ID;

@@ -113,6 +113,7 @@ struct cr_config {
 	int    busy_timeout_ms;       /* [storage] busy_timeout_ms */
 	char   desk[128];             /* [desk] name; default host name */
 	int    roster_max_age_days;   /* [roster] max_age_days */
+	int    report_min_cell;       /* [report] min_cell: exported reports hide smaller counts (>= 3, default 5) */
 	struct programme programme;
 	struct print_settings print;
 	struct sync_settings sync;

@@ -34,6 +34,9 @@ enum cr_status cmd_slips(struct cli *cli, int argc, char **argv, struct cr_err *
 enum cr_status cmd_print(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_printers(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_sync(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_goal(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_profile(struct cli *cli, int argc, char **argv, struct cr_err *err);
 /* `cardroll sync --roster`: pulls the roster ([sync] roster_url) into the
  * importer (tui/cmd/cmd_sync_roster.c); json as --json. */
 enum cr_status cmd_sync_roster(struct cli *cli, int json, struct cr_err *err);
