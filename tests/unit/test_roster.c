@@ -1368,6 +1368,66 @@ static void test_cancelled_import_leaves_the_roster_as_it_was(void **state)
 	assert_integrity_ok(e);
 }
 
+/* The progress callback of a child process that dies mid-import. */
+static int die_mid_import(const struct roster_progress *p, void *ctx)
+{
+	(void)ctx;
+	if (p->rows > 0)
+		_exit(0);
+	return 0;
+}
+
+static void test_killed_import_is_shown_as_interrupted(void **state)
+{
+	struct tu_env *e = *state;
+	struct roster_summary sum, shown;
+	struct cr_err err = { 0 };
+	long long first, run = 0;
+	char args[1024];
+	char *before, *after;
+	pid_t pid;
+	int status;
+
+	snprintf(args, sizeof args, "--students 1000 --seed 4 --out %s", tu_at(e, "week1"));
+	gen_roster(args);
+	import_ok(e, tu_at(e, "week1"), &sum);
+	first = sum.run_id;
+	before = roster_dump(e->db);
+
+	/* The next import is killed (power cut, kill -9) while it reads. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct cr_db *db;
+		struct roster_options opt = { .source = tu_at(e, "week1"), .progress = die_mid_import };
+
+		if (db_open(e->db_path, 0, &db, &err) != CR_OK)
+			_exit(2);
+		roster_import(db, &opt, &sum, &err);
+		_exit(3);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	/* import --show-last: the killed run, not the one before. */
+	assert_int_equal(roster_last_run(e->db, &run, &err), CR_OK);
+	if (run == first)
+		fail_msg("the killed import left no record: --show-last shows run %lld again", first);
+	assert_int_equal(roster_run_summary(e->db, run, &shown, NULL, 0, NULL, &err), CR_OK);
+	assert_string_equal(shown.outcome, "interrupted");
+	after = roster_dump(e->db);
+	assert_same_roster(before, after, "killed import");
+	free(before);
+	free(after);
+
+	/* The next import goes through and leaves the killed run as it was. */
+	import_ok(e, tu_at(e, "week1"), &sum);
+	assert_true(sum.run_id > run);
+	assert_int_equal(count_of(e, "SELECT count(*) FROM import_run WHERE outcome = 'running'"), 0);
+	assert_int_equal(count_of(e, "SELECT count(*) FROM import_run WHERE outcome = 'interrupted'"), 1);
+}
+
 /* ---- 6. zipped packages ------------------------------------------------ */
 
 /* mkzip.py OUT SRC PREFIX [NAME=FILE...]: SRC's files as PREFIX+name, then
@@ -1916,6 +1976,7 @@ int main(void)
 		T(test_dry_run_of_a_new_district_is_recorded_with_its_report),
 		T(test_failed_import_of_a_new_district_keeps_its_report),
 		T(test_cancelled_import_leaves_the_roster_as_it_was),
+		T(test_killed_import_is_shown_as_interrupted),
 		T(test_zipped_package_imports_the_same_as_the_folder),
 		T(test_zip_entry_leaving_the_package_is_refused_and_named),
 		T(test_empty_users_file_does_not_withdraw_the_whole_district),
