@@ -273,12 +273,74 @@ static void row_note_field(struct row *r, const char *col)
 	snprintf(r->flagged_fields + n, sizeof r->flagged_fields - n, "%s%s", n ? ", " : "", col);
 }
 
+/* ---- field length limits (README, "Roster import") --------------------- */
+
+#define OR_MAX_NAME  200   /* people's names, school and class names, titles */
+#define OR_MAX_ID    255   /* sourcedIds and references, identifier, classCode, userIds */
+#define OR_MAX_TEXT  1000  /* any other text */
+#define OR_MAX_LIST  10000 /* lists of IDs: orgSourcedIds, userIds, ... */
+
+static size_t row_chars(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
+}
+
+static int row_is_name_col(const char *col)
+{
+	static const char *const names[] = {
+		"givenName", "familyName", "middleName", "preferredGivenName", "preferredFirstName",
+		"preferredMiddleName", "preferredFamilyName", "preferredLastName", "name", "title", NULL,
+	};
+
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(col, names[i]))
+			return 1;
+	return 0;
+}
+
+static int ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n >= t && !strcmp(s + n - t, tail);
+}
+
+static size_t row_limit(const char *col, int id)
+{
+	if (ends_with(col, "Ids"))
+		return OR_MAX_LIST;
+	if (id || !strcmp(col, "identifier") || !strcmp(col, "classCode") || ends_with(col, "ourcedId"))
+		return OR_MAX_ID;
+	return row_is_name_col(col) ? OR_MAX_NAME : OR_MAX_TEXT;
+}
+
+/* A cell longer than its column's limit rejects the row (an error entry
+ * naming the field); returns non-zero then. Limits count characters. */
+static int row_too_long(struct row *r, const char *col, const char *s, size_t len, int id)
+{
+	size_t max = row_limit(col, id);
+	size_t chars;
+
+	if (len <= max || (chars = row_chars(s, len)) <= max)
+		return 0;
+	imp_issue(r->im, r->hd->spec->name, r->rec->line, col, 1,
+		  "%s is %zu characters long, over the limit of %zu; the row is skipped", col, chars, max);
+	r->bad = 1;
+	return 1;
+}
+
 /* An identifier: must be clean UTF-8 without controls; returned raw. */
 const char *or_row_id(struct row *r, const char *col)
 {
 	size_t len;
 	const char *s = or_row_raw(r, col, &len);
 
+	if (row_too_long(r, col, s, len, 1))
+		return "";
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
@@ -306,7 +368,7 @@ const char *or_row_text(struct row *r, const char *col)
 	unsigned flags = 0;
 	char *out = NULL;
 
-	if (len == 0)
+	if (len == 0 || row_too_long(r, col, s, len, 0))
 		return "";
 	if (text_clean(s, len, &out, &flags) != 0) {
 		r->bad = 1;

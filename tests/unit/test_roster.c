@@ -555,6 +555,12 @@ static const char *defect_check(struct tu_env *e, const struct tu_issues *is, co
 			return "reported only as a warning; the row's columns cannot be trusted";
 		return sid_rows ? "the broken row was imported" : NULL;
 	}
+	if (!strcmp(k, "long_name")) {
+		/* 300 characters: over the 200-character limit for a name. */
+		if (!err || !strstr(err->reason, "300 characters"))
+			return "a name over the 200-character limit was not rejected with its length";
+		return sid_rows ? "the row with the over-long name was imported" : NULL;
+	}
 	if (!strcmp(k, "duplicate_sourcedId"))
 		return users && sid_rows != 1 ? "the student is not there exactly once" : NULL;
 	if (!strcmp(k, "orphan_enrollment_user") || !strcmp(k, "orphan_enrollment_class"))
@@ -689,7 +695,8 @@ static void test_dirty_district_reports_every_defect_at_its_file_and_line(void *
 			if (strcmp(dv[k].sid, r->field[0]))
 				continue;
 			defective = 1;
-			rejected |= !strcmp(dv[k].kind, "too_few_columns") || !strcmp(dv[k].kind, "too_many_columns");
+			rejected |= !strcmp(dv[k].kind, "too_few_columns") || !strcmp(dv[k].kind, "too_many_columns") ||
+				    !strcmp(dv[k].kind, "long_name");
 		}
 		if (rejected)
 			continue;
@@ -1836,7 +1843,9 @@ static void test_long_name_report_counts_characters_not_bytes(void **state)
 	write_lake(e, "lake", users.s);
 	import_ok(e, tu_at(e, "lake"), &sum);
 	is = tu_issues_of(e->db, sum.run_id);
-	t = tu_issue_find(&is, "users.csv", 4, "warning", "familyName", NULL);
+	/* Over the 200-character limit for a name: the row is rejected, and the
+	 * report counts characters. */
+	t = tu_issue_find(&is, "users.csv", 4, "error", "familyName", NULL);
 	if (!t) {
 		tu_issues_print(&is);
 		fail_msg("the 300-character family name at users.csv:4 was not reported");
@@ -1846,6 +1855,53 @@ static void test_long_name_report_counts_characters_not_bytes(void **state)
 	tu_issues_free(&is);
 	tu_buf_free(&users);
 	tu_buf_free(&name);
+}
+
+static void test_field_over_its_limit_rejects_the_row_and_the_rest_import(void **state)
+{
+	struct tu_env *e = *state;
+	struct roster_summary sum;
+	struct tu_issues is;
+	struct tu_buf users = { 0 }, big = { 0 };
+	const struct tu_issue *t;
+
+	/* A 1 MB given name (a broken export), a 256-character student ID. */
+	{
+		char kb[1000];
+
+		memset(kb, 'A', sizeof kb);
+		for (int i = 0; i < 1000; i++)
+			tu_buf_add(&big, kb, sizeof kb);
+	}
+	tu_buf_printf(&users, "%s%s", USERS_HDR, U_TEACHER U_1);
+	tu_buf_printf(&users, "stu-9,,,true,sch-north,student,,,%s,Big,,9009,,,,,03,\n", big.s);
+	tu_buf_printf(&users, "%s", U_2);
+	tu_buf_printf(&users, "stu-10,,,true,sch-north,student,,,Cy,Long,,%.256s,,,,,03,\n", big.s);
+	tu_buf_printf(&users, "%s", U_3 U_4 U_5);
+	write_lake(e, "lake", users.s);
+	import_ok(e, tu_at(e, "lake"), &sum);
+	is = tu_issues_of(e->db, sum.run_id);
+	t = tu_issue_find(&is, "users.csv", 4, "error", "givenName", NULL);
+	if (!t || !strstr(t->reason, "1000000 characters") || !strstr(t->reason, "200")) {
+		tu_issues_print(&is);
+		fail_msg("the 1 MB given name at users.csv:4 is not an error naming its length and the limit");
+	}
+	t = tu_issue_find(&is, "users.csv", 6, "error", "identifier", NULL);
+	if (!t || !strstr(t->reason, "255")) {
+		tu_issues_print(&is);
+		fail_msg("the 256-character identifier at users.csv:6 is not an error naming the limit");
+	}
+	if (sum.rejected != 2) {
+		tu_issues_print(&is);
+		fail_msg("%ld rows rejected, expected 2", sum.rejected);
+	}
+	tu_issues_free(&is);
+	assert_int_equal(student_id(e, "stu-9"), -1);
+	assert_int_equal(student_id(e, "stu-10"), -1);
+	assert_int_equal(count_of(e, "SELECT max(length(given_name)) FROM student") < 200, 1);
+	assert_int_equal(count_of(e, "SELECT count(*) FROM student"), 5);
+	tu_buf_free(&users);
+	tu_buf_free(&big);
 }
 
 /* ---- 8. the report again (import --show-last) ---------------------------- */
@@ -1988,6 +2044,7 @@ int main(void)
 		T(test_directory_opt_out_is_kept),
 		T(test_passwords_are_never_stored_anywhere),
 		T(test_long_name_report_counts_characters_not_bytes),
+		T(test_field_over_its_limit_rejects_the_row_and_the_rest_import),
 		T(test_show_last_gives_back_the_same_summary_and_report),
 		T(test_no_import_yet_means_no_last_run),
 		T(test_database_and_its_journal_are_private_0600),
