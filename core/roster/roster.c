@@ -57,14 +57,14 @@ static enum cr_status imp_record_run(struct imp *im, long long run_id, const cha
 	struct roster_summary *s = im->sum;
 	sqlite3_stmt *st = db_prepare(im->db,
 		"INSERT INTO import_run (id, district_id, started_at, finished_at, source, kind, dry_run, "
-		" outcome, added, updated, withdrawn, rejected, warnings, message) "
+		" outcome, added, updated, withdrawn, rejected, warnings, message, refused_files) "
 		"VALUES (?1, (SELECT id FROM district WHERE id = ?2), ?3, unixepoch(), ?4, ?5, ?6, ?7, ?8, "
-		" ?9, ?10, ?11, ?12, ?13) "
+		" ?9, ?10, ?11, ?12, ?13, ?14) "
 		"ON CONFLICT (id) DO UPDATE SET district_id = excluded.district_id, "
 		" finished_at = excluded.finished_at, kind = excluded.kind, dry_run = excluded.dry_run, "
 		" outcome = excluded.outcome, added = excluded.added, updated = excluded.updated, "
 		" withdrawn = excluded.withdrawn, rejected = excluded.rejected, warnings = excluded.warnings, "
-		" message = excluded.message", im->err);
+		" message = excluded.message, refused_files = excluded.refused_files", im->err);
 	enum cr_status rc;
 
 	if (!st)
@@ -83,6 +83,7 @@ static enum cr_status imp_record_run(struct imp *im, long long run_id, const cha
 	sqlite3_bind_int64(st, 11, s->rejected);
 	sqlite3_bind_int64(st, 12, s->warnings);
 	imp_bind_text(st, 13, message);
+	sqlite3_bind_int64(st, 14, s->refused_files);
 	if ((rc = imp_step_done(im, st, "saving the import run")) != CR_OK)
 		return rc;
 	return imp_record_issues(im, run_id);
@@ -321,7 +322,8 @@ enum cr_status roster_run_summary(struct cr_db *db, long long run_id, struct ros
 {
 	sqlite3_stmt *st = db_prepare(db,
 		"SELECT r.kind, coalesce(d.name, ''), r.added, r.updated, r.withdrawn, r.rejected, "
-		" r.warnings, r.dry_run, r.outcome, r.source, coalesce(r.finished_at, r.started_at) "
+		" r.warnings, r.dry_run, r.outcome, r.source, coalesce(r.finished_at, r.started_at), "
+		" r.refused_files "
 		"FROM import_run r LEFT JOIN district d ON d.id = r.district_id WHERE r.id = ?1", err);
 	int rc;
 
@@ -348,6 +350,7 @@ enum cr_status roster_run_summary(struct cr_db *db, long long run_id, struct ros
 		snprintf(source, sourcelen, "%s", sqlite3_column_text(st, 9));
 	if (finished_at)
 		*finished_at = sqlite3_column_int64(st, 10);
+	sum->refused_files = sqlite3_column_int(st, 11);
 	sqlite3_reset(st);
 	return CR_OK;
 }

@@ -1561,6 +1561,18 @@ static void test_zip_entry_leaving_the_package_is_refused_and_named(void **state
 		assert_string_equal(t->file, "lake-evil.zip");
 	}
 	tu_issues_free(&is);
+	/* Three refused files, not rejected rows: every row was good. */
+	if (sum.rejected != 0 || sum.refused_files != 3)
+		fail_msg("refused zip entries counted as %ld rejected rows and %ld refused files (want 0 and 3)",
+			 sum.rejected, sum.refused_files);
+	{
+		struct roster_summary shown;
+		struct cr_err err = { 0 };
+
+		assert_int_equal(roster_run_summary(e->db, sum.run_id, &shown, NULL, 0, NULL, &err), CR_OK);
+		assert_int_equal(shown.rejected, 0);
+		assert_int_equal(shown.refused_files, 3);
+	}
 	/* The good files imported; the intruder did not. */
 	assert_int_equal(sum.added, 5);
 	assert_int_equal(count_of(e, "SELECT count(*) FROM student"), 5);
