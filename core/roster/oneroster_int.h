@@ -101,7 +101,8 @@ enum cr_status or_bulk_withdraw(struct imp *im, const char *sql, const char *wha
 /* ---- manifest and district (oneroster_manifest.c, oneroster_district.c) -- */
 
 enum cr_status or_manifest_read(struct imp *im);
-enum cr_status or_district_save(struct imp *im, const char *sid, const char *name);
+enum cr_status or_district_save(struct imp *im, const char *sid, const char *name, const char *identifier,
+				long line);
 enum cr_status or_district_resolve(struct imp *im);
 
 /* ---- row handlers (oneroster_orgs.c, _users.c, _enrollments.c) ---------- */

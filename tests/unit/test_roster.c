@@ -940,6 +940,49 @@ static void test_two_districts_side_by_side_do_not_withdraw_each_other(void **st
 
 /* ---- 4. deltas: changes by status and dateLastModified ----------------- */
 
+static void test_second_district_of_the_same_name_and_identifier_is_warned(void **state)
+{
+	struct tu_env *e = *state;
+	struct roster_summary sum;
+	struct tu_issues is;
+	const struct tu_issue *t;
+
+	put_in(e, "a", "manifest.csv", MANIFEST_HEAD "file.orgs,bulk\nfile.users,bulk\n");
+	put_in(e, "a", "orgs.csv", ORGS_HDR "d-lake,,,Lakeview School District,district,LV-01,\n"
+	       "sch-north,,,North Elementary,school,N01,d-lake\n");
+	put_in(e, "a", "users.csv", USERS_HDR U_1);
+	import_ok(e, tu_at(e, "a"), &sum);
+
+	/* The SIS was moved to a new server: same district, new sourcedIds. */
+	put_in(e, "b", "manifest.csv", MANIFEST_HEAD "file.orgs,bulk\nfile.users,bulk\n");
+	put_in(e, "b", "orgs.csv", ORGS_HDR "7f3a-d,,,Lakeview School District,district,LV-01,\n"
+	       "7f3a-n,,,North Elementary,school,N01,7f3a-d\n");
+	put_in(e, "b", "users.csv", USERS_HDR USER("9c1-1", "7f3a-n", "student", "Ana", "García", "5001", "03"));
+	import_ok(e, tu_at(e, "b"), &sum);
+	assert_int_equal(count_of(e, "SELECT count(*) FROM district"), 2);
+	is = tu_issues_of(e->db, sum.run_id);
+	t = tu_issue_find(&is, "orgs.csv", 2, "warning", NULL, "d-lake");
+	if (!t || !strstr(t->reason, "7f3a-d") || !strstr(t->reason, "LV-01")) {
+		tu_issues_print(&is);
+		fail_msg("a second 'Lakeview School District' (LV-01) was created without a warning naming "
+			 "both sourcedIds");
+	}
+	tu_issues_free(&is);
+
+	/* Another district of the same name but another identifier: no warning. */
+	put_in(e, "c", "manifest.csv", MANIFEST_HEAD "file.orgs,bulk\nfile.users,bulk\n");
+	put_in(e, "c", "orgs.csv", ORGS_HDR "d-lake-or,,,Lakeview School District,district,OR-77,\n"
+	       "sch-or,,,Lakeview Elementary,school,L01,d-lake-or\n");
+	put_in(e, "c", "users.csv", USERS_HDR USER("or-1", "sch-or", "student", "Ola", "Berg", "8001", "03"));
+	import_ok(e, tu_at(e, "c"), &sum);
+	is = tu_issues_of(e->db, sum.run_id);
+	if (tu_issue_find(&is, "orgs.csv", 2, "warning", NULL, "d-lake")) {
+		tu_issues_print(&is);
+		fail_msg("a district of the same name but another identifier was warned about");
+	}
+	tu_issues_free(&is);
+}
+
 static void test_delta_withdraws_renames_moves_and_adds(void **state)
 {
 	struct tu_env *e = *state;
@@ -2034,6 +2077,7 @@ int main(void)
 		T(test_birth_date_is_the_only_demographic_kept),
 		T(test_damaged_row_in_new_bulk_does_not_withdraw_the_child),
 		T(test_two_districts_side_by_side_do_not_withdraw_each_other),
+		T(test_second_district_of_the_same_name_and_identifier_is_warned),
 		T(test_delta_withdraws_renames_moves_and_adds),
 		T(test_older_delta_row_never_overwrites_a_newer_one),
 		T(test_delta_keeps_the_student_indexes_right),
