@@ -30,6 +30,7 @@ struct header {
 	const struct file_spec *spec;
 	int    idx[MAX_COLS];
 	size_t ncols;            /* columns in the header */
+	size_t named;            /* up to the last column with a name (0: ncols) */
 	int    optout_col;       /* a metadata.* directory opt-out column, or -1 */
 	const char *optout_name;
 	char   optout_buf[128];

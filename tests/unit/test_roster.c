@@ -393,6 +393,52 @@ static void test_oneroster_12_roles_file_says_who_is_a_student(void **state)
 	assert_int_equal(student_id(e, "p-1"), -1);
 }
 
+/* The 1.2 package above as a spreadsheet saves it: each header ends in two
+ * columns without a name that the rows stop before, and columns are
+ * misspelled by one letter (dataLastModified, famlyName). */
+static void test_spreadsheet_saved_12_package_is_read_with_warnings(void **state)
+{
+	struct tu_env *e = *state;
+	struct roster_summary sum;
+	struct tu_issues is;
+	int unnamed = 0;
+
+	put_in(e, "v12", "manifest.csv", "propertyName,value\nmanifest.version,1.0\noneroster.version,1.2\n"
+	       "file.orgs,bulk\nfile.roles,bulk\nfile.users,bulk\n");
+	put_in(e, "v12", "orgs.csv", lake_orgs);
+	put_in(e, "v12", "users.csv",
+	       "sourcedId,status,dataLastModified,enabledUser,username,userIds,givenName,famlyName,"
+	       "identifier,primaryOrgSourcedId,,\n"
+	       "u-1,,2026-09-01T00:00:00Z,true,,,Alexander,Petrov,6001,sch-north\n"
+	       "u-2,,2026-09-01T00:00:00Z,true,,,Mei,Chen,6002,sch-south\n"
+	       "t-1,,2026-09-01T00:00:00Z,true,,,Marta,Rivera,,sch-north\n");
+	put_in(e, "v12", "roles.csv",
+	       "sourcedId,status,dataLastModified,userSourcedId,roleType,role,beginDate,endDate,orgSourcedId,,\n"
+	       "r-1,,,u-1,primary,student,,,sch-north\n"
+	       "r-2,,,u-2,primary,student,,,sch-south\n"
+	       "r-3,,,t-1,primary,teacher,,,sch-north\n");
+	import_ok(e, tu_at(e, "v12"), &sum);
+	is = tu_issues_of(e->db, sum.run_id);
+	if (sum.rejected != 0 || sum.added != 2) {
+		tu_issues_print(&is);
+		fail_msg("added %ld, rejected %ld: want every student read (2 added, 0 rejected)", sum.added,
+			 sum.rejected);
+	}
+	assert_string_equal(student_col(e, "family_name", "u-2"), "Chen");
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM student_modified WHERE modified_at LIKE '2026-09-01%'",
+				  NULL), 2);
+	/* Said once a file: the unnamed columns, and each guess. */
+	for (size_t i = 0; i < is.n; i++)
+		unnamed += strstr(is.v[i].reason, "no name") != NULL;
+	if (unnamed != 2 || !tu_issue_find(&is, "users.csv", 1, "warning", NULL, "dataLastModified") ||
+	    !tu_issue_find(&is, "users.csv", 1, "warning", "familyName", "famlyName") ||
+	    !tu_issue_find(&is, "roles.csv", 1, "warning", "dateLastModified", "dataLastModified")) {
+		tu_issues_print(&is);
+		fail_msg("want one warning a file for the unnamed columns and one for each misspelled column");
+	}
+	tu_issues_free(&is);
+}
+
 /* ---- 2. a dirty district: every injected defect in the report ---------- */
 
 struct defect {
@@ -2070,6 +2116,7 @@ int main(void)
 		T(test_small_sample_imports_and_the_manifest_typo_is_named),
 		T(test_minimal_sample_imports_students_only_and_never_the_password),
 		T(test_oneroster_12_roles_file_says_who_is_a_student),
+		T(test_spreadsheet_saved_12_package_is_read_with_warnings),
 		T(test_dirty_district_reports_every_defect_at_its_file_and_line),
 		T(test_student_missing_from_new_bulk_is_withdrawn_not_deleted),
 		T(test_rename_and_school_move_keep_the_same_student_row),
