@@ -69,6 +69,17 @@ void imp_issue(struct imp *im, const char *file, long line, const char *field, i
 	im->nissues++;
 }
 
+void imp_refuse_file(struct imp *im, const char *file, const char *field, const char *reason)
+{
+	long rejected = im->sum->rejected;
+
+	imp_issue(im, file, 0, field, 1, "%s", reason);
+	if (im->sum->rejected > rejected) {
+		im->sum->rejected = rejected;
+		im->sum->refused_files++;
+	}
+}
+
 void imp_free_issues(struct imp *im)
 {
 	for (size_t i = 0; i < im->nissues; i++) {

@@ -12,6 +12,8 @@
 struct district_scan {
 	char   sid[256];
 	char   name[256];
+	char   identifier[256];
+	long   line;               /* the district row's line in orgs.csv */
 	int    ndistricts;
 	char   first_school[256];
 	char   first_school_name[256];
@@ -19,20 +21,51 @@ struct district_scan {
 	long long known_district;   /* a district already holding one of these schools */
 };
 
+/* A district about to be created whose name and identifier are those of a
+ * district already here under another sourcedId (an SIS moved to new IDs,
+ * or two exports of one district): said in the report, naming both. */
+static void district_twin_warn(struct imp *im, const char *sid, const char *name, const char *identifier,
+			       long line)
+{
+	sqlite3_stmt *st;
+
+	if (!identifier || !name[0] || or_lookup_id(im, "SELECT id FROM district WHERE sourced_id = ?1", 0, sid) > 0)
+		return;
+	st = db_prepare(im->db,
+		"SELECT sourced_id FROM district WHERE sourced_id <> ?1 AND name = ?2 "
+		"AND coalesce(identifier, '') = ?3 ORDER BY id LIMIT 1", NULL);
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, identifier, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		imp_issue(im, "orgs.csv", line, "sourcedId", 0,
+			  "district '%.80s' (identifier '%.40s') is already here under sourcedId '%.80s'; "
+			  "this package's sourcedId '%.80s' makes it a second district of that name "
+			  "(check the export)", name, identifier, (const char *)sqlite3_column_text(st, 0), sid);
+	sqlite3_reset(st);
+}
+
 /* Creates or renames the district (when im->district_id is not known yet)
- * and puts its name in the summary. */
-enum cr_status or_district_save(struct imp *im, const char *sid, const char *name)
+ * and puts its name in the summary. identifier is the district org's (NULL
+ * when there is no district row, or for a plain CSV). */
+enum cr_status or_district_save(struct imp *im, const char *sid, const char *name, const char *identifier,
+				long line)
 {
 	sqlite3_stmt *st;
 
 	if (!im->district_id) {
+		district_twin_warn(im, sid, name, identifier, line);
 		st = db_prepare(im->db,
-			"INSERT INTO district (sourced_id, name) VALUES (?1, ?2) "
-			"ON CONFLICT (sourced_id) DO UPDATE SET name = excluded.name RETURNING id", im->err);
+			"INSERT INTO district (sourced_id, name, identifier) VALUES (?1, ?2, ?3) "
+			"ON CONFLICT (sourced_id) DO UPDATE SET name = excluded.name, "
+			" identifier = coalesce(excluded.identifier, identifier) RETURNING id", im->err);
 		if (!st)
 			return im->err->status;
 		sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 2, name[0] ? name : sid, -1, SQLITE_TRANSIENT);
+		imp_bind_text(st, 3, identifier);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			im->district_id = sqlite3_column_int64(st, 0);
 		sqlite3_reset(st);
@@ -98,6 +131,9 @@ enum cr_status or_district_resolve(struct imp *im)
 				if (ds.ndistricts++ == 0) {
 					snprintf(ds.sid, sizeof ds.sid, "%s", sid);
 					snprintf(ds.name, sizeof ds.name, "%s", or_row_text(&r, "name"));
+					snprintf(ds.identifier, sizeof ds.identifier, "%s",
+						 or_row_text(&r, "identifier"));
+					ds.line = rec.line;
 				}
 			} else if (*sid && !ds.first_school[0]) {
 				snprintf(ds.first_school, sizeof ds.first_school, "%s", sid);
@@ -141,5 +177,5 @@ enum cr_status or_district_resolve(struct imp *im)
 				       "cannot tell which district this package belongs to: orgs.csv has no district "
 				       "and the database holds %s", "no single district it could be");
 	}
-	return or_district_save(im, ds.sid, ds.name);
+	return or_district_save(im, ds.sid, ds.name, ds.line ? ds.identifier : NULL, ds.line);
 }

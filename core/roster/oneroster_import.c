@@ -214,8 +214,8 @@ enum cr_status oneroster_import(struct imp *im)
 	int any_bulk = 0, any_delta = 0;
 
 	for (int i = 0; package_refused(im->pkg, i); i++)
-		imp_issue(im, package_name(im->pkg), 0, package_refused(im->pkg, i), 1,
-			  "zip entry path leaves the package (absolute or '..'); refused");
+		imp_refuse_file(im, package_name(im->pkg), package_refused(im->pkg, i),
+				"zip entry path leaves the package (absolute or '..'); refused");
 	if ((st = or_manifest_read(im)) != CR_OK)
 		return st;
 	for (int f = 0; f < F_COUNT; f++) {

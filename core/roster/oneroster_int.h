@@ -30,6 +30,7 @@ struct header {
 	const struct file_spec *spec;
 	int    idx[MAX_COLS];
 	size_t ncols;            /* columns in the header */
+	size_t named;            /* up to the last column with a name (0: ncols) */
 	int    optout_col;       /* a metadata.* directory opt-out column, or -1 */
 	const char *optout_name;
 	char   optout_buf[128];
@@ -101,7 +102,8 @@ enum cr_status or_bulk_withdraw(struct imp *im, const char *sql, const char *wha
 /* ---- manifest and district (oneroster_manifest.c, oneroster_district.c) -- */
 
 enum cr_status or_manifest_read(struct imp *im);
-enum cr_status or_district_save(struct imp *im, const char *sid, const char *name);
+enum cr_status or_district_save(struct imp *im, const char *sid, const char *name, const char *identifier,
+				long line);
 enum cr_status or_district_resolve(struct imp *im);
 
 /* ---- row handlers (oneroster_orgs.c, _users.c, _enrollments.c) ---------- */

@@ -352,7 +352,7 @@ enum cr_status plain_import(struct imp *im)
 	if ((st = plain_load(im, m)) != CR_OK)
 		return st;
 	im->date_order = m->date_order;
-	if ((st = or_district_save(im, m->district_key, m->district_name)) != CR_OK)
+	if ((st = or_district_save(im, m->district_key, m->district_name, NULL, 0)) != CR_OK)
 		return st;
 	if ((st = plain_header(im, m)) != CR_OK)
 		return st;

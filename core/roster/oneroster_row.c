@@ -153,26 +153,65 @@ static int is_optout_column(const char *name)
 	return (strstr(low, "directory") || strstr(low, "ferpa")) && strstr(low, "opt");
 }
 
-/* Maps the header record; reports unknown and misspelled columns. Returns
- * CR_OK, or CR_EDATA when a required column is missing (the file cannot be
- * read). */
+static const char *header_name(const struct csv_record *rec, size_t c)
+{
+	const char *name = rec->field[c];
+
+	while (*name == ' ')
+		name++;
+	return name;
+}
+
+/* The column an unknown header name surely means: one letter off a column
+ * of the file not in the header, and no other column within two letters.
+ * -1 when there is no such guess. */
+static int header_guess(const struct header *hd, const char *name)
+{
+	const struct col_spec *cols = hd->spec->cols;
+	int best = -1, near = 0;
+
+	for (int i = 0; cols[i].name; i++) {
+		int d = edit_distance(name, cols[i].name);
+
+		if (d <= 2)
+			near++;
+		if (d == 1)
+			best = i;
+	}
+	return near == 1 && best >= 0 && hd->idx[best] < 0 ? best : -1;
+}
+
+/* Maps the header record; reports unknown and misspelled columns. A name
+ * one letter off a column of the file is read as that column (with a
+ * warning) when the guess is unambiguous; empty names at the end of the
+ * header (a spreadsheet's save) are ignored, and rows may stop before
+ * them. Returns CR_OK, or CR_EDATA when a required column is missing (the
+ * file cannot be read). */
 enum cr_status or_header_read(struct imp *im, const struct file_spec *spec,
 			      const struct csv_record *rec, struct header *hd)
 {
-	int missing = 0;
+	int missing = 0, nunknown = 0;
+	/* Unknown names, said once every known column is placed. */
+	unsigned char *unknown = calloc(rec->nfields ? rec->nfields : 1, 1);
 
 	memset(hd, 0, sizeof *hd);
 	hd->spec = spec;
 	hd->optout_col = -1;
 	hd->ncols = rec->nfields;
+	hd->named = rec->nfields;
+	while (hd->named > 1 && !*header_name(rec, hd->named - 1))
+		hd->named--;
+	if (hd->named < hd->ncols)
+		imp_issue(im, spec->name, rec->line, "", 0,
+			  "the header ends in %zu column%s with no name (saved by a spreadsheet?); ignored, "
+			  "and rows that stop before %s are read", hd->ncols - hd->named,
+			  hd->ncols - hd->named > 1 ? "s" : "", hd->ncols - hd->named > 1 ? "them" : "it");
 	for (int i = 0; i < MAX_COLS; i++)
 		hd->idx[i] = -1;
-	for (size_t c = 0; c < rec->nfields; c++) {
-		const char *name = rec->field[c];
+	for (size_t c = 0; c < hd->named; c++) {
+		const char *name = header_name(rec, c);
 		int found = 0;
 
-		while (*name == ' ')
-			name++;
 		for (int i = 0; spec->cols[i].name; i++) {
 			if (strcmp(spec->cols[i].name, name) == 0) {
 				if (hd->idx[i] >= 0)
@@ -207,17 +246,33 @@ enum cr_status or_header_read(struct imp *im, const struct file_spec *spec,
 		} else if (!*name) {
 			imp_issue(im, spec->name, rec->line, "", 0,
 				  "column %zu has no name; ignored", c + 1);
+		} else if (unknown) {
+			unknown[c] = 1;
+			nunknown++;
 		} else {
-			const char *near = closest_col(spec, name);
-
-			if (near)
-				imp_issue(im, spec->name, rec->line, "", 0,
-					  "unknown column '%.60s' (did you mean '%s'?); ignored", name, near);
-			else
-				imp_issue(im, spec->name, rec->line, "", 0,
-					  "unknown column '%.60s'; ignored", name);
+			imp_issue(im, spec->name, rec->line, "", 0, "unknown column '%.60s'; ignored", name);
 		}
 	}
+	for (size_t c = 0; nunknown > 0 && c < hd->named; c++) {
+		const char *name = header_name(rec, c);
+		const char *near;
+		int guess;
+
+		if (!unknown[c])
+			continue;
+		if ((guess = header_guess(hd, name)) >= 0) {
+			hd->idx[guess] = (int)c;
+			imp_issue(im, spec->name, rec->line, spec->cols[guess].name, 0,
+				  "column '%.60s' read as '%s' (misspelled?)", name, spec->cols[guess].name);
+		} else if ((near = closest_col(spec, name)) != NULL) {
+			imp_issue(im, spec->name, rec->line, "", 0,
+				  "unknown column '%.60s' (did you mean '%s'?); ignored", name, near);
+		} else {
+			imp_issue(im, spec->name, rec->line, "", 0,
+				  "unknown column '%.60s'; ignored", name);
+		}
+	}
+	free(unknown);
 	for (int i = 0; spec->cols[i].name; i++) {
 		if (spec->cols[i].required && hd->idx[i] < 0) {
 			imp_issue(im, spec->name, rec->line, spec->cols[i].name, 1,
@@ -273,12 +328,74 @@ static void row_note_field(struct row *r, const char *col)
 	snprintf(r->flagged_fields + n, sizeof r->flagged_fields - n, "%s%s", n ? ", " : "", col);
 }
 
+/* ---- field length limits (README, "Roster import") --------------------- */
+
+#define OR_MAX_NAME  200   /* people's names, school and class names, titles */
+#define OR_MAX_ID    255   /* sourcedIds and references, identifier, classCode, userIds */
+#define OR_MAX_TEXT  1000  /* any other text */
+#define OR_MAX_LIST  10000 /* lists of IDs: orgSourcedIds, userIds, ... */
+
+static size_t row_chars(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
+}
+
+static int row_is_name_col(const char *col)
+{
+	static const char *const names[] = {
+		"givenName", "familyName", "middleName", "preferredGivenName", "preferredFirstName",
+		"preferredMiddleName", "preferredFamilyName", "preferredLastName", "name", "title", NULL,
+	};
+
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(col, names[i]))
+			return 1;
+	return 0;
+}
+
+static int ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n >= t && !strcmp(s + n - t, tail);
+}
+
+static size_t row_limit(const char *col, int id)
+{
+	if (ends_with(col, "Ids"))
+		return OR_MAX_LIST;
+	if (id || !strcmp(col, "identifier") || !strcmp(col, "classCode") || ends_with(col, "ourcedId"))
+		return OR_MAX_ID;
+	return row_is_name_col(col) ? OR_MAX_NAME : OR_MAX_TEXT;
+}
+
+/* A cell longer than its column's limit rejects the row (an error entry
+ * naming the field); returns non-zero then. Limits count characters. */
+static int row_too_long(struct row *r, const char *col, const char *s, size_t len, int id)
+{
+	size_t max = row_limit(col, id);
+	size_t chars;
+
+	if (len <= max || (chars = row_chars(s, len)) <= max)
+		return 0;
+	imp_issue(r->im, r->hd->spec->name, r->rec->line, col, 1,
+		  "%s is %zu characters long, over the limit of %zu; the row is skipped", col, chars, max);
+	r->bad = 1;
+	return 1;
+}
+
 /* An identifier: must be clean UTF-8 without controls; returned raw. */
 const char *or_row_id(struct row *r, const char *col)
 {
 	size_t len;
 	const char *s = or_row_raw(r, col, &len);
 
+	if (row_too_long(r, col, s, len, 1))
+		return "";
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
@@ -306,7 +423,7 @@ const char *or_row_text(struct row *r, const char *col)
 	unsigned flags = 0;
 	char *out = NULL;
 
-	if (len == 0)
+	if (len == 0 || row_too_long(r, col, s, len, 0))
 		return "";
 	if (text_clean(s, len, &out, &flags) != 0) {
 		r->bad = 1;
@@ -404,10 +521,12 @@ static int row_shape_ok(struct row *r)
 {
 	const struct csv_record *rec = r->rec;
 	const char *f = r->hd->spec->name;
+	/* Unnamed columns ending the header: rows may stop before them. */
+	size_t named = r->hd->named ? r->hd->named : r->hd->ncols;
 
-	if (rec->nfields < r->hd->ncols) {
+	if (rec->nfields < named) {
 		imp_issue(r->im, f, rec->line, "", 1,
-			  "row has %zu of %zu columns (cut short?); skipped", rec->nfields, r->hd->ncols);
+			  "row has %zu of %zu columns (cut short?); skipped", rec->nfields, named);
 		return 0;
 	}
 	if (rec->nfields > r->hd->ncols) {

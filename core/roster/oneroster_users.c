@@ -454,6 +454,8 @@ enum cr_status or_users_row(struct imp *im, struct row *r)
 		imp_issue(im, fname, line, !strcasecmp(s.family, "null") ? "familyName" : "givenName", 0,
 			  "the name is a placeholder word such as NULL; imported as written, check the export");
 	student_number(r, s.number, sizeof s.number);
+	if (r->bad)
+		goto keep;
 	if (!s.number[0])
 		imp_issue(im, fname, line, "identifier", 0,
 			  "no student ID (identifier or userIds SIS); a card scheme built on the student ID "

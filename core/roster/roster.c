@@ -49,16 +49,22 @@ static enum cr_status imp_record_issues(struct imp *im, long long run_id)
 	return CR_OK;
 }
 
-/* Writes the import_run row (and its report). Inside the import's own
- * transaction for a committed import, in a fresh one otherwise. */
+/* Writes the import_run row (and its report) over the 'running' row the
+ * run started with. Inside the import's own transaction for a committed
+ * import, in a fresh one otherwise. */
 static enum cr_status imp_record_run(struct imp *im, long long run_id, const char *message)
 {
 	struct roster_summary *s = im->sum;
 	sqlite3_stmt *st = db_prepare(im->db,
 		"INSERT INTO import_run (id, district_id, started_at, finished_at, source, kind, dry_run, "
-		" outcome, added, updated, withdrawn, rejected, warnings, message) "
+		" outcome, added, updated, withdrawn, rejected, warnings, message, refused_files) "
 		"VALUES (?1, (SELECT id FROM district WHERE id = ?2), ?3, unixepoch(), ?4, ?5, ?6, ?7, ?8, "
-		" ?9, ?10, ?11, ?12, ?13)", im->err);
+		" ?9, ?10, ?11, ?12, ?13, ?14) "
+		"ON CONFLICT (id) DO UPDATE SET district_id = excluded.district_id, "
+		" finished_at = excluded.finished_at, kind = excluded.kind, dry_run = excluded.dry_run, "
+		" outcome = excluded.outcome, added = excluded.added, updated = excluded.updated, "
+		" withdrawn = excluded.withdrawn, rejected = excluded.rejected, warnings = excluded.warnings, "
+		" message = excluded.message, refused_files = excluded.refused_files", im->err);
 	enum cr_status rc;
 
 	if (!st)
@@ -77,6 +83,7 @@ static enum cr_status imp_record_run(struct imp *im, long long run_id, const cha
 	sqlite3_bind_int64(st, 11, s->rejected);
 	sqlite3_bind_int64(st, 12, s->warnings);
 	imp_bind_text(st, 13, message);
+	sqlite3_bind_int64(st, 14, s->refused_files);
 	if ((rc = imp_step_done(im, st, "saving the import run")) != CR_OK)
 		return rc;
 	return imp_record_issues(im, run_id);
@@ -94,6 +101,52 @@ static long long imp_next_run_id(struct imp *im)
 	return id;
 }
 
+/* A run still 'running' whose import holds no transaction was killed (or
+ * the computer stopped) before it finished: it is marked interrupted. */
+#define IMP_KILLED_MSG "the import stopped before it finished (the program was killed or the " \
+	"computer stopped); the roster was left as it was"
+
+static enum cr_status imp_mark_killed_runs(struct cr_db *db, struct cr_err *err)
+{
+	return db_exec(db, "UPDATE import_run SET outcome = 'interrupted', message = '" IMP_KILLED_MSG "' "
+		       "WHERE outcome = 'running'", err);
+}
+
+/* Records the run as started, in a committed transaction of its own before
+ * the import's, so a killed import still leaves its run behind. */
+static enum cr_status imp_record_start(struct imp *im)
+{
+	enum cr_status st;
+	sqlite3_stmt *ins;
+
+	if ((st = db_begin_immediate(im->db, im->err)) != CR_OK)
+		return st;
+	if ((st = imp_mark_killed_runs(im->db, im->err)) != CR_OK)
+		goto fail;
+	im->run_id = imp_next_run_id(im);
+	if (!(ins = db_prepare(im->db,
+		"INSERT INTO import_run (id, started_at, source, kind, dry_run, outcome) "
+		"VALUES (?1, ?2, ?3, 'unknown', ?4, 'running')", im->err))) {
+		st = im->err->status;
+		goto fail;
+	}
+	sqlite3_bind_int64(ins, 1, im->run_id);
+	sqlite3_bind_int64(ins, 2, (long long)im->now);
+	sqlite3_bind_text(ins, 3, im->opt->source, -1, SQLITE_STATIC);
+	sqlite3_bind_int(ins, 4, im->opt->dry_run ? 1 : 0);
+	if ((st = imp_step_done(im, ins, "recording the import run")) != CR_OK)
+		goto fail;
+	if ((st = db_commit(im->db, im->err)) != CR_OK) {
+		im->run_id = 0;
+		return st;
+	}
+	return CR_OK;
+fail:
+	im->run_id = 0;
+	db_rollback(im->db);
+	return st;
+}
+
 /* After a rollback (failure, cancel, dry run): the run and its report in
  * a transaction of their own, so the report survives. */
 static void imp_record_after_rollback(struct imp *im, const char *message)
@@ -105,7 +158,8 @@ static void imp_record_after_rollback(struct imp *im, const char *message)
 	im->err = &e2;
 	if (db_begin_immediate(im->db, &e2) != CR_OK)
 		goto out;
-	id = imp_next_run_id(im);
+	/* The 'running' row the run started with, when it got that far. */
+	id = im->run_id > 0 ? im->run_id : imp_next_run_id(im);
 	/* A district new in this import was rolled back with it: the run is
 	 * then recorded without one (the subquery in imp_record_run). */
 	if (imp_record_run(im, id, message) == CR_OK && db_commit(im->db, &e2) == CR_OK)
@@ -165,10 +219,13 @@ enum cr_status roster_import(struct cr_db *db, const struct roster_options *opt,
 	 * enrollments: checking each of millions of rows again costs a tenth of
 	 * the import. (The fuzz target checks foreign_key_check after imports.) */
 	db_exec(db, "PRAGMA foreign_keys = OFF", NULL);
-	if ((st = db_begin_immediate(db, err)) != CR_OK)
+	if ((st = imp_record_start(&im)) != CR_OK)
 		goto out;
+	if ((st = db_begin_immediate(db, err)) != CR_OK) {
+		imp_record_after_rollback(&im, err->msg);
+		goto out;
+	}
 	began = 1;
-	im.run_id = imp_next_run_id(&im);
 	sum->run_id = 0;
 
 	if (opt->map_name || opt->map_file)
@@ -221,10 +278,36 @@ out:
 
 /* ---- showing runs again ---------------------------------------------- */
 
+/* Runs left 'running' by a killed import are marked interrupted, unless
+ * the database is busy with a write (an import may be running right now):
+ * that is tried without waiting, and looking goes on either way. */
+static void roster_mark_killed_now(struct cr_db *db)
+{
+	sqlite3 *h = db_handle(db);
+	sqlite3_stmt *q;
+	int timeout = -1;
+
+	if (sqlite3_db_readonly(h, "main") != 0 || !sqlite3_get_autocommit(h))
+		return;
+	if (sqlite3_prepare_v2(h, "PRAGMA busy_timeout", -1, &q, NULL) == SQLITE_OK) {
+		if (sqlite3_step(q) == SQLITE_ROW)
+			timeout = sqlite3_column_int(q, 0);
+		sqlite3_finalize(q);
+	}
+	if (timeout < 0)
+		return;
+	sqlite3_busy_timeout(h, 0);
+	sqlite3_exec(h, "UPDATE import_run SET outcome = 'interrupted', message = '" IMP_KILLED_MSG "' "
+		     "WHERE outcome = 'running'", NULL, NULL, NULL);
+	sqlite3_busy_timeout(h, timeout);
+}
+
 enum cr_status roster_last_run(struct cr_db *db, long long *run_id, struct cr_err *err)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(max(id), 0) FROM import_run", err);
+	sqlite3_stmt *st;
 
+	roster_mark_killed_now(db);
+	st = db_prepare(db, "SELECT coalesce(max(id), 0) FROM import_run", err);
 	*run_id = 0;
 	if (!st)
 		return err->status;
@@ -239,7 +322,8 @@ enum cr_status roster_run_summary(struct cr_db *db, long long run_id, struct ros
 {
 	sqlite3_stmt *st = db_prepare(db,
 		"SELECT r.kind, coalesce(d.name, ''), r.added, r.updated, r.withdrawn, r.rejected, "
-		" r.warnings, r.dry_run, r.outcome, r.source, coalesce(r.finished_at, r.started_at) "
+		" r.warnings, r.dry_run, r.outcome, r.source, coalesce(r.finished_at, r.started_at), "
+		" r.refused_files "
 		"FROM import_run r LEFT JOIN district d ON d.id = r.district_id WHERE r.id = ?1", err);
 	int rc;
 
@@ -266,6 +350,7 @@ enum cr_status roster_run_summary(struct cr_db *db, long long run_id, struct ros
 		snprintf(source, sourcelen, "%s", sqlite3_column_text(st, 9));
 	if (finished_at)
 		*finished_at = sqlite3_column_int64(st, 10);
+	sum->refused_files = sqlite3_column_int(st, 11);
 	sqlite3_reset(st);
 	return CR_OK;
 }

@@ -33,6 +33,8 @@ struct roster_summary {
 	char      district[256];          /* district name */
 	long      added, updated, unchanged, withdrawn, rejected, warnings;
 	long      classes, enrollments;   /* rows applied */
+	long      refused_files;          /* files of the package refused (unsafe zip
+	                                   * entries): error entries, not rows */
 	int       dry_run;
 	char      outcome[16];            /* ok, failed, interrupted */
 };

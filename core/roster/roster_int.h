@@ -96,6 +96,9 @@ struct imp {
  * where the caller says so (imp_reject). */
 void imp_issue(struct imp *im, const char *file, long line, const char *field, int error,
 	       const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* An error entry for a file of the package that was refused (not read):
+ * counted as a refused file, not a rejected row. */
+void imp_refuse_file(struct imp *im, const char *file, const char *field, const char *reason);
 void imp_free_issues(struct imp *im);
 
 /* Progress and cancel; returns non-zero when the import must stop. */

@@ -180,6 +180,24 @@ assert r["dry_run"] is True and r["summary"]["added"] == 1, r
 	expect_exit "after a dry run, the new child is not found (exit 1)" 1 "$BIN" --db "$DB" find --json farah
 	python3 -c 'import json,sys; assert json.load(open(sys.argv[1])) == []' "$T/out" 2>/dev/null &&
 		ok "a dry run changed nothing" || fail "a dry run changed nothing" "$(cat "$T/out")"
+
+	# A zip with an entry leaving the package: a refused file, not a rejected row.
+	python3 -c '
+import os, sys, zipfile
+src, out = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(out, "w") as z:
+    for n in sorted(os.listdir(src)):
+        z.write(os.path.join(src, n), n)
+    z.writestr(zipfile.ZipInfo("../evil.csv"), "sourcedId\nx\n")
+' "$T/lake" "$T/evil.zip"
+	expect_exit "import of a zip with a refused entry exits 65" 65 "$BIN" --db "$DB" import --json "$T/evil.zip"
+	python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["summary"]["refused_files"] == 1 and r["summary"]["rejected"] == 0, r["summary"]
+assert any(i["field"] == "../evil.csv" and i["severity"] == "error" for i in r["issues"]), r["issues"]
+' "$T/out" 2>"$T/py" && ok "import --json counts a refused zip entry as refused_files, not rejected" ||
+		fail "import --json refused_files" "$(tail -1 "$T/py")"
 else
 	skip "JSON checks" "no python3"
 fi

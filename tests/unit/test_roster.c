@@ -393,6 +393,52 @@ static void test_oneroster_12_roles_file_says_who_is_a_student(void **state)
 	assert_int_equal(student_id(e, "p-1"), -1);
 }
 
+/* The 1.2 package above as a spreadsheet saves it: each header ends in two
+ * columns without a name that the rows stop before, and columns are
+ * misspelled by one letter (dataLastModified, famlyName). */
+static void test_spreadsheet_saved_12_package_is_read_with_warnings(void **state)
+{
+	struct tu_env *e = *state;
+	struct roster_summary sum;
+	struct tu_issues is;
+	int unnamed = 0;
+
+	put_in(e, "v12", "manifest.csv", "propertyName,value\nmanifest.version,1.0\noneroster.version,1.2\n"
+	       "file.orgs,bulk\nfile.roles,bulk\nfile.users,bulk\n");
+	put_in(e, "v12", "orgs.csv", lake_orgs);
+	put_in(e, "v12", "users.csv",
+	       "sourcedId,status,dataLastModified,enabledUser,username,userIds,givenName,famlyName,"
+	       "identifier,primaryOrgSourcedId,,\n"
+	       "u-1,,2026-09-01T00:00:00Z,true,,,Alexander,Petrov,6001,sch-north\n"
+	       "u-2,,2026-09-01T00:00:00Z,true,,,Mei,Chen,6002,sch-south\n"
+	       "t-1,,2026-09-01T00:00:00Z,true,,,Marta,Rivera,,sch-north\n");
+	put_in(e, "v12", "roles.csv",
+	       "sourcedId,status,dataLastModified,userSourcedId,roleType,role,beginDate,endDate,orgSourcedId,,\n"
+	       "r-1,,,u-1,primary,student,,,sch-north\n"
+	       "r-2,,,u-2,primary,student,,,sch-south\n"
+	       "r-3,,,t-1,primary,teacher,,,sch-north\n");
+	import_ok(e, tu_at(e, "v12"), &sum);
+	is = tu_issues_of(e->db, sum.run_id);
+	if (sum.rejected != 0 || sum.added != 2) {
+		tu_issues_print(&is);
+		fail_msg("added %ld, rejected %ld: want every student read (2 added, 0 rejected)", sum.added,
+			 sum.rejected);
+	}
+	assert_string_equal(student_col(e, "family_name", "u-2"), "Chen");
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM student_modified WHERE modified_at LIKE '2026-09-01%'",
+				  NULL), 2);
+	/* Said once a file: the unnamed columns, and each guess. */
+	for (size_t i = 0; i < is.n; i++)
+		unnamed += strstr(is.v[i].reason, "no name") != NULL;
+	if (unnamed != 2 || !tu_issue_find(&is, "users.csv", 1, "warning", NULL, "dataLastModified") ||
+	    !tu_issue_find(&is, "users.csv", 1, "warning", "familyName", "famlyName") ||
+	    !tu_issue_find(&is, "roles.csv", 1, "warning", "dateLastModified", "dataLastModified")) {
+		tu_issues_print(&is);
+		fail_msg("want one warning a file for the unnamed columns and one for each misspelled column");
+	}
+	tu_issues_free(&is);
+}
+
 /* ---- 2. a dirty district: every injected defect in the report ---------- */
 
 struct defect {
@@ -555,6 +601,12 @@ static const char *defect_check(struct tu_env *e, const struct tu_issues *is, co
 			return "reported only as a warning; the row's columns cannot be trusted";
 		return sid_rows ? "the broken row was imported" : NULL;
 	}
+	if (!strcmp(k, "long_name")) {
+		/* 300 characters: over the 200-character limit for a name. */
+		if (!err || !strstr(err->reason, "300 characters"))
+			return "a name over the 200-character limit was not rejected with its length";
+		return sid_rows ? "the row with the over-long name was imported" : NULL;
+	}
 	if (!strcmp(k, "duplicate_sourcedId"))
 		return users && sid_rows != 1 ? "the student is not there exactly once" : NULL;
 	if (!strcmp(k, "orphan_enrollment_user") || !strcmp(k, "orphan_enrollment_class"))
@@ -689,7 +741,8 @@ static void test_dirty_district_reports_every_defect_at_its_file_and_line(void *
 			if (strcmp(dv[k].sid, r->field[0]))
 				continue;
 			defective = 1;
-			rejected |= !strcmp(dv[k].kind, "too_few_columns") || !strcmp(dv[k].kind, "too_many_columns");
+			rejected |= !strcmp(dv[k].kind, "too_few_columns") || !strcmp(dv[k].kind, "too_many_columns") ||
+				    !strcmp(dv[k].kind, "long_name");
 		}
 		if (rejected)
 			continue;
@@ -932,6 +985,49 @@ static void test_two_districts_side_by_side_do_not_withdraw_each_other(void **st
 }
 
 /* ---- 4. deltas: changes by status and dateLastModified ----------------- */
+
+static void test_second_district_of_the_same_name_and_identifier_is_warned(void **state)
+{
+	struct tu_env *e = *state;
+	struct roster_summary sum;
+	struct tu_issues is;
+	const struct tu_issue *t;
+
+	put_in(e, "a", "manifest.csv", MANIFEST_HEAD "file.orgs,bulk\nfile.users,bulk\n");
+	put_in(e, "a", "orgs.csv", ORGS_HDR "d-lake,,,Lakeview School District,district,LV-01,\n"
+	       "sch-north,,,North Elementary,school,N01,d-lake\n");
+	put_in(e, "a", "users.csv", USERS_HDR U_1);
+	import_ok(e, tu_at(e, "a"), &sum);
+
+	/* The SIS was moved to a new server: same district, new sourcedIds. */
+	put_in(e, "b", "manifest.csv", MANIFEST_HEAD "file.orgs,bulk\nfile.users,bulk\n");
+	put_in(e, "b", "orgs.csv", ORGS_HDR "7f3a-d,,,Lakeview School District,district,LV-01,\n"
+	       "7f3a-n,,,North Elementary,school,N01,7f3a-d\n");
+	put_in(e, "b", "users.csv", USERS_HDR USER("9c1-1", "7f3a-n", "student", "Ana", "García", "5001", "03"));
+	import_ok(e, tu_at(e, "b"), &sum);
+	assert_int_equal(count_of(e, "SELECT count(*) FROM district"), 2);
+	is = tu_issues_of(e->db, sum.run_id);
+	t = tu_issue_find(&is, "orgs.csv", 2, "warning", NULL, "d-lake");
+	if (!t || !strstr(t->reason, "7f3a-d") || !strstr(t->reason, "LV-01")) {
+		tu_issues_print(&is);
+		fail_msg("a second 'Lakeview School District' (LV-01) was created without a warning naming "
+			 "both sourcedIds");
+	}
+	tu_issues_free(&is);
+
+	/* Another district of the same name but another identifier: no warning. */
+	put_in(e, "c", "manifest.csv", MANIFEST_HEAD "file.orgs,bulk\nfile.users,bulk\n");
+	put_in(e, "c", "orgs.csv", ORGS_HDR "d-lake-or,,,Lakeview School District,district,OR-77,\n"
+	       "sch-or,,,Lakeview Elementary,school,L01,d-lake-or\n");
+	put_in(e, "c", "users.csv", USERS_HDR USER("or-1", "sch-or", "student", "Ola", "Berg", "8001", "03"));
+	import_ok(e, tu_at(e, "c"), &sum);
+	is = tu_issues_of(e->db, sum.run_id);
+	if (tu_issue_find(&is, "orgs.csv", 2, "warning", NULL, "d-lake")) {
+		tu_issues_print(&is);
+		fail_msg("a district of the same name but another identifier was warned about");
+	}
+	tu_issues_free(&is);
+}
 
 static void test_delta_withdraws_renames_moves_and_adds(void **state)
 {
@@ -1368,6 +1464,66 @@ static void test_cancelled_import_leaves_the_roster_as_it_was(void **state)
 	assert_integrity_ok(e);
 }
 
+/* The progress callback of a child process that dies mid-import. */
+static int die_mid_import(const struct roster_progress *p, void *ctx)
+{
+	(void)ctx;
+	if (p->rows > 0)
+		_exit(0);
+	return 0;
+}
+
+static void test_killed_import_is_shown_as_interrupted(void **state)
+{
+	struct tu_env *e = *state;
+	struct roster_summary sum, shown;
+	struct cr_err err = { 0 };
+	long long first, run = 0;
+	char args[1024];
+	char *before, *after;
+	pid_t pid;
+	int status;
+
+	snprintf(args, sizeof args, "--students 1000 --seed 4 --out %s", tu_at(e, "week1"));
+	gen_roster(args);
+	import_ok(e, tu_at(e, "week1"), &sum);
+	first = sum.run_id;
+	before = roster_dump(e->db);
+
+	/* The next import is killed (power cut, kill -9) while it reads. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct cr_db *db;
+		struct roster_options opt = { .source = tu_at(e, "week1"), .progress = die_mid_import };
+
+		if (db_open(e->db_path, 0, &db, &err) != CR_OK)
+			_exit(2);
+		roster_import(db, &opt, &sum, &err);
+		_exit(3);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	/* import --show-last: the killed run, not the one before. */
+	assert_int_equal(roster_last_run(e->db, &run, &err), CR_OK);
+	if (run == first)
+		fail_msg("the killed import left no record: --show-last shows run %lld again", first);
+	assert_int_equal(roster_run_summary(e->db, run, &shown, NULL, 0, NULL, &err), CR_OK);
+	assert_string_equal(shown.outcome, "interrupted");
+	after = roster_dump(e->db);
+	assert_same_roster(before, after, "killed import");
+	free(before);
+	free(after);
+
+	/* The next import goes through and leaves the killed run as it was. */
+	import_ok(e, tu_at(e, "week1"), &sum);
+	assert_true(sum.run_id > run);
+	assert_int_equal(count_of(e, "SELECT count(*) FROM import_run WHERE outcome = 'running'"), 0);
+	assert_int_equal(count_of(e, "SELECT count(*) FROM import_run WHERE outcome = 'interrupted'"), 1);
+}
+
 /* ---- 6. zipped packages ------------------------------------------------ */
 
 /* mkzip.py OUT SRC PREFIX [NAME=FILE...]: SRC's files as PREFIX+name, then
@@ -1494,6 +1650,18 @@ static void test_zip_entry_leaving_the_package_is_refused_and_named(void **state
 		assert_string_equal(t->file, "lake-evil.zip");
 	}
 	tu_issues_free(&is);
+	/* Three refused files, not rejected rows: every row was good. */
+	if (sum.rejected != 0 || sum.refused_files != 3)
+		fail_msg("refused zip entries counted as %ld rejected rows and %ld refused files (want 0 and 3)",
+			 sum.rejected, sum.refused_files);
+	{
+		struct roster_summary shown;
+		struct cr_err err = { 0 };
+
+		assert_int_equal(roster_run_summary(e->db, sum.run_id, &shown, NULL, 0, NULL, &err), CR_OK);
+		assert_int_equal(shown.rejected, 0);
+		assert_int_equal(shown.refused_files, 3);
+	}
 	/* The good files imported; the intruder did not. */
 	assert_int_equal(sum.added, 5);
 	assert_int_equal(count_of(e, "SELECT count(*) FROM student"), 5);
@@ -1776,7 +1944,9 @@ static void test_long_name_report_counts_characters_not_bytes(void **state)
 	write_lake(e, "lake", users.s);
 	import_ok(e, tu_at(e, "lake"), &sum);
 	is = tu_issues_of(e->db, sum.run_id);
-	t = tu_issue_find(&is, "users.csv", 4, "warning", "familyName", NULL);
+	/* Over the 200-character limit for a name: the row is rejected, and the
+	 * report counts characters. */
+	t = tu_issue_find(&is, "users.csv", 4, "error", "familyName", NULL);
 	if (!t) {
 		tu_issues_print(&is);
 		fail_msg("the 300-character family name at users.csv:4 was not reported");
@@ -1786,6 +1956,53 @@ static void test_long_name_report_counts_characters_not_bytes(void **state)
 	tu_issues_free(&is);
 	tu_buf_free(&users);
 	tu_buf_free(&name);
+}
+
+static void test_field_over_its_limit_rejects_the_row_and_the_rest_import(void **state)
+{
+	struct tu_env *e = *state;
+	struct roster_summary sum;
+	struct tu_issues is;
+	struct tu_buf users = { 0 }, big = { 0 };
+	const struct tu_issue *t;
+
+	/* A 1 MB given name (a broken export), a 256-character student ID. */
+	{
+		char kb[1000];
+
+		memset(kb, 'A', sizeof kb);
+		for (int i = 0; i < 1000; i++)
+			tu_buf_add(&big, kb, sizeof kb);
+	}
+	tu_buf_printf(&users, "%s%s", USERS_HDR, U_TEACHER U_1);
+	tu_buf_printf(&users, "stu-9,,,true,sch-north,student,,,%s,Big,,9009,,,,,03,\n", big.s);
+	tu_buf_printf(&users, "%s", U_2);
+	tu_buf_printf(&users, "stu-10,,,true,sch-north,student,,,Cy,Long,,%.256s,,,,,03,\n", big.s);
+	tu_buf_printf(&users, "%s", U_3 U_4 U_5);
+	write_lake(e, "lake", users.s);
+	import_ok(e, tu_at(e, "lake"), &sum);
+	is = tu_issues_of(e->db, sum.run_id);
+	t = tu_issue_find(&is, "users.csv", 4, "error", "givenName", NULL);
+	if (!t || !strstr(t->reason, "1000000 characters") || !strstr(t->reason, "200")) {
+		tu_issues_print(&is);
+		fail_msg("the 1 MB given name at users.csv:4 is not an error naming its length and the limit");
+	}
+	t = tu_issue_find(&is, "users.csv", 6, "error", "identifier", NULL);
+	if (!t || !strstr(t->reason, "255")) {
+		tu_issues_print(&is);
+		fail_msg("the 256-character identifier at users.csv:6 is not an error naming the limit");
+	}
+	if (sum.rejected != 2) {
+		tu_issues_print(&is);
+		fail_msg("%ld rows rejected, expected 2", sum.rejected);
+	}
+	tu_issues_free(&is);
+	assert_int_equal(student_id(e, "stu-9"), -1);
+	assert_int_equal(student_id(e, "stu-10"), -1);
+	assert_int_equal(count_of(e, "SELECT max(length(given_name)) FROM student") < 200, 1);
+	assert_int_equal(count_of(e, "SELECT count(*) FROM student"), 5);
+	tu_buf_free(&users);
+	tu_buf_free(&big);
 }
 
 /* ---- 8. the report again (import --show-last) ---------------------------- */
@@ -1899,6 +2116,7 @@ int main(void)
 		T(test_small_sample_imports_and_the_manifest_typo_is_named),
 		T(test_minimal_sample_imports_students_only_and_never_the_password),
 		T(test_oneroster_12_roles_file_says_who_is_a_student),
+		T(test_spreadsheet_saved_12_package_is_read_with_warnings),
 		T(test_dirty_district_reports_every_defect_at_its_file_and_line),
 		T(test_student_missing_from_new_bulk_is_withdrawn_not_deleted),
 		T(test_rename_and_school_move_keep_the_same_student_row),
@@ -1906,6 +2124,7 @@ int main(void)
 		T(test_birth_date_is_the_only_demographic_kept),
 		T(test_damaged_row_in_new_bulk_does_not_withdraw_the_child),
 		T(test_two_districts_side_by_side_do_not_withdraw_each_other),
+		T(test_second_district_of_the_same_name_and_identifier_is_warned),
 		T(test_delta_withdraws_renames_moves_and_adds),
 		T(test_older_delta_row_never_overwrites_a_newer_one),
 		T(test_delta_keeps_the_student_indexes_right),
@@ -1916,6 +2135,7 @@ int main(void)
 		T(test_dry_run_of_a_new_district_is_recorded_with_its_report),
 		T(test_failed_import_of_a_new_district_keeps_its_report),
 		T(test_cancelled_import_leaves_the_roster_as_it_was),
+		T(test_killed_import_is_shown_as_interrupted),
 		T(test_zipped_package_imports_the_same_as_the_folder),
 		T(test_zip_entry_leaving_the_package_is_refused_and_named),
 		T(test_empty_users_file_does_not_withdraw_the_whole_district),
@@ -1927,6 +2147,7 @@ int main(void)
 		T(test_directory_opt_out_is_kept),
 		T(test_passwords_are_never_stored_anywhere),
 		T(test_long_name_report_counts_characters_not_bytes),
+		T(test_field_over_its_limit_rejects_the_row_and_the_rest_import),
 		T(test_show_last_gives_back_the_same_summary_and_report),
 		T(test_no_import_yet_means_no_last_run),
 		T(test_database_and_its_journal_are_private_0600),

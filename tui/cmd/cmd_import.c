@@ -125,8 +125,11 @@ static void import_summary_text(const struct roster_summary *s, const char *sour
 	printf("%s %s%s%s (%s) from %s%s\n",
 	       s->dry_run ? "Dry run of" : !strcmp(s->outcome, "ok") ? "Imported" : "Import failed for",
 	       s->district[0] ? s->district : "the roster", "", "", s->kind, source, when);
-	printf("  added %ld, updated %ld, withdrawn %ld, rejected rows %ld, warnings %ld\n",
+	printf("  added %ld, updated %ld, withdrawn %ld, rejected rows %ld, warnings %ld",
 	       s->added, s->updated, s->withdrawn, s->rejected, s->warnings);
+	if (s->refused_files)
+		printf(", refused files %ld", s->refused_files);
+	putchar('\n');
 	if (s->dry_run)
 		printf("  (dry run: nothing was changed)\n");
 }
@@ -142,8 +145,10 @@ static void import_summary_json(const struct roster_summary *s, const char *sour
 	fputs(",\n  \"outcome\": ", stdout);
 	cli_json_string(stdout, s->outcome);
 	printf(",\n  \"dry_run\": %s,\n  \"summary\": {\"added\": %ld, \"updated\": %ld, "
-	       "\"withdrawn\": %ld, \"rejected\": %ld, \"warnings\": %ld},\n  \"issues\": [",
-	       s->dry_run ? "true" : "false", s->added, s->updated, s->withdrawn, s->rejected, s->warnings);
+	       "\"withdrawn\": %ld, \"rejected\": %ld, \"warnings\": %ld, \"refused_files\": %ld},\n"
+	       "  \"issues\": [",
+	       s->dry_run ? "true" : "false", s->added, s->updated, s->withdrawn, s->rejected, s->warnings,
+	       s->refused_files);
 }
 
 static enum cr_status import_show(struct cr_db *db, long long run_id, struct import_cli *ic,
@@ -161,7 +166,7 @@ static enum cr_status import_show(struct cr_db *db, long long run_id, struct imp
 	else if (!ic->quiet)
 		import_summary_text(&sum, source, finished);
 	ic->first = 1;
-	if (!ic->json && !ic->quiet && (sum.rejected || sum.warnings))
+	if (!ic->json && !ic->quiet && (sum.rejected || sum.warnings || sum.refused_files))
 		printf("Report:\n");
 	st = roster_run_issues(db, run_id, import_issue_out, ic, err);
 	if (ic->json)
@@ -254,6 +259,9 @@ enum cr_status cmd_import(struct cli *cli, int argc, char **argv, struct cr_err 
 	if (st == CR_OK && sum.rejected > 0)
 		st = cr_fail(err, CR_EDATA, "%ld row%s rejected (see the report above); the good rows were imported",
 			     sum.rejected, sum.rejected > 1 ? "s were" : " was");
+	else if (st == CR_OK && sum.refused_files > 0)
+		st = cr_fail(err, CR_EDATA, "%ld file%s of the package refused (see the report above); the rest was imported",
+			     sum.refused_files, sum.refused_files > 1 ? "s were" : " was");
 	db_close(db);
 	return st;
 }

@@ -70,5 +70,8 @@ enum cr_status cmd_sync_roster(struct cli *cli, int json, struct cr_err *err)
 	if (st == CR_OK && r.imported && r.summary.rejected > 0)
 		st = cr_fail(err, CR_EDATA, "%ld row%s rejected (see the report above); the good rows were imported",
 			     r.summary.rejected, r.summary.rejected > 1 ? "s were" : " was");
+	else if (st == CR_OK && r.imported && r.summary.refused_files > 0)
+		st = cr_fail(err, CR_EDATA, "%ld file%s of the package refused (see the report above); the rest was imported",
+			     r.summary.refused_files, r.summary.refused_files > 1 ? "s were" : " was");
 	return st;
 }
