@@ -232,6 +232,25 @@ static void home_shows_the_district_and_its_schools(void **state)
 	t_assert_row_has(h, "offline (sync not set up)", "waiting for the library");
 }
 
+/* Two districts of one name (another sourcedId, as a second roster source
+ * may bring): home tells them apart instead of merging their schools. */
+static void two_districts_of_one_name_are_told_apart(void **state)
+{
+	struct fixture *f = *state;
+	struct cr_db *db;
+	struct cr_err err = { 0 };
+	struct h_term *h;
+
+	assert_int_equal(db_open(f->db, 0, &db, &err), CR_OK);
+	t_exec(db, "INSERT INTO district (id, sourced_id, name) VALUES (2, 'd-2', 'Lakeside Unified')");
+	t_exec(db, "INSERT INTO school (id, district_id, sourced_id, name) VALUES (3, 2, 's-3', 'Harbor School')");
+	db_close(db);
+	h = t_open_home(f);
+	assert_int_equal(h_wait_text(h, "Lakeside Unified (d-1)", WAIT_MS), 0);
+	assert_true(h_screen_has(h, "Lakeside Unified (d-2)"));
+	assert_int_equal(h_wait_text(h, "Harbor School", WAIT_MS), 0);
+}
+
 static void typing_a_name_finds_students_as_you_type(void **state)
 {
 	struct h_term *h = t_open_home(*state);
@@ -536,6 +555,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(home_shows_the_district_and_its_schools, setup, teardown),
+		cmocka_unit_test_setup_teardown(two_districts_of_one_name_are_told_apart, setup, teardown),
 		cmocka_unit_test_setup_teardown(typing_a_name_finds_students_as_you_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(q_in_the_search_box_is_a_letter_not_quit, setup, teardown),
 		cmocka_unit_test_setup_teardown(enter_shows_the_selected_students_details, setup, teardown),
