@@ -66,16 +66,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	const char *suffix[] = { "", "-wal", "-shm", "-journal" };
+	int status = t_stop(f->h, "cardroll");
 	char path[160];
-	int status = 0;
 
-	if (f->h && (status = h_stop(f->h)) != 0)
-		fprintf(stderr, "cardroll ended with status %d\n", status);
-	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-		snprintf(path, sizeof path, "%s%s", f->db, suffix[i]);
-		unlink(path);
-	}
+	t_remove_db(f->db);
 	unlink(f->front);
 	snprintf(path, sizeof path, "%s/slips-preview.txt", f->dir);
 	unlink(path);

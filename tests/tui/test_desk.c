@@ -84,18 +84,10 @@ static int setup_first_run(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	const char *suffix[] = { "", "-wal", "-shm", "-journal" };
+	int status = t_stop(f->h, "cardroll"), s2 = t_stop(f->h2, "the second cardroll");
 	char path[160];
-	int status = 0, s2 = 0;
 
-	if (f->h && (status = h_stop(f->h)) != 0)
-		fprintf(stderr, "cardroll ended with status %d\n", status);
-	if (f->h2 && (s2 = h_stop(f->h2)) != 0)
-		fprintf(stderr, "the second cardroll ended with status %d\n", s2);
-	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-		snprintf(path, sizeof path, "%s%s", f->db, suffix[i]);
-		unlink(path);
-	}
+	t_remove_db(f->db);
 	unlink(f->front);
 	unlink(f->back);
 	snprintf(path, sizeof path, "%s/slips-preview.txt", f->dir);

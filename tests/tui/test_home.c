@@ -15,6 +15,7 @@
 
 #include "store/db.h"
 #include "harness.h"
+#include "tutil.h"
 #include "desk/staff.h"
 #include "text/text.h"
 
@@ -170,17 +171,11 @@ static int setup_empty(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	const char *suffix[] = { "", "-wal", "-shm", "-journal" };
-	char path[160];
-	int status = 0;
 
 	/* Wherever a test left it, F10 must still end the program cleanly. */
-	if (f->h && (status = h_stop(f->h)) != 0)
-		fprintf(stderr, "cardroll ended with status %d\n", status);
-	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-		snprintf(path, sizeof path, "%s%s", f->db, suffix[i]);
-		unlink(path);
-	}
+	int status = t_stop(f->h, "cardroll");
+
+	t_remove_db(f->db);
 	unlink(f->config);
 	rmdir(f->dir);
 	free(f);

@@ -54,16 +54,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	const char *suffix[] = { "", "-wal", "-shm", "-journal" };
-	char path[160];
-	int status = 0;
 
-	if (f->h && (status = h_stop(f->h)) != 0)
-		fprintf(stderr, "cardroll ended with status %d\n", status);
-	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-		snprintf(path, sizeof path, "%s%s", f->db, suffix[i]);
-		unlink(path);
-	}
+	int status = t_stop(f->h, "cardroll");
+
+	t_remove_db(f->db);
 	unlink(f->conf);
 	rmdir(f->dir);
 	free(f);

@@ -1,12 +1,16 @@
 /* tutil: small helpers the TUI tests share (include after cmocka.h and
  * sqlite3.h): a shell command that must succeed, a file written whole, and
- * a number read from the database as another program would see it. */
+ * a number read from the database as another program would see it, and
+ * the end of a test: cardroll stopped as a person would, its files gone. */
 #ifndef CR_TEST_TUTIL_H
 #define CR_TEST_TUTIL_H
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
+
+#include "harness.h"
 
 static void t_run(const char *fmt, ...) __attribute__((format(printf, 1, 2), unused));
 
@@ -48,6 +52,29 @@ static long long __attribute__((unused)) t_db_int(const char *db, const char *sq
 	sqlite3_finalize(st);
 	sqlite3_close(s);
 	return v;
+}
+
+/* Ends the cardroll in h (NULL: none was started) with F10, as a person
+ * would, wherever the test left it: 0 when it ended cleanly. */
+static int __attribute__((unused)) t_stop(struct h_term *h, const char *which)
+{
+	int status = h ? h_stop(h) : 0;
+
+	if (status != 0)
+		fprintf(stderr, "%s ended with status %d\n", which, status);
+	return status;
+}
+
+/* Removes a database with its -wal, -shm and -journal. */
+static void __attribute__((unused)) t_remove_db(const char *db)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+	char path[4200];
+
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		snprintf(path, sizeof path, "%s%s", db, suffix[i]);
+		unlink(path);
+	}
 }
 
 #endif
