@@ -49,10 +49,42 @@ run() {
 	"$KEYS" "$1" "$WORK/keys-names" "$WORK/keys-ids"
 }
 
+# pss_split SMAPS: the desk's memory at the end of the run as smem counts it
+# (PSS: a page shared by N processes counts 1/N), by kind of mapping. Many
+# desks on one terminal server share the library and program pages; the
+# heap (SQLite's page cache is in it) and stack are each desk's own.
+pss_split() {
+	awk '
+	/^[0-9a-f]+-[0-9a-f]+ / {
+		path = (NF >= 6) ? $6 : ""
+		if (path ~ /\/cardroll$/) k = "program"
+		else if (path ~ /\.so([.0-9]*)?$/) k = "shared libraries"
+		else if (path == "[heap]" || path == "") k = "heap (malloc, SQLite page cache)"
+		else if (path == "[stack]") k = "stack"
+		else if (path ~ /-shm$/) k = "SQLite WAL index (-shm)"
+		else k = "other (" path ")"
+		if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+		next
+	}
+	/^Rss:/ { rss[k] += $2; trss += $2 }
+	/^Pss:/ { pss[k] += $2; tpss += $2 }
+	/^Private_(Clean|Dirty):/ { priv[k] += $2; tpriv += $2 }
+	END {
+		printf "  %-36s %9s %9s %9s\n", "desk memory at the end (kB)", "RSS", "PSS", "private"
+		for (i = 1; i <= n; i++)
+			if (rss[order[i]] > 0)
+				printf "  %-36s %9d %9d %9d\n", order[i], rss[order[i]], pss[order[i]], priv[order[i]]
+		printf "  %-36s %9d %9d %9d\n", "total", trss, tpss, tpriv
+	}' "$1"
+}
+
 small=$(run "$SMALL") || exit 2
+KEYS_SMAPS="$WORK/keys-smaps"; export KEYS_SMAPS
 big=$(run "$BIG") || exit 2
 echo "baseline (300 students):    $small"
 echo "roster of $STUDENTS: $big"
+echo "shared libraries mapped: $(grep -cE '^[0-9a-f]+-[0-9a-f]+ r-xp .*\.so' "$WORK/keys-smaps")"
+pss_split "$WORK/keys-smaps"
 p99=$(echo "$big" | sed 's/.*p99_ms=\([0-9.]*\).*/\1/')
 p99s=$(echo "$small" | sed 's/.*p99_ms=\([0-9.]*\).*/\1/')
 rss=$(echo "$big" | sed 's/.*peak_rss_kb=\([0-9-]*\).*/\1/')
