@@ -62,7 +62,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 .PHONY: FORCE all deps run check unit tui-tests integration printer-tests sync-tests asan fuzz bench install uninstall deb deb-check deb-test install-test clean demo layering
-all: layering $(BUILD)/cardroll $(MODULES)
+all: layering $(BUILD)/cardroll $(MODULES) $(BUILD)/libcardroll.a
 
 deps:
 	@sh packaging/deps.sh
@@ -94,6 +94,8 @@ $(BUILD)/libcardroll.a: $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# libcardroll.a (everything, for the tests, slipgen and the benchmarks) is
+# still part of `all`.
 # The program: no pango, cairo, libzint, libcups, libcurl or OpenSSL. The
 # modules are order-only prerequisites, so whatever builds the program
 # (the test targets, bench scripts) builds them too.

@@ -57,12 +57,12 @@ pss_split() {
 	awk '
 	/^[0-9a-f]+-[0-9a-f]+ / {
 		path = (NF >= 6) ? $6 : ""
-		if (path ~ /\/cardroll$/) k = "program"
+		if (path ~ /\/cardroll[^\/]*$/ && path !~ /\.so$/) k = "program"
 		else if (path ~ /\.so([.0-9]*)?$/) k = "shared libraries"
 		else if (path == "[heap]" || path == "") k = "heap (malloc, SQLite page cache)"
 		else if (path == "[stack]") k = "stack"
 		else if (path ~ /-shm$/) k = "SQLite WAL index (-shm)"
-		else k = "other (" path ")"
+		else k = "other (locale, gconv, vdso)"
 		if (!(k in seen)) { seen[k] = 1; order[++n] = k }
 		next
 	}
