@@ -16,7 +16,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lzint $(CUPS_LIBS)
 CORE_LIBS  := $(shell pkg-config --libs sqlite3 libutf8proc libzip inih libargon2 pangocairo libqrencode libcurl libcrypto json-c 2>/dev/null) \
         -lzint $(CUPS_LIBS) -lm -lpthread
 # The program links only these; printing and the network are modules
-# loaded when first used (mod/module.h).
+# loaded when first used (tui/mod/module.h).
 LEAN_LIBS  := $(shell pkg-config --libs ncursesw sqlite3 libutf8proc libzip inih libargon2 libqrencode json-c 2>/dev/null) \
         -ldl -lm -lpthread
 PRINT_LIBS := $(shell pkg-config --libs pangocairo libqrencode 2>/dev/null) -lzint $(CUPS_LIBS) -lm -lpthread
@@ -39,17 +39,17 @@ CORE_SRC := $(wildcard core/*/*.c printers/*.c)
 CORE_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRC)) $(BUILD)/gen/migrations.o $(BUILD)/gen/slips.o
 TUI_SRC  := $(wildcard tui/*.c tui/cmd/*.c)
 TUI_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(TUI_SRC))
-# mod/: the printing and network code built a second time as position-
+# tui/mod/: the printing and network code built a second time as position-
 # independent code into two shared objects the program loads on first use
-# (cardroll-print.so, cardroll-net.so, mod/README.md). The program links the
+# (cardroll-print.so, cardroll-net.so, tui/mod/README.md). The program links the
 # rest of core/ and printers/ plus the proxies, and exports to the modules
 # only the symbols they call ($(BUILD)/gen/exports.list).
 PRINT_SRC := printers/render.c printers/drv_pdf.c printers/drv_escpos.c printers/drv_cups.c
 NET_SRC   := core/sync/sync_koha.c core/sync/sync_webhook.c core/roster/roster_pull.c $(wildcard core/roster/pull_*.c)
-PRINT_PIC := $(patsubst %.c,$(BUILD)/pic/%.o,$(PRINT_SRC) mod/print_entry.c)
-NET_PIC   := $(patsubst %.c,$(BUILD)/pic/%.o,$(NET_SRC) mod/net_entry.c)
+PRINT_PIC := $(patsubst %.c,$(BUILD)/pic/%.o,$(PRINT_SRC) tui/mod/print_entry.c)
+NET_PIC   := $(patsubst %.c,$(BUILD)/pic/%.o,$(NET_SRC) tui/mod/net_entry.c)
 LEAN_OBJ  := $(filter-out $(patsubst %.c,$(BUILD)/%.o,$(PRINT_SRC) $(NET_SRC)),$(CORE_OBJ)) \
-        $(BUILD)/mod/load.o $(BUILD)/mod/print_stub.o $(BUILD)/mod/net_stub.o
+        $(BUILD)/tui/mod/load.o $(BUILD)/tui/mod/print_stub.o $(BUILD)/tui/mod/net_stub.o
 MODULES   := $(BUILD)/cardroll-print.so $(BUILD)/cardroll-net.so
 MIGRATIONS := $(sort $(wildcard assets/migrations/*.sql))
 SLIPS      := $(sort $(wildcard assets/slips/*.slip))
@@ -115,19 +115,19 @@ $(BUILD)/gen/exports.list: $(PRINT_PIC) $(NET_PIC) $(LEAN_OBJ) $(TUI_OBJ)
 	{ echo '{'; comm -12 $@.undef $@.def | sed 's/.*/	&;/'; echo '};'; } >$@
 	@rm -f $@.own $@.undef $@.def
 
-$(BUILD)/cardroll-print.so: $(PRINT_PIC) mod/exports.map
-	$(CC) -shared $(LDFLAGS_ALL) -Wl,--version-script=mod/exports.map -o $@ $(PRINT_PIC) $(PRINT_LIBS)
+$(BUILD)/cardroll-print.so: $(PRINT_PIC) tui/mod/exports.map
+	$(CC) -shared $(LDFLAGS_ALL) -Wl,--version-script=tui/mod/exports.map -o $@ $(PRINT_PIC) $(PRINT_LIBS)
 
-$(BUILD)/cardroll-net.so: $(NET_PIC) mod/exports.map
-	$(CC) -shared $(LDFLAGS_ALL) -Wl,--version-script=mod/exports.map -o $@ $(NET_PIC) $(NET_LIBS)
+$(BUILD)/cardroll-net.so: $(NET_PIC) tui/mod/exports.map
+	$(CC) -shared $(LDFLAGS_ALL) -Wl,--version-script=tui/mod/exports.map -o $@ $(NET_PIC) $(NET_LIBS)
 
-# The folder the modules are installed in, compiled into mod/load.c as the
+# The folder the modules are installed in, compiled into tui/mod/load.c as the
 # last place it looks (rewritten only when it changes).
 $(BUILD)/gen/moddir.h: FORCE
 	@mkdir -p $(dir $@)
 	@printf '#define CR_MODULE_DIR "%s"\n' '$(MODDIR)' >$@.tmp
 	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
-$(BUILD)/mod/load.o: $(BUILD)/gen/moddir.h
+$(BUILD)/tui/mod/load.o: $(BUILD)/gen/moddir.h
 FORCE:
 
 # slipgen: renders slips from a TSV through any driver, for the printer tests

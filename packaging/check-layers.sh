@@ -60,15 +60,15 @@ for f in tui/cmd/*.[ch]; do
 	grep -qE '#include *[<"](n?curses|ncursesw/)' "$f" && err "$f includes curses: commands never draw"
 done
 
-# mod/ (the printing and network modules and their loader) sits under the
+# tui/mod/ (the printing and network modules and their loader) sits under the
 # program: core/ and printers/ headers and its own, never tui/ or curses.
-for f in mod/*.[ch]; do
+for f in tui/mod/*.[ch]; do
 	[ -e "$f" ] || continue
 	for inc in $(grep -o '#include "[^"]*"' "$f" | sed 's/#include "//;s/"$//'); do
 		case $inc in
-		*/*) [ -f "core/$inc" ] || err "$f includes $inc: mod/ includes core/ and printers/ only" ;;
+		*/*) [ -f "core/$inc" ] || err "$f includes $inc: tui/mod/ includes core/ and printers/ only" ;;
 		moddir.h) ;;  # made by the Makefile
-		*) [ -f "mod/$inc" ] || [ -f "printers/$inc" ] || err "$f includes \"$inc\": mod/ includes core/ and printers/ only" ;;
+		*) [ -f "tui/mod/$inc" ] || [ -f "printers/$inc" ] || err "$f includes \"$inc\": tui/mod/ includes core/ and printers/ only" ;;
 		esac
 	done
 	grep -qE '#include *[<"](n?curses|ncursesw/)' "$f" && err "$f includes curses"

@@ -94,7 +94,7 @@ n=0; for d in pdf escpos zpl cups preview; do echo "$out" | grep -q "^  $d " && 
 [ $rc -eq 0 ] && [ $n -eq 5 ] && ok "printers lists the five drivers" || fail "printers lists the drivers" "exit $rc: $out"
 
 # 7. Printing is a module the program loads when it first draws a slip
-#    (mod/README.md): the program itself links no cairo, pango, libzint,
+#    (tui/mod/README.md): the program itself links no cairo, pango, libzint,
 #    libcups, libcurl or OpenSSL, and without the module printing says so,
 #    naming the file, while everything else keeps working.
 heavy=$(ldd "$BIN" | grep -oE 'lib(cairo|pango[a-z]*|cups|curl|zint|gnutls|ssl)[-.][^ ]*' | tr '\n' ' ')
