@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "desk/perm.h"
 #include "printer.h"
 #include "printq.h"
 #include "template.h"
@@ -303,6 +304,30 @@ out:
 	return s;
 }
 
+/* Whether d->staff may print every slip of job (a volunteer: only the
+ * children of the schools and classes assigned to them). */
+static enum cr_status printq_allowed(struct cr_db *db, long long staff, long long job, struct cr_err *err)
+{
+	sqlite3_stmt *st;
+	enum cr_status s;
+	int rc;
+
+	if ((s = perm_check(db, staff, PERM_PRINT, err)) != CR_OK)
+		return s;
+	if (staff <= 0 || !perm_scoped((enum staff_role)perm_role_of(db, staff), PERM_PRINT))
+		return CR_OK;
+	if (!(st = db_prepare(db, "SELECT card_id FROM print_item WHERE job_id = ?1 ORDER BY seq", err)))
+		return err->status;
+	sqlite3_bind_int64(st, 1, job);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((s = perm_check_card(db, staff, PERM_PRINT, sqlite3_column_int64(st, 0), err)) != CR_OK)
+			break;
+	sqlite3_reset(st);
+	if (s == CR_OK && rc != SQLITE_DONE)
+		s = db_fail(db, err, rc, "reading the print job's slips");
+	return s;
+}
+
 enum cr_status printq_run(struct cr_db *db, const struct printq_dest *d, long long job, long long *ran,
 			  int *printed, int *skipped, struct cr_err *err)
 {
@@ -313,6 +338,8 @@ enum cr_status printq_run(struct cr_db *db, const struct printq_dest *d, long lo
 	*printed = *skipped = 0;
 	*ran = job;
 	if ((s = printq_state(db, job, state, sizeof state, error, sizeof error, err)) != CR_OK)
+		return s;
+	if ((s = printq_allowed(db, d->staff, job, err)) != CR_OK)
 		return s;
 	if (!strcmp(state, "done") && (s = printq_reprint(db, job, d->staff, ran, err)) != CR_OK)
 		return s;
