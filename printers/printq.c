@@ -310,22 +310,30 @@ static enum cr_status printq_allowed(struct cr_db *db, long long staff, long lon
 {
 	sqlite3_stmt *st;
 	enum cr_status s;
+	long long out = 0;
 	int rc;
 
 	if ((s = perm_check(db, staff, PERM_PRINT, err)) != CR_OK)
 		return s;
 	if (staff <= 0 || !perm_scoped((enum staff_role)perm_role_of(db, staff), PERM_PRINT))
 		return CR_OK;
-	if (!(st = db_prepare(db, "SELECT card_id FROM print_item WHERE job_id = ?1 ORDER BY seq", err)))
+	/* The first slip whose child is outside the volunteer's schools and classes. */
+	if (!(st = db_prepare(db, "SELECT i.card_id FROM print_item i JOIN card k ON k.id = i.card_id "
+			      "JOIN student s ON s.id = k.student_id WHERE i.job_id = ?1 AND NOT EXISTS ("
+			      "SELECT 1 FROM staff_assignment a WHERE a.staff_id = ?2 AND (a.school_id = s.school_id "
+			      "OR a.class_id IN (SELECT class_id FROM enrollment WHERE student_id = s.id) "
+			      "OR a.class_id IN (SELECT class_id FROM enrollment_away WHERE student_id = s.id))) "
+			      "ORDER BY i.seq LIMIT 1", err)))
 		return err->status;
 	sqlite3_bind_int64(st, 1, job);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if ((s = perm_check_card(db, staff, PERM_PRINT, sqlite3_column_int64(st, 0), err)) != CR_OK)
-			break;
+	sqlite3_bind_int64(st, 2, staff);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		out = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	if (s == CR_OK && rc != SQLITE_DONE)
-		s = db_fail(db, err, rc, "reading the print job's slips");
-	return s;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, err, rc, "reading the print job's slips");
+	return out ? perm_check_card(db, staff, PERM_PRINT, out, err) : CR_OK;
 }
 
 enum cr_status printq_run(struct cr_db *db, const struct printq_dest *d, long long job, long long *ran,
