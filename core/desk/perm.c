@@ -105,6 +105,12 @@ static int perm_assigned_count(struct cr_db *db, long long staff)
 	return n;
 }
 
+static enum cr_status perm_none_assigned(struct cr_err *err, enum perm_action a)
+{
+	return cr_fail(err, CR_EUSAGE, "not allowed: a volunteer may %s only in the schools or classes an "
+		       "admin assigned, and none is assigned yet (cardroll staff assign)", perm_table[a].doing);
+}
+
 /* The role check alone; *role gets the actor's role, -1 for the first run
  * (no staff at all, no one signed in). */
 static enum cr_status perm_role_check(struct cr_db *db, long long staff, enum perm_action a, int *role,
@@ -140,8 +146,7 @@ enum cr_status perm_check(struct cr_db *db, long long staff, enum perm_action a,
 	if ((st = perm_role_check(db, staff, a, &role, err)) != CR_OK)
 		return st;
 	if (role >= 0 && perm_scoped((enum staff_role)role, a) && perm_assigned_count(db, staff) == 0)
-		return cr_fail(err, CR_EUSAGE, "not allowed: a volunteer may %s only in the schools or classes an "
-			       "admin assigned, and none is assigned yet (cardroll staff assign)", perm_table[a].doing);
+		return perm_none_assigned(err, a);
 	return CR_OK;
 }
 
@@ -174,6 +179,8 @@ static enum cr_status perm_scope(struct cr_db *db, long long staff, enum perm_ac
 		return st;
 	if (role < 0 || !perm_scoped((enum staff_role)role, a))
 		return CR_OK;
+	if (perm_assigned_count(db, staff) == 0)
+		return perm_none_assigned(err, a);
 	if ((in = perm_in_scope(db, sql, staff, object, err)) < 0)
 		return err && err->status != CR_OK ? err->status : CR_EINTERNAL;
 	if (!in)

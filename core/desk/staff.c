@@ -222,8 +222,8 @@ static enum cr_status staff_insert(struct cr_db *db, const char *name, enum staf
 		return db_fail(db, err, rc, "adding a staff account");
 	*id = sqlite3_last_insert_rowid(db_handle(db));
 
-	/* Who was added and as what; never the PIN or its hash. */
-	snprintf(detail, sizeof detail, "%s as %s", name, staff_role_name(role));
+	/* Who was added (by id) and as what; never the name, the PIN or its hash. */
+	snprintf(detail, sizeof detail, "as %s", staff_role_name(role));
 	if (!(st = db_prepare(db,
 			      "INSERT INTO audit (at, staff_id, desk, action, object_kind, object_id, detail) "
 			      "VALUES (unixepoch(), ?3, ?4, 'staff-add', 'staff', ?1, ?2)", err)))
