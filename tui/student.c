@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "draw.h"
+#include "desk/perm.h"
 #include "ilscheck.h"
 #include "preview.h"
 #include "printing.h"
@@ -41,7 +42,7 @@ static void student_check(struct tui *t)
 				     &panel.check, &err) == CR_OK;
 	if (!panel.checked)
 		tui_say(t, ROLE_ERROR, "%s", err.msg);
-	else if (signup_facts(t->db, panel.hit.student_rowid, &panel.facts, &err) != CR_OK)
+	else if (perm_facts(t->db, t->staff.id, panel.hit.student_rowid, &panel.facts, &err) != CR_OK)
 		tui_say(t, ROLE_ERROR, "%s", err.msg);
 	tui_mark(t, TUI_DIRTY_BODY | TUI_DIRTY_FOOTER);
 }
@@ -582,6 +583,13 @@ static int student_work(struct tui *t)
 	return 0;
 }
 
+static const struct key_gate student_gates[] = {
+	{ student_void, PERM_VOID },
+	{ student_opt_out, PERM_CONSENT },
+	{ student_consent_given, PERM_CONSENT },
+	{ NULL, 0 },
+};
+
 const struct screen_ops student_screen = {
 	.name = "Student",
 	.enter = student_enter,
@@ -592,4 +600,5 @@ const struct screen_ops student_screen = {
 	.help_for = student_help,
 	.data_changed = student_data_changed,
 	.work = student_work,
+	.gates = student_gates,
 };
