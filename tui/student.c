@@ -547,8 +547,10 @@ static void student_draw(struct tui *t, WINDOW *w)
 		student_issuer(t, w, y + 9, x + 2, bw - 4);
 		student_field(t, w, y + 10, x + 2, bw - 4, "Consent", consent,
 			      !strcmp(c, "opted_out") ? ROLE_WARNING : ROLE_NORMAL);
-		student_field(t, w, y + 11, x + 2, bw - 4, "Birth date",
-			      panel.facts.birth_date[0] ? panel.facts.birth_date : "not kept", ROLE_NORMAL);
+		/* A role that may not see birth dates gets none from core (perm_facts): no row either. */
+		if (perm_role_may(t->staff.role, PERM_BIRTH_DATE))
+			student_field(t, w, y + 11, x + 2, bw - 4, "Birth date",
+				      panel.facts.birth_date[0] ? panel.facts.birth_date : "not kept", ROLE_NORMAL);
 	}
 	student_draw_card(t, w, y + 14, x + 2, bw - 4);
 	draw_role(w, ROLE_NORMAL);

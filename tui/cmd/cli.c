@@ -81,7 +81,11 @@ enum cr_status cli_actor(struct cli *cli, struct cr_db *db, int action, long lon
 		return cr_fail(err, CR_EINTERNAL, "could not read the staff accounts in %s", db_path(db));
 	if (n == 0)
 		return CR_OK;
-	snprintf(doing, sizeof doing, "doing '%s' (staff accounts exist: a person signs in)", perm_action_name(a));
+	if (!getenv("CARDROLL_STAFF") || !*getenv("CARDROLL_STAFF"))
+		return cr_fail(err, CR_EUSAGE, "not allowed: no one is signed in, and '%s' needs a person once staff "
+			       "accounts exist: set CARDROLL_STAFF to your name and CARDROLL_PIN to your PIN",
+			       perm_action_name(a));
+	snprintf(doing, sizeof doing, "doing '%s'", perm_action_name(a));
 	if ((st = cli_staff(cli, db, NULL, doing, id, err)) != CR_OK)
 		return st;
 	return perm_check(db, *id, a, err);
