@@ -153,7 +153,6 @@ refused outsider "void a card" "volunteer" void "$south_kid" --reason "test"
 allowed librarian "void a card" void "$(kid 3)" --reason "wrong child"
 allowed admin "void a card" void "$(kid 2)" --reason "wrong child"
 
-out=$T/slips.pdf
 allowed admin "print a class's slips" print --class "$north_class" --driver preview --out "$T/a.txt"
 allowed librarian "print a card's slip" print --card "$(kid 1)" --driver preview --out "$T/l.txt"
 allowed volunteer "print a card in the assigned school" print --card "$(kid 1)" --driver preview --out "$T/v.txt"
