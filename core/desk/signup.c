@@ -529,10 +529,22 @@ enum cr_status signup_issue(struct cr_db *db, const struct programme *pg, const 
 	res->outcome = SIGNUP_REFUSED;
 	if ((st = db_begin_immediate(db, err)) != CR_OK)
 		return st;
-	if ((st = perm_check_student(db, rq->staff, PERM_ISSUE, rq->student, err)) != CR_OK) {
+	/* Who may issue at all is an error (nothing can go on); a child outside
+	 * a volunteer's schools and classes is that child's refusal. */
+	if ((st = perm_check(db, rq->staff, PERM_ISSUE, err)) != CR_OK) {
 		db_rollback(db);
 		snprintf(res->reason, sizeof res->reason, "%.300s", err ? err->msg : "not allowed");
 		return st;
+	}
+	{
+		struct cr_err why = { 0 };
+
+		if ((st = perm_check_student(db, rq->staff, PERM_ISSUE, rq->student, &why)) != CR_OK) {
+			db_rollback(db);
+			if (st != CR_EUSAGE)
+				return cr_fail(err, st, "%s", why.msg);
+			return signup_refuse_why(res, WHY_NOT_ASSIGNED, "%.300s", why.msg);
+		}
 	}
 	st = signup_rules(db, pg, rq->student, rq->confirm_not_duplicate, &c, res, err);
 	if (st == CR_OK && res->outcome == SIGNUP_ISSUED) {

@@ -132,9 +132,22 @@ refused nobody "list classes once staff exist" "no one is signed in" classes
 allowed admin "issue" issue "$(kid 1)"
 allowed librarian "issue" issue "$(kid 2)"
 allowed volunteer "issue in the assigned school" issue "$(kid 3)"
-refused outsider "issue outside the assigned class" "volunteer" issue "$(kid 4)"
-allowed outsider "issue in the assigned class" issue "$south_kid"
-refused volunteer "issue outside the assigned school" "volunteer may issue cards only" issue "$south_kid"
+# A child outside the volunteer's schools is that child's refusal (65, the
+# reason on its line); the others on the list still get their cards.
+as outsider issue "$(kid 4)" "$south_kid"
+if [ $rc -eq 65 ] && grep -q "^$(kid 4)	refused	not allowed: a volunteer may issue cards only" "$T/out" \
+	&& grep -q "^$south_kid	issued	" "$T/out"; then
+	ok "outsider may not issue outside the assigned class (that child refused, 65; the next issued)"
+else
+	fail "outsider issuing outside the assigned class" "exit $rc: $(cat "$T/out" "$T/err")"
+fi
+allowed outsider "ask again for the child of the assigned class (already has a card)" issue "$south_kid"
+as volunteer issue --json "$south_kid"
+if [ $rc -eq 65 ] && grep -q '"outcome": "refused"' "$T/out" && grep -q "volunteer may issue cards only" "$T/out"; then
+	ok "volunteer may not issue outside the assigned school (--json: refused, the reason)"
+else
+	fail "volunteer issuing outside the assigned school" "exit $rc: $(cat "$T/out" "$T/err")"
+fi
 allowed volunteer "issue by JSON" issue --json "$(kid 5)"
 as nobody issue "$(kid 6)"
 [ $rc -eq 64 ] && ok "no one signed in may not issue (64)" || fail "issuing with no one signed in" "exit $rc"

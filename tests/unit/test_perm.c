@@ -119,9 +119,13 @@ static void issuing_follows_the_role_and_a_volunteers_schools(void **state)
 	r = issue_as(e, &cfg, c.vol_none, "1", &st, &err);
 	assert_refused(st, &err, "volunteer", "none is assigned");
 	assert_int_equal(r.outcome, SIGNUP_REFUSED);
-	/* Art Helper has the Art class at South: not Ana (North, Room 3). */
-	issue_as(e, &cfg, c.vol_art, "1", &st, &err);
-	assert_refused(st, &err, "volunteer", "issue cards");
+	/* Art Helper has the Art class at South: not Ana (North, Room 3), a
+	 * refusal of that child with the reason. */
+	r = issue_as(e, &cfg, c.vol_art, "1", &st, &err);
+	assert_int_equal(st, CR_OK);
+	assert_int_equal(r.outcome, SIGNUP_REFUSED);
+	assert_int_equal(r.why, WHY_NOT_ASSIGNED);
+	assert_non_null(strstr(r.reason, "not allowed: a volunteer may issue cards only"));
 	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM card", NULL), 0);
 	/* ... but Eve, who is in Art. */
 	r = issue_as(e, &cfg, c.vol_art, "5", &st, &err);
