@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "desk/perm.h"
 #include "printer.h"
 #include "printq.h"
 #include "template.h"
@@ -303,6 +304,38 @@ out:
 	return s;
 }
 
+/* Whether d->staff may print every slip of job (a volunteer: only the
+ * children of the schools and classes assigned to them). */
+static enum cr_status printq_allowed(struct cr_db *db, long long staff, long long job, struct cr_err *err)
+{
+	sqlite3_stmt *st;
+	enum cr_status s;
+	long long out = 0;
+	int rc;
+
+	if ((s = perm_check(db, staff, PERM_PRINT, err)) != CR_OK)
+		return s;
+	if (staff <= 0 || !perm_scoped((enum staff_role)perm_role_of(db, staff), PERM_PRINT))
+		return CR_OK;
+	/* The first slip whose child is outside the volunteer's schools and classes. */
+	if (!(st = db_prepare(db, "SELECT i.card_id FROM print_item i JOIN card k ON k.id = i.card_id "
+			      "JOIN student s ON s.id = k.student_id WHERE i.job_id = ?1 AND NOT EXISTS ("
+			      "SELECT 1 FROM staff_assignment a WHERE a.staff_id = ?2 AND (a.school_id = s.school_id "
+			      "OR a.class_id IN (SELECT class_id FROM enrollment WHERE student_id = s.id) "
+			      "OR a.class_id IN (SELECT class_id FROM enrollment_away WHERE student_id = s.id))) "
+			      "ORDER BY i.seq LIMIT 1", err)))
+		return err->status;
+	sqlite3_bind_int64(st, 1, job);
+	sqlite3_bind_int64(st, 2, staff);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, err, rc, "reading the print job's slips");
+	return out ? perm_check_card(db, staff, PERM_PRINT, out, err) : CR_OK;
+}
+
 enum cr_status printq_run(struct cr_db *db, const struct printq_dest *d, long long job, long long *ran,
 			  int *printed, int *skipped, struct cr_err *err)
 {
@@ -313,6 +346,8 @@ enum cr_status printq_run(struct cr_db *db, const struct printq_dest *d, long lo
 	*printed = *skipped = 0;
 	*ran = job;
 	if ((s = printq_state(db, job, state, sizeof state, error, sizeof error, err)) != CR_OK)
+		return s;
+	if ((s = printq_allowed(db, d->staff, job, err)) != CR_OK)
 		return s;
 	if (!strcmp(state, "done") && (s = printq_reprint(db, job, d->staff, ran, err)) != CR_OK)
 		return s;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "draw.h"
+#include "desk/perm.h"
 #include "printing.h"
 #include "printq.h"
 #include "prompt.h"
@@ -791,6 +792,13 @@ static void roll_data_changed(struct tui *t)
 	roll_load(t);
 }
 
+static const struct key_gate roll_gates[] = {
+	{ roll_undo, PERM_VOID },
+	{ roll_opt_out, PERM_CONSENT },
+	{ roll_consent_given, PERM_CONSENT },
+	{ NULL, 0 },
+};
+
 const struct screen_ops roll_screen = {
 	.name = "Class roll",
 	.enter = roll_enter,
@@ -801,4 +809,5 @@ const struct screen_ops roll_screen = {
 	.help = roll_help,
 	.data_changed = roll_data_changed,
 	.work = roll_work,
+	.gates = roll_gates,
 };

@@ -33,6 +33,7 @@ static const struct tui_desk desk = {
 	.keys = desk_keys,
 	.workers = desk_workers,
 	.first = desk_first,
+	.lock = &lock_screen,   /* after [desk] idle_lock_s without a key */
 };
 
 enum cr_status desk_run(struct cr_db *db, const struct cr_config *cfg, struct cr_err *err)

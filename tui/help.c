@@ -50,6 +50,8 @@ static int help_key(struct tui *t, const struct tui_key *k)
 }
 
 
+static struct tui_gated help_gated[16];
+
 static void help_draw(struct tui *t, WINDOW *w)
 {
 	const struct screen_ops *below = tui_below(t);
@@ -59,11 +61,13 @@ static void help_draw(struct tui *t, WINDOW *w)
 	const struct keys_table *const *list = below && below->help_for ? below->help_for(t)
 					       : below ? below->help : NULL;
 
+	/* A role sees only the keys it may use (screen.h's gates). */
 	if (list) {
-		for (const struct keys_table *const *kt = list; *kt && n < 15; kt++)
-			tables[n++] = *kt;
+		for (const struct keys_table *const *kt = list; *kt && n < 15; kt++, n++)
+			tables[n] = tui_keys_gated(t, below, *kt, &help_gated[n]);
 	} else if (below && below->keys) {
-		tables[n++] = below->keys(t);
+		tables[n] = tui_keys_gated(t, below, below->keys(t), &help_gated[n]);
+		n++;
 	}
 	if (!below || !(below->flags & SCREEN_MODAL))
 		tables[n++] = &t->global;

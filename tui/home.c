@@ -7,6 +7,7 @@
 #include <wctype.h>
 
 #include "draw.h"
+#include "desk/perm.h"
 #include "desk/overview.h"
 #include "screens.h"
 #include "search_ui.h"
@@ -551,6 +552,11 @@ static void home_data_changed(struct tui *t)
 	home.search.stale = 1;
 }
 
+static const struct key_gate home_gates[] = {
+	{ home_ils, PERM_RESOLVE },
+	{ NULL, 0 },
+};
+
 const struct screen_ops home_screen = {
 	.name = "Home",
 	.enter = home_enter,
@@ -560,4 +566,5 @@ const struct screen_ops home_screen = {
 	.keys = home_keys,
 	.help = home_help,
 	.data_changed = home_data_changed,
+	.gates = home_gates,
 };

@@ -18,7 +18,7 @@ static const struct command {
 	{ "import", cmd_import, "import a district roster (OneRoster package or plain CSV)" },
 	{ "find",   cmd_find,   "find students by name prefix or student ID" },
 	{ "classes", cmd_classes, "list the classes with their IDs, teacher, enrolled and carded" },
-	{ "staff",  cmd_staff,  "add or list desk staff (name, role, PIN)" },
+	{ "staff",  cmd_staff,  "add, list, disable desk staff; reset a PIN; assign a volunteer's schools" },
 	{ "issue",  cmd_issue,  "issue library cards to children or a whole class" },
 	{ "consent", cmd_consent, "record a family's answer: given, signed, opted-out" },
 	{ "void",   cmd_void,   "void a card issued by mistake, with the reason" },
@@ -51,7 +51,9 @@ static void usage(FILE *f)
 		"\n"
 		"The desk asks who is working (name and PIN; on first run it creates the\n"
 		"admin account). CARDROLL_STAFF and CARDROLL_PIN sign in without the form,\n"
-		"and are how issue, consent and void know who acts.\n"
+		"and are who acts in the commands: once a staff account exists, every command\n"
+		"but sync and printers needs them, and the role must allow the action\n"
+		"(admin, librarian, volunteer: see `man cardroll`, STAFF AND ROLES).\n"
 		"\n"
 		"exit codes: 0 ok, 1 find matched no student, 64 usage, 65 bad input data,\n"
 		"66 missing input, 69 service unavailable, 70 internal, 73 cannot create,\n"

@@ -25,6 +25,21 @@ enum tui_dirty {
 	TUI_DIRTY_ALL    = (1 << 5) - 1,
 };
 
+/* A key a role may not use (perm.h's enum perm_action): the loop leaves
+ * it out of the footer, the help and the keys in force. The check that
+ * counts is core's; this only hides what would be refused. */
+struct key_gate {
+	void (*action)(struct tui *t);   /* the binding's action; NULL ends the list */
+	int    perm;
+};
+
+/* The rows of one table a role may use (filled by tui_keys_gated). */
+#define TUI_GATED_MAX 48
+struct tui_gated {
+	struct keys_table  table;
+	struct key_binding rows[TUI_GATED_MAX];
+};
+
 enum screen_flags {
 	SCREEN_MODAL = 1 << 0,       /* takes every key: no global keys, none in the footer */
 };
@@ -53,6 +68,8 @@ struct screen_ops {
 	 * class): does one bounded step, returns 1 while more remains. The loop
 	 * then reads keys without waiting, so Esc still stops it. */
 	int  (*work)(struct tui *t);
+	/* Keys only some roles may use, or NULL. */
+	const struct key_gate *gates;
 };
 
 /* A helper that runs beside the screens (printing, syncing), usually a
@@ -85,6 +102,9 @@ struct tui_desk {
 	const struct tui_worker_ops *const *workers;   /* NULL-terminated */
 	/* The screen the desk opens on, once the workers have started. */
 	const struct screen_ops *(*first)(struct tui *t);
+	/* Pushed over everything after [desk] idle_lock_s without a key while
+	 * someone is signed in (it shows no child), or NULL. */
+	const struct screen_ops *lock;
 };
 
 #define TUI_STACK_MAX 8
@@ -112,6 +132,8 @@ struct tui {
 	long long                    data_version;
 	struct timespec              polled;
 	struct staff_who             staff;      /* who signed in; id 0 until someone has */
+	struct timespec              last_key;   /* for the idle lock */
+	struct tui_gated             gated;      /* the top screen's keys for this role */
 };
 
 /* The smallest terminal we draw on. */
@@ -135,6 +157,11 @@ void tui_cursor(struct tui *t, int y, int x);
 /* This desk wrote to the database: every open screen reloads, as when
  * another desk writes (our own commits do not move data_version). */
 void tui_changed(struct tui *t);
+
+/* kt without the rows s's gates close to the signed-in person's role
+ * (kt itself when none do), built in buf. */
+const struct keys_table *tui_keys_gated(struct tui *t, const struct screen_ops *s, const struct keys_table *kt,
+					struct tui_gated *buf);
 
 /* The loop's own keys, for desk.c's list: F10 leaves, ^L repaints. */
 extern const struct keys_table tui_keys;

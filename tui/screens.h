@@ -26,6 +26,13 @@ void roll_show(struct tui *t, long long class_id, const char *class_sid, const c
  * right: 1 when someone is signed in, 0 when the form must ask. */
 int signin_from_env(struct tui *t);
 
+/* Checks name and PIN apart from the desk (argon2id in a child, with the
+ * growing delay after failures): CR_OK and *who, or err says why. */
+enum cr_status signin_check(struct tui *t, const char *name, const char *pin, struct staff_who *who,
+			    struct cr_err *err);
+
+extern const struct screen_ops lock_screen;
+
 struct search_ui_hit;
 /* Opens the student panel on a copy of hit (or shows hit in the panel
  * already open, as when a card is scanned there). */

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <wchar.h>
 #include <wctype.h>
 #include <sys/wait.h>
@@ -12,6 +13,7 @@
 
 #include "draw.h"
 #include "screens.h"
+#include "desk/lockout.h"
 #include "desk/staff.h"
 #include "worker.h"
 
@@ -98,7 +100,7 @@ static void signin_apart_body(void *arg, int in, int out)
 			a->who.role = STAFF_ADMIN;
 			a->st = staff_add_as(db, 0, a->desk, a->name, STAFF_ADMIN, a->pin, &a->who.id, &err);
 		} else {
-			a->st = staff_verify(db, a->name, a->pin, &a->who, &err);
+			a->st = staff_signin(db, a->name, a->pin, a->desk, (long long)time(NULL), &a->who, &err);
 		}
 		db_close(db);
 	}
@@ -142,6 +144,14 @@ static enum cr_status signin_apart(struct tui *t, struct signin_apart *a, struct
 	if (back.st != CR_OK)
 		return cr_fail(err, back.st, "%s", back.msg);
 	return CR_OK;
+}
+
+enum cr_status signin_check(struct tui *t, const char *name, const char *pin, struct staff_who *who,
+			    struct cr_err *err)
+{
+	struct signin_apart a = { .name = name, .pin = pin };
+
+	return signin_apart(t, &a, who, err);
 }
 
 int signin_from_env(struct tui *t)

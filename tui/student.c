@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "draw.h"
+#include "desk/perm.h"
 #include "ilscheck.h"
 #include "preview.h"
 #include "printing.h"
@@ -41,7 +42,7 @@ static void student_check(struct tui *t)
 				     &panel.check, &err) == CR_OK;
 	if (!panel.checked)
 		tui_say(t, ROLE_ERROR, "%s", err.msg);
-	else if (signup_facts(t->db, panel.hit.student_rowid, &panel.facts, &err) != CR_OK)
+	else if (perm_facts(t->db, t->staff.id, panel.hit.student_rowid, &panel.facts, &err) != CR_OK)
 		tui_say(t, ROLE_ERROR, "%s", err.msg);
 	tui_mark(t, TUI_DIRTY_BODY | TUI_DIRTY_FOOTER);
 }
@@ -546,8 +547,10 @@ static void student_draw(struct tui *t, WINDOW *w)
 		student_issuer(t, w, y + 9, x + 2, bw - 4);
 		student_field(t, w, y + 10, x + 2, bw - 4, "Consent", consent,
 			      !strcmp(c, "opted_out") ? ROLE_WARNING : ROLE_NORMAL);
-		student_field(t, w, y + 11, x + 2, bw - 4, "Birth date",
-			      panel.facts.birth_date[0] ? panel.facts.birth_date : "not kept", ROLE_NORMAL);
+		/* A role that may not see birth dates gets none from core (perm_facts): no row either. */
+		if (perm_role_may(t->staff.role, PERM_BIRTH_DATE))
+			student_field(t, w, y + 11, x + 2, bw - 4, "Birth date",
+				      panel.facts.birth_date[0] ? panel.facts.birth_date : "not kept", ROLE_NORMAL);
 	}
 	student_draw_card(t, w, y + 14, x + 2, bw - 4);
 	draw_role(w, ROLE_NORMAL);
@@ -582,6 +585,13 @@ static int student_work(struct tui *t)
 	return 0;
 }
 
+static const struct key_gate student_gates[] = {
+	{ student_void, PERM_VOID },
+	{ student_opt_out, PERM_CONSENT },
+	{ student_consent_given, PERM_CONSENT },
+	{ NULL, 0 },
+};
+
 const struct screen_ops student_screen = {
 	.name = "Student",
 	.enter = student_enter,
@@ -592,4 +602,5 @@ const struct screen_ops student_screen = {
 	.help_for = student_help,
 	.data_changed = student_data_changed,
 	.work = student_work,
+	.gates = student_gates,
 };

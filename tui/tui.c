@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "desk/perm.h"
 #include "draw.h"
 #include "screen.h"
 #include "tui.h"
@@ -294,11 +295,45 @@ static void tui_draw_status(struct tui *t)
 	}
 }
 
+const struct keys_table *tui_keys_gated(struct tui *t, const struct screen_ops *s, const struct keys_table *kt,
+					struct tui_gated *buf)
+{
+	size_t n = 0;
+	int closed = 0;
+
+	if (!kt || !s || !s->gates || t->staff.id <= 0)
+		return kt;
+	for (size_t i = 0; i < kt->n; i++) {
+		int shut = 0;
+
+		for (const struct key_gate *g = s->gates; g->action; g++)
+			if (g->action == kt->rows[i].action &&
+			    !perm_role_may(t->staff.role, (enum perm_action)g->perm))
+				shut = 1;
+		closed |= shut;
+		if (!shut && n < TUI_GATED_MAX)
+			buf->rows[n++] = kt->rows[i];
+	}
+	if (!closed)
+		return kt;
+	buf->table.title = kt->title;
+	buf->table.rows = buf->rows;
+	buf->table.n = n;
+	return &buf->table;
+}
+
+static const struct keys_table *tui_keys_now(struct tui *t)
+{
+	const struct screen_ops *s = tui_top(t);
+
+	return s && s->keys ? tui_keys_gated(t, s, s->keys(t), &t->gated) : NULL;
+}
+
 static void tui_draw_footer(struct tui *t)
 {
 	const struct screen_ops *s = tui_top(t);
 	const struct keys_table *tables[2] = {
-		s && s->keys ? s->keys(t) : NULL,
+		tui_keys_now(t),
 		s && (s->flags & SCREEN_MODAL) ? NULL : &t->global,
 	};
 
@@ -350,7 +385,7 @@ static void tui_draw(struct tui *t)
 static void tui_dispatch(struct tui *t, const struct tui_key *k)
 {
 	const struct screen_ops *s = tui_top(t);
-	const struct key_binding *b = keys_find(s->keys ? s->keys(t) : NULL, k);
+	const struct key_binding *b = keys_find(tui_keys_now(t), k);
 
 	if (t->message[0]) {
 		t->message[0] = '\0';
@@ -396,6 +431,7 @@ static void tui_read_key(struct tui *t)
 		tui_mark(t, TUI_DIRTY_LAYOUT);
 		return;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t->last_key);
 	k.fn = rc == KEY_CODE_YES;
 	k.ch = ch;
 	if (t->too_small)
@@ -426,6 +462,25 @@ static void tui_poll_data(struct tui *t)
 	tui_changed(t);
 }
 
+/* [desk] idle_lock_s without a key, someone signed in: the lock goes over
+ * every screen, which keep their place beneath it. What the status line
+ * said (it may name a child) goes. */
+static void tui_idle_lock(struct tui *t)
+{
+	struct timespec now;
+
+	if (!t->desk->lock || t->staff.id <= 0 || tui_top(t) == t->desk->lock || t->cfg->idle_lock_s <= 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (tui_ms_between(&t->last_key, &now) < (long)t->cfg->idle_lock_s * 1000)
+		return;
+	t->message[0] = '\0';
+	if (t->depth == TUI_STACK_MAX)   /* no room for one more: the top gives way */
+		tui_pop(t);
+	tui_push(t, t->desk->lock);
+	tui_mark(t, TUI_DIRTY_ALL & ~TUI_DIRTY_LAYOUT);
+}
+
 static enum cr_status tui_start(struct tui *t, struct cr_err *err)
 {
 	const char *term = getenv("TERM");
@@ -449,6 +504,7 @@ static enum cr_status tui_start(struct tui *t, struct cr_err *err)
 	theme_init();
 	t->data_version = db_data_version(t->db);
 	clock_gettime(CLOCK_MONOTONIC, &t->polled);
+	t->last_key = t->polled;
 	t->dirty = TUI_DIRTY_ALL;
 	return CR_OK;
 }
@@ -484,6 +540,8 @@ enum cr_status tui_run(const struct tui_desk *desk, struct cr_db *db, const stru
 		if (!t.quit)
 			busy = tui_work(&t);
 		tui_poll_data(&t);
+		if (!t.quit)
+			tui_idle_lock(&t);
 		TUI_EACH_WORKER(&t, w)
 			if ((*w)->poll)
 				(*w)->poll(&t);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "signup.h"
+#include "perm.h"
 
 struct signup_child {
 	char      status;          /* a, i, w */
@@ -524,8 +525,27 @@ enum cr_status signup_issue(struct cr_db *db, const struct programme *pg, const 
 
 	/* A printed slip means a durable row. */
 	db_exec(db, "PRAGMA synchronous = FULL", NULL);
+	memset(res, 0, sizeof *res);
+	res->outcome = SIGNUP_REFUSED;
 	if ((st = db_begin_immediate(db, err)) != CR_OK)
 		return st;
+	/* Who may issue at all is an error (nothing can go on); a child outside
+	 * a volunteer's schools and classes is that child's refusal. */
+	if ((st = perm_check(db, rq->staff, PERM_ISSUE, err)) != CR_OK) {
+		db_rollback(db);
+		snprintf(res->reason, sizeof res->reason, "%.300s", err ? err->msg : "not allowed");
+		return st;
+	}
+	{
+		struct cr_err why = { 0 };
+
+		if ((st = perm_check_student(db, rq->staff, PERM_ISSUE, rq->student, &why)) != CR_OK) {
+			db_rollback(db);
+			if (st != CR_EUSAGE)
+				return cr_fail(err, st, "%s", why.msg);
+			return signup_refuse_why(res, WHY_NOT_ASSIGNED, "%.300s", why.msg);
+		}
+	}
 	st = signup_rules(db, pg, rq->student, rq->confirm_not_duplicate, &c, res, err);
 	if (st == CR_OK && res->outcome == SIGNUP_ISSUED) {
 		char note[sizeof res->reason];
@@ -595,6 +615,10 @@ enum cr_status signup_void_batch(struct cr_db *db, const long long *cards, int n
 		return cr_fail(err, CR_EUSAGE, "say why the cards are void (a reason is kept with them)");
 	if ((st = db_begin_immediate(db, err)) != CR_OK)
 		return st;
+	if ((st = perm_check(db, staff, PERM_VOID, err)) != CR_OK) {
+		db_rollback(db);
+		return st;
+	}
 	for (int i = 0; i < n; i++) {
 		int r = signup_void_card(db, cards[i], reason, staff, desk, err);
 
@@ -643,6 +667,10 @@ enum cr_status signup_void(struct cr_db *db, const char *number, const char *rea
 		student = sqlite3_column_int64(q, 1);
 	}
 	sqlite3_reset(q);
+	if ((st = perm_check(db, staff, PERM_VOID, err)) != CR_OK) {
+		db_rollback(db);
+		return st;
+	}
 	if (!card) {
 		db_rollback(db);
 		return cr_fail(err, CR_ENOINPUT, "there is no card %s in use", number);
@@ -676,6 +704,10 @@ enum cr_status signup_consent(struct cr_db *db, long long student, const char *s
 		return cr_fail(err, CR_EUSAGE, "'%s' is not given, signed, opted_out or pending", state);
 	if ((st = db_begin_immediate(db, err)) != CR_OK)
 		return st;
+	if ((st = perm_check_student(db, staff, PERM_CONSENT, student, err)) != CR_OK) {
+		db_rollback(db);
+		return st;
+	}
 	q = db_prepare(db, "INSERT INTO consent (student_id, state, recorded_at, recorded_by) "
 		       "SELECT id, ?2, ?3, ?4 FROM student WHERE id = ?1 "
 		       "ON CONFLICT (student_id) DO UPDATE SET state = excluded.state, "

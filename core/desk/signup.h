@@ -38,6 +38,7 @@ enum signup_why {
 	WHY_NEEDS_CONSENT,
 	WHY_DUPLICATE,       /* a person must look: confirm_not_duplicate */
 	WHY_CARD_NUMBER,     /* the scheme cannot make or accept a number */
+	WHY_NOT_ASSIGNED,    /* a volunteer, and the child is outside their schools and classes */
 };
 
 struct signup_result {
@@ -49,8 +50,11 @@ struct signup_result {
 };
 
 /* Issues a card if the rules allow. CR_OK means the outcome is decided
- * (issued, already or refused); another status means the database failed
- * and nothing was written. */
+ * (issued, already or refused: also a volunteer's child outside their
+ * schools and classes, WHY_NOT_ASSIGNED); another status means nothing was
+ * written: the database failed, or rq->staff may not issue at all
+ * (CR_EUSAGE, perm.h: no one signed in, a disabled account, a volunteer
+ * with nothing assigned). */
 enum cr_status signup_issue(struct cr_db *db, const struct programme *pg, const struct signup_request *rq,
 			    struct signup_result *res, struct cr_err *err);
 

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "slips.h"
+#include "perm.h"
 #include "text/text.h"
 
 static enum cr_status slips_job(struct cr_db *db, long long class_id, long long staff, const char *driver,
@@ -52,6 +53,8 @@ enum cr_status slips_queue_class(struct cr_db *db, long long class_id, long long
 	*count = 0;
 	if ((rc = db_begin_immediate(db, err)) != CR_OK)
 		return rc;
+	if ((rc = perm_check_class(db, staff, PERM_PRINT, class_id, err)) != CR_OK)
+		goto fail;
 	if ((rc = slips_job(db, class_id, staff, driver, job, err)) != CR_OK)
 		goto fail;
 	if (!(st = db_prepare(db, items_sql, err))) {
@@ -77,6 +80,21 @@ fail:
 	db_rollback(db);
 	*job = 0;
 	return rc;
+}
+
+/* The active card with this number (0 when none). */
+static long long slips_card_id(struct cr_db *db, const char *number)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM card WHERE number = ?1 AND status = 'active'", NULL);
+	long long id = 0;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return id;
 }
 
 enum cr_status slips_queue_cards(struct cr_db *db, const char *const *numbers, int n, long long staff,
@@ -111,6 +129,8 @@ enum cr_status slips_queue_cards(struct cr_db *db, const char *const *numbers, i
 			rc = cr_fail(err, CR_ENOINPUT, "there is no card %s in use", numbers[i]);
 			goto fail;
 		}
+		if ((rc = perm_check_card(db, staff, PERM_PRINT, slips_card_id(db, numbers[i]), err)) != CR_OK)
+			goto fail;
 	}
 	return db_commit(db, err);
 fail:

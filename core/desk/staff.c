@@ -9,6 +9,9 @@
 #include <utf8proc.h>
 
 #include "staff.h"
+#include "lockout.h"
+#include "perm.h"
+#include "staff_audit.h"
 #include "text/text.h"
 
 /* argon2id at one of OWASP's recommended settings (12 MiB, 3 passes, one
@@ -219,8 +222,8 @@ static enum cr_status staff_insert(struct cr_db *db, const char *name, enum staf
 		return db_fail(db, err, rc, "adding a staff account");
 	*id = sqlite3_last_insert_rowid(db_handle(db));
 
-	/* Who was added and as what; never the PIN or its hash. */
-	snprintf(detail, sizeof detail, "%s as %s", name, staff_role_name(role));
+	/* Who was added (by id) and as what; never the name, the PIN or its hash. */
+	snprintf(detail, sizeof detail, "as %s", staff_role_name(role));
 	if (!(st = db_prepare(db,
 			      "INSERT INTO audit (at, staff_id, desk, action, object_kind, object_id, detail) "
 			      "VALUES (unixepoch(), ?3, ?4, 'staff-add', 'staff', ?1, ?2)", err)))
@@ -267,7 +270,9 @@ enum cr_status staff_add_as(struct cr_db *db, long long actor, const char *desk,
 		goto out;
 	if ((st = db_begin_immediate(db, err)) != CR_OK)
 		goto out;
-	if ((st = staff_add_allowed(db, clean, role, err)) != CR_OK ||
+	/* Only an admin adds staff; no one (actor 0) only the very first. */
+	if ((st = perm_check(db, actor, PERM_STAFF, err)) != CR_OK ||
+	    (st = staff_add_allowed(db, clean, role, err)) != CR_OK ||
 	    (st = staff_insert(db, clean, role, encoded, &new_id, actor, desk, err)) != CR_OK) {
 		db_rollback(db);
 		goto out;
@@ -383,4 +388,136 @@ enum cr_status staff_list(struct cr_db *db,
 	if (rc != SQLITE_DONE)
 		return db_fail(db, err, rc, "listing staff accounts");
 	return CR_OK;
+}
+
+/* The account named name (case ignored): *id and *role, inside the
+ * caller's transaction. CR_ENOINPUT naming it when there is none. */
+static enum cr_status staff_find(struct cr_db *db, const char *name, long long *id, int *role, int *disabled,
+				 struct cr_err *err)
+{
+	char clean[STAFF_NAME_MAX + 1];
+	struct staff_row row = { 0 };
+	enum cr_status st;
+
+	if ((st = staff_name_clean(name, clean, err)) != CR_OK)
+		return st;
+	if ((st = staff_lookup(db, clean, &row, err)) != CR_OK)
+		return st;
+	explicit_bzero(row.hash, sizeof row.hash);
+	if (!row.id)
+		return cr_fail(err, CR_ENOINPUT, "there is no staff account %s", clean);
+	*id = row.id;
+	*role = row.role;
+	*disabled = row.disabled;
+	return CR_OK;
+}
+
+static int staff_active_admins(struct cr_db *db)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM staff WHERE role = 'admin' AND disabled = 0", NULL);
+	int n = -1;
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+enum cr_status staff_disable(struct cr_db *db, long long actor, const char *desk, const char *name,
+			     struct cr_err *err)
+{
+	enum cr_status st;
+	sqlite3_stmt *q;
+	long long id = 0;
+	int role = -1, disabled = 0, rc;
+
+	if ((st = db_begin_immediate(db, err)) != CR_OK)
+		return st;
+	if ((st = perm_check(db, actor, PERM_STAFF, err)) != CR_OK ||
+	    (st = staff_find(db, name, &id, &role, &disabled, err)) != CR_OK)
+		goto fail;
+	if (disabled) {
+		db_rollback(db);
+		return CR_OK;   /* already: nothing to do, nothing to record */
+	}
+	if (role == STAFF_ADMIN && staff_active_admins(db) <= 1) {
+		st = cr_fail(err, CR_EDATA, "%s is the last admin: add another admin before disabling this one", name);
+		goto fail;
+	}
+	if (!(q = db_prepare(db, "UPDATE staff SET disabled = 1 WHERE id = ?1", err))) {
+		st = err ? err->status : CR_EINTERNAL;
+		goto fail;
+	}
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		st = db_fail(db, err, rc, "disabling a staff account");
+		goto fail;
+	}
+	/* Assignments go with the account: re-enabling starts afresh. */
+	if (!(q = db_prepare(db, "DELETE FROM staff_assignment WHERE staff_id = ?1", err))) {
+		st = err ? err->status : CR_EINTERNAL;
+		goto fail;
+	}
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		st = db_fail(db, err, rc, "removing a disabled account's assignments");
+		goto fail;
+	}
+	if ((st = staff_audit(db, actor, desk, "staff-disable", "staff", id, NULL, err)) != CR_OK)
+		goto fail;
+	return db_commit(db, err);
+fail:
+	db_rollback(db);
+	return st;
+}
+
+enum cr_status staff_reset_pin(struct cr_db *db, long long actor, const char *desk, const char *name,
+			       const char *pin, struct cr_err *err)
+{
+	char encoded[STAFF_ENCODED_MAX];
+	enum cr_status st;
+	sqlite3_stmt *q;
+	long long id = 0;
+	int role = -1, disabled = 0, rc;
+
+	if ((st = staff_pin_check(pin, err)) != CR_OK)
+		return st;
+	if ((st = staff_hash(pin, encoded, err)) != CR_OK)
+		goto out;
+	if ((st = db_begin_immediate(db, err)) != CR_OK)
+		goto out;
+	if ((st = perm_check(db, actor, PERM_STAFF, err)) != CR_OK ||
+	    (st = staff_find(db, name, &id, &role, &disabled, err)) != CR_OK)
+		goto fail;
+	/* A new PIN opens the account again and forgets its failed sign-ins. */
+	if (!(q = db_prepare(db, "UPDATE staff SET pin_hash = ?2, disabled = 0 WHERE id = ?1", err))) {
+		st = err ? err->status : CR_EINTERNAL;
+		goto fail;
+	}
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_text(q, 2, encoded, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (rc != SQLITE_DONE) {
+		st = db_fail(db, err, rc, "setting a new PIN");
+		goto fail;
+	}
+	if ((st = lockout_clear(db, name, err)) != CR_OK ||
+	    (st = staff_audit(db, actor, desk, "staff-reset-pin", "staff", id,
+			      disabled ? "the account is enabled again" : NULL, err)) != CR_OK)
+		goto fail;
+	st = db_commit(db, err);
+	goto out;
+fail:
+	db_rollback(db);
+out:
+	explicit_bzero(encoded, sizeof encoded);
+	return st;
 }

@@ -41,10 +41,23 @@ enum cr_status staff_pin_check(const char *pin, struct cr_err *err);
  * exists". *id (may be NULL) gets the new account's id. */
 enum cr_status staff_add(struct cr_db *db, const char *name, enum staff_role role, const char *pin,
 			 long long *id, struct cr_err *err);
-/* The same, with the admin who adds (staff.id, 0 for the first run) and
- * the desk recorded in the audit row. */
+/* The same, with the admin who adds (staff.id; 0, no one, only for the
+ * very first account) and the desk recorded in the audit row. Anyone but
+ * an admin is refused (perm.h). */
 enum cr_status staff_add_as(struct cr_db *db, long long actor, const char *desk, const char *name,
 			    enum staff_role role, const char *pin, long long *id, struct cr_err *err);
+
+/* Disables the account named name (actor: an admin's staff.id), keeping
+ * its history; its school assignments are removed. The last active admin
+ * cannot be disabled. Audit row 'staff-disable'. */
+enum cr_status staff_disable(struct cr_db *db, long long actor, const char *desk, const char *name,
+			     struct cr_err *err);
+
+/* Gives the account named name a new PIN (actor: an admin), enables it
+ * again if it was disabled, and forgets its failed sign-ins (the lock).
+ * Audit row 'staff-reset-pin'; never the PIN. */
+enum cr_status staff_reset_pin(struct cr_db *db, long long actor, const char *desk, const char *name,
+			       const char *pin, struct cr_err *err);
 
 /* Signs in: CR_OK and *who filled when name (case ignored) is an active
  * account whose PIN is pin. An unknown name, a wrong PIN and a disabled

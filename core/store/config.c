@@ -64,6 +64,13 @@ static int set_desk(struct cr_config *c, const char *v, char *why, size_t n)
 	return config_set_string(c->desk, sizeof c->desk, v, why, n);
 }
 
+/* [desk] idle_lock_s: seconds without a key before the desk locks and asks
+ * for the PIN again (5 s to an hour; never off: children's data is on it). */
+static int set_idle_lock(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_int(&c->idle_lock_s, v, 5, 3600, why, n);
+}
+
 static int set_max_age(struct cr_config *c, const char *v, char *why, size_t n)
 {
 	return config_set_int(&c->roster_max_age_days, v, 1, 3650, why, n);
@@ -468,6 +475,7 @@ static const struct config_key {
 	{ "storage", "database",        set_db_path },
 	{ "storage", "busy_timeout_ms", set_busy },
 	{ "desk",    "name",            set_desk },
+	{ "desk",    "idle_lock_s",     set_idle_lock },
 	{ "roster",  "max_age_days",    set_max_age },
 	{ "report",  "min_cell",        set_min_cell },
 	{ "programme", "consent",       set_consent },
@@ -677,6 +685,7 @@ void config_defaults(struct cr_config *cfg)
 	cfg->busy_timeout_ms = 10000;
 	cfg->roster_max_age_days = 60;
 	cfg->report_min_cell = 5;
+	cfg->idle_lock_s = 300;
 	cfg->programme.consent = CONSENT_OPT_OUT;
 	cfg->programme.grades = ~0u;
 	cfg->programme.scheme = CARD_STUDENT_ID;

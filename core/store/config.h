@@ -112,6 +112,7 @@ struct cr_config {
 	char   db_path[4096];         /* [storage] database */
 	int    busy_timeout_ms;       /* [storage] busy_timeout_ms */
 	char   desk[128];             /* [desk] name; default host name */
+	int    idle_lock_s;           /* [desk] idle_lock_s: the desk locks after this many idle seconds (300) */
 	int    roster_max_age_days;   /* [roster] max_age_days */
 	int    report_min_cell;       /* [report] min_cell: exported reports hide smaller counts (>= 3, default 5) */
 	struct programme programme;

@@ -73,7 +73,7 @@ expect_exit "staff add with CARDROLL_PIN exits 0" 0 env CARDROLL_PIN=246813 "$BI
 grep -q 'Margaret Okafor (admin)' "$T/out" || fail "the first account is an admin" "$(cat "$T/out")"
 no_pin_shown 246813 "staff add"
 expect_exit "a second add without an admin signing in exits 64" 64 env CARDROLL_NEW_PIN=8642 "$BIN" --db "$DB" staff add "Leo Park"
-grep -q 'adding staff needs an admin' "$T/err" || fail "the message says an admin must sign in" "$(cat "$T/err")"
+grep -q "no one is signed in, and 'staff' needs a person" "$T/err" || fail "the message says an admin must sign in" "$(cat "$T/err")"
 expect_exit "an admin with a wrong PIN cannot add staff (65)" 65 env CARDROLL_STAFF="Margaret Okafor" CARDROLL_PIN=1111 CARDROLL_NEW_PIN=8642 "$BIN" --db "$DB" staff add "Leo Park"
 export CARDROLL_STAFF="Margaret Okafor"
 expect_exit "a second add of the same name exits 65" 65 env CARDROLL_PIN=246813 CARDROLL_NEW_PIN=9999 "$BIN" --db "$DB" staff add "Margaret Okafor"
@@ -103,7 +103,7 @@ fi
 
 # ---- listing ---------------------------------------------------------------------
 
-expect_exit "staff list exits 0" 0 "$BIN" --db "$DB" staff list
+expect_exit "staff list exits 0" 0 env CARDROLL_PIN=246813 "$BIN" --db "$DB" staff list
 if grep -q 'Margaret Okafor	admin' "$T/out" && grep -q 'Leo Park	librarian' "$T/out" && [ "$(wc -l <"$T/out")" -eq 3 ]; then
 	ok "staff list shows each name and role"
 else
@@ -112,21 +112,22 @@ fi
 if grep -q 'argon2' "$T/out"; then fail "staff list shows no hashes"; else ok "staff list shows no hashes"; fi
 
 if command -v python3 >/dev/null 2>&1; then
-	expect_exit "staff list --json exits 0" 0 "$BIN" --db "$DB" staff list --json
+	expect_exit "staff list --json exits 0" 0 env CARDROLL_PIN=246813 "$BIN" --db "$DB" staff list --json
 	if python3 -m json.tool "$T/out" >/dev/null 2>&1; then ok "staff list --json parses as JSON"; else fail "staff list --json parses as JSON" "$(head -c 300 "$T/out")"; fi
 	python3 -c '
 import json, sys
 staff = json.load(open(sys.argv[1]))
 assert isinstance(staff, list) and len(staff) == 3, staff
 for s in staff:
-    assert set(s) == {"name", "role", "disabled"}, s
+    assert set(s) == {"name", "role", "disabled", "assigned"}, s
+    assert s["assigned"] == [], s
     assert not any("pin" in k or "hash" in k for k in s), s
     assert "argon2" not in json.dumps(s), s
 roles = {s["name"]: s["role"] for s in staff}
 assert roles == {"Margaret Okafor": "admin", "Leo Park": "librarian", "Ana Silva": "volunteer"}, roles
 assert all(s["disabled"] is False for s in staff), staff
-' "$T/out" 2>"$T/py" && ok "staff list --json has name, role, disabled and no pin key" ||
-		fail "staff list --json has name, role, disabled and no pin key" "$(tail -1 "$T/py")"
+' "$T/out" 2>"$T/py" && ok "staff list --json has name, role, disabled, assigned and no pin key" ||
+		fail "staff list --json has name, role, disabled, assigned and no pin key" "$(tail -1 "$T/py")"
 else
 	skip "JSON checks" "no python3"
 fi

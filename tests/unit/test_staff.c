@@ -144,7 +144,7 @@ static void a_duplicate_name_is_refused(void **state)
 	struct cr_err err = { 0 };
 
 	add_first_admin(e);
-	assert_int_equal(staff_add(e->db, "margaret okafor", STAFF_LIBRARIAN, "9753", NULL, &err), CR_EDATA);
+	assert_int_equal(staff_add_as(e->db, 1, NULL, "margaret okafor", STAFF_LIBRARIAN, "9753", NULL, &err), CR_EDATA);
 	assert_string_equal(err.msg, "staff margaret okafor already exists");
 	assert_int_equal(staff_count(e->db), 1);
 	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM audit WHERE action = 'staff-add'", NULL), 1);
@@ -170,7 +170,7 @@ static void a_disabled_account_cannot_sign_in(void **state)
 	struct cr_err err = { 0 };
 
 	add_first_admin(e);
-	assert_int_equal(staff_add(e->db, "Leo Park", STAFF_VOLUNTEER, "8642", NULL, &err), CR_OK);
+	assert_int_equal(staff_add_as(e->db, 1, NULL, "Leo Park", STAFF_VOLUNTEER, "8642", NULL, &err), CR_OK);
 	assert_int_equal(staff_count(e->db), 2);
 	/* Leo's term of volunteering ended. */
 	assert_int_equal(db_exec(e->db, "UPDATE staff SET disabled = 1 WHERE name = 'Leo Park'", &err), CR_OK);
@@ -223,8 +223,8 @@ static void the_staff_list_names_everyone_and_their_role(void **state)
 	struct cr_err err = { 0 };
 
 	add_first_admin(e);
-	assert_int_equal(staff_add(e->db, "Leo Park", STAFF_LIBRARIAN, "1357", NULL, &err), CR_OK);
-	assert_int_equal(staff_add(e->db, "ana Silva", STAFF_VOLUNTEER, "97531", NULL, &err), CR_OK);
+	assert_int_equal(staff_add_as(e->db, 1, NULL, "Leo Park", STAFF_LIBRARIAN, "1357", NULL, &err), CR_OK);
+	assert_int_equal(staff_add_as(e->db, 1, NULL, "ana Silva", STAFF_VOLUNTEER, "97531", NULL, &err), CR_OK);
 	assert_int_equal(db_exec(e->db, "UPDATE staff SET disabled = 1 WHERE name = 'ana Silva'", &err), CR_OK);
 	assert_int_equal(staff_list(e->db, note_staff, &r, &err), CR_OK);
 	assert_int_equal(r.n, 3);

@@ -1,8 +1,11 @@
 /* cli: what the headless commands share: finding the database, JSON output. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
+#include "desk/lockout.h"
+#include "desk/perm.h"
 #include "store/paths.h"
 
 enum cr_status cli_open_db(struct cli *cli, unsigned flags, struct cr_db **db, struct cr_err *err)
@@ -42,4 +45,48 @@ void cli_json_string(FILE *f, const char *s)
 		}
 	}
 	fputc('"', f);
+}
+
+enum cr_status cli_staff(struct cli *cli, struct cr_db *db, const char *name, const char *doing, long long *id,
+			 struct cr_err *err)
+{
+	struct staff_who who;
+	const char *pin = getenv("CARDROLL_PIN");
+	enum cr_status st;
+
+	*id = 0;
+	if (staff_count(db) == 0)
+		return cr_fail(err, CR_EUSAGE, "no staff yet: add the first (an admin) with `cardroll staff add NAME`");
+	if (!name || !*name)
+		name = getenv("CARDROLL_STAFF");
+	if (!name || !*name)
+		return cr_fail(err, CR_EUSAGE, "who is %s? give --staff NAME (or CARDROLL_STAFF)", doing);
+	if (!pin || !*pin)
+		return cr_fail(err, CR_EUSAGE, "no PIN: set CARDROLL_PIN");
+	if ((st = staff_signin(db, name, pin, cli->cfg.desk, (long long)time(NULL), &who, err)) != CR_OK)
+		return st;
+	*id = who.id;
+	return CR_OK;
+}
+
+enum cr_status cli_actor(struct cli *cli, struct cr_db *db, int action, long long *id, struct cr_err *err)
+{
+	enum perm_action a = (enum perm_action)action;
+	char doing[64];
+	enum cr_status st;
+	int n;
+
+	*id = 0;
+	if ((n = staff_count(db)) < 0)
+		return cr_fail(err, CR_EINTERNAL, "could not read the staff accounts in %s", db_path(db));
+	if (n == 0)
+		return CR_OK;
+	if (!getenv("CARDROLL_STAFF") || !*getenv("CARDROLL_STAFF"))
+		return cr_fail(err, CR_EUSAGE, "not allowed: no one is signed in, and '%s' needs a person once staff "
+			       "accounts exist: set CARDROLL_STAFF to your name and CARDROLL_PIN to your PIN",
+			       perm_action_name(a));
+	snprintf(doing, sizeof doing, "doing '%s'", perm_action_name(a));
+	if ((st = cli_staff(cli, db, NULL, doing, id, err)) != CR_OK)
+		return st;
+	return perm_check(db, *id, a, err);
 }

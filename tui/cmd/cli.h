@@ -16,9 +16,17 @@ struct cli {
 enum cr_status cli_open_db(struct cli *cli, unsigned flags, struct cr_db **db, struct cr_err *err);
 
 /* Who acts: --staff NAME (or CARDROLL_STAFF) with the PIN from
- * CARDROLL_PIN, checked; *id gets staff.id. doing completes "who is ...?"
- * when nobody is named ("issuing", "printing"). */
-enum cr_status cli_staff(struct cr_db *db, const char *name, const char *doing, long long *id, struct cr_err *err);
+ * CARDROLL_PIN, signed in with the growing delay after failures (lockout.h);
+ * *id gets staff.id. doing completes "who is ...?" when nobody is named
+ * ("issuing", "printing"). Needs a staff account to exist. */
+enum cr_status cli_staff(struct cli *cli, struct cr_db *db, const char *name, const char *doing, long long *id,
+			 struct cr_err *err);
+
+/* Who may do action (perm.h's enum perm_action) here: before the first
+ * staff account exists nobody signs in (*id 0: the first run, e.g. the
+ * demo's import); after, CARDROLL_STAFF and CARDROLL_PIN sign in and the
+ * role must allow action (CR_EUSAGE naming the action and the role). */
+enum cr_status cli_actor(struct cli *cli, struct cr_db *db, int action, long long *id, struct cr_err *err);
 
 /* Writes s as a JSON string literal (with quotes). */
 void cli_json_string(FILE *f, const char *s);

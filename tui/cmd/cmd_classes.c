@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "desk/perm.h"
 #include "desk/classes.h"
 #include "text/text.h"
 
@@ -82,6 +83,7 @@ enum cr_status cmd_classes(struct cli *cli, int argc, char **argv, struct cr_err
 	struct classes_out out = { 0 };
 	const char *school = NULL;
 	struct cr_db *db;
+	long long me = 0;
 	enum cr_status st;
 	int c;
 
@@ -100,6 +102,10 @@ enum cr_status cmd_classes(struct cli *cli, int argc, char **argv, struct cr_err
 	}
 	if ((st = cli_open_db(cli, DB_NOCREATE, &db, err)) != CR_OK)
 		return st;
+	if ((st = cli_actor(cli, db, PERM_SEARCH, &me, err)) != CR_OK) {
+		db_close(db);
+		return st;
+	}
 	if (out.json)
 		fputs("[", stdout);
 	st = classes_list(db, school, classes_emit, &out, err);

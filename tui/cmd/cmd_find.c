@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "desk/perm.h"
 #include "desk/search.h"
 #include "text/text.h"
 
@@ -93,6 +94,7 @@ enum cr_status cmd_find(struct cli *cli, int argc, char **argv, struct cr_err *e
 	};
 	struct find_out out = { .first = 1 };
 	struct cr_db *db;
+	long long me = 0;
 	enum cr_status st;
 	char query[1024] = "";
 	int limit = 20, count = 0, c;
@@ -124,6 +126,10 @@ enum cr_status cmd_find(struct cli *cli, int argc, char **argv, struct cr_err *e
 	}
 	if ((st = cli_open_db(cli, DB_NOCREATE, &db, err)) != CR_OK)
 		return st;
+	if ((st = cli_actor(cli, db, PERM_SEARCH, &me, err)) != CR_OK) {
+		db_close(db);
+		return st;
+	}
 	if (out.json)
 		fputs("[", stdout);
 	st = search_find(db, query, limit, find_emit, &out, &count, err);

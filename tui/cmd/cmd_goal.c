@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "desk/perm.h"
 #include "desk/goals.h"
 #include "text/text.h"
 
@@ -71,6 +72,7 @@ enum cr_status cmd_goal(struct cli *cli, int argc, char **argv, struct cr_err *e
 	const char *school = NULL, *target = NULL, *date = NULL, *verb;
 	struct goal_list l = { 0, 0 };
 	struct cr_db *db;
+	long long me = 0;
 	enum cr_status st;
 	double pct = 0;
 	int c;
@@ -105,6 +107,11 @@ enum cr_status cmd_goal(struct cli *cli, int argc, char **argv, struct cr_err *e
 	}
 	if ((st = cli_open_db(cli, DB_NOCREATE, &db, err)) != CR_OK)
 		return st;
+	/* Setting or removing a goal is a setting; listing them is the report's. */
+	if ((st = cli_actor(cli, db, strcmp(verb, "list") ? PERM_SETTINGS : PERM_REPORT, &me, err)) != CR_OK) {
+		db_close(db);
+		return st;
+	}
 	if (!strcmp(verb, "set")) {
 		st = goal_set(db, school, pct, date, NULL, err);
 		if (st == CR_OK)

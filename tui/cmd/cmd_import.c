@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "desk/perm.h"
 #include "roster/roster.h"
 #include "text/text.h"
 
@@ -193,6 +194,7 @@ enum cr_status cmd_import(struct cli *cli, int argc, char **argv, struct cr_err 
 	struct roster_summary sum;
 	struct sigaction sa = { 0 };
 	struct cr_db *db;
+	long long me = 0;
 	enum cr_status st, shown;
 	int show_last = 0, c;
 
@@ -216,6 +218,10 @@ enum cr_status cmd_import(struct cli *cli, int argc, char **argv, struct cr_err 
 			return cr_fail(err, CR_EUSAGE, "--show-last takes no SOURCE");
 		if ((st = cli_open_db(cli, DB_NOCREATE, &db, err)) != CR_OK)
 			return st;
+		if ((st = cli_actor(cli, db, PERM_IMPORT, &me, err)) != CR_OK) {
+			db_close(db);
+			return st;
+		}
 		if ((st = roster_last_run(db, &run, err)) == CR_OK) {
 			ic.limit = 0;
 			st = run ? import_show(db, run, &ic, err)
@@ -233,6 +239,10 @@ enum cr_status cmd_import(struct cli *cli, int argc, char **argv, struct cr_err 
 	opt.source = argv[optind];
 	if ((st = cli_open_db(cli, 0, &db, err)) != CR_OK)
 		return st;
+	if ((st = cli_actor(cli, db, PERM_IMPORT, &me, err)) != CR_OK) {
+		db_close(db);
+		return st;
+	}
 
 	sa.sa_handler = import_on_signal;
 	sigaction(SIGINT, &sa, NULL);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "desk/perm.h"
 #include "desk/profile.h"
 #include "text/text.h"
 
@@ -44,6 +45,7 @@ enum cr_status cmd_profile(struct cli *cli, int argc, char **argv, struct cr_err
 	const char *chief = NULL, *sup = NULL, *dir = NULL, *committed = NULL;
 	struct profile p;
 	struct cr_db *db;
+	long long me = 0;
 	enum cr_status st;
 	int json = 0, c;
 
@@ -65,6 +67,11 @@ enum cr_status cmd_profile(struct cli *cli, int argc, char **argv, struct cr_err
 	}
 	if ((st = cli_open_db(cli, DB_NOCREATE, &db, err)) != CR_OK)
 		return st;
+	if ((st = cli_actor(cli, db, chief || sup || dir || committed ? PERM_SETTINGS : PERM_REPORT, &me, err))
+	    != CR_OK) {
+		db_close(db);
+		return st;
+	}
 	if (chief || sup || dir || committed)
 		st = profile_set(db, chief, sup, dir, committed, err);
 	if (st == CR_OK)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "desk/perm.h"
 #include "desk/coverage.h"
 #include "desk/goals.h"
 #include "desk/profile.h"
@@ -461,6 +462,7 @@ enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err 
 	const char *out = NULL;
 	char tmp[4200] = "";
 	struct cr_db *db;
+	long long me = 0;
 	enum cr_status st;
 	time_t now = time(NULL);
 	struct tm tm;
@@ -515,6 +517,11 @@ enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err 
 
 	if ((st = cli_open_db(cli, DB_NOCREATE, &db, err)) != CR_OK)
 		return st;
+	/* A report that leaves the building (CSV, JSON, a file) is an export. */
+	if ((st = cli_actor(cli, db, r.suppress ? PERM_EXPORT : PERM_REPORT, &me, err)) != CR_OK) {
+		db_close(db);
+		return st;
+	}
 	/* One pass by school serves the schools, the districts, the class
 	 * total and the goals; a report by grade without goals needs none. */
 	if ((st = goal_count(db, &ngoals, err)) != CR_OK || (st = profile_get(db, &r.prof, err)) != CR_OK)

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "desk/assign.h"
+#include "desk/perm.h"
 #include "desk/staff.h"
 #include "text/text.h"
 
@@ -22,18 +24,33 @@ static void staff_help(FILE *f)
 	fprintf(f,
 		"usage: cardroll staff add NAME [--role admin|librarian|volunteer]\n"
 		"       cardroll staff list [--json]\n"
+		"       cardroll staff disable NAME\n"
+		"       cardroll staff reset-pin NAME\n"
+		"       cardroll staff assign NAME --school NAME|ID | --class CLASS [--remove]\n"
 		"\n"
-		"Desk staff sign in with their name and a PIN of 4 to 12 digits.\n"
+		"Desk staff sign in with their name and a PIN of 4 to 12 digits. After the\n"
+		"first account, only an admin manages staff: sign in with CARDROLL_STAFF\n"
+		"(your name) and CARDROLL_PIN (your PIN).\n"
 		"\n"
 		"  add NAME      adds an account. The first account must be an admin and\n"
 		"                is one by default; later ones default to librarian.\n"
-		"                The first account's PIN is read from CARDROLL_PIN; after that an\n"
-		"                admin signs in (CARDROLL_STAFF, CARDROLL_PIN) and the new PIN is\n"
-		"                read from CARDROLL_NEW_PIN; or it is asked for twice on\n"
-		"                the terminal (not shown as it is typed).\n"
-		"  --role ROLE   admin, librarian or volunteer\n"
-		"  list          name, role and whether the account is disabled\n"
-		"  --json        a JSON array of objects instead of lines\n");
+		"                The first account's PIN is read from CARDROLL_PIN; after that\n"
+		"                the new PIN is read from CARDROLL_NEW_PIN, or asked for twice\n"
+		"                on the terminal (not shown as it is typed).\n"
+		"  --role ROLE   admin (settings, staff, exports, purge, reports, and all a\n"
+		"                librarian does), librarian (issue, void, consent, print,\n"
+		"                reports) or volunteer (issue and print in the schools and\n"
+		"                classes assigned, never sees birth dates)\n"
+		"  list          name, role, active or disabled, and a volunteer's schools\n"
+		"                and classes\n"
+		"  --json        a JSON array of objects instead of lines\n"
+		"  disable NAME  the account can no longer sign in; its history stays. The\n"
+		"                last admin cannot be disabled.\n"
+		"  reset-pin NAME  a new PIN (CARDROLL_NEW_PIN or the terminal); enables the\n"
+		"                account again and lifts a lock after failed sign-ins\n"
+		"  assign NAME   a volunteer's school (--school: name, sourcedId or\n"
+		"                identifier) or class (--class: class ID or title);\n"
+		"                --remove takes it away\n");
 }
 
 /* Shown inert: a name never reaches the terminal raw. */
@@ -196,24 +213,6 @@ static enum cr_status staff_get_pin(const char *name, int first, char pin[PIN_BU
 
 /* ---- staff add -------------------------------------------------------------- */
 
-/* The admin adding someone: CARDROLL_STAFF with the PIN in CARDROLL_PIN. */
-static enum cr_status staff_admin_signin(struct cr_db *db, long long *admin, struct cr_err *err)
-{
-	const char *who = getenv("CARDROLL_STAFF"), *pin = getenv("CARDROLL_PIN");
-	struct staff_who me;
-	enum cr_status st;
-
-	if (!who || !*who || !pin || !*pin)
-		return cr_fail(err, CR_EUSAGE, "adding staff needs an admin: set CARDROLL_STAFF to your name and "
-			       "CARDROLL_PIN to your PIN (the new account's PIN goes in CARDROLL_NEW_PIN)");
-	if ((st = staff_verify(db, who, pin, &me, err)) != CR_OK)
-		return st;
-	if (me.role != STAFF_ADMIN)
-		return cr_fail(err, CR_EUSAGE, "only an admin can add staff");
-	*admin = me.id;
-	return CR_OK;
-}
-
 struct staff_taken {
 	const char *name;
 	int         taken;
@@ -278,7 +277,7 @@ static enum cr_status staff_cmd_add(struct cli *cli, int argc, char **argv, stru
 		role = active == 0 ? STAFF_ADMIN : STAFF_LIBRARIAN;
 	/* After the first admin, only an admin adds staff: whoever can write
 	 * the database file must not be able to make themselves one. */
-	if (active > 0 && (st = staff_admin_signin(db, &admin, err)) != CR_OK)
+	if (active > 0 && (st = cli_actor(cli, db, PERM_STAFF, &admin, err)) != CR_OK)
 		goto out;
 	/* staff_add checks again under the write lock; this only spares
 	 * typing a PIN twice for a name that is taken. */
@@ -306,27 +305,61 @@ out:
 /* ---- staff list ------------------------------------------------------------- */
 
 struct staff_out {
-	int json;
-	int count;
+	int           json;
+	int           count;
+	int           nassigned;
+	struct cr_db *db;
 };
+
+/* One of a volunteer's schools or classes, after the account. */
+static int staff_emit_assigned(const char *kind, const char *sid, const char *label, void *ctx)
+{
+	struct staff_out *o = ctx;
+
+	if (o->json) {
+		fputs(o->nassigned ? ", " : "", stdout);
+		fputs("{\"kind\": ", stdout);
+		cli_json_string(stdout, kind);
+		fputs(", \"id\": ", stdout);
+		cli_json_string(stdout, sid);
+		fputs(", \"name\": ", stdout);
+		cli_json_string(stdout, label);
+		fputs("}", stdout);
+	} else {
+		fputs(o->nassigned ? ", " : "\t", stdout);
+		fputs(kind, stdout);
+		fputc(' ', stdout);
+		staff_print_text(stdout, label);
+		fputs(" (", stdout);
+		staff_print_text(stdout, sid);
+		fputc(')', stdout);
+	}
+	o->nassigned++;
+	return 0;
+}
 
 static int staff_emit(long long id, const char *name, const char *role, int disabled, void *ctx)
 {
 	struct staff_out *o = ctx;
 
-	(void)id;
 	if (o->json) {
 		fputs(o->count ? ",\n  " : "\n  ", stdout);
 		fputs("{\"name\": ", stdout);
 		cli_json_string(stdout, name);
 		fputs(", \"role\": ", stdout);
 		cli_json_string(stdout, role);
-		fprintf(stdout, ", \"disabled\": %s}", disabled ? "true" : "false");
+		fprintf(stdout, ", \"disabled\": %s, \"assigned\": [", disabled ? "true" : "false");
+		o->nassigned = 0;
+		assign_each(o->db, id, staff_emit_assigned, o, NULL);
+		fputs("]}", stdout);
 	} else {
 		staff_print_text(stdout, name);
 		fputc('\t', stdout);
 		staff_print_text(stdout, role);
-		fputs(disabled ? "\tdisabled\n" : "\tactive\n", stdout);
+		fputs(disabled ? "\tdisabled" : "\tactive", stdout);
+		o->nassigned = 0;
+		assign_each(o->db, id, staff_emit_assigned, o, NULL);
+		fputc('\n', stdout);
 	}
 	o->count++;
 	return 0;
@@ -341,6 +374,7 @@ static enum cr_status staff_cmd_list(struct cli *cli, int argc, char **argv, str
 	};
 	struct staff_out out = { 0 };
 	struct cr_db *db;
+	long long me = 0;
 	enum cr_status st;
 	int c;
 
@@ -357,6 +391,11 @@ static enum cr_status staff_cmd_list(struct cli *cli, int argc, char **argv, str
 	/* Listing never creates a database. */
 	if ((st = cli_open_db(cli, DB_NOCREATE, &db, err)) != CR_OK)
 		return st;
+	if ((st = cli_actor(cli, db, PERM_STAFF, &me, err)) != CR_OK) {
+		db_close(db);
+		return st;
+	}
+	out.db = db;
 	if (out.json)
 		fputs("[", stdout);
 	st = staff_list(db, staff_emit, &out, err);
@@ -364,6 +403,76 @@ static enum cr_status staff_cmd_list(struct cli *cli, int argc, char **argv, str
 		fputs(out.count ? "\n]\n" : "]\n", stdout);
 	else if (st == CR_OK && out.count == 0 && !cli->quiet)
 		fputs("no staff accounts yet: add the first admin with 'cardroll staff add NAME'\n", stderr);
+	db_close(db);
+	return st;
+}
+
+/* ---- staff disable | reset-pin | assign ------------------------------------- */
+
+static enum cr_status staff_cmd_change(struct cli *cli, int argc, char **argv, struct cr_err *err)
+{
+	static const struct option opts[] = {
+		{ "school", required_argument, NULL, 's' },
+		{ "class",  required_argument, NULL, 'c' },
+		{ "remove", no_argument,       NULL, 'r' },
+		{ "help",   no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *verb = argv[0], *school = NULL, *klass = NULL;
+	int assign = !strcmp(verb, "assign"), remove = 0, c;
+	char name[STAFF_NAME_MAX + 1], pin[PIN_BUF] = "";
+	struct cr_db *db;
+	enum cr_status st;
+	long long me = 0;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "s:c:rh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': school = optarg; break;
+		case 'c': klass = optarg; break;
+		case 'r': remove = 1; break;
+		case 'h': staff_help(stdout); return CR_OK;
+		default:  staff_help(stderr); return CR_EUSAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		staff_help(stderr);
+		return cr_fail(err, CR_EUSAGE, "staff %s needs one NAME (quote a name with spaces)", verb);
+	}
+	if (!assign && (school || klass || remove))
+		return cr_fail(err, CR_EUSAGE, "--school, --class and --remove go with staff assign only");
+	if (assign && !school == !klass)
+		return cr_fail(err, CR_EUSAGE, "staff assign needs one of --school NAME|ID or --class CLASS");
+	if ((st = staff_name_clean(argv[optind], name, err)) != CR_OK)
+		return st;
+	if ((st = cli_open_db(cli, DB_NOCREATE, &db, err)) != CR_OK)
+		return st;
+	if ((st = cli_actor(cli, db, PERM_STAFF, &me, err)) != CR_OK)
+		goto out;
+	if (me == 0) {
+		st = cr_fail(err, CR_EUSAGE, "there is no staff account yet: add the first admin with 'cardroll staff add NAME'");
+		goto out;
+	}
+	if (assign) {
+		st = assign_set(db, me, cli->cfg.desk, name, school, klass, remove, err);
+	} else if (!strcmp(verb, "disable")) {
+		st = staff_disable(db, me, cli->cfg.desk, name, err);
+	} else {
+		if ((st = staff_get_pin(name, 0, pin, err)) == CR_OK)
+			st = staff_reset_pin(db, me, cli->cfg.desk, name, pin, err);
+	}
+	if (st == CR_OK && !cli->quiet) {
+		staff_print_text(stdout, name);
+		if (assign)
+			printf(remove ? ": no longer assigned %s " : ": assigned %s ", school ? "school" : "class");
+		if (assign)
+			staff_print_text(stdout, school ? school : klass);
+		else
+			fputs(!strcmp(verb, "disable") ? ": disabled" : ": new PIN set", stdout);
+		fputc('\n', stdout);
+	}
+out:
+	explicit_bzero(pin, sizeof pin);
 	db_close(db);
 	return st;
 }
@@ -380,8 +489,10 @@ enum cr_status cmd_staff(struct cli *cli, int argc, char **argv, struct cr_err *
 		return staff_cmd_add(cli, argc - 1, argv + 1, err);
 	if (!strcmp(sub, "list"))
 		return staff_cmd_list(cli, argc - 1, argv + 1, err);
+	if (!strcmp(sub, "disable") || !strcmp(sub, "reset-pin") || !strcmp(sub, "assign"))
+		return staff_cmd_change(cli, argc - 1, argv + 1, err);
 	staff_help(stderr);
 	if (!*sub)
-		return cr_fail(err, CR_EUSAGE, "staff needs a command: add or list");
-	return cr_fail(err, CR_EUSAGE, "unknown staff command '%s': add or list", sub);
+		return cr_fail(err, CR_EUSAGE, "staff needs a command: add, list, disable, reset-pin or assign");
+	return cr_fail(err, CR_EUSAGE, "unknown staff command '%s': add, list, disable, reset-pin or assign", sub);
 }

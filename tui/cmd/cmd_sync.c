@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "desk/perm.h"
 #include "sync/sync.h"
 #include "text/text.h"
 
@@ -119,6 +120,7 @@ enum cr_status cmd_sync(struct cli *cli, int argc, char **argv, struct cr_err *e
 	const char *confirm_arg = NULL;
 	struct sync_summary sum;
 	struct cr_db *db = NULL;
+	long long me = 0;
 	enum cr_status st;
 
 	optind = 0;  /* 0: glibc starts getopt afresh for this argv */
@@ -152,6 +154,10 @@ enum cr_status cmd_sync(struct cli *cli, int argc, char **argv, struct cr_err *e
 		return st;
 	if ((st = cli_open_db(cli, DB_NOCREATE, &db, err)) != CR_OK)
 		return st;
+	/* Sending what staff already did needs no person (the timer runs as the
+	 * system user); looking at parked events and deciding them does. */
+	if ((parked || confirm_arg) && (st = cli_actor(cli, db, PERM_RESOLVE, &me, err)) != CR_OK)
+		goto out;
 	if (parked) {
 		st = sync_parked(db, json, err);
 		goto out;
