@@ -16,8 +16,9 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lzint $(CUPS_LIBS)
 CORE_LIBS  := $(shell pkg-config --libs sqlite3 libutf8proc libzip inih libargon2 pangocairo libqrencode libcurl libcrypto json-c 2>/dev/null) \
         -lzint $(CUPS_LIBS) -lm -lpthread
 # The program links only these; printing and the network are modules
-# loaded when first used (tui/mod/module.h).
-LEAN_LIBS  := $(shell pkg-config --libs ncursesw sqlite3 libutf8proc libzip inih libargon2 libqrencode json-c 2>/dev/null) \
+# loaded when first used (tui/mod/module.h). libcrypto (staff lockout and
+# the audit's keyed hashes) costs nothing more: libzip already loads it.
+LEAN_LIBS  := $(shell pkg-config --libs ncursesw sqlite3 libutf8proc libzip inih libargon2 libqrencode json-c libcrypto 2>/dev/null) \
         -ldl -lm -lpthread
 PRINT_LIBS := $(shell pkg-config --libs pangocairo libqrencode 2>/dev/null) -lzint $(CUPS_LIBS) -lm -lpthread
 NET_LIBS   := $(shell pkg-config --libs libcurl libcrypto json-c sqlite3 2>/dev/null)
