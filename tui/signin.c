@@ -12,6 +12,7 @@
 
 #include "draw.h"
 #include "screens.h"
+#include "desk/access.h"
 #include "desk/staff.h"
 #include "worker.h"
 
@@ -98,7 +99,7 @@ static void signin_apart_body(void *arg, int in, int out)
 			a->who.role = STAFF_ADMIN;
 			a->st = staff_add_as(db, 0, a->desk, a->name, STAFF_ADMIN, a->pin, &a->who.id, &err);
 		} else {
-			a->st = staff_verify(db, a->name, a->pin, &a->who, &err);
+			a->st = access_sign_in(db, a->desk, a->name, a->pin, &a->who, &err);
 		}
 		db_close(db);
 	}

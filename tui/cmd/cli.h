@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include "store/config.h"
 #include "store/db.h"
+#include "desk/staff.h"
 
 struct cli {
 	struct cr_config cfg;
@@ -18,7 +19,11 @@ enum cr_status cli_open_db(struct cli *cli, unsigned flags, struct cr_db **db, s
 /* Who acts: --staff NAME (or CARDROLL_STAFF) with the PIN from
  * CARDROLL_PIN, checked; *id gets staff.id. doing completes "who is ...?"
  * when nobody is named ("issuing", "printing"). */
-enum cr_status cli_staff(struct cr_db *db, const char *name, const char *doing, long long *id, struct cr_err *err);
+enum cr_status cli_staff(const struct cli *cli, struct cr_db *db, const char *name, const char *doing,
+			 long long *id, struct cr_err *err);
+/* The same, with the role: who signed in (audited as 'sign-in' at the desk). */
+enum cr_status cli_sign_in(const struct cli *cli, struct cr_db *db, const char *name, const char *doing,
+			   struct staff_who *who, struct cr_err *err);
 
 /* Writes s as a JSON string literal (with quotes). */
 void cli_json_string(FILE *f, const char *s);
@@ -36,6 +41,8 @@ enum cr_status cmd_printers(struct cli *cli, int argc, char **argv, struct cr_er
 enum cr_status cmd_sync(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_goal(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_audit(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_purge(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_profile(struct cli *cli, int argc, char **argv, struct cr_err *err);
 /* `cardroll sync --roster`: pulls the roster ([sync] roster_url) into the
  * importer (tui/cmd/cmd_sync_roster.c); json as --json. */

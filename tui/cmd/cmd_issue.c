@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "desk/access.h"
 #include "desk/classes.h"
 #include "desk/signup.h"
 #include "desk/slips.h"
@@ -203,14 +204,14 @@ static enum cr_status issue_class(struct issue_run *ir, const char *class_sid, s
 	return s;
 }
 
-/* Who issues: --staff or CARDROLL_STAFF, with the PIN from CARDROLL_PIN. */
-enum cr_status cli_staff(struct cr_db *db, const char *name, const char *doing, long long *id, struct cr_err *err)
+/* Who acts: --staff or CARDROLL_STAFF, with the PIN from CARDROLL_PIN;
+ * the sign-in (or its failure) is in the audit. */
+enum cr_status cli_sign_in(const struct cli *cli, struct cr_db *db, const char *name, const char *doing,
+			   struct staff_who *who, struct cr_err *err)
 {
-	struct staff_who who;
 	const char *pin = getenv("CARDROLL_PIN");
-	enum cr_status st;
 
-	*id = 0;
+	memset(who, 0, sizeof *who);
 	if (staff_count(db) == 0)
 		return cr_fail(err, CR_EUSAGE, "no staff yet: add the first (an admin) with `cardroll staff add NAME`");
 	if (!name || !*name)
@@ -219,10 +220,17 @@ enum cr_status cli_staff(struct cr_db *db, const char *name, const char *doing, 
 		return cr_fail(err, CR_EUSAGE, "who is %s? give --staff NAME (or CARDROLL_STAFF)", doing);
 	if (!pin || !*pin)
 		return cr_fail(err, CR_EUSAGE, "no PIN: set CARDROLL_PIN");
-	if ((st = staff_verify(db, name, pin, &who, err)) != CR_OK)
-		return st;
-	*id = who.id;
-	return CR_OK;
+	return access_sign_in(db, cli->cfg.desk, name, pin, who, err);
+}
+
+enum cr_status cli_staff(const struct cli *cli, struct cr_db *db, const char *name, const char *doing,
+			 long long *id, struct cr_err *err)
+{
+	struct staff_who who;
+	enum cr_status st = cli_sign_in(cli, db, name, doing, &who, err);
+
+	*id = st == CR_OK ? who.id : 0;
+	return st;
 }
 
 /* cardroll slips: queue a class's (or a card's) slips, or preview one. */
@@ -270,7 +278,7 @@ enum cr_status cmd_slips(struct cli *cli, int argc, char **argv, struct cr_err *
 		db_close(db);
 		return st;
 	}
-	if ((st = cli_staff(db, NULL, "queueing the slips", &staff, err)) != CR_OK)
+	if ((st = cli_staff(cli, db, NULL, "queueing the slips", &staff, err)) != CR_OK)
 		goto out;
 	if (card) {
 		if ((st = slips_queue_card(db, card, staff, "preview", &job, err)) == CR_OK)
@@ -322,7 +330,7 @@ enum cr_status cmd_void(struct cli *cli, int argc, char **argv, struct cr_err *e
 		return cr_fail(err, CR_EUSAGE, "usage: cardroll void CARD --reason TEXT");
 	if ((st = cli_open_db(cli, DB_NOCREATE, &db, err)) != CR_OK)
 		return st;
-	if ((st = cli_staff(db, NULL, "voiding the card", &staff, err)) == CR_OK &&
+	if ((st = cli_staff(cli, db, NULL, "voiding the card", &staff, err)) == CR_OK &&
 	    (st = signup_void(db, argv[optind], reason, staff, cli->cfg.desk, err)) == CR_OK)
 		printf("%s\tvoid\n", argv[optind]);
 	db_close(db);
@@ -356,7 +364,7 @@ enum cr_status cmd_consent(struct cli *cli, int argc, char **argv, struct cr_err
 		return cr_fail(err, CR_EUSAGE, "'%s' is not given, signed, opted-out or pending", argv[2]);
 	if ((st = cli_open_db(cli, DB_NOCREATE, &db, err)) != CR_OK)
 		return st;
-	if ((st = cli_staff(db, NULL, "recording the answer", &staff, err)) == CR_OK &&
+	if ((st = cli_staff(cli, db, NULL, "recording the answer", &staff, err)) == CR_OK &&
 	    (st = signup_find_student(db, argv[1], &student, &n, err)) == CR_OK) {
 		if (n != 1)
 			st = cr_fail(err, CR_EDATA, n ? "student ID %s is in more than one district's roster"
@@ -409,7 +417,7 @@ enum cr_status cmd_issue(struct cli *cli, int argc, char **argv, struct cr_err *
 	if ((st = cli_open_db(cli, DB_NOCREATE, &ir.db, err)) != CR_OK)
 		return st;
 	ir.rq.desk = cli->cfg.desk;
-	st = cli_staff(ir.db, staff, "issuing", &ir.rq.staff, err);
+	st = cli_staff(cli, ir.db, staff, "issuing", &ir.rq.staff, err);
 	if (st == CR_OK && class_sid)
 		st = issue_class(&ir, class_sid, err);
 	for (int i = optind; st == CR_OK && !class_sid && i < argc; i++)

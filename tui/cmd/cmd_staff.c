@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "desk/access.h"
 #include "desk/staff.h"
 #include "text/text.h"
 
@@ -197,7 +198,7 @@ static enum cr_status staff_get_pin(const char *name, int first, char pin[PIN_BU
 /* ---- staff add -------------------------------------------------------------- */
 
 /* The admin adding someone: CARDROLL_STAFF with the PIN in CARDROLL_PIN. */
-static enum cr_status staff_admin_signin(struct cr_db *db, long long *admin, struct cr_err *err)
+static enum cr_status staff_admin_signin(struct cr_db *db, const char *desk, long long *admin, struct cr_err *err)
 {
 	const char *who = getenv("CARDROLL_STAFF"), *pin = getenv("CARDROLL_PIN");
 	struct staff_who me;
@@ -206,7 +207,7 @@ static enum cr_status staff_admin_signin(struct cr_db *db, long long *admin, str
 	if (!who || !*who || !pin || !*pin)
 		return cr_fail(err, CR_EUSAGE, "adding staff needs an admin: set CARDROLL_STAFF to your name and "
 			       "CARDROLL_PIN to your PIN (the new account's PIN goes in CARDROLL_NEW_PIN)");
-	if ((st = staff_verify(db, who, pin, &me, err)) != CR_OK)
+	if ((st = access_sign_in(db, desk, who, pin, &me, err)) != CR_OK)
 		return st;
 	if (me.role != STAFF_ADMIN)
 		return cr_fail(err, CR_EUSAGE, "only an admin can add staff");
@@ -278,7 +279,7 @@ static enum cr_status staff_cmd_add(struct cli *cli, int argc, char **argv, stru
 		role = active == 0 ? STAFF_ADMIN : STAFF_LIBRARIAN;
 	/* After the first admin, only an admin adds staff: whoever can write
 	 * the database file must not be able to make themselves one. */
-	if (active > 0 && (st = staff_admin_signin(db, &admin, err)) != CR_OK)
+	if (active > 0 && (st = staff_admin_signin(db, cli->cfg.desk, &admin, err)) != CR_OK)
 		goto out;
 	/* staff_add checks again under the write lock; this only spares
 	 * typing a PIN twice for a name that is taken. */
