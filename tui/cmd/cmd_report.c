@@ -552,7 +552,6 @@ enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err 
 	}
 	if (st == CR_OK) {   /* what was made and where it went, never its numbers */
 		static const char *const fmt_name[] = { "text", "csv", "json" };
-		static const char *const by_name[] = { "district", "school", "grade", "class" };
 		char detail[160];
 
 		snprintf(detail, sizeof detail, "%s by %s%s%s, %d cells suppressed", fmt_name[r.format],
