@@ -31,3 +31,11 @@ CREATE TABLE purged_signups (
 	day  TEXT PRIMARY KEY,                 -- YYYY-MM-DD, local time
 	n    INTEGER NOT NULL CHECK (n >= 0)
 ) WITHOUT ROWID;
+
+-- Files a committed purge must still remove (the print preview, batch
+-- files for the ILS that hold a purged child): written in the purge's
+-- transaction, removed after it, so a purge killed in between finishes
+-- the next time. Paths only.
+CREATE TABLE purge_file (
+	path  TEXT PRIMARY KEY
+) WITHOUT ROWID;
