@@ -91,6 +91,10 @@ static int set_year_end(struct cr_config *c, const char *v, char *why, size_t n)
 	int y, m, d;
 	char tail;
 
+	if (!*v) {   /* empty: not set */
+		c->school_year_end[0] = '\0';
+		return 1;
+	}
 	if (strlen(v) != 10 || sscanf(v, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 2000 || m < 1 || m > 12 ||
 	    d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400)))) {
 		snprintf(why, n, "'%s' is not a date such as 2026-06-30", v);
