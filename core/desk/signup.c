@@ -620,7 +620,7 @@ enum cr_status signup_void(struct cr_db *db, const char *number, const char *rea
 	sqlite3_reset(q);
 	if (!card) {
 		db_rollback(db);
-		return cr_fail(err, CR_ENOINPUT, "there is no card %s in use", number);
+		return cr_fail(err, CR_ENOINPUT, "no card in use has the number given");
 	}
 	if (!(q = db_prepare(db, "UPDATE card SET status = 'void', void_reason = ?2 WHERE id = ?1", err)))
 		goto fail;

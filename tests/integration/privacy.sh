@@ -126,6 +126,19 @@ nwc=$(q "SELECT count(*) FROM student s WHERE status = 'withdrawn' AND EXISTS (S
 [ "$nw" -gt 0 ] && [ "$nwc" -gt 0 ] && ok "the delta withdraws $nw children, $nwc of them carded" ||
 	fail "the delta withdraws carded children" "$nw withdrawn, $nwc carded"
 run sync >/dev/null
+# The day's mistakes: what is refused says why on stderr, never repeating
+# the child's student ID or card number.
+wsid=$(q "SELECT student_number FROM student WHERE status = 'withdrawn' AND student_number IS NOT NULL LIMIT 1")
+vcard=$(q "SELECT number FROM card WHERE status = 'void' LIMIT 1")
+run issue "$wsid" >/dev/null
+run issue "${wsid}9" >/dev/null
+run consent "${wsid}9" given >/dev/null
+run void "$vcard" --reason "again" >/dev/null
+run slips --preview "$vcard" >/dev/null
+run print --card "$vcard" >/dev/null
+run find "${wsid}9" >/dev/null
+echo "$vcard" >>"$T/cards.txt"
+echo "${wsid}9" >>"$T/cards.txt"
 run report --format json --out "$T/before.json" >/dev/null || fail "the JSON report before the purge"
 
 # File modes while the database is open (its -wal and -shm exist): another
