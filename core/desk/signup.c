@@ -402,8 +402,10 @@ static enum cr_status signup_record(struct cr_db *db, const char *kind, long lon
 	sqlite3_bind_int64(st, 2, now);
 	if ((s = signup_step(db, st, "queueing it for the library system", err)) != CR_OK)
 		return s;
+	/* The audit keeps the consent word, never a void's reason: free text
+	 * typed at the desk may name the child (the reason stays with the card). */
 	struct audit_entry a = { .staff = staff, .desk = desk, .action = action, .object_kind = object_kind,
-				  .student = student, .detail = detail };
+				  .student = student, .detail = strcmp(action, "void") ? detail : NULL };
 
 	return audit_write(db, &a, err);
 }
@@ -569,7 +571,7 @@ enum cr_status signup_void_batch(struct cr_db *db, const long long *cards, int n
 				 struct cr_err *err)
 {
 	enum cr_status st;
-	char detail[400];
+	char detail[64];
 	int done = 0;
 
 	*voided = 0;
@@ -585,7 +587,7 @@ enum cr_status signup_void_batch(struct cr_db *db, const long long *cards, int n
 		done += r;
 	}
 	/* One more audit row: these voids were one undo, for one reason. */
-	snprintf(detail, sizeof detail, "%d of %d cards of one batch voided: %s", done, n, reason);
+	snprintf(detail, sizeof detail, "%d of %d cards of one batch voided", done, n);
 	if (audit_write(db, &(struct audit_entry){ .staff = staff, .desk = desk, .action = "undo_batch",
 						 .object_kind = "class", .object_id = class_id, .detail = detail },
 			 err) != CR_OK)
