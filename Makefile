@@ -166,7 +166,9 @@ integration: $(BUILD)/cardroll
 		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/issue.sh && \
 		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/print.sh && \
 		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/report.sh && \
-		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/roles.sh
+		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/roles.sh && \
+		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/privacy.sh && \
+		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/purge_kill.sh
 
 # Printer tests decode what was printed with tools we did not write
 # (pdftoppm, zbarimg, pdftotext, npm npos and zpl-renderer-js, cupsd).

@@ -8,6 +8,7 @@
 #include "printer.h"
 #include "printq.h"
 #include "template.h"
+#include "store/audit.h"
 
 /* One slip's roster facts, copied out of the database before printing so
  * no transaction stays open while a printer is slow. */
@@ -137,22 +138,11 @@ static enum cr_status printq_set(struct cr_db *db, long long job, const char *st
 /* The audit row: who printed which job, how many slips; never names. */
 static void printq_audit(struct cr_db *db, const struct printq_dest *d, long long job, int n)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO audit (at, staff_id, desk, action, object_kind, object_id, "
-				      "detail) VALUES (?1, ?2, ?3, 'print', 'print_job', ?4, ?5)", NULL);
 	char detail[64];
 
-	if (!st)
-		return;
 	snprintf(detail, sizeof detail, "%d slip%s", n, n == 1 ? "" : "s");
-	sqlite3_bind_int64(st, 1, (long long)time(NULL));
-	if (d->staff > 0)
-		sqlite3_bind_int64(st, 2, d->staff);
-	if (d->desk)
-		sqlite3_bind_text(st, 3, d->desk, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, job);
-	sqlite3_bind_text(st, 5, detail, -1, SQLITE_TRANSIENT);
-	sqlite3_step(st);
-	sqlite3_reset(st);
+	(void)audit_write(db, &(struct audit_entry){ .staff = d->staff, .desk = d->desk, .action = "print",
+					      .object_kind = "print_job", .object_id = job, .detail = detail }, NULL);
 }
 
 enum cr_status printq_state(struct cr_db *db, long long job, char *state, size_t slen, char *error, size_t elen,

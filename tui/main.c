@@ -29,6 +29,8 @@ static const struct command {
 	{ "report", cmd_report, "coverage, signups and goals for partners (text, CSV, JSON; small counts hidden)" },
 	{ "goal",   cmd_goal,   "set, list or remove a coverage goal (a target % by a date)" },
 	{ "profile", cmd_profile, "set or show the community's commitment (officials, date) for the report" },
+	{ "audit",  cmd_audit,  "the audit log: who did what, when, at which desk (admins)" },
+	{ "purge",  cmd_purge,  "forget withdrawn children and, after the school year, those never carded (admins)" },
 };
 
 static void usage(FILE *f)

@@ -405,12 +405,15 @@ int coverage_valid_date(const char *s)
 	return 1;
 }
 
+/* Live cards by day, plus the cards of children purged since (purge.c
+ * keeps them as counts by the day they were issued). */
 static const char cov_signups_sql[] =
-	"SELECT date(issued_at, 'unixepoch', 'localtime') AS day, "
-	" date(issued_at, 'unixepoch', 'localtime', 'weekday 0', '-6 days'), count(*) "
-	"FROM card WHERE status = 'active' "
-	" AND issued_at >= coalesce(CAST(strftime('%s', ?1, 'utc') AS INTEGER), 0) "
-	"GROUP BY day ORDER BY day";
+	"WITH d (day, n) AS ("
+	" SELECT date(issued_at, 'unixepoch', 'localtime'), count(*) "
+	" FROM card WHERE status = 'active' "
+	"  AND issued_at >= coalesce(CAST(strftime('%s', ?1, 'utc') AS INTEGER), 0) GROUP BY 1 "
+	" UNION ALL SELECT day, n FROM purged_signups WHERE day >= coalesce(?1, '')) "
+	"SELECT day, date(day, 'weekday 0', '-6 days'), sum(n) FROM d GROUP BY day ORDER BY day";
 
 static int cov_push(struct coverage_count **v, size_t *n, size_t *cap, const char *day, long long count)
 {

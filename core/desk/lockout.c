@@ -128,12 +128,12 @@ static enum cr_status lockout_fail(struct cr_db *db, const char *name, const cha
 	 * no trace of what was typed. */
 	account = lockout_account(db, name);
 	snprintf(detail, sizeof detail, "failure %d in a row", r.failures);
-	if ((st = staff_audit(db, 0, desk, "signin-failed", account ? "staff" : NULL, account, detail, err))
+	if ((st = staff_audit(db, 0, desk, "sign-in-failed", account ? "staff" : NULL, account, detail, err))
 	    != CR_OK)
 		goto fail;
 	if (*lock) {
 		snprintf(detail, sizeof detail, "locked for %lld s after %d failures in a row", *lock, r.failures);
-		if ((st = staff_audit(db, 0, desk, "signin-locked", account ? "staff" : NULL, account, detail, err))
+		if ((st = staff_audit(db, 0, desk, "sign-in-locked", account ? "staff" : NULL, account, detail, err))
 		    != CR_OK)
 			goto fail;
 	}
@@ -184,7 +184,7 @@ enum cr_status staff_signin(struct cr_db *db, const char *name, const char *pin,
 	if (st == CR_OK) {
 		if (r.failures && (st = lockout_forget(db, key, err)) != CR_OK)
 			return st;
-		return staff_audit(db, who->id, desk, "signin", "staff", who->id, NULL, err);
+		return staff_audit(db, who->id, desk, "sign-in", "staff", who->id, NULL, err);
 	}
 	if (st != CR_EDATA)   /* the database or memory failed: not the person's mistake */
 		return cr_fail(err, st, "%s", why.msg);

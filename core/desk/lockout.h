@@ -20,9 +20,9 @@ long long lockout_delay(int failures);
  * their own clock). While the name is locked: CR_ETEMP "too many tries ...:
  * wait N s", without checking the PIN. Otherwise staff_verify; a failure is
  * counted (and may start a lock: the message then says so) and recorded in
- * the audit ('signin-failed', 'signin-locked', by account id when the name
+ * the audit ('sign-in-failed', 'sign-in-locked', by account id when the name
  * is an account's, never the name); a success clears the count and records
- * 'signin'. desk may be NULL. */
+ * 'sign-in'. desk may be NULL. */
 enum cr_status staff_signin(struct cr_db *db, const char *name, const char *pin, const char *desk, long long now,
 			    struct staff_who *who, struct cr_err *err);
 

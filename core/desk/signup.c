@@ -10,6 +10,7 @@
 
 #include "signup.h"
 #include "perm.h"
+#include "store/audit.h"
 
 struct signup_child {
 	char      status;          /* a, i, w */
@@ -369,7 +370,7 @@ static enum cr_status signup_step(struct cr_db *db, sqlite3_stmt *st, const char
  * caller's transaction. */
 static enum cr_status signup_record(struct cr_db *db, const char *kind, long long student, long long card,
 				    long long staff, const char *desk, const char *detail, const char *action,
-				    const char *object_kind, long long object_id, struct cr_err *err)
+				    const char *object_kind, struct cr_err *err)
 {
 	long long now = (long long)time(NULL);
 	sqlite3_stmt *st;
@@ -402,20 +403,12 @@ static enum cr_status signup_record(struct cr_db *db, const char *kind, long lon
 	sqlite3_bind_int64(st, 2, now);
 	if ((s = signup_step(db, st, "queueing it for the library system", err)) != CR_OK)
 		return s;
-	st = db_prepare(db, "INSERT INTO audit (at, staff_id, desk, action, object_kind, object_id, detail) "
-			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err);
-	if (!st)
-		return err->status;
-	sqlite3_bind_int64(st, 1, now);
-	if (staff > 0)
-		sqlite3_bind_int64(st, 2, staff);
-	sqlite3_bind_text(st, 3, desk, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, object_kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, object_id);
-	if (detail)
-		sqlite3_bind_text(st, 7, detail, -1, SQLITE_STATIC);
-	return signup_step(db, st, "recording who did it", err);
+	/* The audit keeps the consent word, never a void's reason: free text
+	 * typed at the desk may name the child (the reason stays with the card). */
+	struct audit_entry a = { .staff = staff, .desk = desk, .action = action, .object_kind = object_kind,
+				  .student = student, .detail = strcmp(action, "void") ? detail : NULL };
+
+	return audit_write(db, &a, err);
 }
 
 /* The child's grade code ("" when the roster has none). */
@@ -437,20 +430,12 @@ static void signup_grade(struct cr_db *db, long long student, char *out, size_t 
 static enum cr_status signup_decision(struct cr_db *db, const struct signup_request *rq, long long card,
 				      struct cr_err *err)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO audit (at, staff_id, desk, action, object_kind, object_id, "
-				      "detail) VALUES (?1, ?2, ?3, 'confirm-not-duplicate', 'card', ?4, "
-				      "'staff confirmed: not the same child as the likely duplicate')", err);
+	struct audit_entry a = { .staff = rq->staff, .desk = rq->desk, .action = "confirm-not-duplicate",
+				  .object_kind = "student", .student = rq->student,
+				  .detail = "staff confirmed: not the same child as the likely duplicate" };
 
-	if (!st)
-		return err->status;
-	sqlite3_bind_int64(st, 1, (long long)time(NULL));
-	if (rq->staff > 0)
-		sqlite3_bind_int64(st, 2, rq->staff);
-	else
-		sqlite3_bind_null(st, 2);
-	sqlite3_bind_text(st, 3, rq->desk, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, card);
-	return signup_step(db, st, "recording the decision", err);
+	(void)card;
+	return audit_write(db, &a, err);
 }
 
 static enum cr_status signup_write(struct cr_db *db, const struct programme *pg, const struct signup_request *rq,
@@ -492,7 +477,7 @@ static enum cr_status signup_write(struct cr_db *db, const struct programme *pg,
 	res->card_id = reuse ? reuse : sqlite3_last_insert_rowid(db_handle(db));
 
 	return signup_record(db, "signup", rq->student, res->card_id, rq->staff, rq->desk, NULL,
-			     "issue", "card", res->card_id, err);
+			     "issue", "student", err);
 }
 
 /* Is the number taken (a stock card scanned twice, or the same student ID
@@ -596,7 +581,7 @@ static int signup_void_card(struct cr_db *db, long long card, const char *reason
 	sqlite3_bind_text(q, 2, reason, -1, SQLITE_STATIC);
 	if (signup_step(db, q, "voiding the card", err) != CR_OK)
 		return -1;
-	if (signup_record(db, "void", student, card, staff, desk, reason, "void", "card", card, err) != CR_OK)
+	if (signup_record(db, "void", student, card, staff, desk, reason, "void", "student", err) != CR_OK)
 		return -1;
 	return 1;
 }
@@ -606,8 +591,7 @@ enum cr_status signup_void_batch(struct cr_db *db, const long long *cards, int n
 				 struct cr_err *err)
 {
 	enum cr_status st;
-	sqlite3_stmt *q;
-	char detail[400];
+	char detail[64];
 	int done = 0;
 
 	*voided = 0;
@@ -627,17 +611,10 @@ enum cr_status signup_void_batch(struct cr_db *db, const long long *cards, int n
 		done += r;
 	}
 	/* One more audit row: these voids were one undo, for one reason. */
-	snprintf(detail, sizeof detail, "%d of %d cards of one batch voided: %s", done, n, reason);
-	if (!(q = db_prepare(db, "INSERT INTO audit (at, staff_id, desk, action, object_kind, object_id, detail) "
-			     "VALUES (?1, ?2, ?3, 'undo_batch', 'class', ?4, ?5)", err)))
-		goto fail;
-	sqlite3_bind_int64(q, 1, (long long)time(NULL));
-	if (staff > 0)
-		sqlite3_bind_int64(q, 2, staff);
-	sqlite3_bind_text(q, 3, desk, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 4, class_id);
-	sqlite3_bind_text(q, 5, detail, -1, SQLITE_TRANSIENT);
-	if (signup_step(db, q, "recording the undo", err) != CR_OK)
+	snprintf(detail, sizeof detail, "%d of %d cards of one batch voided", done, n);
+	if (audit_write(db, &(struct audit_entry){ .staff = staff, .desk = desk, .action = "undo_batch",
+						 .object_kind = "class", .object_id = class_id, .detail = detail },
+			 err) != CR_OK)
 		goto fail;
 	if ((st = db_commit(db, err)) != CR_OK)
 		return st;
@@ -673,7 +650,7 @@ enum cr_status signup_void(struct cr_db *db, const char *number, const char *rea
 	}
 	if (!card) {
 		db_rollback(db);
-		return cr_fail(err, CR_ENOINPUT, "there is no card %s in use", number);
+		return cr_fail(err, CR_ENOINPUT, "no card in use has the number given");
 	}
 	if (!(q = db_prepare(db, "UPDATE card SET status = 'void', void_reason = ?2 WHERE id = ?1", err)))
 		goto fail;
@@ -681,7 +658,7 @@ enum cr_status signup_void(struct cr_db *db, const char *number, const char *rea
 	sqlite3_bind_text(q, 2, reason, -1, SQLITE_STATIC);
 	if ((st = signup_step(db, q, "voiding the card", err)) != CR_OK)
 		goto fail;
-	if ((st = signup_record(db, "void", student, card, staff, desk, reason, "void", "card", card, err)) != CR_OK)
+	if ((st = signup_record(db, "void", student, card, staff, desk, reason, "void", "student", err)) != CR_OK)
 		goto fail;
 	return db_commit(db, err);
 fail:
@@ -726,7 +703,7 @@ enum cr_status signup_consent(struct cr_db *db, long long student, const char *s
 		return cr_fail(err, CR_ENOINPUT, "there is no such student in the roster");
 	}
 	if ((st = signup_record(db, strcmp(state, "opted_out") ? "consent" : "optout", student, 0, staff, desk,
-				state, "consent", "student", student, err)) != CR_OK)
+				state, "consent", "student", err)) != CR_OK)
 		goto fail;
 	return db_commit(db, err);
 fail:

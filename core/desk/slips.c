@@ -126,7 +126,7 @@ enum cr_status slips_queue_cards(struct cr_db *db, const char *const *numbers, i
 		}
 		sqlite3_reset(st);
 		if (sqlite3_changes(db_handle(db)) == 0) {
-			rc = cr_fail(err, CR_ENOINPUT, "there is no card %s in use", numbers[i]);
+			rc = cr_fail(err, CR_ENOINPUT, "no card in use has the number given (card %d of %d)", i + 1, n);
 			goto fail;
 		}
 		if ((rc = perm_check_card(db, staff, PERM_PRINT, slips_card_id(db, numbers[i]), err)) != CR_OK)
@@ -175,7 +175,7 @@ enum cr_status slips_text(struct cr_db *db, const char *number, char *buf, size_
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? cr_fail(err, CR_ENOINPUT, "there is no card %s in use", number)
+		return rc == SQLITE_DONE ? cr_fail(err, CR_ENOINPUT, "no card in use has the number given")
 					 : db_fail(db, err, rc, "reading the card");
 	}
 	buf[0] = '\0';

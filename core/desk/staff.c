@@ -12,6 +12,7 @@
 #include "lockout.h"
 #include "perm.h"
 #include "staff_audit.h"
+#include "store/audit.h"
 #include "text/text.h"
 
 /* argon2id at one of OWASP's recommended settings (12 MiB, 3 passes, one
@@ -224,25 +225,8 @@ static enum cr_status staff_insert(struct cr_db *db, const char *name, enum staf
 
 	/* Who was added (by id) and as what; never the name, the PIN or its hash. */
 	snprintf(detail, sizeof detail, "as %s", staff_role_name(role));
-	if (!(st = db_prepare(db,
-			      "INSERT INTO audit (at, staff_id, desk, action, object_kind, object_id, detail) "
-			      "VALUES (unixepoch(), ?3, ?4, 'staff-add', 'staff', ?1, ?2)", err)))
-		return err ? err->status : CR_EINTERNAL;
-	sqlite3_bind_int64(st, 1, *id);
-	sqlite3_bind_text(st, 2, detail, -1, SQLITE_TRANSIENT);
-	if (actor > 0)
-		sqlite3_bind_int64(st, 3, actor);
-	else
-		sqlite3_bind_null(st, 3);
-	if (desk)
-		sqlite3_bind_text(st, 4, desk, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, 4);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, err, rc, "writing the audit log");
-	return CR_OK;
+	return audit_write(db, &(struct audit_entry){ .staff = actor, .desk = desk, .action = "staff-add",
+						.object_kind = "staff", .object_id = *id, .detail = detail }, err);
 }
 
 enum cr_status staff_add(struct cr_db *db, const char *name, enum staff_role role, const char *pin,

@@ -7,6 +7,7 @@
 
 #include "oneroster.h"
 #include "roster_int.h"
+#include "store/audit.h"
 
 /* ---- recording the run ----------------------------------------------- */
 
@@ -49,6 +50,19 @@ static enum cr_status imp_record_issues(struct imp *im, long long run_id)
 	return CR_OK;
 }
 
+/* The import's audit row: the run and its counts, never a row's content. */
+static enum cr_status imp_audit(struct imp *im, long long run_id)
+{
+	const struct roster_summary *s = im->sum;
+	char detail[200];
+
+	snprintf(detail, sizeof detail, "%s%s %s: %ld added, %ld updated, %ld withdrawn, %ld rejected",
+		 im->opt->dry_run ? "dry run, " : "", s->kind[0] ? s->kind : "unknown", s->outcome, s->added,
+		 s->updated, s->withdrawn, s->rejected);
+	return audit_write(im->db, &(struct audit_entry){ .action = "import", .object_kind = "import_run",
+							 .object_id = run_id, .detail = detail }, im->err);
+}
+
 /* Writes the import_run row (and its report) over the 'running' row the
  * run started with. Inside the import's own transaction for a committed
  * import, in a fresh one otherwise. */
@@ -84,9 +98,10 @@ static enum cr_status imp_record_run(struct imp *im, long long run_id, const cha
 	sqlite3_bind_int64(st, 12, s->warnings);
 	imp_bind_text(st, 13, message);
 	sqlite3_bind_int64(st, 14, s->refused_files);
-	if ((rc = imp_step_done(im, st, "saving the import run")) != CR_OK)
+	if ((rc = imp_step_done(im, st, "saving the import run")) != CR_OK ||
+	    (rc = imp_record_issues(im, run_id)) != CR_OK)
 		return rc;
-	return imp_record_issues(im, run_id);
+	return imp_audit(im, run_id);
 }
 
 static long long imp_next_run_id(struct imp *im)

@@ -90,6 +90,31 @@ static int set_min_cell(struct cr_config *c, const char *v, char *why, size_t n)
 	return config_set_int(&c->report_min_cell, v, 3, 1000, why, n);
 }
 
+/* [retention] school_year_end: the last day of the school year, after
+ * which `cardroll purge` forgets the children who never took a card. */
+static int set_year_end(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, m, d;
+	char tail;
+
+	if (!*v) {   /* empty: not set */
+		c->school_year_end[0] = '\0';
+		return 1;
+	}
+	if (strlen(v) != 10 || sscanf(v, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 2000 || m < 1 || m > 12 ||
+	    d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400)))) {
+		snprintf(why, n, "'%s' is not a date such as 2026-06-30", v);
+		return 0;
+	}
+	return config_set_string(c->school_year_end, sizeof c->school_year_end, v, why, n);
+}
+
+static int set_withdrawn_days(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_int(&c->withdrawn_days, v, 0, 3650, why, n);
+}
+
 static const char *const grade_codes[] = {
 	"IT", "PR", "PK", "TK", "KG", "01", "02", "03", "04", "05", "06", "07", "08", "09",
 	"10", "11", "12", "13", "PS", "UG", "Other", NULL,
@@ -478,6 +503,8 @@ static const struct config_key {
 	{ "desk",    "idle_lock_s",     set_idle_lock },
 	{ "roster",  "max_age_days",    set_max_age },
 	{ "report",  "min_cell",        set_min_cell },
+	{ "retention", "school_year_end", set_year_end },
+	{ "retention", "withdrawn_days", set_withdrawn_days },
 	{ "programme", "consent",       set_consent },
 	{ "programme", "grades",        set_grades },
 	{ "programme", "min_age",       set_min_age },
@@ -686,6 +713,7 @@ void config_defaults(struct cr_config *cfg)
 	cfg->roster_max_age_days = 60;
 	cfg->report_min_cell = 5;
 	cfg->idle_lock_s = 300;
+	cfg->withdrawn_days = 90;
 	cfg->programme.consent = CONSENT_OPT_OUT;
 	cfg->programme.grades = ~0u;
 	cfg->programme.scheme = CARD_STUDENT_ID;

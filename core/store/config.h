@@ -115,6 +115,8 @@ struct cr_config {
 	int    idle_lock_s;           /* [desk] idle_lock_s: the desk locks after this many idle seconds (300) */
 	int    roster_max_age_days;   /* [roster] max_age_days */
 	int    report_min_cell;       /* [report] min_cell: exported reports hide smaller counts (>= 3, default 5) */
+	char   school_year_end[11];   /* [retention] school_year_end: YYYY-MM-DD the year ends; "" not set */
+	int    withdrawn_days;        /* [retention] withdrawn_days: days a withdrawn child is kept (default 90) */
 	struct programme programme;
 	struct print_settings print;
 	struct sync_settings sync;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "paths.h"
 
@@ -63,6 +64,14 @@ enum cr_status paths_make_parent(const char *path, struct cr_err *err)
 			if (c == '\0')
 				break;
 		}
+	}
+	/* cardroll's own folder (the one holding the database) stays private
+	 * even when an older run or a loose umask left it open. */
+	{
+		struct stat sb;
+
+		if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) && sb.st_uid == geteuid() && (sb.st_mode & 077))
+			(void)chmod(dir, 0700);
 	}
 	free(dir);
 	return CR_OK;

@@ -12,7 +12,8 @@ enum cr_status paths_default_db(char *buf, size_t len, struct cr_err *err);
 enum cr_status paths_user_config(char *buf, size_t len, struct cr_err *err);
 /* The system-wide settings file. */
 #define PATHS_SYSTEM_CONFIG "/etc/cardroll/cardroll.ini"
-/* Creates the folders above path (mode 0700) when missing. */
+/* Creates the folders above path (mode 0700) when missing, and makes the
+ * last of them (the one holding path) 0700 when it is ours and open. */
 enum cr_status paths_make_parent(const char *path, struct cr_err *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "sync.h"
+#include "store/audit.h"
 
 /* The outbox target every event is queued for (core/signup.c) and the key
  * of its sync_state row. */
@@ -491,6 +492,15 @@ enum cr_status sync_run_with(struct cr_db *db, const struct sync_settings *s, co
 	}
 	if ((rs = sync_state_write(db, sum, (long long)time(NULL), err)) != CR_OK)
 		goto out;
+	if (sum->sent > 0) {   /* the export's audit row: how many went where, never who */
+		char detail[160];
+
+		snprintf(detail, sizeof detail, "%d events to %s: %d done, %d waiting, %d parked", sum->sent,
+			 target->name, sum->done, sum->waiting, sum->parked);
+		if ((rs = audit_write(db, &(struct audit_entry){ .action = "export", .object_kind = "sync",
+								 .detail = detail }, err)) != CR_OK)
+			goto out;
+	}
 	if (sum->stopped)
 		rs = cr_fail(err, CR_EUNAVAILABLE, "%s", sum->last_error);
 	else if (!sum->online)

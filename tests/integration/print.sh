@@ -81,7 +81,7 @@ fi
 out=$("$BIN" --db "$DB" print --card "$c1" --driver laser 2>&1); rc=$?
 [ $rc -eq 64 ] && echo "$out" | grep -q "no printer driver named 'laser'" && ok "an unknown driver: exit 64, named" || fail "an unknown driver" "exit $rc: $out"
 out=$("$BIN" --db "$DB" print --card 999999999 --driver pdf --out "$T/none.pdf" 2>&1); rc=$?
-[ $rc -eq 66 ] && echo "$out" | grep -q "no card 999999999 in use" && [ ! -e "$T/none.pdf" ] && ok "an unknown card: exit 66, nothing written" || fail "an unknown card" "exit $rc: $out"
+[ $rc -eq 66 ] && echo "$out" | grep -q "no card in use has the number given" && ! echo "$out" | grep -q 999999999 && [ ! -e "$T/none.pdf" ] && ok "an unknown card: exit 66, nothing written, the number not repeated" || fail "an unknown card" "exit $rc: $out"
 printf '[desk]\nname = Front\n[print]\ndriver = laser\n' >"$T/bad.ini"
 out=$("$BIN" --db "$DB" --config "$T/bad.ini" printers 2>&1); rc=$?
 [ $rc -eq 65 ] && echo "$out" | grep -q "bad.ini:4" && ok "a bad [print] driver in the settings names file:line" || fail "a bad [print] setting" "exit $rc: $out"

@@ -259,7 +259,7 @@ fi
 as librarian find "$(kid 1)"
 [ $rc -eq 75 ] && grep -q "too many tries" "$T/err" && ok "the right PIN waits out the lock in another process (75)" \
 	|| fail "the lock holds across processes" "exit $rc: $(cat "$T/err")"
-[ "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'signin-locked'")" = 2 ] \
+[ "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'sign-in-locked'")" = 2 ] \
 	&& ok "both lockouts are in the audit" || fail "lockouts in the audit"
 [ "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE instr(coalesce(detail, ''), 'Nobody') > 0 \
 	OR instr(coalesce(detail, ''), 'Lin') > 0")" = 0 ] && [ "$(sqlite3 "$DB" "SELECT count(*) FROM signin_failure \

@@ -201,6 +201,11 @@ static void a_wrong_pin_is_not_recognised_and_the_right_one_signs_in(void **stat
 	h_send_text(h, "2468\r");
 	assert_int_equal(h_wait_text(h, "Find a student", WAIT_MS), 0);
 	assert_int_equal(h_wait_text(h, "Front \u00b7 Maria Lopez", WAIT_MS), 0);
+	/* Both are in the audit, at this desk; the failure keeps no name. */
+	assert_int_equal(t_query(f, "SELECT count(*) FROM audit WHERE action = 'sign-in-failed' AND desk = 'Front' "
+				    "AND staff_id IS NULL AND instr(coalesce(detail, ''), 'Maria') = 0"), 1);
+	assert_int_equal(t_query(f, "SELECT count(*) FROM audit a JOIN staff s ON s.id = a.staff_id "
+				    "WHERE a.action = 'sign-in' AND a.desk = 'Front' AND s.name = 'Maria Lopez'"), 1);
 }
 
 static void the_pin_never_appears_on_screen(void **state)

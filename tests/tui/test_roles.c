@@ -185,7 +185,7 @@ static void the_idle_desk_locks_and_opens_where_it_was(void **state)
 	assert_int_equal(h_wait_text(h, "signed in as Leo Park", WAIT_MS), 0);
 	assert_int_equal(h_wait_text(h, "Find a student", WAIT_MS), 0);
 	assert_false(h_screen_has(h, "Student ID"));
-	assert_int_equal(t_db_int(f->db, "SELECT count(*) FROM audit WHERE action = 'signin-failed'"), 1);
+	assert_int_equal(t_db_int(f->db, "SELECT count(*) FROM audit WHERE action = 'sign-in-failed'"), 1);
 }
 
 int main(void)

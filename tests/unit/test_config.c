@@ -180,6 +180,29 @@ static void test_file_target_loader_settings(void **state)
 	expect_error_at(*state, "[sync]\nfolio_source_type = a\"*\n", 2, "folio_source_type");
 }
 
+/* [retention]: the school year's end (a real date, or empty: not set) and
+ * the days a withdrawn child is kept. */
+static void test_retention_settings(void **state)
+{
+	struct cr_config cfg;
+	struct cr_err err;
+
+	assert_int_equal(load(*state, "[desk]\nname = Front\n", &cfg, &err), CR_OK);
+	assert_string_equal(cfg.school_year_end, "");
+	assert_int_equal(cfg.withdrawn_days, 90);
+	assert_int_equal(load(*state, "[retention]\nschool_year_end = 2028-02-29\nwithdrawn_days = 0\n", &cfg, &err),
+			 CR_OK);
+	assert_string_equal(cfg.school_year_end, "2028-02-29");
+	assert_int_equal(cfg.withdrawn_days, 0);
+	assert_int_equal(load(*state, "[retention]\nschool_year_end =\n", &cfg, &err), CR_OK);
+	assert_string_equal(cfg.school_year_end, "");
+	expect_error_at(*state, "[retention]\nschool_year_end = 2027-02-29\n", 2, "school_year_end");
+	expect_error_at(*state, "[retention]\n\nschool_year_end = 06-30\n", 3, "school_year_end");
+	expect_error_at(*state, "[retention]\nschool_year_end = 2027-06-30x\n", 2, "school_year_end");
+	expect_error_at(*state, "[retention]\nwithdrawn_days = -1\n", 2, "withdrawn_days");
+	expect_error_at(*state, "[retention]\nwithdrawn_days = 3651\n", 2, "withdrawn_days");
+}
+
 static void test_empty_desk_name_is_an_error_naming_file_and_line(void **state)
 {
 	expect_error_at(*state, "[desk]\nname =\n", 2, "name");
@@ -380,6 +403,7 @@ int main(void)
 		T(test_long_values_are_read_whole_or_named_at_their_line),
 		T(test_a_long_line_names_file_line_and_limit),
 	T(test_a_line_that_is_not_a_setting_is_an_error),
+	T(test_retention_settings),
 		T(test_the_first_problem_is_the_one_named),
 		T(test_a_folder_is_not_a_settings_file),
 	};

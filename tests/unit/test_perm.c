@@ -382,9 +382,9 @@ static void failures_lock_the_name_for_longer_each_time(void **state)
 	assert_int_equal(who.id, c.librarian);
 	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM signin_failure", NULL), 0);
 	/* Recorded by account id, never by name. */
-	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM audit WHERE action = 'signin-failed' AND "
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM audit WHERE action = 'sign-in-failed' AND "
 				  "object_id = CAST(?1 AS INTEGER)", "2"), 6);
-	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM audit WHERE action = 'signin-locked'", NULL), 2);
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM audit WHERE action = 'sign-in-locked'", NULL), 2);
 	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM audit WHERE instr(coalesce(detail, ''), 'Lin') > 0 "
 				  "OR instr(coalesce(detail, ''), '2222') > 0", NULL), 0);
 }
@@ -410,7 +410,7 @@ static void an_unknown_name_is_answered_and_delayed_the_same(void **state)
 	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM signin_failure WHERE length(name_key) = 64", NULL), 2);
 	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM signin_failure WHERE instr(name_key, 'Nobody') > 0",
 				  NULL), 0);
-	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM audit WHERE action = 'signin-failed' "
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM audit WHERE action = 'sign-in-failed' "
 				  "AND object_id IS NULL", NULL), 6);
 	/* An admin's new PIN lifts the lock at once. */
 	assert_int_equal(staff_reset_pin(e->db, c.admin, "Front", "Lin Librarian", "8080", &known), CR_OK);

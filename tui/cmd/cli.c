@@ -51,10 +51,18 @@ enum cr_status cli_staff(struct cli *cli, struct cr_db *db, const char *name, co
 			 struct cr_err *err)
 {
 	struct staff_who who;
-	const char *pin = getenv("CARDROLL_PIN");
-	enum cr_status st;
+	enum cr_status st = cli_sign_in(cli, db, name, doing, &who, err);
 
-	*id = 0;
+	*id = st == CR_OK ? who.id : 0;
+	return st;
+}
+
+enum cr_status cli_sign_in(struct cli *cli, struct cr_db *db, const char *name, const char *doing,
+			   struct staff_who *who, struct cr_err *err)
+{
+	const char *pin = getenv("CARDROLL_PIN");
+
+	memset(who, 0, sizeof *who);
 	if (staff_count(db) == 0)
 		return cr_fail(err, CR_EUSAGE, "no staff yet: add the first (an admin) with `cardroll staff add NAME`");
 	if (!name || !*name)
@@ -63,10 +71,7 @@ enum cr_status cli_staff(struct cli *cli, struct cr_db *db, const char *name, co
 		return cr_fail(err, CR_EUSAGE, "who is %s? give --staff NAME (or CARDROLL_STAFF)", doing);
 	if (!pin || !*pin)
 		return cr_fail(err, CR_EUSAGE, "no PIN: set CARDROLL_PIN");
-	if ((st = staff_signin(db, name, pin, cli->cfg.desk, (long long)time(NULL), &who, err)) != CR_OK)
-		return st;
-	*id = who.id;
-	return CR_OK;
+	return staff_signin(db, name, pin, cli->cfg.desk, (long long)time(NULL), who, err);
 }
 
 enum cr_status cli_actor(struct cli *cli, struct cr_db *db, int action, long long *id, struct cr_err *err)

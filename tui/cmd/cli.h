@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include "store/config.h"
 #include "store/db.h"
+#include "desk/staff.h"
 
 struct cli {
 	struct cr_config cfg;
@@ -27,6 +28,9 @@ enum cr_status cli_staff(struct cli *cli, struct cr_db *db, const char *name, co
  * demo's import); after, CARDROLL_STAFF and CARDROLL_PIN sign in and the
  * role must allow action (CR_EUSAGE naming the action and the role). */
 enum cr_status cli_actor(struct cli *cli, struct cr_db *db, int action, long long *id, struct cr_err *err);
+/* The same, with the role: who signed in (the sign-in is in the audit). */
+enum cr_status cli_sign_in(struct cli *cli, struct cr_db *db, const char *name, const char *doing,
+			   struct staff_who *who, struct cr_err *err);
 
 /* Writes s as a JSON string literal (with quotes). */
 void cli_json_string(FILE *f, const char *s);
@@ -44,6 +48,8 @@ enum cr_status cmd_printers(struct cli *cli, int argc, char **argv, struct cr_er
 enum cr_status cmd_sync(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_goal(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_audit(struct cli *cli, int argc, char **argv, struct cr_err *err);
+enum cr_status cmd_purge(struct cli *cli, int argc, char **argv, struct cr_err *err);
 enum cr_status cmd_profile(struct cli *cli, int argc, char **argv, struct cr_err *err);
 /* `cardroll sync --roster`: pulls the roster ([sync] roster_url) into the
  * importer (tui/cmd/cmd_sync_roster.c); json as --json. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "desk/access.h"
 #include "desk/classes.h"
 #include "desk/signup.h"
 #include "desk/slips.h"
@@ -337,8 +338,8 @@ enum cr_status cmd_consent(struct cli *cli, int argc, char **argv, struct cr_err
 	if ((st = cli_staff(cli, db, NULL, "recording the answer", &staff, err)) == CR_OK &&
 	    (st = signup_find_student(db, argv[1], &student, &n, err)) == CR_OK) {
 		if (n != 1)
-			st = cr_fail(err, CR_EDATA, n ? "student ID %s is in more than one district's roster"
-				     : "no student has student ID %s", argv[1]);
+			st = cr_fail(err, CR_EDATA, n ? "the student ID given is in more than one district's roster"
+				     : "no student has the student ID given");
 		else if ((st = signup_consent(db, student, state, staff, cli->cfg.desk, err)) == CR_OK)
 			printf("%s\t%s\n", argv[1], argv[2]);
 	}

@@ -15,6 +15,7 @@
 #include "desk/coverage.h"
 #include "desk/goals.h"
 #include "desk/profile.h"
+#include "store/audit.h"
 #include "text/text.h"
 
 /* The version of the CSV and JSON layouts (README "Reports"). */
@@ -555,6 +556,17 @@ enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err 
 			st = cr_fail(err, CR_ECANTCREATE, "cannot create %s: %s", out, strerror(errno));
 		if (st != CR_OK)
 			unlink(tmp);
+	}
+	if (st == CR_OK) {   /* what was made and where it went, never its numbers */
+		static const char *const fmt_name[] = { "text", "csv", "json" };
+		char detail[160];
+
+		snprintf(detail, sizeof detail, "%s by %s%s%s, %d cells suppressed", fmt_name[r.format],
+			 by_name[by], r.since ? " since " : "", r.since ? r.since : "",
+			 r.cov.suppressed + r.su.suppressed);
+		st = audit_write(db, &(struct audit_entry){ .desk = cli->cfg.desk, .action = "report",
+							    .object_kind = out ? "file" : "stdout", .detail = detail },
+				 err);
 	}
 done:
 	coverage_free(&r.cov);
