@@ -53,6 +53,9 @@ struct screen_ops {
 	 * class): does one bounded step, returns 1 while more remains. The loop
 	 * then reads keys without waiting, so Esc still stops it. */
 	int  (*work)(struct tui *t);
+	/* On top, look for other desks' writes this often (ms; 0: the loop's
+	 * default, once a second): a screen that follows signups live. */
+	int         poll_ms;
 };
 
 /* A helper that runs beside the screens (printing, syncing), usually a

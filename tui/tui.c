@@ -149,15 +149,21 @@ static enum cr_status tui_gather_keys(struct tui *t, struct cr_err *err)
 	return st;
 }
 
-void tui_changed(struct tui *t)
+/* Every worker and screen reloads, but done (a screen that already has). */
+static void tui_changed_but(struct tui *t, const struct screen_ops *done)
 {
 	TUI_EACH_WORKER(t, w)
 		if ((*w)->data_changed)
 			(*w)->data_changed(t);
 	for (int i = 0; i < t->depth; i++)
-		if (t->stack[i]->data_changed)
+		if (t->stack[i]->data_changed && t->stack[i] != done)
 			t->stack[i]->data_changed(t);
 	tui_mark(t, TUI_DIRTY_BODY);
+}
+
+void tui_changed(struct tui *t)
+{
+	tui_changed_but(t, NULL);
 }
 
 /* One step of any screen's background work; 1 while some remains. */
@@ -409,20 +415,38 @@ static long tui_ms_between(const struct timespec *a, const struct timespec *b)
 	return (long)(b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
 }
 
-/* Another desk (or `cardroll import`) committed: every open screen reloads. */
+/* How often to look for other desks' writes: the top screen may ask for
+ * more often than the loop's once a second (a live table). */
+static long tui_poll_ms(const struct tui *t)
+{
+	const struct screen_ops *top = tui_top(t);
+
+	return top && top->poll_ms > 0 && top->poll_ms < TUI_POLL_MS ? top->poll_ms : TUI_POLL_MS;
+}
+
+/* Another desk (or `cardroll import`) committed: every open screen reloads.
+ * A live screen on top reloads and is drawn first, so it never waits for
+ * the screens under it (home's counts take a while on a large roster). */
 static void tui_poll_data(struct tui *t)
 {
+	const struct screen_ops *top = tui_top(t);
 	struct timespec now;
 	long long v;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (tui_ms_between(&t->polled, &now) < TUI_POLL_MS)
+	if (tui_ms_between(&t->polled, &now) < tui_poll_ms(t))
 		return;
 	t->polled = now;
 	v = db_data_version(t->db);
 	if (v < 0 || v == t->data_version)
 		return;
 	t->data_version = v;
+	if (top && top->poll_ms > 0 && top->data_changed && !t->too_small) {
+		top->data_changed(t);
+		tui_draw(t);
+		tui_changed_but(t, top);
+		return;
+	}
 	tui_changed(t);
 }
 
@@ -479,7 +503,7 @@ enum cr_status tui_run(const struct tui_desk *desk, struct cr_db *db, const stru
 	while (!t.quit) {
 		tui_draw(&t);
 		/* With work pending, a key is taken if there is one but not awaited. */
-		wtimeout(stdscr, busy ? 0 : TUI_TICK_MS);
+		wtimeout(stdscr, busy ? 0 : (int)(tui_poll_ms(&t) < TUI_TICK_MS ? tui_poll_ms(&t) : TUI_TICK_MS));
 		tui_read_key(&t);
 		if (!t.quit)
 			busy = tui_work(&t);
