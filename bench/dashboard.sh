@@ -8,7 +8,8 @@
 # plain SELECT school_id, count(*) ... GROUP BY school_id.
 # Usage, from the repository root:  sh bench/dashboard.sh [STUDENTS] [ROUNDS]
 # Env: BENCH_SCHOOLS (500), BENCH_WORK (/var/tmp/cardroll-bench: the
-#      generated package is kept there), DASH_PKG (a package to use instead)
+#      generated package is kept there), DASH_PKG (a package to use instead),
+#      DASH_REUSE=1 (keep the database of the last run: no import)
 set -u
 cd "$(dirname "$0")/.." || exit 2
 REPO=$(pwd)
@@ -29,6 +30,9 @@ if [ ! -f "$PKG/users.csv" ]; then
 	python3 tests/tools/genroster --students "$N" --schools "$SCHOOLS" --seed 31 --out "$PKG" >/dev/null || exit 2
 fi
 DB="$WORK/dash-$N-$SCHOOLS.db"
+if [ "${DASH_REUSE:-0}" = 1 ] && [ -s "$DB" ]; then
+	echo "dashboard bench: the database of the last run, as it was left"
+else
 rm -f "$DB" "$DB-wal" "$DB-shm"
 "$BIN" --db "$DB" import --quiet "$PKG" || exit 2
 "$BIN" --db "$DB" staff add "Bench Admin" >/dev/null || exit 2
@@ -43,6 +47,7 @@ INSERT INTO consent (student_id, state, recorded_at)
 COMMIT;
 ANALYZE;
 SQL
+fi
 # The import left the kept counts to be counted again: the first read does
 # it (timed here, once), so the rounds measure the desk as it runs.
 t0=$(date +%s.%N)
@@ -50,7 +55,11 @@ t0=$(date +%s.%N)
 t1=$(date +%s.%N)
 echo "dashboard bench: $(sqlite3 "$DB" "SELECT count(*) FROM student WHERE status_code = 'a'") active students, \
 $(sqlite3 "$DB" "SELECT count(*) FROM school") schools, $(nproc) CPU, load $(cut -d' ' -f1 /proc/loadavg)"
-echo "first read after the import (counts made again): $(echo "$t1 - $t0" | bc) s"
+if [ "${DASH_REUSE:-0}" = 1 ]; then
+	echo "a report by district: $(echo "$t1 - $t0" | bc) s"
+else
+	echo "first read after the import (kept counts made again): $(echo "$t1 - $t0" | bc) s"
+fi
 out=$("$LAT" "$DB" "$ROUNDS") || { echo "FAIL: $out"; exit 1; }
 echo "$out"
 p90=$(echo "$out" | sed 's/.*p90_ms=\([0-9.]*\).*/\1/')

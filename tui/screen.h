@@ -114,6 +114,9 @@ struct tui {
 	enum theme_role              message_role;
 	long long                    data_version;
 	struct timespec              polled;
+	/* Screens under a live one (poll_ms) that missed another desk's
+	 * write: a bit per stack place, reloaded when shown again. */
+	unsigned                     stale_under;
 	struct staff_who             staff;      /* who signed in; id 0 until someone has */
 };
 

@@ -45,6 +45,7 @@ void tui_push(struct tui *t, const struct screen_ops *s)
 		tui_say(t, ROLE_ERROR, "too many screens open; press Esc to go back");
 		return;
 	}
+	t->stale_under &= ~(1u << t->depth);
 	t->stack[t->depth++] = s;
 	if (s->enter)
 		s->enter(t);
@@ -62,6 +63,12 @@ void tui_pop(struct tui *t)
 	t->depth--;
 	if (t->depth == 0)
 		t->quit = 1;
+	/* Shown again after missing another desk's write: reload now. */
+	if (t->depth > 0 && (t->stale_under & (1u << (t->depth - 1)))) {
+		t->stale_under &= ~(1u << (t->depth - 1));
+		if (t->stack[t->depth - 1]->data_changed)
+			t->stack[t->depth - 1]->data_changed(t);
+	}
 	tui_mark(t, TUI_DIRTY_HEADER | TUI_DIRTY_BODY | TUI_DIRTY_FOOTER);
 }
 
@@ -149,21 +156,16 @@ static enum cr_status tui_gather_keys(struct tui *t, struct cr_err *err)
 	return st;
 }
 
-/* Every worker and screen reloads, but done (a screen that already has). */
-static void tui_changed_but(struct tui *t, const struct screen_ops *done)
+void tui_changed(struct tui *t)
 {
 	TUI_EACH_WORKER(t, w)
 		if ((*w)->data_changed)
 			(*w)->data_changed(t);
 	for (int i = 0; i < t->depth; i++)
-		if (t->stack[i]->data_changed && t->stack[i] != done)
+		if (t->stack[i]->data_changed)
 			t->stack[i]->data_changed(t);
+	t->stale_under = 0;
 	tui_mark(t, TUI_DIRTY_BODY);
-}
-
-void tui_changed(struct tui *t)
-{
-	tui_changed_but(t, NULL);
 }
 
 /* One step of any screen's background work; 1 while some remains. */
@@ -425,8 +427,10 @@ static long tui_poll_ms(const struct tui *t)
 }
 
 /* Another desk (or `cardroll import`) committed: every open screen reloads.
- * A live screen on top reloads and is drawn first, so it never waits for
- * the screens under it (home's counts take a while on a large roster). */
+ * Under a live screen (one that follows other desks, poll_ms) only it and
+ * the workers reload, and it is drawn at once; the screens under it reload
+ * when they are shown again, so a stream of signups never waits on them
+ * (home's counts take a second on a million children). */
 static void tui_poll_data(struct tui *t)
 {
 	const struct screen_ops *top = tui_top(t);
@@ -441,10 +445,15 @@ static void tui_poll_data(struct tui *t)
 	if (v < 0 || v == t->data_version)
 		return;
 	t->data_version = v;
-	if (top && top->poll_ms > 0 && top->data_changed && !t->too_small) {
+	if (top && top->poll_ms > 0 && top->data_changed) {
 		top->data_changed(t);
+		tui_mark(t, TUI_DIRTY_BODY);
 		tui_draw(t);
-		tui_changed_but(t, top);
+		TUI_EACH_WORKER(t, w)
+			if ((*w)->data_changed)
+				(*w)->data_changed(t);
+		for (int i = 0; i + 1 < t->depth; i++)
+			t->stale_under |= 1u << i;
 		return;
 	}
 	tui_changed(t);

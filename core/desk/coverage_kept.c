@@ -35,6 +35,8 @@ struct kept {
 	size_t             ngrades, capgrades;
 	struct kept_class *classes;
 	size_t             nclasses, capclasses;   /* capclasses a power of two */
+	long              *cell_slots;  /* hash of cells: index + 1, 0 empty */
+	size_t             capslots;    /* a power of two, over twice ncells */
 };
 
 static void kept_free(struct kept *k)
@@ -46,6 +48,7 @@ static void kept_free(struct kept *k)
 	free(k->cell_of);
 	free(k->flags);
 	free(k->classes);
+	free(k->cell_slots);
 	memset(k, 0, sizeof *k);
 }
 
@@ -69,12 +72,56 @@ static long kept_grade(struct kept *k, const char *g)
 	return (long)k->ngrades++;
 }
 
+static size_t kept_cell_hash(long long district, long long school, long g, size_t cap)
+{
+	unsigned long long h = (unsigned long long)district * 0x9E3779B97F4A7C15ull;
+
+	h ^= (unsigned long long)school * 0xC2B2AE3D27D4EB4Full + (unsigned long long)g * 0x165667B19E3779F9ull;
+	return (size_t)(h ^ (h >> 29)) & (cap - 1);
+}
+
+/* The hash slot of (district, school, grade number): its cell, or empty. */
+static long *kept_cell_slot(struct kept *k, long long district, long long school, long g)
+{
+	size_t i = kept_cell_hash(district, school, g, k->capslots);
+
+	while (k->cell_slots[i]) {
+		const struct kept_cell *c = &k->cells[k->cell_slots[i] - 1];
+
+		if (c->district == district && c->school == school && (long)c->gidx == g)
+			break;
+		i = (i + 1) & (k->capslots - 1);
+	}
+	return &k->cell_slots[i];
+}
+
+static int kept_cells_grow(struct kept *k)
+{
+	size_t cap = k->capslots ? k->capslots * 2 : 1024;
+	long *slots = calloc(cap, sizeof *slots);
+	struct kept_cell *v = realloc(k->cells, cap / 2 * sizeof *v);
+
+	if (!slots || !v) {
+		free(slots);
+		if (v)
+			k->cells = v;
+		return -1;
+	}
+	k->cells = v;
+	k->capcells = cap / 2;
+	free(k->cell_slots);
+	k->cell_slots = slots;
+	k->capslots = cap;
+	for (size_t i = 0; i < k->ncells; i++)
+		*kept_cell_slot(k, k->cells[i].district, k->cells[i].school, (long)k->cells[i].gidx) = (long)i + 1;
+	return 0;
+}
+
 /* The cell of (district, school, grade); children come in rowid order, so
  * the last cell found is usually the one. -1 without memory. */
 static long kept_cell(struct kept *k, long long district, long long school, const char *grade, long *last)
 {
-	size_t i;
-	long g;
+	long g, *slot;
 
 	if (*last >= 0) {
 		struct kept_cell *c = &k->cells[*last];
@@ -82,23 +129,15 @@ static long kept_cell(struct kept *k, long long district, long long school, cons
 		if (c->district == district && c->school == school && strcmp(c->grade, grade) == 0)
 			return *last;
 	}
-	/* A few thousand cells at most (schools x grades): a straight look. */
-	for (i = 0; i < k->ncells; i++)
-		if (k->cells[i].district == district && k->cells[i].school == school &&
-		    strcmp(k->cells[i].grade, grade) == 0)
-			return *last = (long)i;
 	if ((g = kept_grade(k, grade)) < 0)
 		return -1;
-	if (k->ncells == k->capcells) {
-		size_t cap = k->capcells ? k->capcells * 2 : 256;
-		struct kept_cell *v = realloc(k->cells, cap * sizeof *v);
-
-		if (!v)
-			return -1;
-		k->cells = v;
-		k->capcells = cap;
-	}
+	if (k->ncells + 1 > k->capcells && kept_cells_grow(k))
+		return -1;
+	slot = kept_cell_slot(k, district, school, g);
+	if (*slot)
+		return *last = *slot - 1;
 	k->cells[k->ncells] = (struct kept_cell){ district, school, k->grades[g], (uint32_t)g, { 0 } };
+	*slot = (long)k->ncells + 1;
 	return *last = (long)k->ncells++;
 }
 
