@@ -16,6 +16,7 @@
 #include "roster/roster.h"
 #include "desk/coverage.h"
 #include "desk/coverage_kept.h"
+#include "desk/dashboard.h"
 #include "testutil.h"
 
 #define BASE 1767571200LL
@@ -214,6 +215,93 @@ static void a_second_bulk_import_is_counted_again(void **state)
 	reconciles(e->db, "after the second bulk import");
 }
 
+/* One count by direct SQL with up to three bound values (?1 ?2 integers, ?3 text). */
+static long long q3(struct cr_db *db, const char *sql, long long a, long long b, const char *c)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db_handle(db)));
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	sqlite3_bind_text(st, 3, c ? c : "", -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+#define ACTIVE_CARDED "(SELECT 1 FROM card c WHERE c.student_id = s.id AND c.status = 'active')"
+
+/* The dashboard's every level, row by row, against direct SQL: districts,
+ * the first district's schools, the busiest school's grades, and the
+ * classes of its first grade (each counting that grade's children). */
+static void the_dashboard_levels_match_sql(void **state)
+{
+	struct tu_env *e = *state;
+	struct dash_scope sc = { .level = DASH_DISTRICTS };
+	struct dash_view v = { 0 };
+	struct cr_err err = { 0 };
+	long long sum = 0;
+
+	assert_int_equal(dash_read(e->db, &sc, &v, &err), CR_OK);
+	assert_true(v.nrows >= 1);
+	for (size_t i = 0; i < v.nrows; i++) {
+		assert_int_equal(v.rows[i].n[COV_ENROLLED], q3(e->db, "SELECT count(*) FROM student s WHERE "
+			"s.district_id = ?1 AND s.status_code = 'a'", v.rows[i].id, 0, NULL));
+		assert_int_equal(v.rows[i].n[COV_CARDED], q3(e->db, "SELECT count(*) FROM student s WHERE "
+			"s.district_id = ?1 AND s.status_code = 'a' AND EXISTS " ACTIVE_CARDED, v.rows[i].id, 0, NULL));
+		sum += v.rows[i].n[COV_ENROLLED];
+	}
+	assert_int_equal(v.total[COV_ENROLLED], sum);
+	sc.district = v.rows[0].id;
+	sc.level = DASH_SCHOOLS;
+	dash_free(&v);
+	assert_int_equal(dash_read(e->db, &sc, &v, &err), CR_OK);
+	assert_true(v.nrows >= 2);
+	for (size_t i = 0; i < v.nrows; i++) {
+		assert_int_equal(v.rows[i].n[COV_ENROLLED], q3(e->db, "SELECT count(*) FROM student s WHERE "
+			"s.district_id = ?1 AND coalesce(s.school_id, 0) = ?2 AND s.status_code = 'a'", sc.district,
+			v.rows[i].id, NULL));
+		assert_int_equal(v.rows[i].n[COV_OPTED_OUT], q3(e->db, "SELECT count(*) FROM student s JOIN consent k "
+			"ON k.student_id = s.id AND k.state = 'opted_out' WHERE s.district_id = ?1 "
+			"AND coalesce(s.school_id, 0) = ?2 AND s.status_code = 'a'", sc.district, v.rows[i].id, NULL));
+	}
+	sc.school = q3(e->db, "SELECT school_id FROM student WHERE status_code = 'a' AND school_id IS NOT NULL "
+		       "GROUP BY school_id ORDER BY count(*) DESC, school_id LIMIT 1", 0, 0, NULL);
+	sc.level = DASH_GRADES;
+	dash_free(&v);
+	assert_int_equal(dash_read(e->db, &sc, &v, &err), CR_OK);
+	assert_true(v.nrows >= 1);
+	for (size_t i = 0; i < v.nrows; i++) {
+		assert_int_equal(v.rows[i].n[COV_ENROLLED], q3(e->db, "SELECT count(*) FROM student s WHERE "
+			"s.school_id = ?2 AND coalesce(s.grade, '') = ?3 AND s.status_code = 'a'", 0, sc.school,
+			v.rows[i].label));
+		assert_int_equal(v.rows[i].n[COV_PENDING], q3(e->db, "SELECT count(*) FROM student s JOIN consent k "
+			"ON k.student_id = s.id AND k.state = 'pending' WHERE s.school_id = ?2 "
+			"AND coalesce(s.grade, '') = ?3 AND s.status_code = 'a'", 0, sc.school, v.rows[i].label));
+	}
+	snprintf(sc.grade, sizeof sc.grade, "%s", v.rows[0].label);
+	sc.level = DASH_CLASSES;
+	dash_free(&v);
+	assert_int_equal(dash_read(e->db, &sc, &v, &err), CR_OK);
+	assert_true(v.nrows >= 1);
+	for (size_t i = 0; i < v.nrows; i++) {
+		assert_int_equal(v.rows[i].n[COV_ENROLLED], q3(e->db, "SELECT count(*) FROM student s JOIN enrollment e "
+			"ON e.student_id = s.id AND e.class_id = ?1 WHERE coalesce(s.grade, '') = ?3 "
+			"AND s.status_code = 'a'", v.rows[i].id, 0, sc.grade));
+		assert_int_equal(v.rows[i].n[COV_CARDED], q3(e->db, "SELECT count(*) FROM student s JOIN enrollment e "
+			"ON e.student_id = s.id AND e.class_id = ?1 WHERE coalesce(s.grade, '') = ?3 "
+			"AND s.status_code = 'a' AND EXISTS " ACTIVE_CARDED, v.rows[i].id, 0, sc.grade));
+		assert_int_equal(q3(e->db, "SELECT school_id FROM class WHERE id = ?1", v.rows[i].id, 0, NULL), sc.school);
+	}
+	/* The grade's own children once, though its classes overlap. */
+	assert_int_equal(v.total[COV_ENROLLED], q3(e->db, "SELECT count(*) FROM student s WHERE s.school_id = ?2 "
+		"AND coalesce(s.grade, '') = ?3 AND s.status_code = 'a'", 0, sc.school, sc.grade));
+	dash_free(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +310,7 @@ int main(void)
 		cmocka_unit_test(a_delta_with_withdrawals_and_moves_keeps_them_right),
 		cmocka_unit_test(school_grade_and_enrollment_changes_keep_them_right),
 		cmocka_unit_test(counting_again_gives_the_same_rows),
+		cmocka_unit_test(the_dashboard_levels_match_sql),
 		cmocka_unit_test(a_second_bulk_import_is_counted_again),
 	};
 
