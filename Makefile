@@ -317,3 +317,9 @@ $(BUILD)/bench/keys: bench/keys.c tests/tui/harness.c tests/tui/harness.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags vterm) -Itests/tui -o $@ bench/keys.c tests/tui/harness.c \
 		$(LDFLAGS_ALL) $(shell pkg-config --libs vterm) -lutil
+
+# The dashboard's redraw after another desk's signup (bench/dashboard.sh).
+$(BUILD)/bench/dash_latency: bench/dash_latency.c tests/tui/harness.c tests/tui/harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags vterm) -Itests/tui -o $@ bench/dash_latency.c tests/tui/harness.c \
+		$(LDFLAGS_ALL) $(shell pkg-config --libs vterm sqlite3) -lutil -lpthread

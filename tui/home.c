@@ -244,6 +244,11 @@ static void home_ils(struct tui *t)
 	tui_push(t, &ilsq_screen);
 }
 
+static void home_progress(struct tui *t)
+{
+	tui_push(t, &dashboard_screen);
+}
+
 static const struct key_binding home_browse_rows[] = {
 	{ 0, '/',        "/",     "Search", "find a student by name or student ID, or just type", home_search_start },
 	{ 1, KEY_DOWN,   "Up/Dn", "Select", "select a school in the list", home_scroll_down },
@@ -254,6 +259,7 @@ static const struct key_binding home_browse_rows[] = {
 	{ 0, '\n',       "Enter", NULL,     NULL, home_open_school },
 	{ 1, KEY_ENTER,  "Enter", NULL,     NULL, home_open_school },
 	{ 1, KEY_F(4),   "F4",    "Library", "the library system: sync, and events parked for a person", home_ils },
+	{ 1, KEY_F(2),   "F2",    "Progress", "coverage by district, school, grade and class, live", home_progress },
 	{ 0, 27,         "Esc",   "Quit",   "leave cardroll (asks first; F10 leaves at once)", home_quit_ask },
 };
 
@@ -554,6 +560,7 @@ static void home_data_changed(struct tui *t)
 
 static const struct key_gate home_gates[] = {
 	{ home_ils, PERM_RESOLVE },
+	{ home_progress, PERM_REPORT },
 	{ NULL, 0 },
 };
 

@@ -70,6 +70,9 @@ struct screen_ops {
 	int  (*work)(struct tui *t);
 	/* Keys only some roles may use, or NULL. */
 	const struct key_gate *gates;
+	/* On top, look for other desks' writes this often (ms; 0: the loop's
+	 * default, once a second): a screen that follows signups live. */
+	int         poll_ms;
 };
 
 /* A helper that runs beside the screens (printing, syncing), usually a
@@ -131,6 +134,9 @@ struct tui {
 	enum theme_role              message_role;
 	long long                    data_version;
 	struct timespec              polled;
+	/* Screens under a live one (poll_ms) that missed another desk's
+	 * write: a bit per stack place, reloaded when shown again. */
+	unsigned                     stale_under;
 	struct staff_who             staff;      /* who signed in; id 0 until someone has */
 	struct timespec              last_key;   /* for the idle lock */
 	struct tui_gated             gated;      /* the top screen's keys for this role */

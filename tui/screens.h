@@ -13,6 +13,7 @@ extern const struct screen_ops roll_screen;
 extern const struct screen_ops prompt_screen;
 extern const struct screen_ops preview_screen;
 extern const struct screen_ops ilsq_screen;
+extern const struct screen_ops dashboard_screen;
 
 /* F1 and ?, which open the help on any screen: for desk.c's list. */
 extern const struct keys_table help_global_keys;

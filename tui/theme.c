@@ -28,10 +28,13 @@ static int theme_colour;
 static const struct theme_glyphs theme_utf8 = {
 	"\u2014", "\u00b7", "\u2026", "\u2500", "\u2502",
 	{ "\u250c", "\u2510", "\u2514", "\u2518" },
+	"\u2588", "\u00b7",
+	{ NULL, "\u258f", "\u258e", "\u258d", "\u258c", "\u258b", "\u258a", "\u2589" },
 };
 
 static const struct theme_glyphs theme_ascii = {
 	"-", "|", "~", "-", "|", { "+", "+", "+", "+" },
+	"#", ".", { NULL },
 };
 
 void theme_init(void)

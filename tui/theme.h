@@ -28,6 +28,9 @@ struct theme_glyphs {
 	const char *hline;      /* box top and bottom */
 	const char *vline;      /* box sides */
 	const char *corner[4];  /* top-left, top-right, bottom-left, bottom-right */
+	const char *bar_full;   /* a whole cell of a bar chart */
+	const char *bar_empty;  /* the rest of the bar's width */
+	const char *bar_part[8];/* [i]: i eighths of a cell; NULL where there are none (ASCII) */
 };
 
 /* Sets up colour pairs when the terminal has colours. Call after newterm. */

@@ -46,6 +46,7 @@ void tui_push(struct tui *t, const struct screen_ops *s)
 		tui_say(t, ROLE_ERROR, "too many screens open; press Esc to go back");
 		return;
 	}
+	t->stale_under &= ~(1u << t->depth);
 	t->stack[t->depth++] = s;
 	if (s->enter)
 		s->enter(t);
@@ -63,6 +64,12 @@ void tui_pop(struct tui *t)
 	t->depth--;
 	if (t->depth == 0)
 		t->quit = 1;
+	/* Shown again after missing another desk's write: reload now. */
+	if (t->depth > 0 && (t->stale_under & (1u << (t->depth - 1)))) {
+		t->stale_under &= ~(1u << (t->depth - 1));
+		if (t->stack[t->depth - 1]->data_changed)
+			t->stack[t->depth - 1]->data_changed(t);
+	}
 	tui_mark(t, TUI_DIRTY_HEADER | TUI_DIRTY_BODY | TUI_DIRTY_FOOTER);
 }
 
@@ -158,6 +165,7 @@ void tui_changed(struct tui *t)
 	for (int i = 0; i < t->depth; i++)
 		if (t->stack[i]->data_changed)
 			t->stack[i]->data_changed(t);
+	t->stale_under = 0;
 	tui_mark(t, TUI_DIRTY_BODY);
 }
 
@@ -445,20 +453,45 @@ static long tui_ms_between(const struct timespec *a, const struct timespec *b)
 	return (long)(b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
 }
 
-/* Another desk (or `cardroll import`) committed: every open screen reloads. */
+/* How often to look for other desks' writes: the top screen may ask for
+ * more often than the loop's once a second (a live table). */
+static long tui_poll_ms(const struct tui *t)
+{
+	const struct screen_ops *top = tui_top(t);
+
+	return top && top->poll_ms > 0 && top->poll_ms < TUI_POLL_MS ? top->poll_ms : TUI_POLL_MS;
+}
+
+/* Another desk (or `cardroll import`) committed: every open screen reloads.
+ * Under a live screen (one that follows other desks, poll_ms) only it and
+ * the workers reload, and it is drawn at once; the screens under it reload
+ * when they are shown again, so a stream of signups never waits on them
+ * (home's counts take a second on a million children). */
 static void tui_poll_data(struct tui *t)
 {
+	const struct screen_ops *top = tui_top(t);
 	struct timespec now;
 	long long v;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (tui_ms_between(&t->polled, &now) < TUI_POLL_MS)
+	if (tui_ms_between(&t->polled, &now) < tui_poll_ms(t))
 		return;
 	t->polled = now;
 	v = db_data_version(t->db);
 	if (v < 0 || v == t->data_version)
 		return;
 	t->data_version = v;
+	if (top && top->poll_ms > 0 && top->data_changed) {
+		top->data_changed(t);
+		tui_mark(t, TUI_DIRTY_BODY);
+		tui_draw(t);
+		TUI_EACH_WORKER(t, w)
+			if ((*w)->data_changed)
+				(*w)->data_changed(t);
+		for (int i = 0; i + 1 < t->depth; i++)
+			t->stale_under |= 1u << i;
+		return;
+	}
 	tui_changed(t);
 }
 
@@ -535,7 +568,7 @@ enum cr_status tui_run(const struct tui_desk *desk, struct cr_db *db, const stru
 	while (!t.quit) {
 		tui_draw(&t);
 		/* With work pending, a key is taken if there is one but not awaited. */
-		wtimeout(stdscr, busy ? 0 : TUI_TICK_MS);
+		wtimeout(stdscr, busy ? 0 : (int)(tui_poll_ms(&t) < TUI_TICK_MS ? tui_poll_ms(&t) : TUI_TICK_MS));
 		tui_read_key(&t);
 		if (!t.quit)
 			busy = tui_work(&t);

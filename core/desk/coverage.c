@@ -1,126 +1,137 @@
-/* coverage: the programme's reach, counted in SQL by group (indexed
- * columns: student_by_school, card_one_active, card_issued), and the
+/* coverage: the programme's reach, read from the kept counts
+ * (coverage_kept.h) by group, signups from the card_issued index, and the
  * small-cell suppression of exported reports. Aggregates only, never names. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "coverage.h"
+#include "coverage_kept.h"
 #include "store/config.h"
 
 const char *const coverage_col_name[COV_NCOLS] = {
 	"enrolled", "carded", "carded_before", "opted_out", "consent_pending",
 };
 
-/* Enrolled, carded, opted out and pending, each counted where it is
- * cheapest: active students and their cards through the partial index
- * student_by_school (in school order, probing card_one_active: no
- * sorting), consent rows from their own small table; children without a
- * school by district. CROSS JOIN keeps SQLite from scanning the cards and
- * reading a million student rows. */
-#define COV_BY_SCHOOL_CTE \
-	"WITH k(school_id, nsd, e, c, o, p) AS (" \
-	" SELECT school_id, NULL, count(*), 0, 0, 0 FROM student " \
-	"  WHERE school_id IS NOT NULL AND status_code = 'a' GROUP BY school_id " \
-	" UNION ALL SELECT s.school_id, NULL, 0, count(*), 0, 0 " \
-	"  FROM student s CROSS JOIN card c ON c.student_id = s.id AND c.status = 'active' " \
-	"  WHERE s.school_id IS NOT NULL AND s.status_code = 'a' GROUP BY s.school_id " \
-	" UNION ALL SELECT NULL, s.district_id, count(*), count(c.student_id), 0, 0 " \
-	"  FROM student s LEFT JOIN card c ON c.student_id = s.id AND c.status = 'active' " \
-	"  WHERE s.school_id IS NULL AND s.status_code = 'a' GROUP BY s.district_id " \
-	" UNION ALL SELECT s.school_id, CASE WHEN s.school_id IS NULL THEN s.district_id END, 0, 0, " \
-	"  sum(c.state = 'opted_out'), sum(c.state = 'pending') " \
-	"  FROM consent c JOIN student s ON s.id = c.student_id " \
-	"  WHERE c.state IN ('opted_out', 'pending') AND s.status_code = 'a' GROUP BY 1, 2) "
+/* Every level reads the kept counts (migration 0008): a few thousand cells
+ * by district, school and grade, and a row per class and grade. Rows with
+ * nobody enrolled are left out, as a class or school without active
+ * children was before the counts were kept. */
+static const char cov_school_sql[] =
+	"SELECT d.name, coalesce(sc.name, '(no school)'), '', '', '', k.school_id, d.id, "
+	" sum(k.enrolled), sum(k.carded), sum(k.opted_out), sum(k.pending) "
+	"FROM coverage_cell k JOIN district d ON d.id = k.district_id LEFT JOIN school sc ON sc.id = k.school_id "
+	"GROUP BY k.district_id, k.school_id HAVING sum(k.enrolled) > 0 "
+	"ORDER BY d.name, d.id, sc.name IS NULL, sc.name, k.school_id";
 
-static const char cov_school_sql[] = COV_BY_SCHOOL_CTE
-	"SELECT coalesce(d.name, ''), coalesce(sc.name, '(no school)'), '', '', '', coalesce(k.school_id, 0), "
-	" coalesce(d.id, 0), sum(k.e), sum(k.c), sum(k.o), sum(k.p) "
-	"FROM k LEFT JOIN school sc ON sc.id = k.school_id "
-	"LEFT JOIN district d ON d.id = coalesce(sc.district_id, k.nsd) "
-	"GROUP BY d.id, k.school_id ORDER BY d.name, d.id, sc.name IS NULL, sc.name, k.school_id";
-
-/* Grades are not indexed (no index would pay for itself against what
- * every import writes): one straight pass over the student table for the
- * enrolled and one probing card_one_active for the carded. NOT INDEXED and
- * CROSS JOIN: through an index SQLite would look a million rows up one by
- * one, three times slower. */
 static const char cov_grade_sql[] =
-	"WITH k(district_id, grade, e, c, o, p) AS ("
-	" SELECT district_id, coalesce(grade, ''), count(*), 0, 0, 0 FROM student NOT INDEXED "
-	"  WHERE status_code = 'a' GROUP BY 1, 2 "
-	" UNION ALL SELECT s.district_id, coalesce(s.grade, ''), 0, count(*), 0, 0 "
-	"  FROM student s NOT INDEXED CROSS JOIN card c ON c.student_id = s.id AND c.status = 'active' "
-	"  WHERE s.status_code = 'a' GROUP BY 1, 2 "
-	" UNION ALL SELECT s.district_id, coalesce(s.grade, ''), 0, 0, "
-	"  sum(c.state = 'opted_out'), sum(c.state = 'pending') "
-	"  FROM consent c JOIN student s ON s.id = c.student_id "
-	"  WHERE c.state IN ('opted_out', 'pending') AND s.status_code = 'a' GROUP BY 1, 2) "
-	"SELECT d.name, '', k.grade, '', '', 0, d.id, sum(k.e), sum(k.c), sum(k.o), sum(k.p) "
-	"FROM k JOIN district d ON d.id = k.district_id "
-	"GROUP BY k.district_id, k.grade ORDER BY d.name, d.id, k.grade";
+	"SELECT d.name, '', k.grade, '', '', 0, d.id, "
+	" sum(k.enrolled), sum(k.carded), sum(k.opted_out), sum(k.pending) "
+	"FROM coverage_cell k JOIN district d ON d.id = k.district_id "
+	"GROUP BY k.district_id, k.grade HAVING sum(k.enrolled) > 0 ORDER BY d.name, d.id, k.grade";
 
-/* A child counts in each active class they are enrolled in. One straight
- * pass over the students (NOT INDEXED), each child's card and consent
- * looked up once, then their enrollments: five million at a million
- * students, the slowest level (bench/RESULTS.md). */
+/* A child counts in each active class they are enrolled in; the class's
+ * grades are summed (the kept rows are by class and grade). */
 static const char cov_class_sql[] =
-	"WITH k(class_id, e, c, o, p) AS ("
-	" SELECT e.class_id, count(*), count(c.student_id), "
-	"  coalesce(sum(k.state = 'opted_out'), 0), coalesce(sum(k.state = 'pending'), 0) "
-	"  FROM student s NOT INDEXED "
-	"  LEFT JOIN card c ON c.student_id = s.id AND c.status = 'active' "
-	"  LEFT JOIN consent k ON k.student_id = s.id "
-	"  CROSS JOIN enrollment e ON e.student_id = s.id "
-	"  WHERE s.status_code = 'a' GROUP BY e.class_id) "
-"SELECT d.name, coalesce(sc.name, '(no school)'), '', cl.sourced_id, cl.title, coalesce(cl.school_id, 0), "
+	"SELECT d.name, coalesce(sc.name, '(no school)'), '', cl.sourced_id, cl.title, coalesce(cl.school_id, 0), "
 	" d.id, k.e, k.c, k.o, k.p "
-	"FROM k JOIN class cl ON cl.id = k.class_id JOIN district d ON d.id = cl.district_id "
+	"FROM (SELECT class_id, sum(enrolled) AS e, sum(carded) AS c, sum(opted_out) AS o, sum(pending) AS p "
+	"      FROM coverage_class GROUP BY class_id HAVING sum(enrolled) > 0) k "
+	"JOIN class cl ON cl.id = k.class_id JOIN district d ON d.id = cl.district_id "
 	"LEFT JOIN school sc ON sc.id = cl.school_id "
 	"WHERE cl.status = 'active' "
 	"ORDER BY d.name, d.id, sc.name, cl.title, cl.sourced_id";
 
-static void cov_copy(char *dst, size_t len, sqlite3_stmt *st, int col)
+/* ---- the labels' storage: blocks that never move ---------------------------- */
+
+struct coverage_text {
+	struct coverage_text *next;
+	size_t                used, cap;
+	char                  bytes[];
+};
+
+#define COV_TEXT_BLOCK 65536
+
+static void cov_text_free(struct coverage_text *t)
+{
+	while (t) {
+		struct coverage_text *n = t->next;
+
+		free(t);
+		t = n;
+	}
+}
+
+/* A copy of s in c's text, or prev when s equals it (rows in order share
+ * their district's and school's label). NULL without memory. */
+static const char *cov_intern(struct coverage *c, const char *s, const char *prev)
+{
+	size_t len = strlen(s) + 1;
+	struct coverage_text *t = c->text;
+	char *p;
+
+	if (prev && strcmp(prev, s) == 0)
+		return prev;
+	if (!t || t->cap - t->used < len) {
+		size_t cap = len > COV_TEXT_BLOCK ? len : COV_TEXT_BLOCK;
+
+		if (!(t = malloc(sizeof *t + cap)))
+			return NULL;
+		t->next = c->text;
+		t->used = 0;
+		t->cap = cap;
+		c->text = t;
+	}
+	p = t->bytes + t->used;
+	memcpy(p, s, len);
+	t->used += len;
+	return p;
+}
+
+static const char *cov_col(sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
 
-	snprintf(dst, len, "%s", t ? (const char *)t : "");
+	return t ? (const char *)t : "";
 }
 
-static enum cr_status cov_rows(struct cr_db *db, const char *sql, struct coverage_row **rows, size_t *nrows,
-			       struct cr_err *err)
+/* The labels of r into c's text (prev: the row before, or NULL). */
+static int cov_labels(struct coverage *c, struct coverage_row *r, const struct coverage_row *prev,
+		      const char *district, const char *school, const char *grade, const char *cid, const char *title)
+{
+	return !(r->district = cov_intern(c, district, prev ? prev->district : NULL)) ||
+	       !(r->school = cov_intern(c, school, prev ? prev->school : NULL)) ||
+	       !(r->grade = cov_intern(c, grade, prev ? prev->grade : NULL)) ||
+	       !(r->class_id = cov_intern(c, cid, NULL)) ||
+	       !(r->class_title = cov_intern(c, title, prev ? prev->class_title : NULL));
+}
+
+static enum cr_status cov_rows(struct cr_db *db, const char *sql, struct coverage *out, struct cr_err *err)
 {
 	sqlite3_stmt *st = db_prepare(db, sql, err);
 	size_t cap = 0;
 	int rc;
 
-	*rows = NULL;
-	*nrows = 0;
 	if (!st)
 		return err ? err->status : CR_EINTERNAL;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct coverage_row *r;
 
-		if (*nrows == cap) {
+		if (out->nrows == cap) {
 			struct coverage_row *r2;
 
-			cap = cap ? 2 * cap : 32;
-			r2 = realloc(*rows, cap * sizeof *r2);
-			if (!r2) {
-				sqlite3_reset(st);
-				free(*rows);
-				*rows = NULL;
-				return cr_fail(err, CR_ENOMEM, "out of memory reading the coverage");
-			}
-			*rows = r2;
+			cap = cap ? cap + cap / 2 : 64;
+			r2 = realloc(out->rows, cap * sizeof *r2);
+			if (!r2)
+				goto nomem;
+			out->rows = r2;
 		}
-		r = &(*rows)[(*nrows)++];
+		r = &out->rows[out->nrows];
 		memset(r, 0, sizeof *r);
-		cov_copy(r->district, sizeof r->district, st, 0);
-		cov_copy(r->school, sizeof r->school, st, 1);
-		cov_copy(r->grade, sizeof r->grade, st, 2);
-		cov_copy(r->class_id, sizeof r->class_id, st, 3);
-		cov_copy(r->class_title, sizeof r->class_title, st, 4);
+		if (cov_labels(out, r, out->nrows ? &out->rows[out->nrows - 1] : NULL, cov_col(st, 0), cov_col(st, 1),
+			       cov_col(st, 2), cov_col(st, 3), cov_col(st, 4)))
+			goto nomem;
+		out->nrows++;
 		r->school_rowid = sqlite3_column_int64(st, 5);
 		r->district_rowid = sqlite3_column_int64(st, 6);
 		r->n[COV_ENROLLED] = sqlite3_column_int64(st, 7);
@@ -131,12 +142,14 @@ static enum cr_status cov_rows(struct cr_db *db, const char *sql, struct coverag
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		free(*rows);
-		*rows = NULL;
-		*nrows = 0;
+		coverage_free(out);
 		return db_fail(db, err, rc, "counting the coverage");
 	}
 	return CR_OK;
+nomem:
+	sqlite3_reset(st);
+	coverage_free(out);
+	return cr_fail(err, CR_ENOMEM, "out of memory reading the coverage");
 }
 
 /* Grades in CEDS order (KG before 01), unknown codes last by text. */
@@ -171,7 +184,7 @@ static void cov_districts(struct coverage *out)
 			d = &out->rows[n++];
 			if (d != r)
 				*d = *r;
-			d->school[0] = '\0';
+			d->school = "";
 			d->school_rowid = 0;
 			continue;
 		}
@@ -197,15 +210,18 @@ enum cr_status coverage_read_with(struct cr_db *db, enum coverage_by by, const s
 		return cr_fail(err, CR_EUSAGE, "unknown coverage level");
 	if (schools && schools->by != COVERAGE_SCHOOL)
 		return cr_fail(err, CR_EINTERNAL, "coverage_read_with needs the school level");
+	if (!schools || by == COVERAGE_GRADE || by == COVERAGE_CLASS)
+		if ((st = coverage_kept_ready(db, err)) != CR_OK)
+			return st;
 	/* Schools and districts come from the one school pass; grades and
 	 * classes have passes of their own. */
 	if (by == COVERAGE_SCHOOL || by == COVERAGE_DISTRICT) {
 		if (schools)
 			st = coverage_copy(schools, out, err);
 		else
-			st = cov_rows(db, sql[by], &out->rows, &out->nrows, err);
+			st = cov_rows(db, sql[by], out, err);
 	} else {
-		st = cov_rows(db, sql[by], &out->rows, &out->nrows, err);
+		st = cov_rows(db, sql[by], out, err);
 	}
 	if (st != CR_OK)
 		return st;
@@ -220,10 +236,11 @@ enum cr_status coverage_read_with(struct cr_db *db, enum coverage_by by, const s
 	/* The total counts every child once: the rows' sum, but for classes,
 	 * which overlap, the schools' sum. */
 	memset(&out->total, 0, sizeof out->total);
-	snprintf(out->total.district, sizeof out->total.district, "all");
+	out->total.district = "all";
+	out->total.school = out->total.grade = out->total.class_id = out->total.class_title = "";
 	if (by == COVERAGE_CLASS) {
 		if (!schools) {
-			if ((st = cov_rows(db, cov_school_sql, &base.rows, &base.nrows, err)) != CR_OK) {
+			if ((st = cov_rows(db, cov_school_sql, &base, err)) != CR_OK) {
 				coverage_free(out);
 				return st;
 			}
@@ -248,23 +265,35 @@ enum cr_status coverage_read(struct cr_db *db, enum coverage_by by, struct cover
 	return coverage_read_with(db, by, NULL, out, err);
 }
 
+/* The labels are copied too: the copy lives on when from is freed. */
 enum cr_status coverage_copy(const struct coverage *from, struct coverage *to, struct cr_err *err)
 {
 	*to = *from;
+	to->text = NULL;
 	to->rows = malloc(from->nrows ? from->nrows * sizeof *to->rows : 1);
 	if (!to->rows) {
 		to->nrows = 0;
 		return cr_fail(err, CR_ENOMEM, "out of memory copying the coverage");
 	}
-	if (from->nrows)
-		memcpy(to->rows, from->rows, from->nrows * sizeof *to->rows);
+	for (size_t i = 0; i < from->nrows; i++) {
+		const struct coverage_row *f = &from->rows[i];
+
+		to->rows[i] = *f;
+		if (cov_labels(to, &to->rows[i], i ? &to->rows[i - 1] : NULL, f->district, f->school, f->grade,
+			       f->class_id, f->class_title)) {
+			coverage_free(to);
+			return cr_fail(err, CR_ENOMEM, "out of memory copying the coverage");
+		}
+	}
 	return CR_OK;
 }
 
 void coverage_free(struct coverage *c)
 {
 	free(c->rows);
+	cov_text_free(c->text);
 	c->rows = NULL;
+	c->text = NULL;
 	c->nrows = 0;
 }
 

@@ -30,29 +30,35 @@ extern const char *const coverage_col_name[COV_NCOLS];
 /* hidden: a bit per enum coverage_col, and COVERAGE_PCT_HIDDEN. */
 #define COVERAGE_PCT_HIDDEN (1u << COV_NCOLS)
 
+/* A row's labels point into text its struct coverage owns (one copy per
+ * run of equal labels: a class report's 200,000 rows share their school's). */
 struct coverage_row {
-	char      district[128];
-	char      school[128];       /* "" for district and grade rows */
-	char      grade[16];         /* grade rows: the CEDS code, "" unknown */
-	char      class_id[128];     /* class rows: the roster's sourcedId */
-	char      class_title[160];
-	long long school_rowid;      /* school and class rows: school.id (0: no school) */
-	long long district_rowid;
-	long long n[COV_NCOLS];
-	unsigned  hidden;
+	const char *district;
+	const char *school;          /* "" for district and grade rows */
+	const char *grade;           /* grade rows: the CEDS code, "" unknown */
+	const char *class_id;        /* class rows: the roster's sourcedId */
+	const char *class_title;
+	long long   school_rowid;    /* school and class rows: school.id (0: no school) */
+	long long   district_rowid;
+	long long   n[COV_NCOLS];
+	unsigned    hidden;
 };
+
+struct coverage_text;            /* the labels' storage */
 
 struct coverage {
-	enum coverage_by     by;
-	struct coverage_row *rows;
-	size_t               nrows;
-	struct coverage_row  total;   /* every active child once (class rows overlap) */
-	int                  min_cell;   /* 0: not suppressed */
-	int                  suppressed; /* cells hidden */
+	enum coverage_by      by;
+	struct coverage_row  *rows;
+	size_t                nrows;
+	struct coverage_row   total;   /* every active child once (class rows overlap) */
+	int                   min_cell;   /* 0: not suppressed */
+	int                   suppressed; /* cells hidden */
+	struct coverage_text *text;
 };
 
-/* Reads the coverage at one level. Rows ordered by district, then school,
- * grade or class. Free with coverage_free. */
+/* Reads the coverage at one level from the kept counts (coverage_kept.h,
+ * counted again first when a bulk import left them stale). Rows ordered by
+ * district, then school, grade or class. Free with coverage_free. */
 enum cr_status coverage_read(struct cr_db *db, enum coverage_by by, struct coverage *out, struct cr_err *err);
 /* The same from a school-level coverage already read (schools: unsuppressed,
  * by COVERAGE_SCHOOL): schools and districts need no pass of their own, and

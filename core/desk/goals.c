@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "goals.h"
+#include "coverage_kept.h"
 #include "coverage.h"
 
 void goal_today(char *buf, size_t len)
@@ -134,24 +135,26 @@ enum cr_status goal_remove(struct cr_db *db, const char *school, struct cr_err *
 	return CR_OK;
 }
 
+/* Enrolled and carded from the kept counts (coverage_kept.h). */
 static const char goal_each_sql[] =
 	"SELECT coalesce(g.school_id, 0), coalesce(sc.name, ''), coalesce(d.name, ''), g.target_pct, g.due, "
-	" CASE WHEN g.school_id IS NULL THEN (SELECT count(*) FROM student WHERE status_code = 'a') "
-	"  ELSE (SELECT count(*) FROM student WHERE school_id = g.school_id AND status_code = 'a') END, "
-	" CASE WHEN g.school_id IS NULL THEN (SELECT count(*) FROM card c JOIN student s ON s.id = c.student_id "
-	"   WHERE c.status = 'active' AND s.status_code = 'a') "
-	"  ELSE (SELECT count(*) FROM student s JOIN card c ON c.student_id = s.id AND c.status = 'active' "
-	"   WHERE s.school_id = g.school_id AND s.status_code = 'a') END "
+	" (SELECT coalesce(sum(k.enrolled), 0) FROM coverage_cell k "
+	"   WHERE g.school_id IS NULL OR k.school_id = g.school_id), "
+	" (SELECT coalesce(sum(k.carded), 0) FROM coverage_cell k "
+	"   WHERE g.school_id IS NULL OR k.school_id = g.school_id) "
 	"FROM goal g LEFT JOIN school sc ON sc.id = g.school_id LEFT JOIN district d ON d.id = sc.district_id "
 	"ORDER BY g.school_id IS NOT NULL, d.name, sc.name, g.school_id";
 
 enum cr_status goal_each(struct cr_db *db, const char *today, goal_fn fn, void *ctx, struct cr_err *err)
 {
-	sqlite3_stmt *st = db_prepare(db, goal_each_sql, err);
+	sqlite3_stmt *st;
+	enum cr_status s;
 	char now[16];
 	int rc;
 
-	if (!st)
+	if ((s = coverage_kept_ready(db, err)) != CR_OK)
+		return s;
+	if (!(st = db_prepare(db, goal_each_sql, err)))
 		return err ? err->status : CR_EINTERNAL;
 	if (!today) {
 		goal_today(now, sizeof now);

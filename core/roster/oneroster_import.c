@@ -67,10 +67,15 @@ enum cr_status oneroster_prepare(struct imp *im)
 
 /* ---- bulk: indexes and search triggers set aside, then rebuilt ---------------------------- */
 
+/* The kept coverage counts' triggers (migration 0008) would fire for every
+ * student and enrollment a bulk writes: they are set aside too, and the
+ * counts marked stale, to be counted again once before they are next read
+ * (core/desk/coverage_kept.c). A delta keeps them: its changes are few. */
 static const char bulk_deferred_sql[] =
 	"SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND "
 	"((type = 'index' AND name IN ('student_sid', 'student_by_number', 'student_by_school')) "
-	" OR (type = 'trigger' AND name LIKE 'student_fts_%')) "
+	" OR (type = 'trigger' AND name LIKE 'student_fts_%') "
+	" OR (?1 AND type = 'trigger' AND name LIKE 'coverage_kept_%')) "
 	"ORDER BY type, name";
 
 enum cr_status or_bulk_defer(struct imp *im, int triggers_only)
@@ -78,10 +83,11 @@ enum cr_status or_bulk_defer(struct imp *im, int triggers_only)
 	sqlite3_stmt *st = db_prepare(im->db, bulk_deferred_sql, im->err);
 	enum cr_status s = CR_OK;
 	char drop[160];
-	int rc;
+	int rc, kept = 0;
 
 	if (!st)
 		return im->err->status;
+	sqlite3_bind_int(st, 1, im->mode[F_USERS] == MODE_BULK || im->mode[F_ENROLLMENTS] == MODE_BULK);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && im->ndeferred < IMP_MAX_DEFERRED) {
 		char *sql;
 
@@ -94,6 +100,7 @@ enum cr_status or_bulk_defer(struct imp *im, int triggers_only)
 			break;
 		}
 		im->deferred[im->ndeferred++] = sql;
+		kept |= strncmp((const char *)sqlite3_column_text(st, 1), "coverage_kept_", 14) == 0;
 		snprintf(drop, sizeof drop, "DROP %s %s", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
 		/* Executed after the loop: the schema must not change under a running query. */
 		im->deferred_drop[im->ndeferred - 1] = strdup(drop);
@@ -105,6 +112,8 @@ enum cr_status or_bulk_defer(struct imp *im, int triggers_only)
 	sqlite3_reset(st);
 	for (int i = 0; s == CR_OK && i < im->ndeferred; i++)
 		s = db_exec(im->db, im->deferred_drop[i], im->err);
+	if (s == CR_OK && kept)
+		s = db_exec(im->db, "UPDATE coverage_kept SET stale = 1", im->err);
 	return s;
 }
 

@@ -37,7 +37,7 @@ struct imp_issue {
 	char       *reason;
 };
 
-#define IMP_MAX_DEFERRED 16
+#define IMP_MAX_DEFERRED 32
 
 struct imp {
 	struct cr_db                *db;

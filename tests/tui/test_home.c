@@ -361,6 +361,9 @@ static void help_lists_every_key_in_the_footer(void **state)
 		int r;
 
 		assert_non_null(label);
+		/* "? More" stands for the keys a full footer leaves to the help. */
+		if (strcmp(items[i], "? More") == 0)
+			continue;
 		snprintf(key, sizeof key, "   %.*s ", (int)(label - items[i]), items[i]);
 		/* The key's row on the help screen carries the same label. */
 		if (h_screen_find(h, key, &r, NULL) != 0) {

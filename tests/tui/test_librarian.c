@@ -229,6 +229,20 @@ static void every_screen_fits_80x24(void **state)
 	assert_int_equal(h_wait_text(h, "The library system", WAIT_MS), 0);
 	t_fits(h, "library system", 1);
 	t_help_fits(h, "library system help");
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_text(h, "Find a student", WAIT_MS), 0);
+	/* Progress: districts, a district's schools, a school's grades (class
+	 * titles are the roster's own and may be cut to fit). */
+	h_send_key(h, VTERM_KEY_FUNCTION(2));
+	assert_int_equal(h_wait_text(h, "All districts", WAIT_MS), 0);
+	t_fits(h, "progress", 1);
+	t_help_fits(h, "progress help");
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "Hidden Valley Secondary School", WAIT_MS), 0);
+	t_fits(h, "progress: schools", 1);
+	h_send_key(h, VTERM_KEY_ENTER);
+	assert_int_equal(h_wait_text(h, "> Hidden Valley Secondary School", WAIT_MS), 0);
+	t_fits(h, "progress: grades", 1);
 }
 
 /* At 100 columns too the question is whole. */

@@ -1,0 +1,424 @@
+/* coverage_kept: counting the kept coverage again after a bulk import. In
+ * SQL this is a GROUP BY over five million enrollments (a sort of them all,
+ * 4-5 s at a million students); here it is three straight scans (students,
+ * cards and consent, enrollments) into arrays by student rowid and a hash by
+ * class and grade, then the rows written in key order. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coverage_kept.h"
+
+enum { KF_CARDED = 1, KF_OPTED_OUT = 2, KF_PENDING = 4 };
+
+/* A school and grade of a district, as coverage_cell keeps it. */
+struct kept_cell {
+	long long district, school;
+	char     *grade;
+	uint32_t  gidx;                /* the grade's number in kept.grades */
+	long long n[4];                /* enrolled, carded, opted out, pending */
+};
+
+/* A class and grade, in an open-addressing table keyed class * ngrades + gidx. */
+struct kept_class {
+	long long key;                 /* 0: empty slot (class rowids start at 1) */
+	int32_t   n[4];
+};
+
+struct kept {
+	struct kept_cell  *cells;
+	size_t             ncells, capcells;
+	uint32_t          *cell_of;    /* by student rowid: cell index + 1, 0 not active */
+	unsigned char     *flags;      /* by student rowid: KF_* */
+	long long          maxid;
+	char             **grades;     /* distinct grade texts */
+	size_t             ngrades, capgrades;
+	struct kept_class *classes;
+	size_t             nclasses, capclasses;   /* capclasses a power of two */
+	long              *cell_slots;  /* hash of cells: index + 1, 0 empty */
+	size_t             capslots;    /* a power of two, over twice ncells */
+};
+
+static void kept_free(struct kept *k)
+{
+	for (size_t i = 0; i < k->ngrades; i++)
+		free(k->grades[i]);
+	free(k->grades);
+	free(k->cells);
+	free(k->cell_of);
+	free(k->flags);
+	free(k->classes);
+	free(k->cell_slots);
+	memset(k, 0, sizeof *k);
+}
+
+/* The number of a grade text, added when new; -1 without memory. */
+static long kept_grade(struct kept *k, const char *g)
+{
+	for (size_t i = 0; i < k->ngrades; i++)
+		if (strcmp(k->grades[i], g) == 0)
+			return (long)i;
+	if (k->ngrades == k->capgrades) {
+		size_t cap = k->capgrades ? k->capgrades * 2 : 32;
+		char **v = realloc(k->grades, cap * sizeof *v);
+
+		if (!v)
+			return -1;
+		k->grades = v;
+		k->capgrades = cap;
+	}
+	if (!(k->grades[k->ngrades] = strdup(g)))
+		return -1;
+	return (long)k->ngrades++;
+}
+
+static size_t kept_cell_hash(long long district, long long school, long g, size_t cap)
+{
+	unsigned long long h = (unsigned long long)district * 0x9E3779B97F4A7C15ull;
+
+	h ^= (unsigned long long)school * 0xC2B2AE3D27D4EB4Full + (unsigned long long)g * 0x165667B19E3779F9ull;
+	return (size_t)(h ^ (h >> 29)) & (cap - 1);
+}
+
+/* The hash slot of (district, school, grade number): its cell, or empty. */
+static long *kept_cell_slot(struct kept *k, long long district, long long school, long g)
+{
+	size_t i = kept_cell_hash(district, school, g, k->capslots);
+
+	while (k->cell_slots[i]) {
+		const struct kept_cell *c = &k->cells[k->cell_slots[i] - 1];
+
+		if (c->district == district && c->school == school && (long)c->gidx == g)
+			break;
+		i = (i + 1) & (k->capslots - 1);
+	}
+	return &k->cell_slots[i];
+}
+
+static int kept_cells_grow(struct kept *k)
+{
+	size_t cap = k->capslots ? k->capslots * 2 : 1024;
+	long *slots = calloc(cap, sizeof *slots);
+	struct kept_cell *v = realloc(k->cells, cap / 2 * sizeof *v);
+
+	if (!slots || !v) {
+		free(slots);
+		if (v)
+			k->cells = v;
+		return -1;
+	}
+	k->cells = v;
+	k->capcells = cap / 2;
+	free(k->cell_slots);
+	k->cell_slots = slots;
+	k->capslots = cap;
+	for (size_t i = 0; i < k->ncells; i++)
+		*kept_cell_slot(k, k->cells[i].district, k->cells[i].school, (long)k->cells[i].gidx) = (long)i + 1;
+	return 0;
+}
+
+/* The cell of (district, school, grade); children come in rowid order, so
+ * the last cell found is usually the one. -1 without memory. */
+static long kept_cell(struct kept *k, long long district, long long school, const char *grade, long *last)
+{
+	long g, *slot;
+
+	if (*last >= 0) {
+		struct kept_cell *c = &k->cells[*last];
+
+		if (c->district == district && c->school == school && strcmp(c->grade, grade) == 0)
+			return *last;
+	}
+	if ((g = kept_grade(k, grade)) < 0)
+		return -1;
+	if (k->ncells + 1 > k->capcells && kept_cells_grow(k))
+		return -1;
+	slot = kept_cell_slot(k, district, school, g);
+	if (*slot)
+		return *last = *slot - 1;
+	k->cells[k->ncells] = (struct kept_cell){ district, school, k->grades[g], (uint32_t)g, { 0 } };
+	*slot = (long)k->ncells + 1;
+	return *last = (long)k->ncells++;
+}
+
+static struct kept_class *kept_class_slot(struct kept_class *t, size_t cap, long long key)
+{
+	size_t i = (size_t)((unsigned long long)key * 0x9E3779B97F4A7C15ull >> 20) & (cap - 1);
+
+	while (t[i].key && t[i].key != key)
+		i = (i + 1) & (cap - 1);
+	return &t[i];
+}
+
+static int kept_class_grow(struct kept *k)
+{
+	size_t cap = k->capclasses ? k->capclasses * 2 : 4096;
+	struct kept_class *t = calloc(cap, sizeof *t);
+
+	if (!t)
+		return -1;
+	for (size_t i = 0; k->classes && i < k->capclasses; i++)
+		if (k->classes[i].key)
+			*kept_class_slot(t, cap, k->classes[i].key) = k->classes[i];
+	free(k->classes);
+	k->classes = t;
+	k->capclasses = cap;
+	return 0;
+}
+
+static int kept_class_add(struct kept *k, long long class_id, const struct kept_cell *c, unsigned char f)
+{
+	long long key = class_id * (long long)(k->ngrades + 1) + (long long)c->gidx + 1;
+	struct kept_class *e;
+
+	if ((k->nclasses + 1) * 10 > k->capclasses * 7 && kept_class_grow(k))
+		return -1;
+	e = kept_class_slot(k->classes, k->capclasses, key);
+	if (!e->key) {
+		e->key = key;
+		k->nclasses++;
+	}
+	e->n[0]++;
+	e->n[1] += (f & KF_CARDED) != 0;
+	e->n[2] += (f & KF_OPTED_OUT) != 0;
+	e->n[3] += (f & KF_PENDING) != 0;
+	return 0;
+}
+
+static long long kept_scalar(struct cr_db *db, const char *sql)
+{
+	sqlite3_stmt *st = db_prepare(db, sql, NULL);
+	long long v = 0;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	if (st)
+		sqlite3_reset(st);
+	return v;
+}
+
+/* Active children into their cells (NOT INDEXED: a straight pass, not a
+ * million lookups through an index). */
+static enum cr_status kept_students(struct cr_db *db, struct kept *k, struct cr_err *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id, district_id, coalesce(school_id, 0), coalesce(grade, '') "
+				      "FROM student NOT INDEXED WHERE status_code = 'a'", err);
+	long last = -1;
+	int rc;
+
+	if (!st)
+		return err ? err->status : CR_EINTERNAL;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(st, 0);
+		const char *g = (const char *)sqlite3_column_text(st, 3);
+		long c;
+
+		if (id <= 0 || id > k->maxid)
+			continue;
+		if ((c = kept_cell(k, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), g ? g : "", &last)) < 0) {
+			sqlite3_reset(st);
+			return cr_fail(err, CR_ENOMEM, "out of memory counting the coverage");
+		}
+		k->cell_of[id] = (uint32_t)c + 1;
+		k->cells[c].n[0]++;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? CR_OK : db_fail(db, err, rc, "counting the coverage");
+}
+
+/* Cards and consent: a flag on each active child and a count in their cell. */
+static enum cr_status kept_flags(struct cr_db *db, struct kept *k, struct cr_err *err)
+{
+	static const char *const sql[] = {
+		"SELECT student_id, 1 FROM card WHERE status = 'active'",
+		"SELECT student_id, CASE state WHEN 'opted_out' THEN 2 ELSE 4 END FROM consent "
+		"WHERE state IN ('opted_out', 'pending')",
+	};
+
+	for (int q = 0; q < 2; q++) {
+		sqlite3_stmt *st = db_prepare(db, sql[q], err);
+		int rc;
+
+		if (!st)
+			return err ? err->status : CR_EINTERNAL;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			long long id = sqlite3_column_int64(st, 0);
+			int f = sqlite3_column_int(st, 1);
+
+			if (id <= 0 || id > k->maxid || !k->cell_of[id] || (k->flags[id] & f))
+				continue;
+			k->flags[id] |= (unsigned char)f;
+			k->cells[k->cell_of[id] - 1].n[f == KF_CARDED ? 1 : f == KF_OPTED_OUT ? 2 : 3]++;
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return db_fail(db, err, rc, "counting the coverage");
+	}
+	return CR_OK;
+}
+
+/* Enrollments in their own order (the table's key): no join, no sort. */
+static enum cr_status kept_enrollments(struct cr_db *db, struct kept *k, struct cr_err *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT student_id, class_id FROM enrollment", err);
+	int rc;
+
+	if (!st)
+		return err ? err->status : CR_EINTERNAL;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(st, 0), cls = sqlite3_column_int64(st, 1);
+
+		if (id <= 0 || id > k->maxid || !k->cell_of[id] || cls <= 0)
+			continue;
+		if (kept_class_add(k, cls, &k->cells[k->cell_of[id] - 1], k->flags[id])) {
+			sqlite3_reset(st);
+			return cr_fail(err, CR_ENOMEM, "out of memory counting the coverage");
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? CR_OK : db_fail(db, err, rc, "counting the coverage");
+}
+
+static int kept_key_cmp(const void *a, const void *b)
+{
+	long long x = ((const struct kept_class *)a)->key, y = ((const struct kept_class *)b)->key;
+
+	return (x > y) - (x < y);
+}
+
+static enum cr_status kept_step(struct cr_db *db, sqlite3_stmt *st, struct cr_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? CR_OK : db_fail(db, err, rc, "saving the coverage counts");
+}
+
+static enum cr_status kept_write(struct cr_db *db, struct kept *k, struct cr_err *err)
+{
+	sqlite3_stmt *st;
+	enum cr_status s;
+	size_t n = 0;
+
+	if ((s = db_exec(db, "DELETE FROM coverage_cell; DELETE FROM coverage_class", err)) != CR_OK)
+		return s;
+	if (!(st = db_prepare(db, "INSERT INTO coverage_cell (district_id, school_id, grade, enrolled, carded, "
+			      "opted_out, pending) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err)))
+		return err ? err->status : CR_EINTERNAL;
+	for (size_t i = 0; i < k->ncells; i++) {
+		const struct kept_cell *c = &k->cells[i];
+
+		sqlite3_bind_int64(st, 1, c->district);
+		sqlite3_bind_int64(st, 2, c->school);
+		sqlite3_bind_text(st, 3, c->grade, -1, SQLITE_STATIC);
+		for (int j = 0; j < 4; j++)
+			sqlite3_bind_int64(st, 4 + j, c->n[j]);
+		if ((s = kept_step(db, st, err)) != CR_OK)
+			return s;
+	}
+	/* Packed to the front and sorted: the rows go in in key order. */
+	for (size_t i = 0; i < k->capclasses; i++)
+		if (k->classes[i].key)
+			k->classes[n++] = k->classes[i];
+	qsort(k->classes, n, sizeof *k->classes, kept_key_cmp);
+	if (!(st = db_prepare(db, "INSERT INTO coverage_class (class_id, grade, enrolled, carded, opted_out, "
+			      "pending) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", err)))
+		return err ? err->status : CR_EINTERNAL;
+	for (size_t i = 0; i < n; i++) {
+		const struct kept_class *c = &k->classes[i];
+		long long per = (long long)k->ngrades + 1;
+
+		sqlite3_bind_int64(st, 1, c->key / per);
+		sqlite3_bind_text(st, 2, k->grades[c->key % per - 1], -1, SQLITE_STATIC);
+		for (int j = 0; j < 4; j++)
+			sqlite3_bind_int(st, 3 + j, c->n[j]);
+		if ((s = kept_step(db, st, err)) != CR_OK)
+			return s;
+	}
+	return db_exec(db, "UPDATE coverage_kept SET stale = 0", err);
+}
+
+/* Inside a transaction. */
+static enum cr_status kept_count(struct cr_db *db, struct cr_err *err)
+{
+	struct kept k = { 0 };
+	enum cr_status s;
+
+	k.maxid = kept_scalar(db, "SELECT coalesce(max(id), 0) FROM student");
+	k.cell_of = calloc((size_t)k.maxid + 1, sizeof *k.cell_of);
+	k.flags = calloc((size_t)k.maxid + 1, 1);
+	if (!k.cell_of || !k.flags) {
+		kept_free(&k);
+		return cr_fail(err, CR_ENOMEM, "out of memory counting the coverage");
+	}
+	if ((s = kept_students(db, &k, err)) == CR_OK && (s = kept_flags(db, &k, err)) == CR_OK) {
+		/* The students' grades are all known now, so class keys stay
+		 * fixed; most classes hold one grade. */
+		long long classes = kept_scalar(db, "SELECT count(*) FROM class");
+
+		k.capclasses = 2048;
+		while ((long long)k.capclasses < classes * 2 && k.capclasses < ((size_t)1 << 40))
+			k.capclasses *= 2;
+		k.capclasses /= 2;   /* kept_class_grow doubles it */
+		s = kept_class_grow(&k) ? cr_fail(err, CR_ENOMEM, "out of memory counting the coverage") : CR_OK;
+		if (s == CR_OK)
+			s = kept_enrollments(db, &k, err);
+	}
+	if (s == CR_OK)
+		s = kept_write(db, &k, err);
+	kept_free(&k);
+	return s;
+}
+
+int coverage_kept_stale(struct cr_db *db)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT stale FROM coverage_kept WHERE id = 1", NULL);
+	int v = -1, rc;
+
+	if (!st)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0) != 0;
+	else if (rc == SQLITE_DONE)
+		v = 1;
+	sqlite3_reset(st);
+	return v;
+}
+
+static enum cr_status kept_again(struct cr_db *db, int only_stale, struct cr_err *err)
+{
+	sqlite3 *h = db_handle(db);
+	enum cr_status s;
+	int stale;
+
+	if (only_stale && (stale = coverage_kept_stale(db)) <= 0)
+		return stale == 0 ? CR_OK : cr_fail(err, CR_EINTERNAL, "cannot read the coverage counts' state");
+	if (!sqlite3_get_autocommit(h))
+		return kept_count(db, err);
+	if (sqlite3_db_readonly(h, "main") == 1)
+		return cr_fail(err, CR_EUNAVAILABLE, "the coverage counts must be made again after a bulk import, "
+			       "which needs write access to %s", db_path(db));
+	if ((s = db_begin_immediate(db, err)) != CR_OK)
+		return s;
+	/* Another process may have counted while we waited for the lock. */
+	if (only_stale && coverage_kept_stale(db) == 0) {
+		db_rollback(db);
+		return CR_OK;
+	}
+	if ((s = kept_count(db, err)) != CR_OK) {
+		db_rollback(db);
+		return s;
+	}
+	return db_commit(db, err);
+}
+
+enum cr_status coverage_kept_ready(struct cr_db *db, struct cr_err *err)
+{
+	return kept_again(db, 1, err);
+}
+
+enum cr_status coverage_kept_rebuild(struct cr_db *db, struct cr_err *err)
+{
+	return kept_again(db, 0, err);
+}
