@@ -239,7 +239,9 @@ static void xfer_run(struct koha *k, struct koha_xfer **xs, int n)
 					break;
 				}
 		}
-		if (added > 0 && running > 0 && curl_multi_poll(k->multi, NULL, 0, 1000, NULL) != CURLM_OK)
+		if (added > 0 && running == 0)
+			break;   /* libcurl holds nothing more: what is left failed */
+		if (added > 0 && curl_multi_poll(k->multi, NULL, 0, 1000, NULL) != CURLM_OK)
 			break;
 	}
 	for (int i = 0; i < n; i++) {
