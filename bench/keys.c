@@ -1,4 +1,4 @@
-/* Desk benchmark: every key answered (screen settled) within 50 ms at p99
+/* Desk benchmark: every key answered (screen settled) within 16 ms at p99
  * with a 1,000,000-student roster, and the TUI's peak memory under 24 MB.
  * Drives the real binary in a pty with libvterm as the screen (the TUI
  * tests' harness): types names letter by letter into the search, erases
@@ -109,8 +109,10 @@ static char names[200][64], ids[200][64];
 int main(int argc, char **argv)
 {
 	const char *args[] = { "--db", argc > 1 ? argv[1] : "", NULL };
-	static char staff[160], pin[64];
-	const char *env[] = { staff, pin, NULL };
+	static char staff[160], pin[64], esc[64];
+	/* ESCDELAY passes through (the harness gives the desk a clean
+	 * environment): ESCDELAY=25 times the desk as it was before issue 15. */
+	const char *env[] = { staff, pin, getenv("ESCDELAY") ? esc : NULL, NULL };
 	struct h_opts o = { .argv = args, .home = "/tmp", .env = env };
 	struct h_term *h;
 	int nn, ni, rounds = argc > 4 ? atoi(argv[4]) : 1;
@@ -122,6 +124,7 @@ int main(int argc, char **argv)
 	}
 	snprintf(staff, sizeof staff, "CARDROLL_STAFF=%s", getenv("CARDROLL_STAFF") ? getenv("CARDROLL_STAFF") : "");
 	snprintf(pin, sizeof pin, "CARDROLL_PIN=%s", getenv("CARDROLL_PIN") ? getenv("CARDROLL_PIN") : "");
+	snprintf(esc, sizeof esc, "ESCDELAY=%s", getenv("ESCDELAY") ? getenv("ESCDELAY") : "");
 	nn = read_lines(argv[2], names, 200);
 	ni = read_lines(argv[3], ids, 200);
 	if (nn <= 0 || ni <= 0) {

@@ -18,7 +18,17 @@
 
 #define TUI_TICK_MS  250    /* get_wch wakes this often to look around */
 #define TUI_POLL_MS  1000   /* how often we ask whether another desk wrote */
-#define TUI_ESC_MS   25     /* Esc alone, not the start of an arrow key */
+/* How long after an Esc byte curses waits for the rest of a key's escape
+ * sequence (an arrow is ESC O B) before taking it for the Esc key, which is
+ * then answered that much later. A terminal on this machine writes a whole
+ * sequence at once, so the bytes arrive together and a short wait is safe
+ * (10 ms: Esc is answered within a 16 ms frame). Over SSH (or mosh) the
+ * bytes can come apart on a slow link: 60 ms there (SSH_CONNECTION,
+ * SSH_CLIENT or SSH_TTY set) reads a sequence whole with gaps of up to 60 ms
+ * between its bytes (tests/tui/test_keys.c sends them 30 ms apart).
+ * ESCDELAY in the environment, ncurses' own, overrides both. */
+#define TUI_ESC_LOCAL_MS  10
+#define TUI_ESC_REMOTE_MS 60
 #define TUI_CTRL(c)  ((c) & 0x1f)
 
 /* Each registered worker, in desk.c's order. */
@@ -514,6 +524,20 @@ static void tui_idle_lock(struct tui *t)
 	tui_mark(t, TUI_DIRTY_ALL & ~TUI_DIRTY_LAYOUT);
 }
 
+static void tui_set_escdelay(void)
+{
+	const char *env = getenv("ESCDELAY");
+	int remote = 0;
+
+	for (const char *const *v = (const char *const[]){ "SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY", NULL }; *v; v++)
+		if (getenv(*v) && *getenv(*v))
+			remote = 1;
+
+	if (env && *env)
+		return;   /* ncurses read it at newterm */
+	set_escdelay(remote ? TUI_ESC_REMOTE_MS : TUI_ESC_LOCAL_MS);
+}
+
 static enum cr_status tui_start(struct tui *t, struct cr_err *err)
 {
 	const char *term = getenv("TERM");
@@ -533,7 +557,7 @@ static enum cr_status tui_start(struct tui *t, struct cr_err *err)
 	nonl();
 	keypad(stdscr, TRUE);
 	wtimeout(stdscr, TUI_TICK_MS);
-	set_escdelay(TUI_ESC_MS);
+	tui_set_escdelay();
 	theme_init();
 	t->data_version = db_data_version(t->db);
 	clock_gettime(CLOCK_MONOTONIC, &t->polled);

@@ -487,6 +487,16 @@ static int set_sync_confirm_duplicates(struct cr_config *c, const char *v, char 
 	return set_bool(&c->sync.koha_confirm_duplicates, v, why, n);
 }
 
+static int set_sync_existing_cards(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return set_bool(&c->sync.existing_cards, v, why, n);
+}
+
+static int set_sync_http2(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_word(c->sync.http2, sizeof c->sync.http2, v, "auto no", why, n);
+}
+
 static int set_sync_backoff_max(struct cr_config *c, const char *v, char *why, size_t n)
 {
 	return config_set_int(&c->sync.backoff_max_s, v, 1, 86400, why, n);
@@ -551,6 +561,8 @@ static const struct config_key {
 	{ "sync",    "batch",           set_sync_batch },
 	{ "sync",    "backoff_max_s",   set_sync_backoff_max },
 	{ "sync",    "koha_confirm_duplicates", set_sync_confirm_duplicates },
+	{ "sync",    "existing_cards",  set_sync_existing_cards },
+	{ "sync",    "http2",           set_sync_http2 },
 	{ "sync",    "roster_url",      set_sync_roster_url },
 	{ "sync",    "roster_auth",     set_sync_roster_auth },
 	{ "sync",    "roster_client_id", set_sync_roster_client_id },
@@ -728,6 +740,7 @@ void config_defaults(struct cr_config *cfg)
 	snprintf(cfg->sync.attribute, sizeof cfg->sync.attribute, "STUID");
 	snprintf(cfg->sync.format, sizeof cfg->sync.format, "koha-csv");
 	snprintf(cfg->sync.roster_auth, sizeof cfg->sync.roster_auth, "none");
+	snprintf(cfg->sync.http2, sizeof cfg->sync.http2, "auto");
 	cfg->sync.timeout_ms = 10000;
 	cfg->sync.probe_timeout_ms = 2000;
 	cfg->sync.batch = 50;

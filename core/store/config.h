@@ -100,6 +100,10 @@ struct sync_settings {
 	char roster_token_url[1024];   /* the OAuth2 token endpoint: required with roster_auth = oauth2 */
 	char roster_auth_at[4200];     /* "FILE:LINE" of the roster_auth that is in force, for messages */
 	int  koha_confirm_duplicates;  /* koha: the ILS honours x-confirm-not-duplicate on POST /patrons (default no) */
+	int  existing_cards;      /* koha: the ILS may hold these card numbers from before the programme:
+				   * look each card up before creating a patron (default no: only when
+				   * an earlier try of the event may have reached the ILS) */
+	char http2[8];            /* koha: auto (HTTP/2 when an https server offers it), no (HTTP/1.1) */
 	/* Filled by config_load: the grades the programme serves that no
 	 * [categories] band gives a category ("06, 07"; "" when every one has
 	 * one), and where the [sync] target line is ("file:line", or the file).

@@ -17,9 +17,12 @@
  * Order per child is kept: an event is not sent while an earlier event of
  * the same child is not done (a void never overtakes its signup). A row
  * left in 'sending' by a crash is sent again; targets make that safe (koha
- * looks the child up before creating, so a replay links instead of making
- * a second patron). Credentials never appear in logs or messages; request
- * and response bodies (children's data) are never logged. */
+ * looks the child up before creating when an earlier try was recorded,
+ * item->attempts > 1, so a replay links instead of making a second
+ * patron). Because a batch holds at most one event per child, a target may
+ * send a batch's items in parallel. Credentials never appear in logs or
+ * messages; request and response bodies (children's data) are never
+ * logged. */
 #ifndef CR_SYNC_H
 #define CR_SYNC_H
 

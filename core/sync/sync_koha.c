@@ -1,6 +1,8 @@
-/* sync_koha: the `koha` sync target, Koha's REST API (POST /api/v1/patrons)
- * over libcurl, with Basic or OAuth2 client-credentials auth (DESIGN §7).
- * Nothing here logs: credentials and children's data stay out of messages. */
+/* sync_koha: the `koha` sync target, Koha's REST API (POST /api/v1/patrons):
+ * what each event asks of Koha and what its answers mean (DESIGN §7). The
+ * requests themselves (libcurl, one connection, HTTP/2 streams, auth) are
+ * koha_http.c's. Nothing here logs: credentials and children's data stay
+ * out of messages. */
 #include <curl/curl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,313 +13,15 @@
 
 #include "text/buf.h"
 #include "text/jsonc.h"
+#include "koha_http.h"
 #include "sync.h"
 
-#define KOHA_BODY_MAX (4u << 20)    /* a patron list for one card is tiny */
 #define KOHA_REASON_MAX 200         /* Koha's own words, clipped */
-
-/* ---- reading Koha's answers (json-c, through text/jsonc.h) ---------------- */
-
-/* Member key of obj as text, into out: a string as decoded, a number in
- * its shortest round-trip spelling, true/false as words; "" when absent,
- * null, not a scalar, or (for a number) too long for out. A string
- * "null" counts as null, as it always did here. */
-static void koha_text(const struct json_object *obj, const char *key, char *out, size_t len)
-{
-	const struct json_object *v = jsonc_get(obj, key);
-	double d;
-	int n = 0;
-
-	if (!len)
-		return;
-	out[0] = '\0';
-	if (!v)
-		return;
-	if (jsonc_is(v, json_type_string)) {
-		snprintf(out, len, "%s", jsonc_str(v));
-	} else if (jsonc_is(v, json_type_boolean)) {
-		n = snprintf(out, len, "%s", json_object_get_boolean(v) ? "true" : "false");
-	} else if (jsonc_num(v, &d)) {
-		if (d > -9007199254740992.0 && d < 9007199254740992.0 && (double)(long long)d == d)
-			n = snprintf(out, len, "%lld", (long long)d);
-		else
-			for (int prec = 15; prec <= 17; prec++)
-				if ((n = snprintf(out, len, "%.*g", prec, d)) < 0 || (size_t)n >= len ||
-				    strtod(out, NULL) == d)
-					break;
-	}
-	if (n < 0 || (size_t)n >= len || !strcmp(out, "null"))
-		out[0] = '\0';
-}
 
 /* The i-th element of an array (only an array), or NULL. */
 static const struct json_object *koha_index(const struct json_object *v, size_t i)
 {
 	return jsonc_at(v, i);
-}
-/* ---- the target ------------------------------------------------------------ */
-
-struct koha {
-	struct sync_settings s;
-	CURL              *curl;
-	char               base[1024];         /* the URL without a trailing slash */
-	char               token[2048];        /* oauth2 */
-	long long          token_until;
-	/* the last answer */
-	long               status;
-	struct buf         body;
-	struct json_object *doc;               /* body parsed, once read (koha_json) */
-	int                parsed;
-	char               location[256];
-	int                retry_after;
-};
-
-static size_t koha_write(char *data, size_t size, size_t n, void *ctx)
-{
-	struct koha *k = ctx;
-
-	if (k->body.len + size * n > KOHA_BODY_MAX)
-		return 0;
-	buf_add(&k->body, data, size * n);
-	return k->body.oom ? 0 : size * n;
-}
-
-/* Retry-After: delta-seconds or an HTTP-date. */
-static int koha_retry_after(const char *v)
-{
-	char *end;
-	long n;
-
-	while (*v == ' ')
-		v++;
-	n = strtol(v, &end, 10);
-	if (end != v && (*end == '\0' || *end == ' ' || *end == '\r' || *end == '\n'))
-		return n < 0 ? 0 : n > 7 * 86400 ? 7 * 86400 : (int)n;
-	{
-		char date[128];
-		size_t len = strcspn(v, "\r\n");
-		time_t t;
-
-		if (len >= sizeof date)
-			return 0;
-		memcpy(date, v, len);
-		date[len] = '\0';
-		t = curl_getdate(date, NULL);
-		if (t <= 0)
-			return 0;
-		t -= time(NULL);
-		return t < 0 ? 0 : t > 7 * 86400 ? 7 * 86400 : (int)t;
-	}
-}
-
-static size_t koha_header(char *data, size_t size, size_t n, void *ctx)
-{
-	struct koha *k = ctx;
-	size_t len = size * n;
-	char line[512];
-
-	if (len >= sizeof line)
-		return len;
-	memcpy(line, data, len);
-	line[len] = '\0';
-	if (!strncasecmp(line, "HTTP/", 5)) {
-		/* a new response (after 100 Continue, say): forget the last one's headers */
-		k->location[0] = '\0';
-		k->retry_after = 0;
-	} else if (!strncasecmp(line, "Retry-After:", 12)) {
-		k->retry_after = koha_retry_after(line + 12);
-	} else if (!strncasecmp(line, "Location:", 9)) {
-		const char *v = line + 9;
-
-		while (*v == ' ')
-			v++;
-		snprintf(k->location, sizeof k->location, "%.*s", (int)strcspn(v, "\r\n"), v);
-	}
-	return len;
-}
-
-/* The sentence for a transfer that got no HTTP answer. */
-static void koha_curl_reason(CURLcode rc, char *out, size_t len)
-{
-	if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM ||
-	    rc == CURLE_SSL_CONNECT_ERROR)
-		snprintf(out, len, "the library system's TLS certificate was not accepted (check [sync] url and "
-			 "ca_file): %s", curl_easy_strerror(rc));
-	else
-		snprintf(out, len, "the library system did not answer: %s", curl_easy_strerror(rc));
-}
-
-/* One request. CURLE_OK when an HTTP answer came (k->status, k->body). */
-static CURLcode koha_request(struct koha *k, const char *method, const char *path, const char *ctype,
-			     const char *body, const char *const *extra, int auth, long timeout_ms)
-{
-	struct curl_slist *hdr = NULL;
-	char url[2048 + 1024], authz[2100];
-	CURLcode rc;
-
-	buf_free(&k->body);
-	json_object_put(k->doc);
-	k->doc = NULL;
-	k->parsed = 0;
-	k->status = 0;
-	k->location[0] = '\0';
-	k->retry_after = 0;
-	snprintf(url, sizeof url, "%s%s", k->base, path);
-	/* curl_easy_reset keeps the live connection (keep-alive). */
-	curl_easy_reset(k->curl);
-	curl_easy_setopt(k->curl, CURLOPT_URL, url);
-	curl_easy_setopt(k->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(k->curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(k->curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(k->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(k->curl, CURLOPT_WRITEFUNCTION, koha_write);
-	curl_easy_setopt(k->curl, CURLOPT_WRITEDATA, k);
-	curl_easy_setopt(k->curl, CURLOPT_HEADERFUNCTION, koha_header);
-	curl_easy_setopt(k->curl, CURLOPT_HEADERDATA, k);
-	curl_easy_setopt(k->curl, CURLOPT_USERAGENT, "cardroll/" CR_VERSION);
-	if (k->s.ca_file[0])
-		curl_easy_setopt(k->curl, CURLOPT_CAINFO, k->s.ca_file);
-	if (k->s.insecure) {
-		curl_easy_setopt(k->curl, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(k->curl, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	hdr = curl_slist_append(hdr, "Accept: application/json");
-	/* No "Expect: 100-continue" round trip for bigger bodies. */
-	hdr = curl_slist_append(hdr, "Expect:");
-	if (ctype) {
-		char h[128];
-
-		snprintf(h, sizeof h, "Content-Type: %s", ctype);
-		hdr = curl_slist_append(hdr, h);
-	}
-	for (int i = 0; extra && extra[i]; i++)
-		hdr = curl_slist_append(hdr, extra[i]);
-	if (auth && !strcmp(k->s.auth, "oauth2")) {
-		snprintf(authz, sizeof authz, "Authorization: Bearer %s", k->token);
-		hdr = curl_slist_append(hdr, authz);
-	} else if (auth) {
-		curl_easy_setopt(k->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(k->curl, CURLOPT_USERNAME, k->s.user);
-		curl_easy_setopt(k->curl, CURLOPT_PASSWORD, k->s.password);
-	}
-	curl_easy_setopt(k->curl, CURLOPT_HTTPHEADER, hdr);
-	if (!strcmp(method, "GET")) {
-		curl_easy_setopt(k->curl, CURLOPT_HTTPGET, 1L);
-	} else {
-		curl_easy_setopt(k->curl, CURLOPT_POSTFIELDS, body ? body : "");
-		curl_easy_setopt(k->curl, CURLOPT_POSTFIELDSIZE, (long)(body ? strlen(body) : 0));
-		if (strcmp(method, "POST"))
-			curl_easy_setopt(k->curl, CURLOPT_CUSTOMREQUEST, method);
-	}
-	rc = curl_easy_perform(k->curl);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(k->curl, CURLINFO_RESPONSE_CODE, &k->status);
-	memset(authz, 0, sizeof authz);
-	curl_slist_free_all(hdr);
-	return rc;
-}
-
-static const char *koha_body(const struct koha *k)
-{
-	return k->body.p ? k->body.p : "";
-}
-
-/* The last answer as JSON (parsed on first use; up to a NUL byte), or NULL
- * when it is not JSON. */
-static const struct json_object *koha_json(struct koha *k)
-{
-	if (!k->parsed) {
-		const char *body = koha_body(k);
-
-		k->parsed = 1;
-		k->doc = jsonc_parse(body, strlen(body), NULL, 0);
-	}
-	return k->doc;
-}
-
-/* OAuth2 client credentials: a token, kept until shortly before it ends. */
-static CURLcode koha_token(struct koha *k, int fresh, char *why, size_t len)
-{
-	struct buf form = { 0 };
-	char *id, *secret, expires[32];
-	CURLcode rc;
-
-	if (!fresh && k->token[0] && (long long)time(NULL) < k->token_until)
-		return CURLE_OK;
-	memset(k->token, 0, sizeof k->token);
-	id = curl_easy_escape(k->curl, k->s.client_id, 0);
-	secret = curl_easy_escape(k->curl, k->s.client_secret, 0);
-	if (!id || !secret) {
-		curl_free(id);
-		curl_free(secret);
-		snprintf(why, len, "out of memory");
-		return CURLE_OUT_OF_MEMORY;
-	}
-	buf_str(&form, "grant_type=client_credentials&client_id=");
-	buf_str(&form, id);
-	buf_str(&form, "&client_secret=");
-	buf_str(&form, secret);
-	memset(secret, 0, strlen(secret));
-	curl_free(id);
-	curl_free(secret);
-	if (form.oom) {
-		buf_free(&form);
-		snprintf(why, len, "out of memory");
-		return CURLE_OUT_OF_MEMORY;
-	}
-	rc = koha_request(k, "POST", "/api/v1/oauth/token", "application/x-www-form-urlencoded", form.p, NULL, 0,
-			  k->s.timeout_ms);
-	memset(form.p, 0, form.len);
-	buf_free(&form);
-	if (rc != CURLE_OK) {
-		koha_curl_reason(rc, why, len);
-		return rc;
-	}
-	if (k->status == 200)
-		koha_text(koha_json(k), "access_token", k->token, sizeof k->token);
-	if (!k->token[0]) {
-		snprintf(why, len, "the library system gave no OAuth2 token (HTTP %ld)", k->status);
-		return CURLE_OK;
-	}
-	koha_text(koha_json(k), "expires_in", expires, sizeof expires);
-	{
-		/* Renewed 30 s before the end; a lifetime of 0 or none (a server
-		 * that does not say) counts as an hour: a refused token is fetched
-		 * again anyway (koha_call). */
-		long life = expires[0] ? atol(expires) : 0;
-
-		if (life <= 0)
-			life = 3600;
-		k->token_until = (long long)time(NULL) + (life > 60 ? life - 30 : life / 2);
-	}
-	return CURLE_OK;
-}
-
-/* A request with auth: with OAuth2 a refused token is fetched again once. */
-static CURLcode koha_call(struct koha *k, const char *method, const char *path, const char *body,
-			  const char *const *extra, long timeout_ms, char *why, size_t len)
-{
-	int oauth = !strcmp(k->s.auth, "oauth2");
-	CURLcode rc;
-
-	for (int round = 0; round < 2; round++) {
-		if (oauth) {
-			if ((rc = koha_token(k, round > 0, why, len)) != CURLE_OK)
-				return rc;
-			if (!k->token[0]) {
-				k->status = 401;  /* no token: the credentials were refused */
-				return CURLE_OK;
-			}
-		}
-		rc = koha_request(k, method, path, body ? "application/json" : NULL, body, extra, 1, timeout_ms);
-		if (rc != CURLE_OK) {
-			koha_curl_reason(rc, why, len);
-			return rc;
-		}
-		if (!oauth || (k->status != 401 && k->status != 403))
-			return CURLE_OK;
-	}
-	return CURLE_OK;
 }
 
 /* Koha's "error" sentence, clipped and made plain. */
@@ -351,21 +55,21 @@ static void koha_classify(struct koha *k, const char *what, struct sync_result *
 	char text[KOHA_REASON_MAX + 1];
 
 	koha_error_text(k, text, sizeof text);
-	r->http_status = (int)k->status;
-	if (k->status == 401 || k->status == 403) {
-		koha_set(r, SYNC_STOP, "the library system refused cardroll's credentials (HTTP %ld): check [sync] user/password (or client_id/client_secret)", k->status);
-	} else if (k->status == 429 || k->status == 503) {
-		koha_set(r, SYNC_RETRY, "the library system is busy (HTTP %ld)", k->status);
-		r->retry_after_s = k->retry_after;
-	} else if (k->status >= 500) {
-		koha_set(r, SYNC_RETRY, "the library system failed %s (HTTP %ld)%s%s", what, k->status,
+	r->http_status = (int)k->x.status;
+	if (k->x.status == 401 || k->x.status == 403) {
+		koha_set(r, SYNC_STOP, "the library system refused cardroll's credentials (HTTP %ld): check [sync] user/password (or client_id/client_secret)", k->x.status);
+	} else if (k->x.status == 429 || k->x.status == 503) {
+		koha_set(r, SYNC_RETRY, "the library system is busy (HTTP %ld)", k->x.status);
+		r->retry_after_s = k->x.retry_after;
+	} else if (k->x.status >= 500) {
+		koha_set(r, SYNC_RETRY, "the library system failed %s (HTTP %ld)%s%s", what, k->x.status,
 			 text[0] ? ": " : "", text);
-	} else if (k->status == 404) {
+	} else if (k->x.status == 404) {
 		koha_set(r, SYNC_RETRY, "the library system has no patron API here (HTTP 404): check [sync] url");
-	} else if (k->status == 400) {
+	} else if (k->x.status == 400) {
 		koha_set(r, SYNC_PARK, "the library system refused %s: %s", what, text[0] ? text : "bad request");
 	} else {
-		koha_set(r, SYNC_PARK, "the library system refused %s (HTTP %ld)%s%s", what, k->status,
+		koha_set(r, SYNC_PARK, "the library system refused %s (HTTP %ld)%s%s", what, k->x.status,
 			 text[0] ? ": " : "", text);
 	}
 }
@@ -464,7 +168,7 @@ static CURLcode koha_find(struct koha *k, const char *query, struct sync_koha_pa
 	snprintf(path, sizeof path, "/api/v1/patrons?%s", query);
 	if ((rc = koha_call(k, "GET", path, NULL, embed, k->s.timeout_ms, why, len)) != CURLE_OK)
 		return rc;
-	if (k->status != 200)
+	if (k->x.status != 200)
 		return CURLE_OK;
 	*found = koha_first_patron(koha_json(k), k->s.attribute, p);
 	return CURLE_OK;
@@ -473,7 +177,7 @@ static CURLcode koha_find(struct koha *k, const char *query, struct sync_koha_pa
 static CURLcode koha_find_card(struct koha *k, const char *card, struct sync_koha_patron *p, int *found, char *why,
 			       size_t len)
 {
-	char query[512], *esc = curl_easy_escape(k->curl, card, 0);
+	char query[512], *esc = curl_easy_escape(k->x.h, card, 0);
 	CURLcode rc;
 
 	if (!esc)
@@ -516,7 +220,97 @@ static void koha_by_hand(struct sync_result *r, const struct sync_item *it, cons
 		 it->card, it->outbox_id);
 }
 
-static CURLcode koha_signup(struct koha *k, const struct sync_item *it, struct sync_result *r)
+/* A signup asks Koha for its card before creating the patron only when
+ * the outbox cannot know the answer: an earlier try of this event was
+ * recorded (outbox attempts, committed before every request) and may have
+ * reached the ILS (a crash, a timeout, a lost answer; or a parked event
+ * sent again after a person fixed Koha by hand), or the library says its
+ * ILS may hold these card numbers from before the programme ([sync]
+ * existing_cards). Otherwise the create goes straight out: a card Koha
+ * already has still comes back as a 409 on the card number, which links
+ * to the same child or parks (koha_created). */
+static int koha_ask_first(const struct koha *k, const struct sync_item *it)
+{
+	return it->card[0] && (it->attempts > 1 || k->s.existing_cards);
+}
+
+/* A signup whose first request is the create itself: it may go out with
+ * the rest of its batch at once (koha_send, on HTTP/2). */
+static int koha_plain_create(const struct koha *k, const struct sync_item *it)
+{
+	return !strcmp(it->kind, "signup") && k->s.library_id[0] && (it->category[0] || k->s.category[0]) &&
+	       !(it->remote_id[0] && strspn(it->remote_id, "0123456789") == strlen(it->remote_id)) &&
+	       !koha_ask_first(k, it) && !it->confirm_not_duplicate;
+}
+
+/* What Koha's answer to a patron create means (k->x holds it). */
+static CURLcode koha_created(struct koha *k, const struct sync_item *it, struct sync_result *r)
+{
+	char why[300];
+	struct sync_koha_patron p;
+	int found = 0;
+	CURLcode rc;
+
+	if (k->x.status == 201 || k->x.status == 200) {
+		const struct json_object *obj = koha_index(koha_json(k), 0);
+
+		koha_text(obj ? obj : koha_json(k), "patron_id", r->remote_id, sizeof r->remote_id);
+		if (!r->remote_id[0] && k->x.location[0]) {
+			const char *slash = strrchr(k->x.location, '/');
+
+			snprintf(r->remote_id, sizeof r->remote_id, "%.63s", slash ? slash + 1 : k->x.location);
+		}
+		r->outcome = SYNC_DONE;
+		return CURLE_OK;
+	}
+	if (k->x.status == 409) {
+		char conflict[64], text[KOHA_REASON_MAX + 1];
+
+		koha_text(koha_json(k), "conflict", conflict, sizeof conflict);
+		koha_error_text(k, text, sizeof text);
+		if (!strcmp(conflict, "cardnumber")) {
+			if ((rc = koha_find_card(k, it->card, &p, &found, why, sizeof why)) != CURLE_OK) {
+				koha_net(r, why);
+				return rc;
+			}
+			if (!found)
+				koha_set(r, SYNC_RETRY, "the library system says card number %s is taken but does "
+					 "not show it", it->card);
+			else if (koha_same_child(&p, it)) {
+				r->outcome = SYNC_DONE;
+				snprintf(r->remote_id, sizeof r->remote_id, "%s", p.id);
+			} else {
+				koha_set(r, SYNC_PARK, "card number %s belongs to another patron", it->card);
+			}
+		} else if (it->confirm_not_duplicate) {
+			koha_set(r, SYNC_PARK, "the library system still refuses the patron%s%s (it did not act on "
+				 "x-confirm-not-duplicate: set [sync] koha_confirm_duplicates = no and add the patron "
+				 "in Koha by hand with card %s)", text[0] ? ": " : "", text, it->card);
+		} else if (conflict[0]) {
+			char first[300];
+
+			snprintf(first, sizeof first, "the library system refused the patron: %.30s already in use%s%.60s",
+				 conflict, text[0] ? ": " : "", text);
+			if (k->s.koha_confirm_duplicates)
+				koha_set(r, SYNC_PARK, "%s", first);
+			else
+				koha_by_hand(r, it, first);
+		} else if (!k->s.koha_confirm_duplicates) {
+			koha_by_hand(r, it, "the library system says a patron matching this child already exists");
+		} else {
+			koha_set(r, SYNC_PARK, "the library system says a patron matching this child already exists; "
+				 "if it is a different child, confirm in cardroll (sync --confirm %lld)",
+				 it->outbox_id);
+		}
+		return CURLE_OK;
+	}
+	koha_classify(k, "the patron", r);
+	return CURLE_OK;
+}
+
+/* unsure: an earlier request for this event may have reached Koha in
+ * this run (its connection went away under it): ask first. */
+static CURLcode koha_signup(struct koha *k, const struct sync_item *it, struct sync_result *r, int unsure)
 {
 	char why[300], path[128];
 	const char *const confirm[] = { "x-confirm-not-duplicate: 1", NULL };
@@ -547,12 +341,12 @@ static CURLcode koha_signup(struct koha *k, const struct sync_item *it, struct s
 		free(put);
 		if (rc != CURLE_OK)
 			goto net;
-		if (k->status == 200) {
+		if (k->x.status == 200) {
 			r->outcome = SYNC_DONE;
 			snprintf(r->remote_id, sizeof r->remote_id, "%s", it->remote_id);
 			goto out;
 		}
-		if (k->status != 404) {
+		if (k->x.status != 404) {
 			koha_classify(k, "the new card", r);
 			goto out;
 		}
@@ -560,10 +354,10 @@ static CURLcode koha_signup(struct koha *k, const struct sync_item *it, struct s
 	}
 
 	/* Sent before (a crash after the ILS answered)? Then link, not create. */
-	if (it->card[0]) {
+	if (unsure || koha_ask_first(k, it)) {
 		if ((rc = koha_find_card(k, it->card, &p, &found, why, sizeof why)) != CURLE_OK)
 			goto net;
-		if (k->status == 401 || k->status == 403) {
+		if (k->x.status == 401 || k->x.status == 403) {
 			koha_classify(k, "the lookup", r);
 			goto out;
 		}
@@ -581,60 +375,15 @@ static CURLcode koha_signup(struct koha *k, const struct sync_item *it, struct s
 		goto out;
 	}
 	if ((rc = koha_call(k, "POST", "/api/v1/patrons", body, it->confirm_not_duplicate ? confirm : NULL,
-			    k->s.timeout_ms, why, sizeof why)) != CURLE_OK)
+			    k->s.timeout_ms, why, sizeof why)) != CURLE_OK) {
+		if (koha_conn_lost(rc) && !unsure) {
+			/* Koha may have made the patron: look, then create if not. */
+			free(body);
+			return koha_signup(k, it, r, 1);
+		}
 		goto net;
-	if (k->status == 201 || k->status == 200) {
-		const struct json_object *obj = koha_index(koha_json(k), 0);
-
-		koha_text(obj ? obj : koha_json(k), "patron_id", r->remote_id, sizeof r->remote_id);
-		if (!r->remote_id[0] && k->location[0]) {
-			const char *slash = strrchr(k->location, '/');
-
-			snprintf(r->remote_id, sizeof r->remote_id, "%.63s", slash ? slash + 1 : k->location);
-		}
-		r->outcome = SYNC_DONE;
-		goto out;
 	}
-	if (k->status == 409) {
-		char conflict[64], text[KOHA_REASON_MAX + 1];
-
-		koha_text(koha_json(k), "conflict", conflict, sizeof conflict);
-		koha_error_text(k, text, sizeof text);
-		if (!strcmp(conflict, "cardnumber")) {
-			if ((rc = koha_find_card(k, it->card, &p, &found, why, sizeof why)) != CURLE_OK)
-				goto net;
-			if (!found)
-				koha_set(r, SYNC_RETRY, "the library system says card number %s is taken but does "
-					 "not show it", it->card);
-			else if (koha_same_child(&p, it)) {
-				r->outcome = SYNC_DONE;
-				snprintf(r->remote_id, sizeof r->remote_id, "%s", p.id);
-			} else {
-				koha_set(r, SYNC_PARK, "card number %s belongs to another patron", it->card);
-			}
-		} else if (it->confirm_not_duplicate) {
-			koha_set(r, SYNC_PARK, "the library system still refuses the patron%s%s (it did not act on "
-				 "x-confirm-not-duplicate: set [sync] koha_confirm_duplicates = no and add the patron "
-				 "in Koha by hand with card %s)", text[0] ? ": " : "", text, it->card);
-		} else if (conflict[0]) {
-			char first[300];
-
-			snprintf(first, sizeof first, "the library system refused the patron: %.30s already in use%s%.60s",
-				 conflict, text[0] ? ": " : "", text);
-			if (k->s.koha_confirm_duplicates)
-				koha_set(r, SYNC_PARK, "%s", first);
-			else
-				koha_by_hand(r, it, first);
-		} else if (!k->s.koha_confirm_duplicates) {
-			koha_by_hand(r, it, "the library system says a patron matching this child already exists");
-		} else {
-			koha_set(r, SYNC_PARK, "the library system says a patron matching this child already exists; "
-				 "if it is a different child, confirm in cardroll (sync --confirm %lld)",
-				 it->outbox_id);
-		}
-		goto out;
-	}
-	koha_classify(k, "the patron", r);
+	rc = koha_created(k, it, r);
 	goto out;
 net:
 	koha_net(r, why);
@@ -662,7 +411,7 @@ static CURLcode koha_void(struct koha *k, const struct sync_item *it, struct syn
 			koha_net(r, why);
 			return rc;
 		}
-		if (k->status == 401 || k->status == 403) {
+		if (k->x.status == 401 || k->x.status == 403) {
 			koha_classify(k, "the lookup", r);
 			return CURLE_OK;
 		}
@@ -680,10 +429,10 @@ static CURLcode koha_void(struct koha *k, const struct sync_item *it, struct syn
 	snprintf(path, sizeof path, "/api/v1/patrons/%s", id);
 	if ((rc = koha_call(k, "PUT", path, body, NULL, k->s.timeout_ms, why, sizeof why)) != CURLE_OK)
 		koha_net(r, why);
-	else if (k->status == 200 || k->status == 404) {
+	else if (k->x.status == 200 || k->x.status == 404) {
 		r->outcome = SYNC_DONE;   /* 404: the library removed the patron already */
 		snprintf(r->remote_id, sizeof r->remote_id, "%s", id);
-	} else if (k->status == 400 || k->status == 409) {
+	} else if (k->x.status == 400 || k->x.status == 409) {
 		char text[KOHA_REASON_MAX + 1];
 
 		koha_error_text(k, text, sizeof text);
@@ -718,19 +467,91 @@ static int koha_unreachable(CURLcode rc)
 	       rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CONNECT_ERROR;
 }
 
+/* On an HTTP/2 connection, the batch's plain creates (first tries with no
+ * patron known: koha_plain_create) go out together as streams of the one
+ * connection; done[i] is set for each item answered here. The items of a
+ * batch are different children (the engine holds a child's later event
+ * back until the earlier one is done), so their order does not matter.
+ * *halt is set to the index of a result that stops the rest of the batch
+ * (refused credentials, a server asking for patience, the ILS gone: then
+ * *gone is set too); *answered counts the items the ILS answered. An item
+ * whose stream the server closed unanswered is left for koha_send with
+ * unsure[i] set: Koha may have made that patron. */
+static void koha_send_together(struct koha *k, const struct sync_item *items, int n, struct sync_result *results,
+			       char *done, char *unsure, int *halt, int *gone, int *answered)
+{
+	int *idx = calloc((size_t)n, sizeof *idx), m = 0;
+	char **bodies = calloc((size_t)n, sizeof *bodies);
+
+	if (!idx || !bodies)
+		goto out;
+	for (int i = 0; i < n; i++)
+		if (koha_plain_create(k, &items[i]) && (bodies[m] = koha_patron_json(k, &items[i], items[i].expires, 1, 1)))
+			idx[m++] = i;
+	if (m < 2 || (!strcmp(k->s.auth, "oauth2") && koha_token(k, 0, (char[300]){ 0 }, 300) != CURLE_OK) ||
+	    koha_many(k, bodies, m) != 0) {
+		for (int j = 0; j < m; j++)
+			free(bodies[j]);
+		goto out;
+	}
+	for (int j = 0; j < m; j++) {
+		int i = idx[j];
+		struct sync_result *r = &results[i];
+
+		koha_take(k, j);
+		/* An OAuth2 token that ran out: this one goes again on its own,
+		 * where a fresh token is fetched (koha_signup). */
+		if (k->x.rc == CURLE_OK && (k->x.status == 401 || k->x.status == 403) && !strcmp(k->s.auth, "oauth2"))
+			continue;
+		/* The connection closed under it: again on its own, asking first. */
+		if (koha_conn_lost(k->x.rc)) {
+			unsure[i] = 1;
+			continue;
+		}
+		memset(r, 0, sizeof *r);
+		done[i] = 1;
+		if (k->x.rc != CURLE_OK) {
+			char why[300];
+
+			koha_curl_reason(k->x.rc, why, sizeof why);
+			koha_net(r, why);
+		} else if (koha_created(k, &items[i], r) == CURLE_OUT_OF_MEMORY) {
+			koha_set(r, SYNC_RETRY, "out of memory");
+		}
+		if (koha_unreachable(k->x.rc))
+			*gone = 1;
+		else
+			(*answered)++;
+		if (*halt < 0 && (koha_unreachable(k->x.rc) || r->outcome == SYNC_STOP ||
+				  (r->outcome == SYNC_RETRY && r->retry_after_s > 0)))
+			*halt = i;
+	}
+out:
+	free(idx);
+	free(bodies);
+}
+
 static enum cr_status koha_send(void *state, const struct sync_item *items, int n, struct sync_result *results,
 				struct cr_err *err)
 {
 	struct koha *k = state;
-	int i;
+	char *done = calloc((size_t)n * 2, 1), *unsure = done + n;
+	int halt = -1, gone = 0, answered = 0;
 
-	for (i = 0; i < n; i++) {
+	if (!done)
+		return cr_fail(err, CR_ENOMEM, "out of memory");
+	if (k->multiplex)
+		koha_send_together(k, items, n, results, done, unsure, &halt, &gone, &answered);
+	for (int i = 0; i < n && halt < 0; i++) {
 		struct sync_result *r = &results[i];
 		CURLcode rc = CURLE_OK;
 
+		if (done[i])
+			continue;
 		memset(r, 0, sizeof *r);
+		done[i] = 1;
 		if (!strcmp(items[i].kind, "signup"))
-			rc = koha_signup(k, &items[i], r);
+			rc = koha_signup(k, &items[i], r, unsure[i]);
 		else if (!strcmp(items[i].kind, "void"))
 			rc = koha_void(k, &items[i], r);
 		else
@@ -738,19 +559,28 @@ static enum cr_status koha_send(void *state, const struct sync_item *items, int 
 		if (rc == CURLE_OUT_OF_MEMORY)
 			koha_set(r, SYNC_RETRY, "out of memory");
 		if (koha_unreachable(rc)) {
-			if (i == 0)
-				return cr_fail(err, CR_EUNAVAILABLE, "%s", r->reason);
-			break;   /* the ILS went away: the rest waits too */
+			gone = 1;    /* the ILS went away: the rest waits too */
+			halt = i;
+			break;
 		}
+		answered++;
 		/* Refused credentials, or a server asking for patience: the
 		 * rest of the batch is not tried now. */
 		if (r->outcome == SYNC_STOP || (r->outcome == SYNC_RETRY && r->retry_after_s > 0))
-			break;
+			halt = i;
 	}
-	for (int j = i + 1; j < n; j++) {
-		results[j] = results[i];
-		results[j].remote_id[0] = '\0';
+	if (gone && !answered) {
+		/* Nothing reached the ILS: the whole batch waits (sync_run). */
+		cr_fail(err, CR_EUNAVAILABLE, "%s", results[halt].reason);
+		free(done);
+		return err->status;
 	}
+	for (int j = 0; halt >= 0 && j < n; j++)
+		if (!done[j]) {
+			results[j] = results[halt];
+			results[j].remote_id[0] = '\0';
+		}
+	free(done);
 	return CR_OK;
 }
 
@@ -791,7 +621,7 @@ static enum cr_status koha_lookup(void *state, const char *student_number, const
 			text = jsonc_take(q, NULL);
 		else
 			json_object_put(q);
-		esc = text ? curl_easy_escape(k->curl, text, 0) : NULL;
+		esc = text ? curl_easy_escape(k->x.h, text, 0) : NULL;
 		free(text);
 		if (!esc)
 			return cr_fail(err, CR_ENOMEM, "out of memory");
@@ -807,10 +637,10 @@ static enum cr_status koha_lookup(void *state, const char *student_number, const
 	}
 	if (rc != CURLE_OK)
 		return cr_fail(err, CR_EUNAVAILABLE, "%s", why);
-	if (k->status == 401 || k->status == 403)
+	if (k->x.status == 401 || k->x.status == 403)
 		return cr_fail(err, CR_EUNAVAILABLE, "the library system refused cardroll's credentials");
-	if (k->status != 200)
-		return cr_fail(err, CR_ETEMP, "the library system could not look the child up (HTTP %ld)", k->status);
+	if (k->x.status != 200)
+		return cr_fail(err, CR_ETEMP, "the library system could not look the child up (HTTP %ld)", k->x.status);
 	if (*found)
 		snprintf(remote_id, len, "%s", p.id);
 	return CR_OK;
@@ -827,8 +657,6 @@ static enum cr_status koha_open(const struct sync_settings *s, void **state, str
 		return cr_fail(err, CR_ECONFIG, "[sync] url is not set: the Koha address, e.g. https://koha.example.org");
 	if (strncmp(s->url, "http://", 7) && strncmp(s->url, "https://", 8))
 		return cr_fail(err, CR_ECONFIG, "[sync] url must start with https:// (or http:// on loopback)");
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return cr_fail(err, CR_EINTERNAL, "libcurl would not start");
 	if (!(k = calloc(1, sizeof *k)))
 		return cr_fail(err, CR_ENOMEM, "out of memory");
 	k->s = *s;
@@ -851,9 +679,10 @@ static enum cr_status koha_open(const struct sync_settings *s, void **state, str
 		return cr_fail(err, CR_ECONFIG, "[sync] auth = oauth2 needs client_id and client_secret "
 			       "(or CARDROLL_SYNC_CLIENT_SECRET)");
 	}
-	if (!(k->curl = curl_easy_init())) {
+	if (koha_http_open(k, err) != CR_OK) {
+		memset(k, 0, sizeof *k);
 		free(k);
-		return cr_fail(err, CR_EINTERNAL, "libcurl would not start");
+		return err->status;
 	}
 	*state = k;
 	return CR_OK;
@@ -865,9 +694,7 @@ static void koha_close(void *state)
 
 	if (!k)
 		return;
-	curl_easy_cleanup(k->curl);
-	buf_free(&k->body);
-	json_object_put(k->doc);
+	koha_http_close(k);
 	/* The secrets go with the memory. */
 	memset(k, 0, sizeof *k);
 	free(k);
