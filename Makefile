@@ -95,6 +95,19 @@ $(BUILD)/tests/tui_%: tests/tui/test_%.c tests/tui/harness.c tests/tui/harness.h
 	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags cmocka vterm) -Itests/tui -o $@ $< tests/tui/harness.c \
 		$(BUILD)/libcardroll.a $(LDFLAGS_ALL) $(shell pkg-config --libs cmocka vterm) -lutil $(CORE_LIBS)
 
+# allocfail: the allocation-fault driver of make torture. The link wraps the
+# allocator for our own objects only (tests/torture/allocfail.c).
+ALLOC_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=strndup
+$(BUILD)/tests/allocfail: tests/torture/allocfail.c $(BUILD)/libcardroll.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcardroll.a $(LDFLAGS_ALL) $(ALLOC_WRAP) $(CORE_LIBS) -ldl -rdynamic
+
+# faultio.so: the LD_PRELOAD shim of make torture's I/O faults (a disk that
+# fills part way through a write).
+$(BUILD)/tests/faultio.so: tests/torture/faultio.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -g $(WARN) -fPIC -shared -o $@ $< -ldl
+
 FUZZ_FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DCR_VERSION=\"$(VERSION)\" -g -O1 \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         $(PKG_CFLAGS) -Icore -Iprinters
