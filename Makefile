@@ -108,6 +108,12 @@ $(BUILD)/tests/faultio.so: tests/torture/faultio.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -g $(WARN) -fPIC -shared -o $@ $< -ldl
 
+# tuikill: drives the real desk in a pty and kills it mid-work (make torture).
+$(BUILD)/tests/tuikill: tests/torture/tuikill.c tests/tui/harness.c tests/tui/harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags vterm) -Itests/tui -o $@ tests/torture/tuikill.c tests/tui/harness.c \
+		$(LDFLAGS_ALL) $(shell pkg-config --libs vterm) -lutil
+
 FUZZ_FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DCR_VERSION=\"$(VERSION)\" -g -O1 \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         $(PKG_CFLAGS) -Icore -Iprinters

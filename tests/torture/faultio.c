@@ -5,6 +5,7 @@
  * every fsync of such a file, fails with FAULTIO_ERRNO (ENOSPC, the default,
  * or EIO). Nothing else is touched. When the fault first fires, a line goes
  * to the file FAULTIO_LOG (if set), so the test knows it fired.
+ * FAULTIO_AFTER=-1 never fails (with FAULTIO_COUNT, to measure a run).
  *
  *   LD_PRELOAD=build/tests/faultio.so FAULTIO_PATH=/tmp/x/desk.db FAULTIO_AFTER=40000 cardroll ...
  */
@@ -24,6 +25,7 @@ static long long budget = -1;   /* bytes left; -1: not read yet */
 static int       fault_errno;
 static const char *match;
 static int       fired;
+static long long written;       /* bytes written to matching files */
 
 static void setup(void)
 {
@@ -35,7 +37,7 @@ static void setup(void)
 	after = getenv("FAULTIO_AFTER");
 	budget = after ? atoll(after) : 0;
 	if (budget < 0)
-		budget = 0;
+		budget = 1LL << 62;
 	e = getenv("FAULTIO_ERRNO");
 	fault_errno = e && strcmp(e, "EIO") == 0 ? EIO : ENOSPC;
 }
@@ -73,6 +75,26 @@ static void note_fired(void)
 	}
 }
 
+/* FAULTIO_COUNT names a file that gets, at exit, how many bytes were
+ * written to matching files: how far a fault can be placed. */
+__attribute__((destructor)) static void report_count(void)
+{
+	const char *path = getenv("FAULTIO_COUNT");
+	char line[32];
+	int fd, n;
+
+	if (!path)
+		return;
+	n = snprintf(line, sizeof line, "%lld\n", written);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		long r = syscall(SYS_write, fd, line, (size_t)n);
+
+		(void)r;
+		close(fd);
+	}
+}
+
 /* 1 when a write of n bytes to fd must fail. */
 static int must_fail(int fd, size_t n)
 {
@@ -85,6 +107,7 @@ static int must_fail(int fd, size_t n)
 		return 1;
 	}
 	budget -= (long long)n;
+	written += (long long)n;
 	return 0;
 }
 
