@@ -43,7 +43,7 @@ TUI_TEST_BIN := $(patsubst tests/tui/test_%.c,$(BUILD)/tests/tui_%,$(TUI_TEST_SR
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps run check unit tui-tests integration printer-tests sync-tests asan fuzz bench install uninstall deb deb-check deb-test install-test clean demo layering
+.PHONY: torture all deps run check unit tui-tests integration printer-tests sync-tests asan fuzz bench install uninstall deb deb-check deb-test install-test clean demo layering
 all: layering $(BUILD)/cardroll
 
 deps:
@@ -102,6 +102,10 @@ $(BUILD)/tests/allocfail: tests/torture/allocfail.c $(BUILD)/libcardroll.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcardroll.a $(LDFLAGS_ALL) $(ALLOC_WRAP) $(CORE_LIBS) -ldl -rdynamic
 
+# test_nomem fails allocations of our own code through the same wraps (it
+# frees through the real free).
+$(BUILD)/tests/test_nomem: LDFLAGS_ALL += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+
 # faultio.so: the LD_PRELOAD shim of make torture's I/O faults (a disk that
 # fills part way through a write).
 $(BUILD)/tests/faultio.so: tests/torture/faultio.c
@@ -158,6 +162,15 @@ fuzz: $(FUZZ_BIN)
 		tail -1 $(BUILD)/fuzz/$$n.log; \
 	done
 
+# make torture (issue 14): crash, crowd, I/O and allocation faults, the
+# seed printed first (TORTURE_SEED=N make torture replays it). The full run
+# by default; TORTURE_ARGS=--short is the one make check runs (about 3 min).
+TORTURE_BINS := $(BUILD)/cardroll $(BUILD)/tests/allocfail $(BUILD)/tests/faultio.so $(BUILD)/tests/tuikill
+torture: $(TORTURE_BINS)
+	@CARDROLL_BIN=$(abspath $(BUILD)/cardroll) ALLOCFAIL=$(abspath $(BUILD)/tests/allocfail) \
+		FAULTIO=$(abspath $(BUILD)/tests/faultio.so) TUIKILL=$(abspath $(BUILD)/tests/tuikill) \
+		sh tests/torture/run.sh $(TORTURE_ARGS)
+
 check: deps
 	$(MAKE) WERROR=1 all
 	$(MAKE) WERROR=1 unit
@@ -166,6 +179,7 @@ check: deps
 	$(MAKE) WERROR=1 printer-tests
 	$(MAKE) WERROR=1 sync-tests
 	$(MAKE) WERROR=1 install-test
+	$(MAKE) WERROR=1 torture TORTURE_ARGS=--short
 	$(MAKE) asan
 	$(MAKE) fuzz
 	@echo "make check: all passed"
