@@ -172,22 +172,6 @@ out:
 
 /* ---- the driver ------------------------------------------------------ */
 
-/* While the import's transaction is open, SQLite may roll it back by
- * itself (no memory, a full disk, an I/O error); a statement after that
- * would run in autocommit and keep a piece of a failed import. The commit
- * hook turns every commit but the import's own COMMIT into a rollback. */
-static int imp_commit_guard(void *ctx)
-{
-	const struct imp *im = ctx;
-
-	return !im->may_commit;
-}
-
-static void imp_guard(struct imp *im, int on)
-{
-	sqlite3_commit_hook(db_handle(im->db), on ? imp_commit_guard : NULL, on ? im : NULL);
-}
-
 static void imp_cleanup(struct imp *im)
 {
 	idmap_free(im->students);
@@ -242,7 +226,6 @@ enum cr_status roster_import(struct cr_db *db, const struct roster_options *opt,
 		goto out;
 	}
 	began = 1;
-	imp_guard(&im, 1);
 	sum->run_id = 0;
 
 	if (opt->map_name || opt->map_file)
@@ -254,18 +237,15 @@ enum cr_status roster_import(struct cr_db *db, const struct roster_options *opt,
 		snprintf(sum->outcome, sizeof sum->outcome, "ok");
 		db_rollback(db);
 		began = 0;
-		imp_guard(&im, 0);
 		imp_record_after_rollback(&im, "dry run: nothing was changed");
 	} else if (st == CR_OK) {
 		snprintf(sum->outcome, sizeof sum->outcome, "ok");
 		struct timespec t0, t1;
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if ((st = imp_record_run(&im, im.run_id, NULL)) == CR_OK) {
-			im.may_commit = 1;
-			if ((st = db_commit(db, err)) == CR_OK)
-				sum->run_id = im.run_id;
-		}
+		if ((st = imp_record_run(&im, im.run_id, NULL)) == CR_OK &&
+		    (st = db_commit(db, err)) == CR_OK)
+			sum->run_id = im.run_id;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (getenv("CARDROLL_TIMING"))
 			fprintf(stderr, "timing: commit %.2f s\n",
@@ -278,7 +258,6 @@ enum cr_status roster_import(struct cr_db *db, const struct roster_options *opt,
 		if (began)
 			db_rollback(db);
 		began = 0;
-		imp_guard(&im, 0);
 		snprintf(sum->outcome, sizeof sum->outcome, "%s",
 			 st == CR_EINTERRUPTED ? "interrupted" : "failed");
 		snprintf(msg, sizeof msg, "%.440s; the roster was left as it was", err->msg);
@@ -290,7 +269,6 @@ enum cr_status roster_import(struct cr_db *db, const struct roster_options *opt,
 out:
 	if (began)
 		db_rollback(db);
-	imp_guard(&im, 0);
 	db_exec(db, "PRAGMA cache_size = -2000", NULL);
 	db_exec(db, "PRAGMA temp_store = DEFAULT", NULL);
 	db_exec(db, "PRAGMA foreign_keys = ON", NULL);

@@ -75,7 +75,6 @@ struct imp {
 	char          *deferred_drop[IMP_MAX_DEFERRED];
 	int            ndeferred;
 
-	int            may_commit;         /* the import's own COMMIT (imp_commit_guard) */
 	int            plain;              /* a plain CSV read through a column mapping */
 	int            date_order;         /* plain: 0 YYYY-MM-DD, 1 MM/DD/YYYY, 2 DD/MM/YYYY */
 	char           plain_name[256];    /* plain: the CSV's name, for the report */

@@ -32,6 +32,8 @@ struct cr_db {
 	sqlite3          *h;
 	char             *path;
 	int               busy_ms;
+	int               txn;         /* inside db_begin_immediate .. db_commit/db_rollback */
+	int               committing;  /* db_commit's own COMMIT */
 	struct db_cached  cache[DB_STMT_CACHE];
 	int               ncache;
 };
@@ -40,6 +42,9 @@ enum cr_status db_fail(struct cr_db *db, struct cr_err *err, int rc, const char 
 {
 	const char *detail = db && db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
 
+	if (rc == SQLITE_CONSTRAINT_COMMITHOOK)
+		return cr_fail(err, CR_EINTERNAL, "%s: the database undid the change after an earlier error "
+			       "(out of memory, or the disk); nothing was saved, try again", what);
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
@@ -66,6 +71,19 @@ enum cr_status db_fail(struct cr_db *db, struct cr_err *err, int rc, const char 
 	default:
 		return cr_fail(err, CR_EINTERNAL, "%s: %s", what, detail);
 	}
+}
+
+/* SQLite may roll a transaction back by itself when a statement fails
+ * with no memory, a full disk or an I/O error. A caller that went on
+ * would then write in autocommit, each statement committed alone: half a
+ * signup or half an import saved. While one of our transactions is open,
+ * every commit but db_commit's own is turned into a rollback, so such a
+ * statement fails instead (and the caller reports it). */
+static int db_commit_guard(void *ctx)
+{
+	const struct cr_db *db = ctx;
+
+	return db->txn && !db->committing;
 }
 
 /* Creates the file 0600 ourselves: SQLite would honour the umask (often 0644),
@@ -194,6 +212,7 @@ enum cr_status db_open(const char *path, unsigned flags, struct cr_db **out, str
 		return st;
 	}
 	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_commit_hook(db->h, db_commit_guard, db);
 	db->busy_ms = db_busy_ms;
 	sqlite3_busy_timeout(db->h, db->busy_ms);
 	st = db_exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", err);
@@ -292,8 +311,10 @@ enum cr_status db_begin_immediate(struct cr_db *db, struct cr_err *err)
 	for (int tries = 0; tries < 50; tries++) {
 		int rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 
-		if (rc == SQLITE_OK)
+		if (rc == SQLITE_OK) {
+			db->txn = 1;
 			return CR_OK;
+		}
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
 			return db_fail(db, err, rc, "starting a transaction");
 		/* The busy handler has waited the whole timeout already: a
@@ -308,8 +329,19 @@ enum cr_status db_begin_immediate(struct cr_db *db, struct cr_err *err)
 
 enum cr_status db_commit(struct cr_db *db, struct cr_err *err)
 {
-	int rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+	int rc;
 
+	if (db->txn && sqlite3_get_autocommit(db->h)) {
+		/* SQLite already rolled it back (see db_commit_guard). */
+		db->txn = 0;
+		return cr_fail(err, CR_EINTERNAL, "saving to the database: the change was undone by the database "
+			       "after an earlier error; nothing was saved, try again");
+	}
+	db->committing = 1;
+	rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+	db->committing = 0;
+	if (rc == SQLITE_OK)
+		db->txn = 0;
 	if (rc != SQLITE_OK) {
 		enum cr_status st = db_fail(db, err, rc, "saving to the database");
 
@@ -323,6 +355,7 @@ void db_rollback(struct cr_db *db)
 {
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	db->txn = 0;
 }
 
 long long db_data_version(struct cr_db *db)

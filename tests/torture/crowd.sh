@@ -26,6 +26,13 @@ done
 "$BIN" --db "$DB" staff add "Crowd Admin" >/dev/null 2>&1 || { fail "the admin is added"; exit 1; }
 q "$DB" "SELECT student_number FROM student WHERE status_code = 'a' AND student_number IS NOT NULL ORDER BY id" >"$T/ids"
 nids=$(wc -l <"$T/ids")
+# Cards from before the crowd (some to void and print).
+for c in $(q "$DB" "SELECT sourced_id FROM class ORDER BY sourced_id LIMIT 3"); do
+	"$BIN" --db "$DB" issue --class "$c" --all-eligible >/dev/null 2>&1
+done
+q "$DB" "SELECT number FROM card ORDER BY id" >"$T/base-cards"
+[ "$(wc -l <"$T/base-cards")" -ge 50 ] || { fail "enough cards before the crowd" "$(wc -l <"$T/base-cards")"; exit 1; }
+q "$DB" "SELECT student_number FROM student WHERE status_code = 'a' AND student_number IS NOT NULL ORDER BY id" >"$T/ids"
 base_cards=$(q "$DB" "SELECT count(*) FROM card")
 base_events=$(q "$DB" "SELECT count(*) FROM event")
 
@@ -34,24 +41,28 @@ desk() {   # desk N: one desk's loop until the deadline; its log in $T/desk-N.*
 	printf '[desk]\nname = Desk %s\n[report]\nmin_cell = 5\n' "$n" >"$T/desk-$n.ini"
 	: >"$T/desk-$n.issued"; : >"$T/desk-$n.voided"; : >"$T/desk-$n.err"; : >"$T/desk-$n.rc"
 	run() { "$BIN" --db "$DB" --config "$T/desk-$n.ini" "$@" 2>>"$T/desk-$n.err"; echo "$? $1" >>"$T/desk-$n.rc"; }
+	# Each desk starts at another point of the round (so even a desk that
+	# gets through few commands on a loaded machine adds to the mix):
+	# three signups of five children, a void, a slip, two reports, and at
+	# desks 1 and 2 a delta import (a report elsewhere).
+	i=0
 	while [ "$(date +%s)" -lt "$end" ]; do
-		rnd 20
-		if [ $RND -lt 11 ]; then
-			# five children a command, as a line at the desk (one PIN check)
+		act=$(( (n + i) % 8 )); i=$((i + 1))
+		case $act in
+		0|1|2)
 			ids=""; for k in 1 2 3 4 5; do rnd "$nids"; ids="$ids $(sed -n "$((RND + 1))p" "$T/ids")"; done
 			# shellcheck disable=SC2086
-			run issue $ids | awk -F'\t' '$2 == "issued" { print $3 }' >>"$T/desk-$n.issued"
-		elif [ $RND -lt 14 ]; then
+			run issue $ids | awk -F'\t' '$2 == "issued" { print $3 }' >>"$T/desk-$n.issued" ;;
+		3)	# its own newest card, else the setup's card of this desk
 			card=$(grep -vxF -f "$T/desk-$n.voided" "$T/desk-$n.issued" 2>/dev/null | tail -1)
-			[ -n "$card" ] && run void "$card" --reason "crowd test: issued by mistake" | cut -f1 >>"$T/desk-$n.voided"
-		elif [ $RND -lt 16 ]; then
-			card=$(tail -1 "$T/desk-$n.issued")
-			[ -n "$card" ] && run print --card "$card" --driver pdf --out "$T/desk-$n.pdf" >/dev/null
-		elif [ $RND -lt 19 ] || [ "$n" -gt 2 ]; then
-			run report --format json --out "$T/desk-$n.json" >/dev/null
-		else
-			rnd 2; run import --quiet "$T/delta$((RND + 1))" >/dev/null
-		fi
+			if [ -z "$card" ] && ! grep -q . "$T/desk-$n.voided"; then card=$(sed -n "${n}p" "$T/base-cards"); fi
+			[ -n "$card" ] && run void "$card" --reason "crowd test: issued by mistake" | cut -f1 >>"$T/desk-$n.voided" ;;
+		4)	card=$(tail -1 "$T/desk-$n.issued"); [ -n "$card" ] || card=$(sed -n "$((n + 30))p" "$T/base-cards")
+			run print --card "$card" --driver pdf --out "$T/desk-$n.pdf" >/dev/null ;;
+		7)	if [ "$n" -le 2 ]; then rnd 2; run import --quiet "$T/delta$((RND + 1))" >/dev/null
+			else run report --format json --out "$T/desk-$n.json" >/dev/null; fi ;;
+		*)	run report --format json --out "$T/desk-$n.json" >/dev/null ;;
+		esac
 	done
 }
 
@@ -68,7 +79,7 @@ el=$(($(date +%s) - t0))
 
 ops=$(cat "$T"/desk-*.rc | wc -l)
 trials=$ops; inputs=$ops
-by=$(cat "$T"/desk-*.rc | awk '{ print $2 }' | sort | uniq -c | awk '{ printf "%s%s %s", NR > 1 ? ", " : "", $1, $2 }')
+by=$(cat "$T"/desk-*.rc | awk '{ print $2 }' | sort | uniq -c | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 }')
 # (an issue command is five signups.) Exit statuses a person may see: 0, and 65 for a child the rules refuse
 # (or a delta's rejected rows). 70 (internal) or 75 (busy) is an error.
 badrc=$(cat "$T"/desk-*.rc | awk '$1 != 0 && $1 != 65' | sort | uniq -c | head -5 | tr '\n' ';')

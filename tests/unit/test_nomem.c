@@ -6,7 +6,8 @@
  * ran out of memory skipped its row without a word (the import said ok
  * with a child missing), and a statement SQLite failed with SQLITE_NOMEM
  * rolled the import's transaction back under it, after which the rest of
- * the import committed row by row. */
+ * the import committed row by row; the same in a signup (told it failed,
+ * the card and its outbox row were saved all the same). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,7 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "desk/signup.h"
 #include "roster/roster.h"
+#include "store/config.h"
 #include "store/db.h"
 
 void *__real_malloc(size_t n);
@@ -152,7 +155,7 @@ static void copy_file(const char *from, const char *to)
 	close(out);
 }
 
-static long long students(const char *path)
+static long long count_in(const char *path, const char *sql)
 {
 	struct cr_db *db;
 	struct cr_err err = { 0 };
@@ -160,12 +163,17 @@ static long long students(const char *path)
 	long long n = -1;
 
 	assert_int_equal(db_open(path, DB_NOCREATE, &db, &err), CR_OK);
-	assert_int_equal(sqlite3_prepare_v2(db_handle(db), "SELECT count(*) FROM student", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	db_close(db);
 	return n;
+}
+
+static long long students(const char *path)
+{
+	return count_in(path, "SELECT count(*) FROM student");
 }
 
 /* One import into a copy of the empty template with allocation k of kind
@@ -224,6 +232,64 @@ static void sweep(int kind, unsigned long max_tries)
 	}
 }
 
+/* A signup on a copy of the imported roster with SQLite's allocation k
+ * failing: the card, its event and its outbox row are saved together when
+ * it says issued, and nothing at all when it says it failed. */
+static void sqlite_allocation_failing_in_a_signup_saves_all_or_nothing(void **state)
+{
+	char roster[160];
+	unsigned long n = 0, stride = 1;
+	struct cr_err err;
+	struct cr_config cfg;
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(import_once(HOOK_OFF, 0, &n, &err), CR_OK);
+	snprintf(roster, sizeof roster, "%s/roster.db", dir);
+	copy_file(run, roster);   /* closed and checkpointed by db_close */
+	for (unsigned long k = 0;; k += stride) {
+		struct signup_request rq = { .desk = "Torture" };
+		struct signup_result res;
+		struct cr_db *db;
+		enum cr_status st;
+		int matches = 0;
+
+		copy_file(roster, run);
+		memset(&err, 0, sizeof err);
+		assert_int_equal(db_open(run, DB_NOCREATE, &db, &err), CR_OK);
+		assert_int_equal(signup_find_student(db, "MH4101", &rq.student, &matches, &err), CR_OK);
+		assert_int_equal(matches, 1);
+		counted = 0;
+		fail_at = k;
+		hook = HOOK_SQLITE;
+		st = signup_issue(db, &cfg.programme, &rq, &res, &err);
+		hook = HOOK_OFF;
+		fail_at = 0;
+		db_close(db);
+		if (k == 0) {
+			assert_int_equal(st, CR_OK);
+			assert_int_equal(res.outcome, SIGNUP_ISSUED);
+			n = counted;
+			stride = n / 400 + 1;
+			continue;
+		}
+		{
+			long long cards = count_in(run, "SELECT count(*) FROM card");
+			long long rows = count_in(run, "SELECT count(*) FROM outbox");
+
+			if (st == CR_OK && res.outcome == SIGNUP_ISSUED && (cards != 1 || rows != 1))
+				fail_msg("allocation %lu of %lu failing: issued, with %lld cards and %lld outbox rows",
+					 k, n, cards, rows);
+			if (st != CR_OK && (cards != 0 || rows != 0))
+				fail_msg("allocation %lu of %lu failing: a failed signup (%s) saved %lld cards, %lld outbox rows",
+					 k, n, err.msg, cards, rows);
+		}
+		if (k > n)
+			break;
+	}
+	unlink(roster);
+}
+
 static void our_allocation_failing_never_loses_a_child_quietly(void **state)
 {
 	(void)state;
@@ -261,7 +327,7 @@ static int teardown(void **state)
 
 	(void)state;
 	for (const char *const *f = (const char *const[]){ "empty.db", "run.db", "run.db-wal", "run.db-shm",
-							   "run.db-journal", NULL }; *f; f++) {
+							   "run.db-journal", "roster.db", NULL }; *f; f++) {
 		snprintf(path, sizeof path, "%s/%s", dir, *f);
 		unlink(path);
 	}
@@ -274,6 +340,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(our_allocation_failing_never_loses_a_child_quietly),
 		cmocka_unit_test(sqlite_allocation_failing_leaves_the_roster_as_it_was),
+		cmocka_unit_test(sqlite_allocation_failing_in_a_signup_saves_all_or_nothing),
 	};
 
 	if (sqlite3_config(SQLITE_CONFIG_MALLOC, &sq_methods) != SQLITE_OK)
