@@ -57,7 +57,8 @@ enum cr_status db_fail(struct cr_db *db, struct cr_err *err, int rc, const char 
 		return cr_fail(err, CR_ECANTCREATE, "%s: cannot open the database file (%s)", what, detail);
 	case SQLITE_READONLY:
 	case SQLITE_PERM:
-		return cr_fail(err, CR_ECANTCREATE, "%s: the database%s%s is read-only to this user (cardroll needs to write to it and to its folder: %s)", what,
+		return cr_fail(err, CR_ECANTCREATE, "%s: the database%s%s is read-only to this user (cardroll "
+			       "needs to write to it and to its folder: %s)", what,
 			       db && db->path ? " " : "", db && db->path ? db->path : "", detail);
 	case SQLITE_NOTADB:
 	case SQLITE_CORRUPT:
