@@ -62,7 +62,7 @@ TUI_TEST_BIN := $(patsubst tests/tui/test_%.c,$(BUILD)/tests/tui_%,$(TUI_TEST_SR
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: FORCE all deps run check unit tui-tests integration printer-tests sync-tests asan fuzz bench install uninstall deb deb-check deb-test install-test clean demo layering
+.PHONY: FORCE torture all deps run check unit tui-tests integration printer-tests sync-tests asan fuzz bench install uninstall deb deb-check deb-test install-test clean demo layering
 all: layering $(BUILD)/cardroll $(MODULES) $(BUILD)/libcardroll.a
 
 deps:
@@ -147,6 +147,29 @@ $(BUILD)/tests/tui_%: tests/tui/test_%.c tests/tui/harness.c tests/tui/harness.h
 	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags cmocka vterm) -Itests/tui -o $@ $< tests/tui/harness.c \
 		$(BUILD)/libcardroll.a $(LDFLAGS_ALL) $(shell pkg-config --libs cmocka vterm) -lutil $(CORE_LIBS)
 
+# allocfail: the allocation-fault driver of make torture. The link wraps the
+# allocator for our own objects only (tests/torture/allocfail.c).
+ALLOC_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=strndup
+$(BUILD)/tests/allocfail: tests/torture/allocfail.c $(BUILD)/libcardroll.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcardroll.a $(LDFLAGS_ALL) $(ALLOC_WRAP) $(CORE_LIBS) -ldl -rdynamic
+
+# test_nomem fails allocations of our own code through the same wraps (it
+# frees through the real free).
+$(BUILD)/tests/test_nomem: LDFLAGS_ALL += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+
+# faultio.so: the LD_PRELOAD shim of make torture's I/O faults (a disk that
+# fills part way through a write).
+$(BUILD)/tests/faultio.so: tests/torture/faultio.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -g $(WARN) -fPIC -shared -o $@ $< -ldl
+
+# tuikill: drives the real desk in a pty and kills it mid-work (make torture).
+$(BUILD)/tests/tuikill: tests/torture/tuikill.c tests/tui/harness.c tests/tui/harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags vterm) -Itests/tui -o $@ tests/torture/tuikill.c tests/tui/harness.c \
+		$(LDFLAGS_ALL) $(shell pkg-config --libs vterm) -lutil
+
 FUZZ_FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DCR_VERSION=\"$(VERSION)\" -g -O1 \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         $(PKG_CFLAGS) -Icore -Iprinters
@@ -194,6 +217,15 @@ fuzz: $(FUZZ_BIN)
 		tail -1 $(BUILD)/fuzz/$$n.log; \
 	done
 
+# make torture (issue 14): crash, crowd, I/O and allocation faults, the
+# seed printed first (TORTURE_SEED=N make torture replays it). The full run
+# by default; TORTURE_ARGS=--short is the one make check runs (about 3 min).
+TORTURE_BINS := $(BUILD)/cardroll $(BUILD)/tests/allocfail $(BUILD)/tests/faultio.so $(BUILD)/tests/tuikill
+torture: $(TORTURE_BINS)
+	@CARDROLL_BIN=$(abspath $(BUILD)/cardroll) ALLOCFAIL=$(abspath $(BUILD)/tests/allocfail) \
+		FAULTIO=$(abspath $(BUILD)/tests/faultio.so) TUIKILL=$(abspath $(BUILD)/tests/tuikill) \
+		sh tests/torture/run.sh $(TORTURE_ARGS)
+
 check: deps
 	$(MAKE) WERROR=1 all
 	$(MAKE) WERROR=1 unit
@@ -202,6 +234,7 @@ check: deps
 	$(MAKE) WERROR=1 printer-tests
 	$(MAKE) WERROR=1 sync-tests
 	$(MAKE) WERROR=1 install-test
+	$(MAKE) WERROR=1 torture TORTURE_ARGS=--short
 	$(MAKE) asan
 	$(MAKE) fuzz
 	@echo "make check: all passed"

@@ -72,12 +72,14 @@ static enum cr_status load_settings(struct cli *cli, const char *config_path, st
 	if (!config_path)
 		config_path = getenv("CARDROLL_CONFIG");
 	if (config_path && *config_path)
-		return config_load(&cli->cfg, config_path, 1, err);
-	if ((st = config_load(&cli->cfg, PATHS_SYSTEM_CONFIG, 0, err)) != CR_OK)
-		return st;
-	if (paths_user_config(user, sizeof user, NULL) == CR_OK)
-		return config_load(&cli->cfg, user, 0, err);
-	return CR_OK;
+		st = config_load(&cli->cfg, config_path, 1, err);
+	else if ((st = config_load(&cli->cfg, PATHS_SYSTEM_CONFIG, 0, err)) == CR_OK &&
+		 paths_user_config(user, sizeof user, NULL) == CR_OK)
+		st = config_load(&cli->cfg, user, 0, err);
+	/* [storage] busy_timeout_ms: how long every database open here waits
+	 * for another desk (or program) that is writing. */
+	db_set_busy_timeout(cli->cfg.busy_timeout_ms);
+	return st;
 }
 
 /* The desk itself: the one command that draws a screen. */

@@ -109,6 +109,10 @@ enum cr_status or_bulk_defer(struct imp *im, int triggers_only)
 			break;
 		}
 	}
+	/* A failed step (no memory, a full disk) ends the loop too: it must
+	 * fail the import, not leave the indexes half dropped. */
+	if (s == CR_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		s = db_fail(im->db, im->err, rc, "reading the roster's indexes");
 	sqlite3_reset(st);
 	for (int i = 0; s == CR_OK && i < im->ndeferred; i++)
 		s = db_exec(im->db, im->deferred_drop[i], im->err);

@@ -43,6 +43,7 @@ struct row {
 	unsigned                text_flags;   /* union of text_clean flags */
 	char                    flagged_fields[160];
 	int                     bad;          /* a field could not be read */
+	int                     oom;          /* ...for want of memory: the import fails */
 	char                   *owned[16];
 	int                     nowned;
 };

@@ -427,6 +427,7 @@ const char *or_row_text(struct row *r, const char *col)
 		return "";
 	if (text_clean(s, len, &out, &flags) != 0) {
 		r->bad = 1;
+		r->oom = 1;   /* never a row skipped without a word: or_read_file fails the import */
 		return "";
 	}
 	if (flags & TEXT_BAD_UTF8) {
@@ -618,6 +619,9 @@ enum cr_status or_read_file(struct imp *im, enum imp_file f, row_fn fn, const st
 				st = fn(im, &r);
 			else if (f == F_USERS)
 				or_users_keep(im, or_row_raw(&r, "sourcedId", NULL));
+			if (st == CR_OK && r.oom)
+				st = cr_fail(im->err, CR_ENOMEM, "out of memory reading %s line %ld", spec->name,
+					     rec.line);
 			or_row_done(&r);
 		}
 		if (st != CR_OK)

@@ -13,6 +13,11 @@ enum db_open_flags {
 	DB_NOCREATE = 1 << 1,   /* fail when the file does not exist */
 };
 
+/* How long a database opened from now on waits for another connection's
+ * write lock before saying it is busy (ms; [storage] busy_timeout_ms;
+ * default 10000). */
+void db_set_busy_timeout(int ms);
+
 /* Opens (creating with mode 0600 and migrating when needed) the database at
  * path. On failure *out is NULL and err says why. */
 enum cr_status db_open(const char *path, unsigned flags, struct cr_db **out, struct cr_err *err);
