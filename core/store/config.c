@@ -329,6 +329,12 @@ static int set_print_target(struct cr_config *c, const char *v, char *why, size_
 	return config_set_string(c->print.target, sizeof c->print.target, v, why, n);
 }
 
+/* [report] paper: the PDF report's page; auto follows the locale (LC_PAPER). */
+static int set_report_paper(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_word(c->report_paper, sizeof c->report_paper, v, "auto a4 letter", why, n);
+}
+
 static int set_print_paper(struct cr_config *c, const char *v, char *why, size_t n)
 {
 	return config_set_word(c->print.paper, sizeof c->print.paper, v, "letter a4 58 80", why, n);
@@ -470,6 +476,7 @@ static const struct config_key {
 	{ "desk",    "name",            set_desk },
 	{ "roster",  "max_age_days",    set_max_age },
 	{ "report",  "min_cell",        set_min_cell },
+	{ "report",  "paper",           set_report_paper },
 	{ "programme", "consent",       set_consent },
 	{ "programme", "grades",        set_grades },
 	{ "programme", "min_age",       set_min_age },
@@ -677,6 +684,7 @@ void config_defaults(struct cr_config *cfg)
 	cfg->busy_timeout_ms = 10000;
 	cfg->roster_max_age_days = 60;
 	cfg->report_min_cell = 5;
+	snprintf(cfg->report_paper, sizeof cfg->report_paper, "auto");
 	cfg->programme.consent = CONSENT_OPT_OUT;
 	cfg->programme.grades = ~0u;
 	cfg->programme.scheme = CARD_STUDENT_ID;

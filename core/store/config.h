@@ -114,6 +114,7 @@ struct cr_config {
 	char   desk[128];             /* [desk] name; default host name */
 	int    roster_max_age_days;   /* [roster] max_age_days */
 	int    report_min_cell;       /* [report] min_cell: exported reports hide smaller counts (>= 3, default 5) */
+	char   report_paper[8];       /* [report] paper: the PDF report's page: auto (the locale) | a4 | letter */
 	struct programme programme;
 	struct print_settings print;
 	struct sync_settings sync;
