@@ -401,7 +401,8 @@ static enum cr_status report_write(struct cr_db *db, struct report *r, struct cr
 		put_num(r, r->su.total.n, r->su.total.hidden, 8);
 		fputc('\n', r->f);
 		st = goal_each(db, r->today, goal_emit, r, err);
-		fputs("\n\"before\": already a library patron before the programme; not recorded yet, so 0.\n", r->f);
+		fputs("\n\"before\": already a library patron before the programme, as the library system said when "
+		      "sync linked the card\n(not counted again in \"carded\").\n", r->f);
 		if (r->suppress)
 			fprintf(r->f, "*: %s.\n", suppress_note(r, note, sizeof note));
 		break;
