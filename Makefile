@@ -15,6 +15,12 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CUPS_CFLAGS)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lzint $(CUPS_LIBS)
 CORE_LIBS  := $(shell pkg-config --libs sqlite3 libutf8proc libzip inih libargon2 pangocairo libqrencode libcurl libcrypto json-c 2>/dev/null) \
         -lzint $(CUPS_LIBS) -lm -lpthread
+# The program links only these; printing and the network are modules
+# loaded when first used (tui/mod/module.h).
+LEAN_LIBS  := $(shell pkg-config --libs ncursesw sqlite3 libutf8proc libzip inih libargon2 libqrencode json-c 2>/dev/null) \
+        -ldl -lm -lpthread
+PRINT_LIBS := $(shell pkg-config --libs pangocairo libqrencode 2>/dev/null) -lzint $(CUPS_LIBS) -lm -lpthread
+NET_LIBS   := $(shell pkg-config --libs libcurl libcrypto json-c sqlite3 2>/dev/null)
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wold-style-definition -Wformat=2 -Wpointer-arith -Wwrite-strings \
@@ -33,6 +39,18 @@ CORE_SRC := $(wildcard core/*/*.c printers/*.c)
 CORE_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRC)) $(BUILD)/gen/migrations.o $(BUILD)/gen/slips.o
 TUI_SRC  := $(wildcard tui/*.c tui/cmd/*.c)
 TUI_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(TUI_SRC))
+# tui/mod/: the printing and network code built a second time as position-
+# independent code into two shared objects the program loads on first use
+# (cardroll-print.so, cardroll-net.so, tui/mod/README.md). The program links the
+# rest of core/ and printers/ plus the proxies, and exports to the modules
+# only the symbols they call ($(BUILD)/gen/exports.list).
+PRINT_SRC := printers/render.c printers/drv_pdf.c printers/drv_escpos.c printers/drv_cups.c
+NET_SRC   := core/sync/sync_koha.c core/sync/sync_webhook.c core/roster/roster_pull.c $(wildcard core/roster/pull_*.c)
+PRINT_PIC := $(patsubst %.c,$(BUILD)/pic/%.o,$(PRINT_SRC) tui/mod/print_entry.c)
+NET_PIC   := $(patsubst %.c,$(BUILD)/pic/%.o,$(NET_SRC) tui/mod/net_entry.c)
+LEAN_OBJ  := $(filter-out $(patsubst %.c,$(BUILD)/%.o,$(PRINT_SRC) $(NET_SRC)),$(CORE_OBJ)) \
+        $(BUILD)/tui/mod/load.o $(BUILD)/tui/mod/print_stub.o $(BUILD)/tui/mod/net_stub.o
+MODULES   := $(BUILD)/cardroll-print.so $(BUILD)/cardroll-net.so
 MIGRATIONS := $(sort $(wildcard assets/migrations/*.sql))
 SLIPS      := $(sort $(wildcard assets/slips/*.slip))
 
@@ -43,8 +61,8 @@ TUI_TEST_BIN := $(patsubst tests/tui/test_%.c,$(BUILD)/tests/tui_%,$(TUI_TEST_SR
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps run check unit tui-tests integration printer-tests sync-tests asan fuzz bench install uninstall deb deb-check deb-test install-test clean demo layering
-all: layering $(BUILD)/cardroll
+.PHONY: FORCE all deps run check unit tui-tests integration printer-tests sync-tests asan fuzz bench install uninstall deb deb-check deb-test install-test clean demo layering
+all: layering $(BUILD)/cardroll $(MODULES) $(BUILD)/libcardroll.a
 
 deps:
 	@sh packaging/deps.sh
@@ -76,8 +94,41 @@ $(BUILD)/libcardroll.a: $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/cardroll: $(TUI_OBJ) $(BUILD)/libcardroll.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $(TUI_OBJ) $(BUILD)/libcardroll.a $(PKG_LIBS) -lm -lpthread
+# libcardroll.a (everything, for the tests, slipgen and the benchmarks) is
+# still part of `all`.
+# The program: no pango, cairo, libzint, libcups, libcurl or OpenSSL. The
+# modules are order-only prerequisites, so whatever builds the program
+# (the test targets, bench scripts) builds them too.
+$(BUILD)/cardroll: $(TUI_OBJ) $(LEAN_OBJ) $(BUILD)/gen/exports.list | $(MODULES)
+	$(CC) $(LDFLAGS_ALL) -Wl,--dynamic-list=$(BUILD)/gen/exports.list -o $@ $(TUI_OBJ) $(LEAN_OBJ) $(LEAN_LIBS)
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -fPIC -MMD -MP -c $< -o $@
+
+# What the modules call in the program (cr_fail, sink_open, db_prepare, ...).
+$(BUILD)/gen/exports.list: $(PRINT_PIC) $(NET_PIC) $(LEAN_OBJ) $(TUI_OBJ)
+	@mkdir -p $(dir $@)
+	nm -g --defined-only $(PRINT_PIC) $(NET_PIC) | awk 'NF == 3 { print $$3 }' | sort -u >$@.own
+	nm -u $(PRINT_PIC) $(NET_PIC) | awk 'NF == 2 { print $$2 }' | sort -u | comm -23 - $@.own >$@.undef
+	nm -g --defined-only $(LEAN_OBJ) $(TUI_OBJ) | awk 'NF == 3 { print $$3 }' | sort -u >$@.def
+	{ echo '{'; comm -12 $@.undef $@.def | sed 's/.*/	&;/'; echo '};'; } >$@
+	@rm -f $@.own $@.undef $@.def
+
+$(BUILD)/cardroll-print.so: $(PRINT_PIC) tui/mod/exports.map
+	$(CC) -shared $(LDFLAGS_ALL) -Wl,--version-script=tui/mod/exports.map -o $@ $(PRINT_PIC) $(PRINT_LIBS)
+
+$(BUILD)/cardroll-net.so: $(NET_PIC) tui/mod/exports.map
+	$(CC) -shared $(LDFLAGS_ALL) -Wl,--version-script=tui/mod/exports.map -o $@ $(NET_PIC) $(NET_LIBS)
+
+# The folder the modules are installed in, compiled into tui/mod/load.c as the
+# last place it looks (rewritten only when it changes).
+$(BUILD)/gen/moddir.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define CR_MODULE_DIR "%s"\n' '$(MODDIR)' >$@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+$(BUILD)/tui/mod/load.o: $(BUILD)/gen/moddir.h
+FORCE:
 
 # slipgen: renders slips from a TSV through any driver, for the printer tests
 # and the render benchmark (no database needed).
@@ -167,18 +218,20 @@ run: deps
 bench: all
 	sh bench/run.sh $(BENCH_ARGS)
 
-# make install PREFIX=/usr/local DESTDIR=...: the binary, cardroll(1) and
+# make install PREFIX=/usr/local DESTDIR=...: the binary, its two modules
+# in $(PREFIX)/lib/cardroll (found from the binary's folder), cardroll(1) and
 # cardroll.ini(5), the sync service and timer, the sync user (sysusers.d) and
 # /etc/cardroll/cardroll.ini.example. Migrations and slip templates are
 # compiled in, so nothing else is read at run time. The settings folder is
 # /etc whatever PREFIX is (the program reads /etc/cardroll/cardroll.ini), and
 # a real cardroll.ini is never written. `make uninstall` removes these files.
 BINDIR         ?= $(PREFIX)/bin
+MODDIR         ?= $(PREFIX)/lib/cardroll
 MANDIR         ?= $(PREFIX)/share/man
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
 SYSCONFDIR     := /etc/cardroll
-INSTALLED := $(BINDIR)/cardroll $(MANDIR)/man1/cardroll.1 $(MANDIR)/man5/cardroll.ini.5 \
+INSTALLED := $(BINDIR)/cardroll $(MODDIR)/cardroll-print.so $(MODDIR)/cardroll-net.so $(MANDIR)/man1/cardroll.1 $(MANDIR)/man5/cardroll.ini.5 \
         $(SYSTEMDUNITDIR)/cardroll-sync.service $(SYSTEMDUNITDIR)/cardroll-sync.timer \
         $(SYSUSERSDIR)/cardroll.conf $(SYSCONFDIR)/cardroll.ini.example
 
@@ -186,6 +239,8 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR)
 	install -m 755 $(BUILD)/cardroll $(DESTDIR)$(BINDIR)/cardroll
+	install -d $(DESTDIR)$(MODDIR)
+	install -m 644 $(MODULES) $(DESTDIR)$(MODDIR)/
 	install -m 644 packaging/cardroll.1 $(DESTDIR)$(MANDIR)/man1/cardroll.1
 	install -m 644 packaging/cardroll.ini.5 $(DESTDIR)$(MANDIR)/man5/cardroll.ini.5
 	sed 's|@BINDIR@|$(BINDIR)|g' packaging/systemd/cardroll-sync.service >$(BUILD)/cardroll-sync.service
@@ -198,6 +253,7 @@ install: all
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rmdir $(DESTDIR)$(MODDIR) 2>/dev/null || true
 	@# /etc/cardroll goes only when nothing else (a real cardroll.ini) is in it
 	rmdir $(DESTDIR)$(SYSCONFDIR) 2>/dev/null || true
 

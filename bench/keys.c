@@ -69,6 +69,25 @@ static long peak_rss_kb(int pid)
 	return kb;
 }
 
+/* KEYS_SMAPS=FILE: a copy of the desk's /proc/PID/smaps at the end of the
+ * run, for the PSS split that bench/keys.sh prints (libraries, heap, ...). */
+static void save_smaps(int pid, const char *out)
+{
+	char path[64], buf[8192];
+	FILE *f, *o;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/%d/smaps", pid);
+	if (!(f = fopen(path, "r")))
+		return;
+	if ((o = fopen(out, "w"))) {
+		while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+			fwrite(buf, 1, n, o);
+		fclose(o);
+	}
+	fclose(f);
+}
+
 static int read_lines(const char *path, char lines[][64], int max)
 {
 	FILE *f = fopen(path, "r");
@@ -144,6 +163,18 @@ int main(int argc, char **argv)
 		}
 	}
 	rss = peak_rss_kb(h_pid(h));
+	if (getenv("KEYS_SMAPS"))
+		save_smaps(h_pid(h), getenv("KEYS_SMAPS"));
+	/* KEYS_AT_END=CMD: runs CMD (sh -c) with CARDROLL_PID set while the desk
+	 * is still up, e.g. gdb asking SQLite how much of the heap is its own. */
+	if (getenv("KEYS_AT_END")) {
+		char pid[32];
+
+		snprintf(pid, sizeof pid, "%d", h_pid(h));
+		setenv("CARDROLL_PID", pid, 1);
+		if (system(getenv("KEYS_AT_END")) != 0)
+			fprintf(stderr, "keys: KEYS_AT_END failed\n");
+	}
 	h_stop(h);
 	qsort(lat, (size_t)nlat, sizeof lat[0], cmp);
 	printf("keys=%d p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f peak_rss_kb=%ld\n", nlat,

@@ -60,8 +60,22 @@ for f in tui/cmd/*.[ch]; do
 	grep -qE '#include *[<"](n?curses|ncursesw/)' "$f" && err "$f includes curses: commands never draw"
 done
 
+# tui/mod/ (the printing and network modules and their loader) sits under the
+# program: core/ and printers/ headers and its own, never tui/ or curses.
+for f in tui/mod/*.[ch]; do
+	[ -e "$f" ] || continue
+	for inc in $(grep -o '#include "[^"]*"' "$f" | sed 's/#include "//;s/"$//'); do
+		case $inc in
+		*/*) [ -f "core/$inc" ] || err "$f includes $inc: tui/mod/ includes core/ and printers/ only" ;;
+		moddir.h) ;;  # made by the Makefile
+		*) [ -f "tui/mod/$inc" ] || [ -f "printers/$inc" ] || err "$f includes \"$inc\": tui/mod/ includes core/ and printers/ only" ;;
+		esac
+	done
+	grep -qE '#include *[<"](n?curses|ncursesw/)' "$f" && err "$f includes curses"
+done
+
 # No two headers include each other.
-for h in $(find core printers tui -name '*.h'); do
+for h in $(find core printers tui mod -name '*.h'); do
 	dir=$(dirname "$h")
 	for inc in $(grep -o '#include "[^"]*\.h"' "$h" | sed 's/#include "//;s/"$//'); do
 		case $inc in */*) other=core/$inc ;; *) other=$dir/$inc ;; esac

@@ -7,7 +7,7 @@
 
 #include "printer.h"
 #include "qrtext.h"
-#include "render.h"
+#include "display_name.h"
 #include "sink.h"
 #include "text/text.h"
 

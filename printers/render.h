@@ -31,9 +31,4 @@ enum cr_status render_slip(cairo_t *cr, const struct slip *s, const struct rende
 enum cr_status render_slip_height(const struct slip *s, const struct render_opts *o,
 				  double *height_mm, struct cr_err *err);
 
-/* The name as a slip shows it: "given family", or family then given with no
- * space for Chinese, Japanese and Korean names. Caller frees; NULL only when
- * out of memory. (Added by the printing issue; the preview driver uses it.) */
-char *render_display_name(const char *given, const char *family);
-
 #endif

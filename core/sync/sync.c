@@ -409,8 +409,12 @@ enum cr_status sync_run_with(struct cr_db *db, const struct sync_settings *s, co
 	db_exec(db, "PRAGMA synchronous = NORMAL", NULL);
 	if ((lock = sync_lock(db, err)) == -1)
 		return err->status;
-	if ((rs = target->open(s, &state, err)) != CR_OK)
+	if ((rs = target->open(s, &state, err)) != CR_OK) {
+		/* e.g. the network module is missing: the run's line says why */
+		if (err)
+			snprintf(sum->last_error, sizeof sum->last_error, "%.399s", err->msg);
 		goto out;
+	}
 
 	/* Nothing to send: a cheap look tells whether the ILS is there. */
 	if (target->probe && sync_ready_count(db, start) == 0) {

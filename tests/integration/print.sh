@@ -93,5 +93,38 @@ out=$("$BIN" --db "$DB" printers 2>&1); rc=$?
 n=0; for d in pdf escpos zpl cups preview; do echo "$out" | grep -q "^  $d " && n=$((n + 1)); done
 [ $rc -eq 0 ] && [ $n -eq 5 ] && ok "printers lists the five drivers" || fail "printers lists the drivers" "exit $rc: $out"
 
+# 7. Printing is a module the program loads when it first draws a slip
+#    (tui/mod/README.md): the program itself links no cairo, pango, libzint,
+#    libcups, libcurl or OpenSSL, and without the module printing says so,
+#    naming the file, while everything else keeps working.
+heavy=$(ldd "$BIN" | grep -oE 'lib(cairo|pango[a-z]*|cups|curl|zint|gnutls|ssl)[-.][^ ]*' | tr '\n' ' ')
+[ -z "$heavy" ] && ok "the program links none of the printing and network libraries" || fail "the program links no printing or network library" "$heavy"
+mkdir -p "$T/lone"
+cp "$BIN" "$T/lone/cardroll"
+njobs=$(sqlite3 "$DB" "SELECT count(*) FROM print_job")
+out=$("$T/lone/cardroll" --db "$DB" print --card "$c1" --driver pdf --out "$T/lone.pdf" 2>&1); rc=$?
+if [ $rc -eq 69 ] && echo "$out" | grep -q "printing is not available: cardroll-print.so is not installed (looked in $T/lone" && [ ! -e "$T/lone.pdf" ]; then
+	ok "no printing module: exit 69, the file named, nothing written"
+else
+	fail "no printing module" "exit $rc: $out"
+fi
+[ "$(sqlite3 "$DB" "SELECT count(*) FROM print_job WHERE state = 'failed'")" -ge 1 ] && [ "$(sqlite3 "$DB" "SELECT count(*) FROM print_job")" -gt "$njobs" ] \
+	&& ok "the job is kept as failed, to print once the module is back" || fail "the job without the module is kept"
+out=$("$T/lone/cardroll" --db "$DB" print --card "$c1" --driver preview --out "$T/lone.txt" 2>&1); rc=$?
+[ $rc -eq 0 ] && grep -q "$c1" "$T/lone.txt" && ok "without the module the text preview still prints" || fail "the preview without the module" "exit $rc: $out"
+out=$("$T/lone/cardroll" --db "$DB" find --json "$fam" 2>&1); rc=$?
+[ $rc -eq 0 ] && ok "without the modules find still works" || fail "find without the modules" "exit $rc: $out"
+printf 'not a shared object\n' >"$T/lone/cardroll-print.so"
+out=$("$T/lone/cardroll" --db "$DB" print --card "$c1" --driver pdf --out "$T/lone.pdf" 2>&1); rc=$?
+if [ $rc -eq 69 ] && echo "$out" | grep -q "$T/lone/cardroll-print.so could not be loaded: .*cardroll-print.so: " && [ ! -e "$T/lone.pdf" ]; then
+	ok "a broken printing module: exit 69, the file and dlerror named"
+else
+	fail "a broken printing module" "exit $rc: $out"
+fi
+printf '[sync]\ntarget = koha\nurl = http://127.0.0.1:9\nauth = basic\nuser = koha\npassword = pw\nlibrary_id = CPL\ncategory = ST\nattribute = STUID\n' >"$T/koha.ini"
+out=$("$T/lone/cardroll" --db "$DB" --config "$T/koha.ini" sync 2>&1); rc=$?
+[ $rc -eq 69 ] && echo "$out" | grep -q "the network code is not available: cardroll-net.so is not installed" \
+	&& ok "no network module: sync exits 69 naming cardroll-net.so" || fail "sync without the network module" "exit $rc: $out"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -27,6 +27,8 @@ else
 fi
 cat >"$T/want" <<EOW
 640 etc/cardroll/cardroll.ini.example
+644 usr/local/lib/cardroll/cardroll-net.so
+644 usr/local/lib/cardroll/cardroll-print.so
 644 usr/local/lib/systemd/system/cardroll-sync.service
 644 usr/local/lib/systemd/system/cardroll-sync.timer
 644 usr/local/lib/sysusers.d/cardroll.conf
@@ -36,7 +38,7 @@ cat >"$T/want" <<EOW
 EOW
 (cd "$D" && find . ! -type d -printf '%m %P\n' | sort) >"$T/got"
 if cmp -s "$T/want" "$T/got"; then
-	ok "exactly the 7 expected files with their modes"
+	ok "exactly the 9 expected files with their modes"
 else
 	fail "the installed files and modes" "$(diff "$T/want" "$T/got" | tr '\n' ' ')"
 fi
@@ -47,6 +49,18 @@ m=$(stat -c %a "$D/etc/cardroll")
 v=$("$D$P/bin/cardroll" --version 2>&1)
 ver=$(sed -n 's/^VERSION *:= *//p' Makefile)
 [ "$v" = "cardroll $ver" ] && ok "the installed binary says '$v'" || fail "installed cardroll --version" "$v"
+
+# The installed binary finds its modules in $P/lib/cardroll (from its own
+# folder, whatever DESTDIR is): `printers` asks CUPS through the printing
+# module, and a missing module would say "not available".
+out=$(HOME=$T/home "$D$P/bin/cardroll" --db "$T/m.db" printers 2>&1)
+if echo "$out" | grep -q '^CUPS' && ! echo "$out" | grep -q 'not available'; then
+	ok "the installed binary loads its printing module"
+else
+	fail "the installed binary loads its printing module" "$(echo "$out" | tail -1)"
+fi
+heavy=$(ldd "$D$P/bin/cardroll" | grep -oE 'lib(cairo|pango[a-z]*|cups|curl|zint)[-.][^ ]*' | tr '\n' ' ')
+[ -z "$heavy" ] && ok "the installed binary itself links no printing or network library" || fail "the installed binary links" "$heavy"
 
 # 3. Both man pages render without a warning.
 for page in man1/cardroll.1 man5/cardroll.ini.5; do
