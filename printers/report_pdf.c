@@ -627,7 +627,8 @@ static cairo_status_t rp_write(void *closure, const unsigned char *data, unsigne
 	return CAIRO_STATUS_SUCCESS;
 }
 
-const char *report_pdf_paper(const char *setting)
+/* The page for a [report] paper setting (report_pdf.h). */
+static const char *report_pdf_paper(const char *setting)
 {
 	if (setting && (!strcmp(setting, "a4") || !strcmp(setting, "letter")))
 		return setting;
@@ -651,7 +652,7 @@ enum cr_status report_pdf_write(const struct report_pdf *in, FILE *f, struct cr_
 	cairo_font_options_t *fo;
 	enum cr_status st = CR_OK;
 
-	if (in->paper && !strcmp(in->paper, "letter"))
+	if (!strcmp(report_pdf_paper(in->paper), "letter"))
 		p.pw = 215.9, p.ph = 279.4;
 	else
 		p.pw = 210.0, p.ph = 297.0;

@@ -27,7 +27,9 @@ struct report_pdf_goal {
 };
 
 struct report_pdf {
-	const char                    *paper;    /* "a4", "letter" (report_pdf_paper) */
+	const char                    *paper;    /* [report] paper: "a4", "letter", or "auto"/NULL: the
+						  * locale's LC_PAPER (letter when its width is 216 mm,
+						  * else a4; setlocale must have run) */
 	const char                    *today;    /* YYYY-MM-DD, in the footer */
 	const char                    *since;    /* signups from this day, or NULL */
 	const struct profile          *prof;
@@ -41,10 +43,5 @@ struct report_pdf {
 
 /* Writes the whole PDF to f. CR_ECANTCREATE when f refuses the bytes. */
 enum cr_status report_pdf_write(const struct report_pdf *r, FILE *f, struct cr_err *err);
-
-/* The page for a [report] paper setting: "a4" or "letter" as given; for
- * "auto" (or NULL/""), the locale's LC_PAPER (letter when its width is
- * 216 mm, else a4; setlocale must have run). */
-const char *report_pdf_paper(const char *setting);
 
 #endif

@@ -326,7 +326,7 @@ static enum cr_status report_pdf(struct cr_db *db, struct report *r, const char 
 {
 	char note[300];
 	struct report_pdf in = {
-		.paper = report_pdf_paper(paper), .today = r->today, .since = r->since, .prof = &r->prof,
+		.paper = paper, .today = r->today, .since = r->since, .prof = &r->prof,
 		.cov = &r->cov, .schools = &r->schools, .su = &r->su,
 		.suppression = r->suppress ? suppress_note(r, note, sizeof note) : NULL,
 	};
