@@ -45,7 +45,7 @@ TUI_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(TUI_SRC))
 # (cardroll-print.so, cardroll-net.so, tui/mod/README.md). The program links the
 # rest of core/ and printers/ plus the proxies, and exports to the modules
 # only the symbols they call ($(BUILD)/gen/exports.list).
-PRINT_SRC := printers/render.c printers/drv_pdf.c printers/drv_escpos.c printers/drv_cups.c
+PRINT_SRC := printers/render.c printers/drv_pdf.c printers/drv_escpos.c printers/drv_cups.c printers/report_pdf.c
 NET_SRC   := core/sync/sync_koha.c core/sync/koha_http.c core/sync/sync_webhook.c core/roster/roster_pull.c $(wildcard core/roster/pull_*.c)
 PRINT_PIC := $(patsubst %.c,$(BUILD)/pic/%.o,$(PRINT_SRC) tui/mod/print_entry.c)
 NET_PIC   := $(patsubst %.c,$(BUILD)/pic/%.o,$(NET_SRC) tui/mod/net_entry.c)

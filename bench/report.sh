@@ -41,6 +41,9 @@ INSERT INTO card (number, student_id, scheme, issued_at, status)
   FROM student WHERE id % 5 < 2;
 INSERT INTO consent (student_id, state, recorded_at)
   SELECT id, CASE WHEN id % 2 = 0 THEN 'opted_out' ELSE 'pending' END, 1767571200 FROM student WHERE id % 29 = 0;
+-- carded before for one child in 50 (as sync records it)
+INSERT INTO ils_patron_before (student_id, patron_id, patron_since)
+  SELECT id, 'K' || id, '2019-09-03' FROM student WHERE id % 50 = 7;
 COMMIT;
 ANALYZE;
 SQL
@@ -61,6 +64,7 @@ median() {
 }
 
 students=$(sqlite3 "$W/r.db" "SELECT count(*) FROM student WHERE status_code = 'a'")
+schools=$(sqlite3 "$W/r.db" "SELECT count(*) FROM school")
 cards=$(sqlite3 "$W/r.db" "SELECT count(*) FROM card WHERE status = 'active'")
 echo "report bench: $students active students, $(sqlite3 "$W/r.db" "SELECT count(*) FROM school") schools," \
 	"$cards active cards, $(nproc) CPU, load $(cut -d' ' -f1 /proc/loadavg)"
@@ -88,12 +92,27 @@ for by in school district grade class; do
 done
 /usr/bin/time -f "%M" -o "$W/rss" "$BIN" --db "$W/r.db" report --format csv --by class >/dev/null || exit 1
 echo "peak RSS of the class report (csv): $(cat "$W/rss") KB"
+for f in pdf; do
+	t=$(median "$BIN" --db "$W/r.db" report --format $f --by school --out "$W/r.$f")
+	ratio=$(echo "scale=1; $t / $base" | bc)
+	echo "report --by school --format $f: ${t} s (${ratio}x the baseline)"
+	[ "$(echo "$t > 2" | bc)" -eq 1 ] && over="$over school/$f"
+	[ "$(echo "$t > $default" | bc)" -eq 1 ] && default=$t
+done
+pdfpages() { python3 -c 'import re,sys; print(len(re.findall(rb"/Type\s*/Page[^s]", open(sys.argv[1], "rb").read())))' "$1"; }
+echo "  (the PDF by school: $(pdfpages "$W/r.pdf") pages, $(stat -c %s "$W/r.pdf") bytes)"
+for by in district grade class; do
+	t=$(median "$BIN" --db "$W/r.db" report --format pdf --by $by --out "$W/r-$by.pdf")
+	ratio=$(echo "scale=1; $t / $base" | bc)
+	echo "report --by $by --format pdf: ${t} s (${ratio}x the baseline, $(pdfpages "$W/r-$by.pdf") pages)"
+	[ "$(echo "$t > 2" | bc)" -eq 1 ] && over="$over $by/pdf"
+done
 if [ -z "$over" ]; then
 	echo "PASS: every level and format within 2 s"
 elif [ "$(echo "$default <= 2" | bc)" -eq 1 ]; then
-	echo "PARTIAL: the default report (by school, text) took ${default} s; over 2 s:$over"
+	echo "PARTIAL: the default report (by school, slowest format) took ${default} s; over 2 s:$over"
 	exit 1
 else
-	echo "FAIL: the default report (by school) took ${default} s (goal: at most 2 s)"
+	echo "FAIL: the default report (by school, slowest format) took ${default} s (goal: at most 2 s)"
 	exit 1
 fi

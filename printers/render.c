@@ -15,7 +15,6 @@
 #include "render.h"
 #include "text/text.h"
 
-#define RENDER_FONT      "Noto Sans, Noto Sans Arabic, Noto Naskh Arabic, Noto Sans CJK SC, DejaVu Sans"
 #define RENDER_MONO      "DejaVu Sans Mono, Noto Sans Mono CJK SC, monospace"
 #define NAME_MAX_PT      20.0
 #define NAME_MIN_PT      11.0

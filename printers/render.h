@@ -11,6 +11,9 @@
 #include <cairo.h>
 #include "printer.h"
 
+/* The slips' fonts, in fallback order (also the PDF report's, report_pdf.c). */
+#define RENDER_FONT      "Noto Sans, Noto Sans Arabic, Noto Naskh Arabic, Noto Sans CJK SC, DejaVu Sans"
+
 struct render_opts {
 	double width_mm;          /* the slip's width */
 	double max_height_mm;     /* fixed slot (PDF sheets); 0 = as long as it needs (thermal) */

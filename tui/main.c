@@ -26,7 +26,7 @@ static const struct command {
 	{ "print",  cmd_print,  "print a class's slips, cards' slips, a job again, or every job waiting" },
 	{ "printers", cmd_printers, "list the printer drivers and CUPS queues, with their state" },
 	{ "sync",   cmd_sync,   "send waiting signups to the library system; --roster pulls the roster" },
-	{ "report", cmd_report, "coverage, signups and goals for partners (text, CSV, JSON; small counts hidden)" },
+	{ "report", cmd_report, "coverage, signups and goals for partners (text, CSV, JSON, PDF; small counts hidden)" },
 	{ "goal",   cmd_goal,   "set, list or remove a coverage goal (a target % by a date)" },
 	{ "profile", cmd_profile, "set or show the community's commitment (officials, date) for the report" },
 	{ "audit",  cmd_audit,  "the audit log: who did what, when, at which desk (admins)" },

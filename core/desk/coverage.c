@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "before.h"
 #include "coverage.h"
 #include "coverage_kept.h"
 #include "store/config.h"
@@ -136,7 +137,7 @@ static enum cr_status cov_rows(struct cr_db *db, const char *sql, struct coverag
 		r->district_rowid = sqlite3_column_int64(st, 6);
 		r->n[COV_ENROLLED] = sqlite3_column_int64(st, 7);
 		r->n[COV_CARDED] = sqlite3_column_int64(st, 8);
-		r->n[COV_CARDED_BEFORE] = 0;   /* not stored anywhere yet: see coverage.h */
+		r->n[COV_CARDED_BEFORE] = 0;   /* before_apply moves them from carded */
 		r->n[COV_OPTED_OUT] = sqlite3_column_int64(st, 9);
 		r->n[COV_PENDING] = sqlite3_column_int64(st, 10);
 	}
@@ -223,6 +224,10 @@ enum cr_status coverage_read_with(struct cr_db *db, enum coverage_by by, const s
 	} else {
 		st = cov_rows(db, sql[by], out, err);
 	}
+	/* Carded before (before.c), on rows read here: a copy has it already. */
+	if (st == CR_OK && !(schools && (by == COVERAGE_SCHOOL || by == COVERAGE_DISTRICT)) &&
+	    (st = before_apply(db, by == COVERAGE_DISTRICT ? COVERAGE_SCHOOL : by, out->rows, out->nrows, err)) != CR_OK)
+		coverage_free(out);
 	if (st != CR_OK)
 		return st;
 	out->by = by;
@@ -240,7 +245,9 @@ enum cr_status coverage_read_with(struct cr_db *db, enum coverage_by by, const s
 	out->total.school = out->total.grade = out->total.class_id = out->total.class_title = "";
 	if (by == COVERAGE_CLASS) {
 		if (!schools) {
-			if ((st = cov_rows(db, cov_school_sql, &base, err)) != CR_OK) {
+			if ((st = cov_rows(db, cov_school_sql, &base, err)) != CR_OK ||
+			    (st = before_apply(db, COVERAGE_SCHOOL, base.rows, base.nrows, err)) != CR_OK) {
+				coverage_free(&base);
 				coverage_free(out);
 				return st;
 			}

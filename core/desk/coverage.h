@@ -11,13 +11,12 @@ enum coverage_by { COVERAGE_DISTRICT, COVERAGE_SCHOOL, COVERAGE_GRADE, COVERAGE_
 
 /* The counts of a row, all about active (enrolled) children:
  *   ENROLLED      active students
- *   CARDED        ... holding an active card issued through the programme
+ *   CARDED        ... holding an active card issued through the programme,
+ *                 and not carded before
  *   CARDED_BEFORE ... already a patron before the programme, as the ILS
- *                 said. Always 0 today: the desk asks the ILS (tui/ilscheck.c)
- *                 but keeps the answer only on screen, and sync links a
- *                 programme card, so nothing in the database says "carded
- *                 before". The column is there so the report's shape does
- *                 not change when the answer is stored.
+ *                 said when sync linked the card to an existing patron
+ *                 (before.h, ils_patron_before); such a child is not also
+ *                 counted as CARDED.
  *   OPTED_OUT     ... whose family said no (consent opted_out)
  *   PENDING       ... whose consent is recorded as pending
  * A child may be in several (carded and pending a signature), so the

@@ -141,7 +141,11 @@ static const char goal_each_sql[] =
 	" (SELECT coalesce(sum(k.enrolled), 0) FROM coverage_cell k "
 	"   WHERE g.school_id IS NULL OR k.school_id = g.school_id), "
 	" (SELECT coalesce(sum(k.carded), 0) FROM coverage_cell k "
-	"   WHERE g.school_id IS NULL OR k.school_id = g.school_id) "
+	"   WHERE g.school_id IS NULL OR k.school_id = g.school_id) + "
+	/* carded before without a programme card still counts as covered (before.h) */
+	" (SELECT count(*) FROM ils_patron_before b JOIN student s ON s.id = b.student_id "
+	"   WHERE s.status_code = 'a' AND (g.school_id IS NULL OR s.school_id = g.school_id) "
+	"   AND NOT EXISTS (SELECT 1 FROM card c WHERE c.student_id = s.id AND c.status = 'active')) "
 	"FROM goal g LEFT JOIN school sc ON sc.id = g.school_id LEFT JOIN district d ON d.id = sc.district_id "
 	"ORDER BY g.school_id IS NOT NULL, d.name, sc.name, g.school_id";
 
@@ -168,7 +172,7 @@ enum cr_status goal_each(struct cr_db *db, const char *today, goal_fn fn, void *
 			.target_pct = sqlite3_column_double(st, 3),
 			.due = (const char *)sqlite3_column_text(st, 4),
 			.enrolled = sqlite3_column_int64(st, 5),
-			.covered = sqlite3_column_int64(st, 6),  /* carded before: 0, see coverage.h */
+			.covered = sqlite3_column_int64(st, 6),  /* carded, through the programme or before */
 		};
 		long long want;
 

@@ -361,6 +361,12 @@ static int set_print_target(struct cr_config *c, const char *v, char *why, size_
 	return config_set_string(c->print.target, sizeof c->print.target, v, why, n);
 }
 
+/* [report] paper: the PDF report's page; auto follows the locale (LC_PAPER). */
+static int set_report_paper(struct cr_config *c, const char *v, char *why, size_t n)
+{
+	return config_set_word(c->report_paper, sizeof c->report_paper, v, "auto a4 letter", why, n);
+}
+
 static int set_print_paper(struct cr_config *c, const char *v, char *why, size_t n)
 {
 	return config_set_word(c->print.paper, sizeof c->print.paper, v, "letter a4 58 80", why, n);
@@ -515,6 +521,7 @@ static const struct config_key {
 	{ "report",  "min_cell",        set_min_cell },
 	{ "retention", "school_year_end", set_year_end },
 	{ "retention", "withdrawn_days", set_withdrawn_days },
+	{ "report",  "paper",           set_report_paper },
 	{ "programme", "consent",       set_consent },
 	{ "programme", "grades",        set_grades },
 	{ "programme", "min_age",       set_min_age },
@@ -726,6 +733,7 @@ void config_defaults(struct cr_config *cfg)
 	cfg->report_min_cell = 5;
 	cfg->idle_lock_s = 300;
 	cfg->withdrawn_days = 90;
+	snprintf(cfg->report_paper, sizeof cfg->report_paper, "auto");
 	cfg->programme.consent = CONSENT_OPT_OUT;
 	cfg->programme.grades = ~0u;
 	cfg->programme.scheme = CARD_STUDENT_ID;

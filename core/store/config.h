@@ -121,6 +121,7 @@ struct cr_config {
 	int    report_min_cell;       /* [report] min_cell: exported reports hide smaller counts (>= 3, default 5) */
 	char   school_year_end[11];   /* [retention] school_year_end: YYYY-MM-DD the year ends; "" not set */
 	int    withdrawn_days;        /* [retention] withdrawn_days: days a withdrawn child is kept (default 90) */
+	char   report_paper[8];       /* [report] paper: the PDF report's page: auto (the locale) | a4 | letter */
 	struct programme programme;
 	struct print_settings print;
 	struct sync_settings sync;

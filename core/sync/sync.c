@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "desk/before.h"
 #include "sync.h"
 #include "store/audit.h"
 
@@ -246,6 +247,9 @@ static enum cr_status batch_record(struct cr_db *db, const struct sync_settings 
 				if ((rs = step_done(db, st, "recording the ILS patron", err)) != CR_OK)
 					goto fail;
 			}
+			if (!strcmp(it->kind, "signup") && r->remote_id[0] && r->patron_since[0] &&
+			    (rs = before_record(db, it->event_id, r->remote_id, r->patron_since, NULL, err)) != CR_OK)
+				goto fail;
 			sum->done++;
 			break;
 		case SYNC_RETRY:
@@ -653,4 +657,15 @@ enum cr_status sync_retry(struct cr_db *db, long long outbox_id, struct cr_err *
 		return cr_fail(err, CR_ENOINPUT, "outbox event %lld is not parked", outbox_id);
 	}
 	return db_commit(db, err);
+}
+
+void sync_result_patron_since(struct sync_result *r, const char *date)
+{
+	r->patron_since[0] = '\0';
+	if (date && strlen(date) >= 10) {
+		memcpy(r->patron_since, date, 10);
+		r->patron_since[10] = '\0';
+		if (!coverage_valid_date(r->patron_since))
+			r->patron_since[0] = '\0';
+	}
 }

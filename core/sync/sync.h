@@ -66,7 +66,18 @@ struct sync_result {
 					 * batch target (webhook, file) leaves it 0: one 5xx there is
 					 * the whole batch's, not this event's */
 	char              reason[400];
+	/* The ILS's enrolment date (YYYY-MM-DD) of the patron a signup's card
+	 * was linked to, when the target learned one (koha: date_enrolled);
+	 * "" otherwise. Before the card's issue day, the engine records the
+	 * child as carded before (desk/before.h). Set it with
+	 * sync_result_patron_since. */
+	char              patron_since[11];
 };
+
+/* A target found the patron it linked the card to already in the ILS,
+ * enrolled on date (YYYY-MM-DD, or a date-time read by its day; NULL or
+ * not a date: nothing). */
+void sync_result_patron_since(struct sync_result *r, const char *date);
 
 /* A SYNC_RETRY whose http_status says the server failed (5xx but 503, its
  * "busy") is the same body failing the same way: once the event has been
@@ -160,6 +171,7 @@ enum cr_status sync_retry(struct cr_db *db, long long outbox_id, struct cr_err *
  * ("" when none). 1 when a patron with an id came back, else 0. */
 struct sync_koha_patron {
 	char id[64], card[64], surname[256], firstname[256], student[128];
+	char since[32];   /* date_enrolled, "" when absent */
 };
 int sync_koha_read_patron(const char *text, const char *attribute, struct sync_koha_patron *p);
 

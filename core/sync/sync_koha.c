@@ -120,6 +120,7 @@ static void koha_patron_read(const char *attribute, const struct json_object *ob
 	koha_text(obj, "cardnumber", p->card, sizeof p->card);
 	koha_text(obj, "surname", p->surname, sizeof p->surname);
 	koha_text(obj, "firstname", p->firstname, sizeof p->firstname);
+	koha_text(obj, "date_enrolled", p->since, sizeof p->since);
 	for (size_t i = 0; attrs && attribute[0]; i++) {
 		const struct json_object *a = koha_index(attrs, i);
 		char type[64];
@@ -279,6 +280,7 @@ static CURLcode koha_created(struct koha *k, const struct sync_item *it, struct 
 			else if (koha_same_child(&p, it)) {
 				r->outcome = SYNC_DONE;
 				snprintf(r->remote_id, sizeof r->remote_id, "%s", p.id);
+				sync_result_patron_since(r, p.since);   /* carded before? (the engine decides) */
 			} else {
 				koha_set(r, SYNC_PARK, "card number %s belongs to another patron", it->card);
 			}
@@ -364,6 +366,7 @@ static CURLcode koha_signup(struct koha *k, const struct sync_item *it, struct s
 		if (found && koha_same_child(&p, it)) {
 			r->outcome = SYNC_DONE;
 			snprintf(r->remote_id, sizeof r->remote_id, "%s", p.id);
+			sync_result_patron_since(r, p.since);   /* carded before? (the engine decides) */
 			goto out;
 		}
 	}

@@ -21,7 +21,9 @@
  *       with the shared secret ([sync] secret, or CARDROLL_SYNC_SECRET).
  *
  * Reply: 2xx with {"results":[{"id":UUID,"status":"done|retry|rejected",
- * "remote_id":"...","reason":"..."}]} gives each event its outcome (an
+ * "remote_id":"...","reason":"...","patron_since":"YYYY-MM-DD"}]} gives
+ * each event its outcome (patron_since, optional: the ILS already had the
+ * patron the card went to, enrolled that day: carded before) (an
  * event missing from the reply retries). 401/403: stop (bad secret).
  * 429/503: everything retries after Retry-After. Other 5xx, timeouts and
  * resets: everything retries. Other 4xx without per-event results: the
@@ -357,6 +359,7 @@ static int per_event(const struct reply *r, const struct sync_item *items, int n
 
 		if (remote)
 			copy(res[i].remote_id, sizeof(res[i].remote_id), remote);
+		sync_result_patron_since(&res[i], jsonc_get_str(found, "patron_since"));
 		if (status && strcmp(status, "done") == 0) {
 			res[i].outcome = SYNC_DONE;
 		} else if (status && strcmp(status, "rejected") == 0) {

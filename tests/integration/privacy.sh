@@ -83,6 +83,7 @@ CARDROLL_PIN=2468 run staff add "Zephyrine Quarrington" >/dev/null || fail "the 
 CARDROLL_STAFF="Zephyrine Quarrington" CARDROLL_PIN=2468 CARDROLL_NEW_PIN=1357 \
 	run staff add "Odalys Brightwater" --role librarian >/dev/null || fail "a librarian is added"
 export CARDROLL_STAFF="Odalys Brightwater" CARDROLL_PIN=1357
+# Exports (CSV and JSON reports, --out) and imports are an admin's (perm.c); the rest of the day is the librarian's.
 classes=$(q "SELECT sourced_id FROM class WHERE status = 'active' ORDER BY sourced_id LIMIT 3")
 for c in $classes; do
 	run issue --class "$c" --all-eligible >/dev/null
@@ -115,12 +116,12 @@ sent=$(python3 -c 'import json,sys,urllib.request as u
 print(len(json.load(u.urlopen("http://127.0.0.1:%s/_control/patrons" % sys.argv[1]))))' "$PORT" 2>/dev/null)
 [ "$rc" -eq 0 ] && [ "${sent:-0}" -ge 20 ] && ok "the outbox is synced to the test ILS ($sent patrons)" ||
 	fail "sync" "exit $rc, $sent patrons"
-run report --format csv --out "$DATA/report.csv" >/dev/null || fail "a CSV report is written"
+CARDROLL_STAFF="Zephyrine Quarrington" CARDROLL_PIN=2468 run report --format csv --out "$DATA/report.csv" >/dev/null || fail "a CSV report is written"
 run report --by class >/dev/null || fail "a text report is shown"
 
 # The district's delta withdraws children (some of them carded).
 q "SELECT number FROM card" >"$T/cards.txt"
-run import --quiet "$T/d2" >/dev/null
+CARDROLL_STAFF="Zephyrine Quarrington" CARDROLL_PIN=2468 run import --quiet "$T/d2" >/dev/null
 nw=$(q "SELECT count(*) FROM student WHERE status = 'withdrawn'")
 nwc=$(q "SELECT count(*) FROM student s WHERE status = 'withdrawn' AND EXISTS (SELECT 1 FROM card c WHERE c.student_id = s.id AND c.status = 'active')")
 [ "$nw" -gt 0 ] && [ "$nwc" -gt 0 ] && ok "the delta withdraws $nw children, $nwc of them carded" ||
@@ -139,7 +140,7 @@ run print --card "$vcard" >/dev/null
 run find "${wsid}9" >/dev/null
 echo "$vcard" >>"$T/cards.txt"
 echo "${wsid}9" >>"$T/cards.txt"
-run report --format json --out "$T/before.json" >/dev/null || fail "the JSON report before the purge"
+CARDROLL_STAFF="Zephyrine Quarrington" CARDROLL_PIN=2468 run report --format json --out "$T/before.json" >/dev/null || fail "the JSON report before the purge"
 
 # File modes while the database is open (its -wal and -shm exist): another
 # connection holds it while cardroll writes.
@@ -148,7 +149,7 @@ c = sqlite3.connect(sys.argv[1]); c.execute("SELECT count(*) FROM student").fetc
 HOLD=$!
 i=0
 while [ ! -f "$DB-shm" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-run report --format csv --out "$DATA/report-open.csv" >/dev/null
+CARDROLL_STAFF="Zephyrine Quarrington" CARDROLL_PIN=2468 run report --format csv --out "$DATA/report-open.csv" >/dev/null
 bad=$(find "$DATA" \( -type f ! -perm 600 \) -o \( -type d ! -perm 700 \) 2>/dev/null)
 if [ -z "$bad" ] && [ -f "$DB-wal" ] && [ -f "$DB-shm" ] && [ -f "$DATA/slips-preview.txt" ]; then
 	ok "under umask 022: the database, -wal, -shm, spool and exports are 0600 in a 0700 folder"
@@ -171,7 +172,7 @@ CARDROLL_STAFF="Zephyrine Quarrington" CARDROLL_PIN=2468 run purge >"$T/purge.ou
 [ "$(q "SELECT count(*) FROM student WHERE status = 'withdrawn'")" = 0 ] &&
 	[ "$(q "SELECT count(*) FROM student")" = $((students - nw)) ] &&
 	ok "purge removes the $nw withdrawn children" || fail "purge removes the withdrawn" "$(cat "$T/purge.out")"
-run report --format json --out "$T/after.json" >/dev/null || fail "the JSON report after the purge"
+CARDROLL_STAFF="Zephyrine Quarrington" CARDROLL_PIN=2468 run report --format json --out "$T/after.json" >/dev/null || fail "the JSON report after the purge"
 same=$(python3 -c 'import json,sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
 for r in (a, b): r.pop("generated", None)

@@ -95,6 +95,15 @@ else
 	fail "text with --out is suppressed" "$(tail -3 "$T/r.txt")"
 fi
 
+# PDF to a pipe (its drawing is tested in tests/printers/test_report_pdf.sh).
+"$BIN" --db "$DB" report --format pdf >"$T/p.pdf" 2>"$T/perr"; rc=$?
+if [ $rc -eq 0 ] && [ "$(head -c 5 "$T/p.pdf")" = "%PDF-" ] && [ ! -s "$T/perr" ] &&
+   pdftotext "$T/p.pdf" - 2>/dev/null | grep -q "Coverage by school"; then
+	ok "report --format pdf writes a PDF to a pipe"
+else
+	fail "report --format pdf to a pipe" "exit $rc: $(cat "$T/perr")"
+fi
+
 # Usage errors.
 "$BIN" --db "$DB" report --format xml >/dev/null 2>&1; a=$?
 "$BIN" --db "$DB" report --by county >/dev/null 2>&1; b=$?

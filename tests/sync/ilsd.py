@@ -556,6 +556,8 @@ class Handler(BaseHTTPRequestHandler):
                 st.next_id += 1
                 p.setdefault("restricted", False)
                 p.setdefault("anonymized", False)
+                # as Koha does: a new patron is enrolled today
+                p.setdefault("date_enrolled", time.strftime("%Y-%m-%d"))
                 st.patrons[p["patron_id"]] = p
                 st.save()
         if conflict:

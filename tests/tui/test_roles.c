@@ -168,6 +168,7 @@ static void the_idle_desk_locks_and_opens_where_it_was(void **state)
 
 	t_open_student(h, NORTH_KID, NORTH_NAME);
 	assert_int_equal(h_wait_text(h, "The desk is locked", 9000), 0);
+	h_settle(h, 200, 2000);   /* the lock's whole screen drawn, not only its title */
 	assert_false(h_screen_has(h, "Ximena"));
 	assert_false(h_screen_has(h, NORTH_BIRTH));
 	/* A wrong PIN keeps it locked. */

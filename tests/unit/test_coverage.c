@@ -1,7 +1,8 @@
 /* Coverage, signups and goals (issue 12): every number cross-checked against
  * direct SQL on a generated district with withdrawals, a delta that moves
- * children between schools, and voided cards; suppression checked so that
- * no hidden cell can be worked out from the totals. */
+ * children between schools, voided cards and children carded before (some
+ * with a programme card, some without, some withdrawn); suppression checked
+ * so that no hidden cell can be worked out from the totals. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include "store/db.h"
 #include "store/config.h"
 #include "roster/roster.h"
+#include "desk/before.h"
 #include "desk/coverage.h"
 #include "desk/goals.h"
 #include "desk/profile.h"
@@ -96,6 +98,9 @@ static int group_setup(void **state)
 		return -1;
 	}
 	cards(e->db, 1);
+	/* Carded before, as sync records it (before.h): every tenth child. */
+	exec(e->db, "INSERT INTO ils_patron_before (student_id, patron_id, patron_since) "
+		    "SELECT id, 'P' || id, '2019-09-03' FROM student WHERE id % 10 = 4");
 	return 0;
 }
 
@@ -151,12 +156,15 @@ static void check_level(struct cr_db *db, enum coverage_by by)
 	struct coverage cv;
 	struct cr_err err = { 0 };
 	long long sum[COV_NCOLS] = { 0 };
-	char sql[4][1024];
+	char sql[5][1024];
 	const char *w = scope_of(by);
 
 	snprintf(sql[0], sizeof sql[0], "SELECT count(*) FROM student s WHERE s.status = 'active' AND %s", w);
 	snprintf(sql[1], sizeof sql[1], "SELECT count(*) FROM student s WHERE s.status = 'active' AND %s "
-		 "AND EXISTS (SELECT 1 FROM card c WHERE c.student_id = s.id AND c.status = 'active')", w);
+		 "AND EXISTS (SELECT 1 FROM card c WHERE c.student_id = s.id AND c.status = 'active') "
+		 "AND s.id NOT IN (SELECT student_id FROM ils_patron_before)", w);
+	snprintf(sql[4], sizeof sql[4], "SELECT count(*) FROM student s JOIN ils_patron_before b ON b.student_id = s.id "
+		 "WHERE s.status = 'active' AND %s", w);
 	snprintf(sql[2], sizeof sql[2], "SELECT count(*) FROM student s JOIN consent k ON k.student_id = s.id "
 		 "WHERE s.status = 'active' AND k.state = 'opted_out' AND %s", w);
 	snprintf(sql[3], sizeof sql[3], "SELECT count(*) FROM student s JOIN consent k ON k.student_id = s.id "
@@ -168,7 +176,7 @@ static void check_level(struct cr_db *db, enum coverage_by by)
 		const char *key = by == COVERAGE_SCHOOL ? r->school : by == COVERAGE_GRADE ? r->grade :
 				  by == COVERAGE_CLASS ? r->class_id : "";
 		long long want[COV_NCOLS] = {
-			q2(db, sql[0], r->district, key), q2(db, sql[1], r->district, key), 0,
+			q2(db, sql[0], r->district, key), q2(db, sql[1], r->district, key), q2(db, sql[4], r->district, key),
 			q2(db, sql[2], r->district, key), q2(db, sql[3], r->district, key),
 		};
 
@@ -183,7 +191,11 @@ static void check_level(struct cr_db *db, enum coverage_by by)
 	/* The total is every active child once. */
 	assert_int_equal(cv.total.n[COV_ENROLLED], tu_q_int(db, "SELECT count(*) FROM student WHERE status = 'active'", NULL));
 	assert_int_equal(cv.total.n[COV_CARDED], tu_q_int(db, "SELECT count(*) FROM card c JOIN student s "
-		"ON s.id = c.student_id WHERE c.status = 'active' AND s.status = 'active'", NULL));
+		"ON s.id = c.student_id WHERE c.status = 'active' AND s.status = 'active' "
+		"AND s.id NOT IN (SELECT student_id FROM ils_patron_before)", NULL));
+	assert_int_equal(cv.total.n[COV_CARDED_BEFORE], tu_q_int(db, "SELECT count(*) FROM ils_patron_before b "
+		"JOIN student s ON s.id = b.student_id WHERE s.status = 'active'", NULL));
+	assert_true(cv.total.n[COV_CARDED_BEFORE] > 50);
 	assert_int_equal(cv.total.n[COV_OPTED_OUT], tu_q_int(db, "SELECT count(*) FROM consent k JOIN student s "
 		"ON s.id = k.student_id WHERE k.state = 'opted_out' AND s.status = 'active'", NULL));
 	if (by != COVERAGE_CLASS)
@@ -193,7 +205,9 @@ static void check_level(struct cr_db *db, enum coverage_by by)
 		assert_int_equal((long long)cv.nrows, tu_q_int(db, "SELECT count(DISTINCT e.class_id) FROM enrollment e "
 			"JOIN student s ON s.id = e.student_id JOIN class c ON c.id = e.class_id "
 			"WHERE s.status = 'active' AND c.status = 'active'", NULL));
-	assert_true(coverage_pct(&cv.total) > 10.0 && coverage_pct(&cv.total) < 60.0);
+	assert_true(coverage_pct(&cv.total) > 10.0 && coverage_pct(&cv.total) < 90.0);
+	assert_true(coverage_pct(&cv.total) == 100.0 * (double)(cv.total.n[COV_CARDED] + cv.total.n[COV_CARDED_BEFORE]) /
+		    (double)cv.total.n[COV_ENROLLED]);
 	/* The same from one school pass (what `cardroll report` does). */
 	{
 		struct coverage sc, cv2;
@@ -218,6 +232,52 @@ static void coverage_by_district_matches_sql(void **state) { check_level(((struc
 static void coverage_by_school_matches_sql(void **state)   { check_level(((struct tu_env *)*state)->db, COVERAGE_SCHOOL); }
 static void coverage_by_grade_matches_sql(void **state)    { check_level(((struct tu_env *)*state)->db, COVERAGE_GRADE); }
 static void coverage_by_class_matches_sql(void **state)    { check_level(((struct tu_env *)*state)->db, COVERAGE_CLASS); }
+
+/* A patron the ILS enrolled before the card's issue day is carded before;
+ * one enrolled that day or later (our own POST, or staff by hand) is not. */
+static void carded_before_needs_a_patron_older_than_the_card(void **state)
+{
+	struct tu_env *e = *state;
+	struct cr_err err = { 0 };
+	long long student, card, event;
+	int rec = -1;
+
+	exec(e->db, "SAVEPOINT t");
+	student = tu_q_int(e->db, "SELECT min(id) FROM student WHERE status = 'active' "
+			   "AND id NOT IN (SELECT student_id FROM ils_patron_before)", NULL);
+	card = tu_q_int(e->db, "SELECT id FROM card WHERE status = 'active' AND student_id = "
+			"(SELECT min(id) FROM student WHERE status = 'active' "
+			"AND id NOT IN (SELECT student_id FROM ils_patron_before) "
+			"AND id IN (SELECT student_id FROM card WHERE status = 'active'))", NULL);
+	assert_true(student > 0 && card > 0);
+	exec(e->db, "INSERT INTO event (uuid, kind, student_id, card_id, at) SELECT 'before-test', 'signup', student_id, id, 0 "
+		    "FROM card WHERE id = (SELECT id FROM card WHERE status = 'active' AND student_id = "
+		    "(SELECT min(id) FROM student WHERE status = 'active' AND id NOT IN "
+		    "(SELECT student_id FROM ils_patron_before) AND id IN (SELECT student_id FROM card WHERE status = 'active')))");
+	event = tu_q_int(e->db, "SELECT id FROM event WHERE uuid = 'before-test'", NULL);
+	/* the card's issue day and later: not before */
+	{
+		char day[11];
+
+		snprintf(day, sizeof day, "%s", tu_q_str(e->db, "SELECT date(issued_at, 'unixepoch', 'localtime') "
+			 "FROM card WHERE id = (SELECT card_id FROM event WHERE uuid = 'before-test') AND ?1 IS NULL", NULL));
+		assert_int_equal(before_record(e->db, event, "77", day, &rec, &err), CR_OK);
+		assert_int_equal(rec, 0);
+	}
+	assert_int_equal(before_record(e->db, event, "77", "2099-01-01", &rec, &err), CR_OK);
+	assert_int_equal(rec, 0);
+	assert_int_equal(before_record(e->db, event, "77", "not a date", &rec, &err), CR_OK);
+	assert_int_equal(rec, 0);
+	assert_int_equal(before_record(e->db, event, "77", "2018-08-20T10:00:00", &rec, &err), CR_OK);
+	assert_int_equal(rec, 1);
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM ils_patron_before WHERE patron_id = '77' "
+				  "AND patron_since = '2018-08-20'", NULL), 1);
+	assert_int_equal(before_record(e->db, event, "78", "2018-08-21", &rec, &err), CR_OK);  /* replaces */
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM ils_patron_before WHERE student_id = "
+				  "(SELECT student_id FROM event WHERE uuid = 'before-test')", NULL), 1);
+	exec(e->db, "ROLLBACK TO t");
+	exec(e->db, "RELEASE t");
+}
 
 static void signups_by_day_and_week_match_sql(void **state)
 {
@@ -399,9 +459,9 @@ static void goals_report_distance_and_pace(void **state)
 
 	enrolled = tu_q_int(e->db, "SELECT count(*) FROM student WHERE status = 'active' AND school_id = "
 			    "(SELECT id FROM school WHERE name = ?1)", name);
-	covered = tu_q_int(e->db, "SELECT count(*) FROM student s JOIN card c ON c.student_id = s.id "
-			   "AND c.status = 'active' WHERE s.status = 'active' AND s.school_id = "
-			   "(SELECT id FROM school WHERE name = ?1)", name);
+	covered = tu_q_int(e->db, "SELECT count(*) FROM student s WHERE s.status = 'active' AND s.school_id = "
+			   "(SELECT id FROM school WHERE name = ?1) AND (s.id IN (SELECT student_id FROM card "
+			   "WHERE status = 'active') OR s.id IN (SELECT student_id FROM ils_patron_before))", name);
 	want = (75 * enrolled + 99) / 100;
 	assert_int_equal(s.g[1].enrolled, enrolled);
 	assert_int_equal(s.g[1].covered, covered);
@@ -457,6 +517,7 @@ int main(void)
 		cmocka_unit_test(coverage_by_school_matches_sql),
 		cmocka_unit_test(coverage_by_grade_matches_sql),
 		cmocka_unit_test(coverage_by_class_matches_sql),
+		cmocka_unit_test(carded_before_needs_a_patron_older_than_the_card),
 		cmocka_unit_test(signups_by_day_and_week_match_sql),
 		cmocka_unit_test(suppression_leaves_nothing_to_recover),
 		cmocka_unit_test(suppression_picks_a_complement),

@@ -1,6 +1,7 @@
 /* cardroll report: coverage by district, school, grade or class, signups
- * per day and week, and the goals, as text, CSV or JSON; aggregates only,
- * small cells suppressed in whatever leaves the terminal. */
+ * per day and week, and the goals, as text, CSV, JSON or a PDF (drawn by
+ * printers/report_pdf.c); aggregates only, small cells suppressed in
+ * whatever leaves the terminal. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -15,13 +16,14 @@
 #include "desk/coverage.h"
 #include "desk/goals.h"
 #include "desk/profile.h"
+#include "report_pdf.h"
 #include "store/audit.h"
 #include "text/text.h"
 
 /* The version of the CSV and JSON layouts (README "Reports"). */
 #define REPORT_VERSION 1
 
-enum report_format { FMT_TEXT, FMT_CSV, FMT_JSON };
+enum report_format { FMT_TEXT, FMT_CSV, FMT_JSON, FMT_PDF };
 
 static const char *const by_name[] = { "district", "school", "grade", "class" };
 
@@ -38,12 +40,14 @@ struct report {
 	FILE                   *f;
 	int                     ngoals;
 	int                     label_width;  /* text: the first column */
+	struct report_pdf_goal *pdf_goals;    /* pdf: the goals, copied out of goal_each */
+	size_t                  pdf_ngoals, pdf_cap;
 };
 
 static void report_help(FILE *f)
 {
 	fprintf(f,
-		"usage: cardroll report [--format text|csv|json] [--out FILE] [--by district|school|grade|class]\n"
+		"usage: cardroll report [--format text|csv|json|pdf] [--out FILE] [--by district|school|grade|class]\n"
 		"                       [--since YYYY-MM-DD]\n"
 		"\n"
 		"Coverage (enrolled, carded, carded before, opted out, consent pending, %% covered)\n"
@@ -51,9 +55,11 @@ static void report_help(FILE *f)
 		"(--since: from that day); and each goal (`cardroll goal`) with the children\n"
 		"still needed and the pace a week to reach it. Counts only: no names, IDs or cards.\n"
 		"\n"
-		"CSV, JSON, and text written with --out hide every count under [report] min_cell\n"
+		"CSV, JSON, PDF, and text written with --out hide every count under [report] min_cell\n"
 		"(default 5) and the cells that would give one back; the report says how many.\n"
-		"--out writes FILE (mode 0600) instead of standard output.\n"
+		"--out writes FILE (mode 0600) instead of standard output. PDF: a printable report\n"
+		"(the commitment, the goals, signups over time, a bar a row) on [report] paper\n"
+		"(a4, letter, or auto: the locale's); it needs --out or a pipe, not a terminal.\n"
 		"\n"
 		"exit: 0 ok; 64 usage; 66 no database; 73 FILE cannot be created\n");
 }
@@ -111,6 +117,8 @@ static void put_num(const struct report *r, long long v, int hidden, int width)
 		else
 			fprintf(r->f, "%lld", v);
 		break;
+	case FMT_PDF:
+		break;   /* report_pdf.c draws its own */
 	}
 }
 
@@ -279,9 +287,58 @@ static int goal_emit(const struct goal_progress *g, void *ctx)
 		put_num(r, g->per_week, hid, 0);
 		fputs("}", r->f);
 		break;
+	case FMT_PDF:
+		break;   /* goal_keep */
 	}
 	r->ngoals++;
 	return 0;
+}
+
+static const char *suppress_note(const struct report *r, char *buf, size_t len);
+
+/* pdf: the goals are kept for the drawing, which comes after goal_each. */
+static int goal_keep(const struct goal_progress *g, void *ctx)
+{
+	struct report *r = ctx;
+	struct report_pdf_goal *k;
+
+	if (r->pdf_ngoals == r->pdf_cap) {
+		size_t cap = r->pdf_cap ? 2 * r->pdf_cap : 8;
+		struct report_pdf_goal *g2 = realloc(r->pdf_goals, cap * sizeof *g2);
+
+		if (!g2)
+			return -1;
+		r->pdf_goals = g2;
+		r->pdf_cap = cap;
+	}
+	k = &r->pdf_goals[r->pdf_ngoals++];
+	memset(k, 0, sizeof *k);
+	snprintf(k->scope, sizeof k->scope, "%s", g->school_rowid ? g->school : "");
+	snprintf(k->due, sizeof k->due, "%s", g->due);
+	k->target_pct = g->target_pct;
+	k->pct = g->pct;
+	k->needed = g->needed;
+	k->per_week = g->per_week;
+	k->days_left = g->days_left;
+	k->hidden = goal_hidden(r, g);
+	return 0;
+}
+
+static enum cr_status report_pdf(struct cr_db *db, struct report *r, const char *paper, struct cr_err *err)
+{
+	char note[300];
+	struct report_pdf in = {
+		.paper = paper, .today = r->today, .since = r->since, .prof = &r->prof,
+		.cov = &r->cov, .schools = &r->schools, .su = &r->su,
+		.suppression = r->suppress ? suppress_note(r, note, sizeof note) : NULL,
+	};
+	enum cr_status st = goal_each(db, r->today, goal_keep, r, err);
+
+	if (st != CR_OK)
+		return st;
+	in.goals = r->pdf_goals;
+	in.ngoals = r->pdf_ngoals;
+	return report_pdf_write(&in, r->f, err);
 }
 
 /* ---- the whole report ---------------------------------------------------- */
@@ -346,7 +403,8 @@ static enum cr_status report_write(struct cr_db *db, struct report *r, struct cr
 		put_num(r, r->su.total.n, r->su.total.hidden, 8);
 		fputc('\n', r->f);
 		st = goal_each(db, r->today, goal_emit, r, err);
-		fputs("\n\"before\": already a library patron before the programme; not recorded yet, so 0.\n", r->f);
+		fputs("\n\"before\": already a library patron before the programme, as the library system said when "
+		      "sync linked the card\n(not counted again in \"carded\").\n", r->f);
 		if (r->suppress)
 			fprintf(r->f, "*: %s.\n", suppress_note(r, note, sizeof note));
 		break;
@@ -369,6 +427,8 @@ static enum cr_status report_write(struct cr_db *db, struct report *r, struct cr
 		fputs(",,,,,\n", r->f);
 		st = goal_each(db, r->today, goal_emit, r, err);
 		break;
+	case FMT_PDF:
+		break;   /* report_pdf */
 	case FMT_JSON:
 		fprintf(r->f, "{\n  \"report_version\": %d,\n  \"generated\": \"%s\",\n  \"by\": \"%s\",\n  \"since\": ",
 			REPORT_VERSION, r->generated, by_name[r->cov.by]);
@@ -480,8 +540,10 @@ enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err 
 				r.format = FMT_CSV;
 			else if (!strcmp(optarg, "json"))
 				r.format = FMT_JSON;
+			else if (!strcmp(optarg, "pdf"))
+				r.format = FMT_PDF;
 			else
-				return cr_fail(err, CR_EUSAGE, "--format: '%.40s' is not text, csv or json", optarg);
+				return cr_fail(err, CR_EUSAGE, "--format: '%.40s' is not text, csv, json or pdf", optarg);
 			break;
 		case 'o': out = optarg; break;
 		case 'b': {
@@ -509,6 +571,8 @@ enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err 
 	}
 	if (out && !*out)
 		return cr_fail(err, CR_EUSAGE, "--out needs a file name");
+	if (r.format == FMT_PDF && !out && isatty(STDOUT_FILENO))
+		return cr_fail(err, CR_EUSAGE, "--format pdf: give --out FILE.pdf (a PDF is not for the terminal)");
 	/* What leaves the terminal is suppressed: CSV and JSON always, text in a file. */
 	if (r.format != FMT_TEXT || out)
 		r.suppress = cli->cfg.report_min_cell >= 3 ? cli->cfg.report_min_cell : 5;
@@ -527,7 +591,7 @@ enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err 
 	 * total and the goals; a report by grade without goals needs none. */
 	if ((st = goal_count(db, &ngoals, err)) != CR_OK || (st = profile_get(db, &r.prof, err)) != CR_OK)
 		goto done;
-	if (by != COVERAGE_GRADE || ngoals) {
+	if (by != COVERAGE_GRADE || ngoals || r.format == FMT_PDF) {
 		if ((st = coverage_read(db, COVERAGE_SCHOOL, &r.schools, err)) != CR_OK)
 			goto done;
 		st = coverage_read_with(db, by, &r.schools, &r.cov, err);
@@ -545,7 +609,7 @@ enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err 
 	}
 	if (out && (st = report_open(out, tmp, sizeof tmp, &r.f, err)) != CR_OK)
 		goto done;
-	st = report_write(db, &r, err);
+	st = r.format == FMT_PDF ? report_pdf(db, &r, cli->cfg.report_paper, err) : report_write(db, &r, err);
 	if (out) {
 		if (fflush(r.f) != 0 || fsync(fileno(r.f)) != 0) {
 			if (st == CR_OK)
@@ -572,6 +636,7 @@ done:
 	coverage_free(&r.cov);
 	coverage_free(&r.schools);
 	coverage_signups_free(&r.su);
+	free(r.pdf_goals);
 	db_close(db);
 	return st;
 }

@@ -6,7 +6,8 @@
  * the same sources as libcardroll.a, each exporting one table:
  *
  *   cardroll-print.so  cardroll_print_module: the pdf, escpos and cups
- *                      drivers and the CUPS queue list (printers/)
+ *                      drivers, the CUPS queue list and the PDF report
+ *                      (printers/)
  *   cardroll-net.so    cardroll_net_module: the koha and webhook sync
  *                      targets and the roster pull (core/sync, core/roster)
  *
@@ -21,11 +22,12 @@
 #define CR_MODULE_H
 
 #include "printer.h"
+#include "report_pdf.h"
 #include "roster/roster_pull.h"
 #include "sync/sync.h"
 
 /* Bumped whenever a table below changes shape. */
-#define CR_MODULE_ABI 1
+#define CR_MODULE_ABI 2
 
 struct cr_print_module {
 	int         abi;        /* CR_MODULE_ABI */
@@ -33,6 +35,7 @@ struct cr_print_module {
 	const struct printer_driver *pdf, *escpos, *cups;
 	enum cr_status (*cups_list_queues)(void (*each)(const char *name, const char *state_sentence, void *arg),
 					   void *arg, struct cr_err *err);
+	enum cr_status (*report_pdf_write)(const struct report_pdf *r, FILE *f, struct cr_err *err);
 };
 
 struct cr_net_module {

@@ -16,4 +16,5 @@ const struct cr_print_module cardroll_print_module = {
 	.escpos = &printer_escpos,
 	.cups = &printer_cups,
 	.cups_list_queues = cups_list_queues,
+	.report_pdf_write = report_pdf_write,
 };

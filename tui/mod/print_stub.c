@@ -1,5 +1,5 @@
 /* The program's side of the printing module (module.h): the pdf, escpos
- * and cups drivers and the CUPS queue list as proxies that load
+ * and cups drivers, the CUPS queue list and the PDF report as proxies that load
  * cardroll-print.so on first use. The registry (printers/printer.c) lists
  * them as if they were the drivers themselves; a job's state is the real
  * driver's, handed through untouched. Linked into the program only (the
@@ -83,4 +83,12 @@ enum cr_status cups_list_queues(void (*each)(const char *name, const char *state
 	const struct cr_print_module *m = print_mod(err);
 
 	return m ? m->cups_list_queues(each, arg, err) : CR_EUNAVAILABLE;
+}
+
+/* cardroll report --format pdf (printers/report_pdf.c). */
+enum cr_status report_pdf_write(const struct report_pdf *r, FILE *f, struct cr_err *err)
+{
+	const struct cr_print_module *m = print_mod(err);
+
+	return m ? m->report_pdf_write(r, f, err) : CR_EUNAVAILABLE;
 }
