@@ -85,7 +85,7 @@ $(BUILD)/tests/slipgen: tests/printers/slipgen.c $(BUILD)/libcardroll.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcardroll.a $(LDFLAGS_ALL) $(CORE_LIBS)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libcardroll.a tests/unit/testutil.h
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libcardroll.a tests/unit/testutil.h tests/unit/roster_fixtures.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags cmocka) -Itests/unit -o $@ $< \
 		$(BUILD)/libcardroll.a $(LDFLAGS_ALL) $(shell pkg-config --libs cmocka) $(CORE_LIBS)
