@@ -590,7 +590,10 @@ enum cr_status or_read_file(struct imp *im, enum imp_file f, row_fn fn, const st
 	im->cur_reader = rd;
 	while ((cr = csv_next(rd, &rec)) != CSV_EOF) {
 		if (cr == CSV_IO_ERROR) {
-			st = cr_fail(im->err, CR_ENOINPUT, "%s", csv_error(rd));
+			if (package_read_error(im->pkg))
+				st = cr_fail(im->err, CR_EDATA, "%s", package_read_error(im->pkg));
+			else
+				st = cr_fail(im->err, CR_ENOINPUT, "%s", csv_error(rd));
 			break;
 		}
 		if (cr == CSV_BAD_RECORD) {

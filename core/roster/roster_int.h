@@ -90,7 +90,10 @@ struct imp {
 	struct csv_reader *cur_reader;
 };
 
-#define IMP_MAX_ISSUES 200000
+/* Problems listed one by one in the report (file, line, field, reason);
+ * past this many they are counted, not listed, so that a hostile file of
+ * millions of bad rows keeps the import within its memory bound. */
+#define IMP_MAX_ISSUES 50000
 
 /* Report a problem at file:line, field. Errors count as rejected rows only
  * where the caller says so (imp_reject). */

@@ -11,6 +11,7 @@
 
 #include "text/buf.h"
 #include "text/jsonc.h"
+#include "text/text.h"
 #include "sync.h"
 
 #define KOHA_BODY_MAX (4u << 20)    /* a patron list for one card is tiny */
@@ -60,6 +61,7 @@ static const struct json_object *koha_index(const struct json_object *v, size_t 
 struct koha {
 	struct sync_settings s;
 	CURL              *curl;
+	CURLSH            *share;              /* the connection cache the handles share */
 	char               base[1024];         /* the URL without a trailing slash */
 	char               token[2048];        /* oauth2 */
 	long long          token_until;
@@ -163,8 +165,20 @@ static CURLcode koha_request(struct koha *k, const char *method, const char *pat
 	k->location[0] = '\0';
 	k->retry_after = 0;
 	snprintf(url, sizeof url, "%s%s", k->base, path);
-	/* curl_easy_reset keeps the live connection (keep-alive). */
-	curl_easy_reset(k->curl);
+	/* A fresh easy handle for every request, sharing one connection cache
+	 * (keep-alive is kept): libcurl 7.88 (Debian 12) reads freed memory when a
+	 * reply on a reused handle starts its headers with a folded (indented)
+	 * line, which a broken or hostile server can send (found by
+	 * tests/fuzz/fuzz_koha, fuzz_webhook and fuzz_rest). */
+	{
+		CURL *fresh = curl_easy_init();
+
+		if (!fresh)
+			return CURLE_OUT_OF_MEMORY;
+		curl_easy_cleanup(k->curl);
+		k->curl = fresh;
+		curl_easy_setopt(k->curl, CURLOPT_SHARE, k->share);
+	}
 	curl_easy_setopt(k->curl, CURLOPT_URL, url);
 	curl_easy_setopt(k->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(k->curl, CURLOPT_TIMEOUT_MS, timeout_ms);
@@ -338,10 +352,19 @@ static int koha_set(struct sync_result *r, enum sync_outcome o, const char *fmt,
 {
 	va_list ap;
 
+	char *safe;
+
 	r->outcome = o;
 	va_start(ap, fmt);
 	vsnprintf(r->reason, sizeof r->reason, fmt, ap);
 	va_end(ap);
+	/* The reason quotes the server (its error text, the conflicting field)
+	 * and is shown on a terminal (sync --parked, the desk's F4): no
+	 * control byte of the server's reaches it (found by tests/fuzz/fuzz_koha). */
+	if ((safe = text_inert(r->reason, 0)) != NULL) {
+		snprintf(r->reason, sizeof r->reason, "%s", safe);
+		free(safe);
+	}
 	return 0;
 }
 
@@ -851,7 +874,10 @@ static enum cr_status koha_open(const struct sync_settings *s, void **state, str
 		return cr_fail(err, CR_ECONFIG, "[sync] auth = oauth2 needs client_id and client_secret "
 			       "(or CARDROLL_SYNC_CLIENT_SECRET)");
 	}
-	if (!(k->curl = curl_easy_init())) {
+	if (!(k->curl = curl_easy_init()) || !(k->share = curl_share_init()) ||
+	    curl_share_setopt(k->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK) {
+		curl_easy_cleanup(k->curl);
+		curl_share_cleanup(k->share);
 		free(k);
 		return cr_fail(err, CR_EINTERNAL, "libcurl would not start");
 	}
@@ -866,6 +892,7 @@ static void koha_close(void *state)
 	if (!k)
 		return;
 	curl_easy_cleanup(k->curl);
+	curl_share_cleanup(k->share);
 	buf_free(&k->body);
 	json_object_put(k->doc);
 	/* The secrets go with the memory. */
