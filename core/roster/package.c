@@ -24,8 +24,8 @@
  * and CSV deflates 5 to 30 times. A zip bomb inflates ~1000 times per
  * layer. A small entry may have any ratio (an almost empty file does). */
 #define PACKAGE_ZIP_MAX_ENTRIES   1000
-#define PACKAGE_ZIP_MAX_ENTRY     (4ULL << 30)    /* 4 GiB inflated, one entry */
-#define PACKAGE_ZIP_MAX_TOTAL     (16ULL << 30)   /* 16 GiB inflated, all entries */
+#define PACKAGE_ZIP_MAX_ENTRY     (2ULL << 30)    /* 2 GiB inflated, one entry */
+#define PACKAGE_ZIP_MAX_TOTAL     (8ULL << 30)    /* 8 GiB inflated, all entries */
 #define PACKAGE_ZIP_MAX_RATIO     200             /* inflated / packed, for entries over... */
 #define PACKAGE_ZIP_RATIO_FROM    (1ULL << 20)    /* ...1 MiB inflated */
 
@@ -105,38 +105,42 @@ static enum cr_status package_check_bomb(struct package *p, struct cr_err *err)
 		return cr_fail(err, CR_EDATA, "%s holds %lld entries (a roster package has a few dozen; the limit is "
 			       "%d): refused as a possible zip bomb, nothing was read", p->name, (long long)n,
 			       PACKAGE_ZIP_MAX_ENTRIES);
-	for (zip_int64_t i = 0; i < n; i++) {
-		zip_stat_t zs;
-		const char *e;
+	/* sizes first (each, then all), then ratios */
+	for (int pass = 0; pass < 2; pass++) {
+		for (zip_int64_t i = 0; i < n; i++) {
+			zip_stat_t zs;
+			const char *e;
 
-		zip_stat_init(&zs);
-		if (zip_stat_index(p->zip, (zip_uint64_t)i, 0, &zs) != 0)
-			return cr_fail(err, CR_EDATA, "%s: entry %lld cannot be read: %s", p->name, (long long)i + 1,
-				       zip_strerror(p->zip));
-		e = (zs.valid & ZIP_STAT_NAME) && zs.name ? zs.name : "?";
-		if (!(zs.valid & ZIP_STAT_SIZE))
-			continue;
-		if (zs.size > PACKAGE_ZIP_MAX_ENTRY) {
-			package_gib(zs.size, a, sizeof a);
-			package_gib(PACKAGE_ZIP_MAX_ENTRY, b, sizeof b);
-			return cr_fail(err, CR_EDATA, "%s: entry '%.100s' would inflate to %s, over the limit of %s for "
-				       "one file: refused as a possible zip bomb, nothing was read", p->name, e, a, b);
-		}
-		total += zs.size;
-		if (total > PACKAGE_ZIP_MAX_TOTAL) {
-			package_gib(total, a, sizeof a);
-			package_gib(PACKAGE_ZIP_MAX_TOTAL, b, sizeof b);
-			return cr_fail(err, CR_EDATA, "%s would inflate to %s or more, over the limit of %s for a "
-				       "package: refused as a possible zip bomb, nothing was read", p->name, a, b);
-		}
-		if (zs.size > PACKAGE_ZIP_RATIO_FROM && (zs.valid & ZIP_STAT_COMP_SIZE) &&
-		    zs.size / PACKAGE_ZIP_MAX_RATIO > zs.comp_size) {
-			package_gib(zs.size, a, sizeof a);
-			package_gib(zs.comp_size, b, sizeof b);
-			return cr_fail(err, CR_EDATA, "%s: entry '%.100s' would inflate from %s to %s, %llu times its size "
-				       "(the limit is %d times): refused as a possible zip bomb, nothing was read",
-				       p->name, e, b, a, (unsigned long long)(zs.comp_size ? zs.size / zs.comp_size : zs.size),
-				       PACKAGE_ZIP_MAX_RATIO);
+			zip_stat_init(&zs);
+			if (zip_stat_index(p->zip, (zip_uint64_t)i, 0, &zs) != 0)
+				return cr_fail(err, CR_EDATA, "%s: entry %lld cannot be read: %s", p->name,
+					       (long long)i + 1, zip_strerror(p->zip));
+			e = (zs.valid & ZIP_STAT_NAME) && zs.name ? zs.name : "?";
+			if (!(zs.valid & ZIP_STAT_SIZE))
+				continue;
+			if (pass == 0 && zs.size > PACKAGE_ZIP_MAX_ENTRY) {
+				package_gib(zs.size, a, sizeof a);
+				package_gib(PACKAGE_ZIP_MAX_ENTRY, b, sizeof b);
+				return cr_fail(err, CR_EDATA, "%s: entry '%.100s' would inflate to %s, over the limit of %s "
+					       "for one file: refused as a possible zip bomb, nothing was read", p->name, e,
+					       a, b);
+			}
+			if (pass == 0 && (total += zs.size) > PACKAGE_ZIP_MAX_TOTAL) {
+				package_gib(total, a, sizeof a);
+				package_gib(PACKAGE_ZIP_MAX_TOTAL, b, sizeof b);
+				return cr_fail(err, CR_EDATA, "%s would inflate to %s or more, over the limit of %s for a "
+					       "package: refused as a possible zip bomb, nothing was read", p->name, a, b);
+			}
+			if (pass == 1 && zs.size > PACKAGE_ZIP_RATIO_FROM && (zs.valid & ZIP_STAT_COMP_SIZE) &&
+			    zs.size / PACKAGE_ZIP_MAX_RATIO > zs.comp_size) {
+				package_gib(zs.size, a, sizeof a);
+				package_gib(zs.comp_size, b, sizeof b);
+				return cr_fail(err, CR_EDATA, "%s: entry '%.100s' would inflate from %s to %s, %llu times "
+					       "its size (the limit is %d times): refused as a possible zip bomb, nothing "
+					       "was read", p->name, e, b, a,
+					       (unsigned long long)(zs.comp_size ? zs.size / zs.comp_size : zs.size),
+					       PACKAGE_ZIP_MAX_RATIO);
+			}
 		}
 	}
 	return CR_OK;
