@@ -43,7 +43,7 @@ TUI_TEST_BIN := $(patsubst tests/tui/test_%.c,$(BUILD)/tests/tui_%,$(TUI_TEST_SR
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps run check unit tui-tests integration printer-tests sync-tests asan fuzz fuzz-short bench install uninstall deb deb-check deb-test install-test clean demo layering
+.PHONY: all deps run check unit tui-tests integration printer-tests sync-tests asan fuzz fuzz-short hostile soak bench install uninstall deb deb-check deb-test install-test clean demo layering
 all: layering $(BUILD)/cardroll
 
 deps:
@@ -154,6 +154,19 @@ fuzz: $(FUZZ_BIN)
 
 fuzz-short: $(FUZZ_BIN)
 	@BUILD=$(BUILD) sh tests/fuzz/run.sh 15 1 $(FUZZ_BIN)
+
+# make hostile: the hostile-roster tests with 10 million rows in one file
+# (HOSTILE_ROWS; make unit runs them with 200,000). Slow: not in make check.
+HOSTILE_ROWS ?= 10000000
+hostile: $(BUILD)/tests/test_roster_hostile
+	CARDROLL_HOSTILE_ROWS=$(HOSTILE_ROWS) $(BUILD)/tests/test_roster_hostile
+
+# make soak: a long day headless against a flaky loopback ILS (tests/soak/soak.py):
+# 10,000 signups, 300 print jobs, memory, descriptors and the WAL sampled.
+# Minutes by default (about 25 on a loaded 2-CPU machine); SOAK_HOURS=N for hours.
+SOAK_HOURS ?= 0
+soak: $(BUILD)/cardroll
+	python3 tests/soak/soak.py --bin $(BUILD)/cardroll --hours $(SOAK_HOURS)
 
 check: deps
 	$(MAKE) WERROR=1 all
