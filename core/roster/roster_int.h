@@ -70,6 +70,7 @@ struct imp {
 	struct imp_issue *issues;
 	size_t         nissues, cap_issues;
 	long           dropped_issues;
+	long           rejected_kept;      /* new sourcedIds of rejected users.csv rows remembered */
 
 	char          *deferred[IMP_MAX_DEFERRED];      /* CREATE statements to run again */
 	char          *deferred_drop[IMP_MAX_DEFERRED];
@@ -94,6 +95,11 @@ struct imp {
  * past this many they are counted, not listed, so that a hostile file of
  * millions of bad rows keeps the import within its memory bound. */
 #define IMP_MAX_ISSUES 50000
+/* Rejected users.csv rows of children not in the roster yet are remembered
+ * (so that their enrollments say "the student's row was rejected") up to
+ * this many; past it such an enrollment says it names no student. Keeps a
+ * file of millions of bad rows within the import's memory bound. */
+#define IMP_MAX_REJECTED_KEPT 100000
 
 /* Report a problem at file:line, field. Errors count as rejected rows only
  * where the caller says so (imp_reject). */
