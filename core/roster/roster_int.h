@@ -100,6 +100,11 @@ struct imp {
  * this many; past it such an enrollment says it names no student. Keeps a
  * file of millions of bad rows within the import's memory bound. */
 #define IMP_MAX_REJECTED_KEPT 100000
+/* The maps are sized up front from a file's line count, but for at most
+ * this many lines (a district of a million students fits): a file of ten
+ * million rows, most of them bad, must not reserve a map for all of them.
+ * A bigger real district grows its maps as it goes. */
+#define IMP_PRESIZE_MAX 1500000
 
 /* Report a problem at file:line, field. Errors count as rejected rows only
  * where the caller says so (imp_reject). */
