@@ -163,7 +163,7 @@ hostile: $(BUILD)/tests/test_roster_hostile
 
 # make soak: a long day headless against a flaky loopback ILS (tests/soak/soak.py):
 # 10,000 signups, 300 print jobs, memory, descriptors and the WAL sampled.
-# One day by default (under an hour idle; more on a loaded 2-CPU machine: each
+# One day by default (not finished in 50 min on a loaded 2-CPU machine: each
 # `issue` checks the PIN with argon2); SOAK_HOURS=N for hours. Do not rebuild
 # build/cardroll while it runs.
 SOAK_HOURS ?= 0
