@@ -45,7 +45,9 @@ static char *search_match_expr(const char *query, int exact_long, int *has_long)
 	*has_long = 0;
 	if (!folded)
 		return NULL;
-	expr = malloc(strlen(folded) * 2 + 8);
+	/* a word of n bytes becomes at most n + 4 ("w"* and a space): one-letter
+	 * words ("a b c d") are 2 bytes in and 5 out */
+	expr = malloc(strlen(folded) * 3 + 8);
 	if (!expr) {
 		free(folded);
 		return NULL;

@@ -39,6 +39,7 @@ struct csv_reader {
 	size_t      *lens;
 	char       **fields;
 	size_t       nfields, lens_cap, fields_cap;
+	long         err_field;    /* CSV_END_LONG: the 0-based field it was in, else -1 */
 
 	char         err[512];
 	long         err_line;
@@ -92,6 +93,7 @@ static void csv_set_error(struct csv_reader *r, long line, const char *fmt, ...)
 	vsnprintf(r->err + n, sizeof r->err - (size_t)n, fmt, ap);
 	va_end(ap);
 	r->err_line = line;
+	r->err_field = -1;
 }
 
 static enum csv_result csv_io_error(struct csv_reader *r)
@@ -465,6 +467,7 @@ static int csv_finish(struct csv_reader *r, struct csv_record *rec, enum csv_end
 		return CSV_RECORD;
 	case CSV_END_LONG:
 		csv_set_error(r, rec_line, "record longer than %zu bytes; skipped", r->max_record);
+		r->err_field = (long)r->nfields;   /* the field being read when the bound was hit */
 		if (csv_skip_line(r) < 0)
 			return csv_io_error(r);
 		return CSV_BAD_RECORD;
@@ -526,6 +529,7 @@ static struct csv_reader *csv_new(const char *name, size_t max_record)
 
 	if (!r)
 		return NULL;
+	r->err_field = -1;
 	r->name = strdup(name ? name : "(csv)");
 	if (!r->name) {
 		free(r);
@@ -597,6 +601,11 @@ void csv_close(struct csv_reader *r)
 const char *csv_error(const struct csv_reader *r)
 {
 	return r->err;
+}
+
+long csv_error_field(const struct csv_reader *r)
+{
+	return r->err_field;
 }
 
 long csv_error_line(const struct csv_reader *r)

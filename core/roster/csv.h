@@ -49,6 +49,10 @@ enum csv_result csv_next(struct csv_reader *r, struct csv_record *rec);
 /* The last problem, as "users.csv:42: unterminated quoted field" style
  * text naming file and line. Empty when none. */
 const char *csv_error(const struct csv_reader *r);
+/* For a record over the bound: the 0-based field it was in when the bound
+ * was hit (the field that is too long, or the one that tipped it over);
+ * -1 for any other problem. */
+long csv_error_field(const struct csv_reader *r);
 /* Line number where the last CSV_BAD_RECORD began. */
 long csv_error_line(const struct csv_reader *r);
 /* 1 when the file started with a UTF-8 byte order mark (it is skipped). */

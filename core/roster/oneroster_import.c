@@ -23,6 +23,14 @@ static long long count_rows(struct imp *im, const char *sql)
 	return n;
 }
 
+/* A file's line count as a size hint, at most IMP_PRESIZE_MAX. */
+static size_t lines_hint(struct imp *im, const char *name)
+{
+	unsigned long long n = package_count_lines(im->pkg, name);
+
+	return n > IMP_PRESIZE_MAX ? IMP_PRESIZE_MAX : (size_t)n;
+}
+
 /* The maps, sized up front: growing a million-entry table doubles memory
  * for a moment, and the import has a budget. */
 enum cr_status oneroster_prepare(struct imp *im)
@@ -31,12 +39,12 @@ enum cr_status oneroster_prepare(struct imp *im)
 	enum cr_status st;
 
 	if (im->mode[F_CLASSES] == MODE_BULK)
-		classes = (size_t)package_count_lines(im->pkg, or_files[F_CLASSES].name);
+		classes = lines_hint(im, or_files[F_CLASSES].name);
 	im->teachers = idmap_new(1024);
 	if (!im->teachers)
 		return cr_fail(im->err, CR_ENOMEM, "out of memory");
 	if (im->mode[F_ROLES] &&
-	    !(im->roles = idmap_new((size_t)package_count_lines(im->pkg, or_files[F_ROLES].name))))
+	    !(im->roles = idmap_new(lines_hint(im, or_files[F_ROLES].name))))
 		return cr_fail(im->err, CR_ENOMEM, "out of memory");
 	if ((st = or_map_load(im, &im->schools,
 			      "SELECT id, sourced_id FROM school WHERE district_id = ?1", MAP_PLAIN, 256)) != CR_OK)
@@ -53,7 +61,7 @@ enum cr_status oneroster_prepare(struct imp *im)
 		return cr_fail(im->err, CR_ENOMEM, "out of memory");
 	}
 	if (im->mode[F_USERS] == MODE_BULK) {
-		users = (size_t)package_count_lines(im->pkg, or_files[F_USERS].name);
+		users = lines_hint(im, or_files[F_USERS].name);
 		im->had_students = count_rows(im, "SELECT count(*) FROM student WHERE district_id = ?1 "
 					      "AND status_code <> 'w'");
 		users += (size_t)count_rows(im, "SELECT count(*) FROM student WHERE district_id = ?1");

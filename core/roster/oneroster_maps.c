@@ -195,7 +195,13 @@ void or_users_keep(struct imp *im, const char *sid)
 
 	if (!im->students || !sid || !*sid)
 		return;
-	k = idmap_put(im->students, idmap_hash(sid, strlen(sid)), NULL);
+	k = or_map_lookup(im->students, sid);
+	if (!k) {
+		if (im->rejected_kept >= IMP_MAX_REJECTED_KEPT)
+			return;    /* see IMP_MAX_REJECTED_KEPT */
+		im->rejected_kept++;
+		k = idmap_put(im->students, idmap_hash(sid, strlen(sid)), NULL);
+	}
 	if (k && (k->flags & SF_EXISTS))
 		k->flags |= SF_SEEN;
 	else if (k)

@@ -25,8 +25,18 @@ enum cr_status or_orgs_row(struct imp *im, struct row *r)
 		imp_issue(im, r->hd->spec->name, r->rec->line, "sourcedId", 1, "sourcedId is empty; skipped");
 		return CR_OK;
 	}
-	if (!strcasecmp(type, "district") || !strcasecmp(type, "state") || !strcasecmp(type, "national"))
+	if (!strcasecmp(type, "district") || !strcasecmp(type, "state") || !strcasecmp(type, "national")) {
+		/* The district row was read before (oneroster_district.c, with
+		 * its text cleaned); what the cleaning removed is said here, at
+		 * its line, as for any other row. */
+		if (!strcasecmp(type, "district")) {
+			or_row_text(r, "name");
+			or_row_text(r, "identifier");
+			if (!r->bad)
+				or_row_report_cleaning(r);
+		}
 		return CR_OK;
+	}
 	if (im->plain && (e = or_map_lookup(im->schools, sid)) != NULL && (e->flags & SF_SEEN))
 		return CR_OK;    /* a plain CSV names the school on every row */
 	name = or_row_text(r, "name");

@@ -591,11 +591,22 @@ enum cr_status or_read_file(struct imp *im, enum imp_file f, row_fn fn, const st
 	im->cur_reader = rd;
 	while ((cr = csv_next(rd, &rec)) != CSV_EOF) {
 		if (cr == CSV_IO_ERROR) {
-			st = cr_fail(im->err, CR_ENOINPUT, "%s", csv_error(rd));
+			if (package_read_error(im->pkg))
+				st = cr_fail(im->err, CR_EDATA, "%s", package_read_error(im->pkg));
+			else
+				st = cr_fail(im->err, CR_ENOINPUT, "%s", csv_error(rd));
 			break;
 		}
 		if (cr == CSV_BAD_RECORD) {
-			imp_issue(im, spec->name, csv_error_line(rd), "", 1, "%s",
+			const char *field = "";
+			long fi = csv_error_field(rd);
+
+			/* an over-long record is named by the field it was in */
+			if (fi >= 0 && have_header)
+				for (size_t k = 0; hd.spec->cols[k].name && k < MAX_COLS; k++)
+					if (hd.idx[k] == fi)
+						field = hd.spec->cols[k].name;
+			imp_issue(im, spec->name, csv_error_line(rd), field, 1, "%s",
 				  strchr(csv_error(rd), ' ') ? strchr(csv_error(rd), ' ') + 1 : csv_error(rd));
 			continue;
 		}

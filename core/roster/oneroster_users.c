@@ -428,6 +428,9 @@ enum cr_status or_users_row(struct imp *im, struct row *r)
 	s.preferred = or_row_text(r, "preferredGivenName");
 	if (!*s.preferred)
 		s.preferred = or_row_text(r, "preferredFirstName");
+	/* read before the cleaning is reported, so that an identifier's
+	 * removed controls are said too */
+	student_number(r, s.number, sizeof s.number);
 	if (r->bad)
 		goto keep;
 	if (!*s.given && !*s.family) {
@@ -453,9 +456,6 @@ enum cr_status or_users_row(struct imp *im, struct row *r)
 	    !strcasecmp(s.given, "undefined") || !strcasecmp(s.family, "n/a"))
 		imp_issue(im, fname, line, !strcasecmp(s.family, "null") ? "familyName" : "givenName", 0,
 			  "the name is a placeholder word such as NULL; imported as written, check the export");
-	student_number(r, s.number, sizeof s.number);
-	if (r->bad)
-		goto keep;
 	if (!s.number[0])
 		imp_issue(im, fname, line, "identifier", 0,
 			  "no student ID (identifier or userIds SIS); a card scheme built on the student ID "

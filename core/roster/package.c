@@ -1,8 +1,13 @@
 /* package: folder, zip and single-file access for roster imports. A zip is
  * read in place (never extracted), and entries whose path would leave the
- * package are refused and reported, not opened. */
+ * package are refused and reported, not opened. A zip bomb is refused
+ * whole before anything is inflated: too many entries, an entry or a total
+ * too big once inflated, or an entry that inflates too many times its
+ * packed size (the limits below); and an entry that inflates past the size
+ * it declared is stopped there. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,6 +18,16 @@
 #include "package.h"
 
 #define PACKAGE_MAX_REFUSED 64
+
+/* Zip limits. A OneRoster package is a dozen files; a district of a million
+ * students is about 1 GB of CSV, its largest file (enrollments) ~600 MB,
+ * and CSV deflates 5 to 30 times. A zip bomb inflates ~1000 times per
+ * layer. A small entry may have any ratio (an almost empty file does). */
+#define PACKAGE_ZIP_MAX_ENTRIES   1000
+#define PACKAGE_ZIP_MAX_ENTRY     (2ULL << 30)    /* 2 GiB inflated, one entry */
+#define PACKAGE_ZIP_MAX_TOTAL     (8ULL << 30)    /* 8 GiB inflated, all entries */
+#define PACKAGE_ZIP_MAX_RATIO     200             /* inflated / packed, for entries over... */
+#define PACKAGE_ZIP_RATIO_FROM    (1ULL << 20)    /* ...1 MiB inflated */
 
 enum package_kind { PKG_FOLDER, PKG_ZIP, PKG_FILE };
 
@@ -25,6 +40,8 @@ struct package {
 	int     nrefused;
 	int     fd;            /* the open file behind the current reader (folder/file) */
 	zip_file_t *zf;        /* the open zip entry behind the current reader */
+	unsigned long long zgot, zdeclared;  /* bytes inflated from it, and its declared size */
+	char    read_error[300];  /* why a zip entry's reading was stopped, "" when it was not */
 };
 
 static int package_is_zip_path(const char *path)
@@ -63,6 +80,70 @@ static void package_check_zip(struct package *p)
 		if (e && !package_entry_safe(e) && p->nrefused < PACKAGE_MAX_REFUSED)
 			p->refused[p->nrefused++] = strdup(e);
 	}
+}
+
+static void package_gib(unsigned long long n, char *out, size_t len)
+{
+	if (n >= (1ULL << 30))
+		snprintf(out, len, "%.1f GiB", (double)n / (double)(1ULL << 30));
+	else if (n >= (1ULL << 20))
+		snprintf(out, len, "%.1f MiB", (double)n / (double)(1ULL << 20));
+	else
+		snprintf(out, len, "%llu bytes", n);
+}
+
+/* Refuses a zip bomb from its central directory, before inflating a byte:
+ * too many entries, an entry or all of them too big inflated, or an entry
+ * inflating more than PACKAGE_ZIP_MAX_RATIO times its packed size. */
+static enum cr_status package_check_bomb(struct package *p, struct cr_err *err)
+{
+	zip_int64_t n = zip_get_num_entries(p->zip, 0);
+	unsigned long long total = 0;
+	char a[32], b[32];
+
+	if (n > PACKAGE_ZIP_MAX_ENTRIES)
+		return cr_fail(err, CR_EDATA, "%s holds %lld entries (a roster package has a few dozen; the limit is "
+			       "%d): refused as a possible zip bomb, nothing was read", p->name, (long long)n,
+			       PACKAGE_ZIP_MAX_ENTRIES);
+	/* sizes first (each, then all), then ratios */
+	for (int pass = 0; pass < 2; pass++) {
+		for (zip_int64_t i = 0; i < n; i++) {
+			zip_stat_t zs;
+			const char *e;
+
+			zip_stat_init(&zs);
+			if (zip_stat_index(p->zip, (zip_uint64_t)i, 0, &zs) != 0)
+				return cr_fail(err, CR_EDATA, "%s: entry %lld cannot be read: %s", p->name,
+					       (long long)i + 1, zip_strerror(p->zip));
+			e = (zs.valid & ZIP_STAT_NAME) && zs.name ? zs.name : "?";
+			if (!(zs.valid & ZIP_STAT_SIZE))
+				continue;
+			if (pass == 0 && zs.size > PACKAGE_ZIP_MAX_ENTRY) {
+				package_gib(zs.size, a, sizeof a);
+				package_gib(PACKAGE_ZIP_MAX_ENTRY, b, sizeof b);
+				return cr_fail(err, CR_EDATA, "%s: entry '%.100s' would inflate to %s, over the limit of %s "
+					       "for one file: refused as a possible zip bomb, nothing was read", p->name, e,
+					       a, b);
+			}
+			if (pass == 0 && (total += zs.size) > PACKAGE_ZIP_MAX_TOTAL) {
+				package_gib(total, a, sizeof a);
+				package_gib(PACKAGE_ZIP_MAX_TOTAL, b, sizeof b);
+				return cr_fail(err, CR_EDATA, "%s would inflate to %s or more, over the limit of %s for a "
+					       "package: refused as a possible zip bomb, nothing was read", p->name, a, b);
+			}
+			if (pass == 1 && zs.size > PACKAGE_ZIP_RATIO_FROM && (zs.valid & ZIP_STAT_COMP_SIZE) &&
+			    zs.size / PACKAGE_ZIP_MAX_RATIO > zs.comp_size) {
+				package_gib(zs.size, a, sizeof a);
+				package_gib(zs.comp_size, b, sizeof b);
+				return cr_fail(err, CR_EDATA, "%s: entry '%.100s' would inflate from %s to %s, %llu times "
+					       "its size (the limit is %d times): refused as a possible zip bomb, nothing "
+					       "was read", p->name, e, b, a,
+					       (unsigned long long)(zs.comp_size ? zs.size / zs.comp_size : zs.size),
+					       PACKAGE_ZIP_MAX_RATIO);
+			}
+		}
+	}
+	return CR_OK;
 }
 
 enum cr_status package_open(const char *path, struct package **out, struct cr_err *err)
@@ -109,6 +190,10 @@ enum cr_status package_open(const char *path, struct package **out, struct cr_er
 			zip_error_init_with_code(&ze, zerr);
 			cr_fail(err, CR_EDATA, "%s is not a readable zip file: %s", path, zip_error_strerror(&ze));
 			zip_error_fini(&ze);
+			package_close(p);
+			return CR_EDATA;
+		}
+		if (package_check_bomb(p, err) != CR_OK) {
 			package_close(p);
 			return CR_EDATA;
 		}
@@ -237,11 +322,44 @@ unsigned long long package_size(const struct package *p, const char *name)
 	return (unsigned long long)sb.st_size;
 }
 
+/* Reads the open entry, stopping (with read_error) once it inflates past
+ * the size it declared: the limits were checked against that size. */
 static ssize_t package_zip_read(void *ctx, char *buf, size_t n)
 {
-	zip_int64_t got = zip_fread(ctx, buf, n);
+	struct package *p = ctx;
+	zip_int64_t got = zip_fread(p->zf, buf, n);
 
-	return got < 0 ? -1 : (ssize_t)got;
+	if (got < 0) {
+		errno = EIO;
+		return -1;
+	}
+	p->zgot += (unsigned long long)got;
+	if (p->zgot > p->zdeclared) {
+		snprintf(p->read_error, sizeof p->read_error, "%s: an entry inflates past the %llu bytes it declares: "
+			 "refused as a possible zip bomb", p->name, p->zdeclared);
+		errno = EFBIG;
+		return -1;
+	}
+	return (ssize_t)got;
+}
+
+/* Opens zip entry i as the current one (p->zf), with its declared size. */
+static zip_file_t *package_zip_open(struct package *p, zip_int64_t i)
+{
+	zip_stat_t zs;
+
+	zip_stat_init(&zs);
+	if (zip_stat_index(p->zip, (zip_uint64_t)i, 0, &zs) != 0 || !(zs.valid & ZIP_STAT_SIZE))
+		return NULL;
+	p->zgot = 0;
+	p->zdeclared = zs.size;
+	p->read_error[0] = '\0';
+	return p->zf = zip_fopen_index(p->zip, (zip_uint64_t)i, 0);
+}
+
+const char *package_read_error(const struct package *p)
+{
+	return p->read_error[0] ? p->read_error : NULL;
 }
 
 static ssize_t package_fd_read(void *ctx, char *buf, size_t n)
@@ -268,8 +386,8 @@ unsigned long long package_count_lines(struct package *p, const char *name)
 	if (p->kind == PKG_ZIP) {
 		zip_int64_t i = package_zip_find(p, name);
 
-		if (i >= 0)
-			zf = zip_fopen_index(p->zip, (zip_uint64_t)i, 0);
+		if (i >= 0 && !p->zf)
+			zf = package_zip_open(p, i);
 	} else {
 		char *path = p->kind == PKG_FILE ? strdup(p->path) : package_folder_find(p, name);
 
@@ -278,13 +396,15 @@ unsigned long long package_count_lines(struct package *p, const char *name)
 		free(path);
 	}
 	if (zf || fd >= 0) {
-		while ((got = zf ? package_zip_read(zf, buf, bufsize) : package_fd_read(&fd, buf, bufsize)) > 0) {
+		while ((got = zf ? package_zip_read(p, buf, bufsize) : package_fd_read(&fd, buf, bufsize)) > 0) {
 			for (char *q = buf, *e = buf + got; (q = memchr(q, '\n', (size_t)(e - q))) != NULL; q++)
 				lines++;
 		}
 	}
-	if (zf)
+	if (zf) {
 		zip_fclose(zf);
+		p->zf = NULL;
+	}
 	if (fd >= 0)
 		close(fd);
 	free(buf);
@@ -307,12 +427,11 @@ struct csv_reader *package_csv(struct package *p, const char *name, size_t max_r
 			cr_fail(err, CR_ENOINPUT, "%s has no %s", p->name, name);
 			return NULL;
 		}
-		p->zf = zip_fopen_index(p->zip, (zip_uint64_t)i, 0);
-		if (!p->zf) {
+		if (!package_zip_open(p, i)) {
 			cr_fail(err, CR_EDATA, "%s: cannot read %s: %s", p->name, name, zip_strerror(p->zip));
 			return NULL;
 		}
-		r = csv_open(package_zip_read, p->zf, name, max_record);
+		r = csv_open(package_zip_read, p, name, max_record);
 		if (!r) {
 			zip_fclose(p->zf);
 			p->zf = NULL;

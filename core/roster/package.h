@@ -26,6 +26,12 @@ unsigned long long package_count_lines(struct package *p, const char *name);
 struct csv_reader *package_csv(struct package *p, const char *name, size_t max_record, struct cr_err *err);
 void package_csv_close(struct package *p, struct csv_reader *r);
 
+/* Why the reading of a zip entry was stopped (it inflated past the size
+ * it declared, a zip bomb's trick), or NULL. A package whose zip is a
+ * bomb by its own directory (too many entries, too big, or inflating more
+ * than 200 times) is refused by package_open already. */
+const char *package_read_error(const struct package *p);
+
 /* Entries the package refused (a zip path that leaves the package, an
  * absolute path): index 0..n-1, NULL past the end. */
 const char *package_refused(const struct package *p, int i);

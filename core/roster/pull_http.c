@@ -111,8 +111,10 @@ enum cr_status pull_setup(struct pull *p, const char *url)
 	const struct sync_settings *s = p->s;
 	CURL *c;
 
-	if (!(p->curl = c = curl_easy_init()))
+	if (!(p->curl = c = curl_easy_init()) || !(p->share = curl_share_init()) ||
+	    curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK)
 		return cr_fail(p->err, CR_ENOMEM, "cannot start the HTTP client");
+	curl_easy_setopt(c, CURLOPT_SHARE, p->share);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(s->timeout_ms > 0 ? s->timeout_ms : 10000));
 	/* a server that goes quiet for the timeout is a server that did not answer */
@@ -229,6 +231,20 @@ enum cr_status pull_perform(struct pull *p, const char *url, struct curl_slist *
 	p->too_big = 0;
 	p->written = 0;
 	buf_clear(&p->mem);
+	/* A fresh copy of the handle (its options) for every request, sharing one connection cache
+	 * (keep-alive is kept): libcurl 7.88 (Debian 12) reads freed memory when a
+	 * reply on a reused handle starts its headers with a folded (indented)
+	 * line, which a broken or hostile server can send (found by
+	 * tests/fuzz/fuzz_koha, fuzz_webhook and fuzz_rest). */
+	{
+		CURL *fresh = curl_easy_duphandle(p->curl);
+
+		if (!fresh)
+			return cr_fail(p->err, CR_ENOMEM, "out of memory");
+		curl_easy_cleanup(p->curl);
+		p->curl = fresh;
+		curl_easy_setopt(p->curl, CURLOPT_SHARE, p->share);
+	}
 	curl_easy_setopt(p->curl, CURLOPT_URL, url);
 	curl_easy_setopt(p->curl, CURLOPT_HTTPHEADER, hdrs);
 	rc = curl_easy_perform(p->curl);

@@ -55,7 +55,8 @@ void pull_http_date_local(const char *http_date, long long fallback, char *out, 
 /* ---- HTTP (pull_http.c) ------------------------------------------------- */
 
 struct pull {
-	CURL                       *curl;
+	CURL                       *curl;          /* the options; each request runs on a copy (pull_perform) */
+	CURLSH                     *share;         /* the connection cache the copies share */
 	const struct sync_settings *s;
 	struct cr_err              *err;
 	char                        shown[1024];   /* roster_url without secrets */

@@ -70,6 +70,7 @@ struct imp {
 	struct imp_issue *issues;
 	size_t         nissues, cap_issues;
 	long           dropped_issues;
+	long           rejected_kept;      /* new sourcedIds of rejected users.csv rows remembered */
 
 	char          *deferred[IMP_MAX_DEFERRED];      /* CREATE statements to run again */
 	char          *deferred_drop[IMP_MAX_DEFERRED];
@@ -90,7 +91,20 @@ struct imp {
 	struct csv_reader *cur_reader;
 };
 
-#define IMP_MAX_ISSUES 200000
+/* Problems listed one by one in the report (file, line, field, reason);
+ * past this many they are counted, not listed, so that a hostile file of
+ * millions of bad rows keeps the import within its memory bound. */
+#define IMP_MAX_ISSUES 50000
+/* Rejected users.csv rows of children not in the roster yet are remembered
+ * (so that their enrollments say "the student's row was rejected") up to
+ * this many; past it such an enrollment says it names no student. Keeps a
+ * file of millions of bad rows within the import's memory bound. */
+#define IMP_MAX_REJECTED_KEPT 100000
+/* The maps are sized up front from a file's line count, but for at most
+ * this many lines (a district of a million students fits): a file of ten
+ * million rows, most of them bad, must not reserve a map for all of them.
+ * A bigger real district grows its maps as it goes. */
+#define IMP_PRESIZE_MAX 1500000
 
 /* Report a problem at file:line, field. Errors count as rejected rows only
  * where the caller says so (imp_reject). */

@@ -78,6 +78,8 @@ enum cr_status roster_pull(struct cr_db *db, const struct sync_settings *s, stru
 	}
 	if (p.curl)
 		curl_easy_cleanup(p.curl);
+	if (p.share)
+		curl_share_cleanup(p.share);
 	curl_global_cleanup();
 	return st;
 }

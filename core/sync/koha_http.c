@@ -137,7 +137,7 @@ static int hdr_add(struct koha_xfer *x, const char *line)
 	return 0;
 }
 
-/* Sets x up for one request (the handle is reset; the connection stays
+/* Sets x up for one request (a fresh handle; the connection stays
  * in the multi handle's pool). 0, or -1 when out of memory. */
 static int xfer_setup(struct koha *k, struct koha_xfer *x, const char *method, const char *path, const char *ctype,
 		      const char *body, const char *const *extra, int auth, long timeout_ms)
@@ -148,7 +148,19 @@ static int xfer_setup(struct koha *k, struct koha_xfer *x, const char *method, c
 
 	xfer_clear(x);
 	snprintf(url, sizeof url, "%s%s", k->base, path);
-	curl_easy_reset(x->h);
+	/* A fresh easy handle for every request; the connections stay in the
+	 * multi handle's pool, so keep-alive and HTTP/2 are kept. libcurl 7.88
+	 * (Debian 12) reads freed memory when a reply on a reused handle starts
+	 * its headers with a folded (indented) line, which a broken or hostile
+	 * server can send (found by tests/fuzz/fuzz_koha). */
+	{
+		CURL *fresh = curl_easy_init();
+
+		if (!fresh)
+			return -1;
+		curl_easy_cleanup(x->h);
+		x->h = fresh;
+	}
 	curl_easy_setopt(x->h, CURLOPT_URL, url);
 	curl_easy_setopt(x->h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(x->h, CURLOPT_TIMEOUT_MS, timeout_ms);

@@ -13,6 +13,7 @@
 
 #include "text/buf.h"
 #include "text/jsonc.h"
+#include "text/text.h"
 #include "koha_http.h"
 #include "sync.h"
 
@@ -42,10 +43,19 @@ static int koha_set(struct sync_result *r, enum sync_outcome o, const char *fmt,
 {
 	va_list ap;
 
+	char *safe;
+
 	r->outcome = o;
 	va_start(ap, fmt);
 	vsnprintf(r->reason, sizeof r->reason, fmt, ap);
 	va_end(ap);
+	/* The reason quotes the server (its error text, the conflicting field)
+	 * and is shown on a terminal (sync --parked, the desk's F4): no
+	 * control byte of the server's reaches it (found by tests/fuzz/fuzz_koha). */
+	if ((safe = text_inert(r->reason, 0)) != NULL) {
+		snprintf(r->reason, sizeof r->reason, "%s", safe);
+		free(safe);
+	}
 	return 0;
 }
 

@@ -11,7 +11,7 @@
  *   - the webhook target's reading of a reply to a batch of three events
  *     (sync_webhook_read_results): each event gets a known outcome and a
  *     reason that ends, and a retry-after within a day.
- * Seeds: tests/fuzz/seeds/fuzz_json. */
+ * Corpus: tests/fuzz/corpus/fuzz_json. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
