@@ -36,7 +36,10 @@ trap 'exit 130' INT TERM HUP PIPE
 export CARDROLL_STAFF="Bench Admin" CARDROLL_PIN=2468 HOME=$W
 
 [ -x "$BIN" ] || { echo "no cardroll binary at $BIN (make all first)"; exit 2; }
-cp "$BIN" "$W/cardroll" && BIN=$W/cardroll   # a rebuild during the run changes nothing
+# A rebuild during the run changes nothing: the program and its modules
+# (tui/mod/: found beside the executable) are copied.
+cp "$BIN" "$W/cardroll" && for m in "$(dirname "$BIN")"/cardroll-*.so; do [ -f "$m" ] && cp "$m" "$W/"; done
+BIN=$W/cardroll
 echo "cardroll: $(sha256sum "$BIN" | cut -c1-16)"
 cc -O2 -std=c11 -Wall -o "$W/fast_ilsd" "$ROOT/bench/fast_ilsd.c" || exit 2
 # shellcheck disable=SC2046
