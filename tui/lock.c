@@ -10,6 +10,7 @@
 
 #include "draw.h"
 #include "screens.h"
+#include "text/text.h"
 
 enum lock_field { LOCK_NAME, LOCK_PIN };
 
@@ -95,15 +96,9 @@ static void lock_next(struct tui *t)
 
 static void lock_erase(struct tui *t)
 {
-	size_t size, len;
-	char *s = lock_text(lock.field, &size);
+	size_t size;
 
-	len = strlen(s);
-	while (len > 0 && ((unsigned char)s[len - 1] & 0xc0) == 0x80)
-		len--;
-	if (len > 0)
-		len--;
-	s[len] = '\0';
+	text_drop_last(lock_text(lock.field, &size));
 	tui_mark(t, TUI_DIRTY_BODY);
 }
 

@@ -11,6 +11,7 @@
 #include "desk/search.h"
 #include "search_ui.h"
 #include "desk/signup.h"
+#include "text/text.h"
 
 /* Result columns for a window cols wide. */
 struct search_ui_cols {
@@ -145,13 +146,7 @@ int search_ui_type(struct search_ui *s, wint_t ch)
 
 void search_ui_erase(struct search_ui *s)
 {
-	size_t len = strlen(s->query);
-
-	while (len > 0 && ((unsigned char)s->query[len - 1] & 0xc0) == 0x80)
-		len--;
-	if (len > 0)
-		len--;
-	s->query[len] = '\0';
+	text_drop_last(s->query);
 	s->selected = 0;
 	s->stale = 1;
 }

@@ -16,6 +16,7 @@
 #include "desk/lockout.h"
 #include "desk/staff.h"
 #include "worker.h"
+#include "text/text.h"
 
 enum signin_field { SIGNIN_NAME, SIGNIN_PIN, SIGNIN_PIN2 };
 
@@ -256,15 +257,9 @@ static void signin_enter(struct tui *t)
 
 static void signin_erase(struct tui *t)
 {
-	size_t size, len;
-	char *s = signin_field_text(signin.field, &size);
+	size_t size;
 
-	len = strlen(s);
-	while (len > 0 && ((unsigned char)s[len - 1] & 0xc0) == 0x80)
-		len--;
-	if (len > 0)
-		len--;
-	s[len] = '\0';
+	text_drop_last(signin_field_text(signin.field, &size));
 	tui_mark(t, TUI_DIRTY_BODY);
 }
 

@@ -607,3 +607,14 @@ size_t text_utf8_next(const unsigned char *p, size_t left, unsigned *cp)
 	*cp = (unsigned)c;
 	return (size_t)n;
 }
+
+void text_drop_last(char *s)
+{
+	size_t len = strlen(s);
+
+	while (len > 0 && ((unsigned char)s[len - 1] & 0xc0) == 0x80)
+		len--;
+	if (len > 0)
+		len--;
+	s[len] = '\0';
+}

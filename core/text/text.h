@@ -55,4 +55,8 @@ int text_valid_utf8(const char *s, size_t len);
  * truncated). */
 size_t text_utf8_next(const unsigned char *p, size_t left, unsigned *cp);
 
+/* Backspace in a typed field: removes the last UTF-8 character of s (with
+ * its continuation bytes) in place. */
+void text_drop_last(char *s);
+
 #endif

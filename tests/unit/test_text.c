@@ -171,6 +171,22 @@ static void test_inert(void **state)
 	free(s);
 }
 
+/* Backspace in a typed field takes one character, not one byte. */
+static void test_drop_last(void **state)
+{
+	char a[] = "Mu\xc3\xb1", b[] = "\xe9\x9d\x99", c[] = "", d[] = "ab";
+
+	(void)state;
+	text_drop_last(a);
+	assert_string_equal(a, "Mu");
+	text_drop_last(b);
+	assert_string_equal(b, "");
+	text_drop_last(c);
+	assert_string_equal(c, "");
+	text_drop_last(d);
+	assert_string_equal(d, "a");
+}
+
 static void test_valid_utf8(void **state)
 {
 	assert_true(text_valid_utf8(TU_BYTES("plain ascii text longer than eight")));
@@ -200,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_fit),
 		cmocka_unit_test(test_inert),
 		cmocka_unit_test(test_valid_utf8),
+		cmocka_unit_test(test_drop_last),
 	};
 
 	return cmocka_run_group_tests_name("text", tests, NULL, NULL);
