@@ -265,7 +265,7 @@ check: deps
 	$(MAKE) WERROR=1 printer-tests
 	$(MAKE) WERROR=1 sync-tests
 	$(MAKE) WERROR=1 install-test
-	$(MAKE) WERROR=1 torture TORTURE_ARGS=--short
+	$(MAKE) WERROR=1 torture TORTURE_ARGS=--short TORTURE_SEED=$${TORTURE_SEED:-50268}
 	$(MAKE) asan
 	$(MAKE) fuzz-short
 	@echo "make check: all passed"
