@@ -1,8 +1,11 @@
 /* printq: the print queue, driving a printer driver through a job. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "desk/perm.h"
 #include "printer.h"
@@ -99,6 +102,79 @@ static enum cr_status printq_load(struct cr_db *db, long long job, struct printq
 		out = db_fail(db, err, rc, "reading the print job");
 	sqlite3_reset(st);
 	return out;
+}
+
+/* Who is printing a job right now: a process printing job N holds byte N
+ * of "<database>.print-lock" (an fcntl lock). The kernel drops a killed
+ * process's locks, so a job left in 'sending' by a desk that died can be
+ * sent again at once, while one another desk is still sending is left
+ * alone. One descriptor per process: closing any descriptor of the file
+ * would drop all of the process's locks on it. */
+static struct {
+	int  fd;
+	char path[4200];
+} printq_lk = { -1, "" };
+
+/* The lock file's descriptor, or -1 (a memory database, a read-only folder). */
+static int printq_lock_fd(struct cr_db *db)
+{
+	const char *path = db_path(db);
+	char lock[sizeof printq_lk.path];
+
+	if (!path || !*path || !strcmp(path, ":memory:"))
+		return -1;
+	snprintf(lock, sizeof lock, "%s.print-lock", path);
+	if (printq_lk.fd >= 0 && !strcmp(printq_lk.path, lock))
+		return printq_lk.fd;
+	if (printq_lk.fd >= 0)
+		close(printq_lk.fd);
+	snprintf(printq_lk.path, sizeof printq_lk.path, "%s", lock);
+	printq_lk.fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	return printq_lk.fd;
+}
+
+static int printq_lock_op(int fd, int cmd, short type, long long job, struct flock *fl)
+{
+	memset(fl, 0, sizeof *fl);
+	fl->l_type = type;
+	fl->l_whence = SEEK_SET;
+	fl->l_start = (off_t)job;
+	fl->l_len = 1;
+	return fcntl(fd, cmd, fl);
+}
+
+/* 1: another process is sending job; 0: nobody is; -1: cannot tell. */
+static int printq_held(struct cr_db *db, long long job)
+{
+	struct flock fl;
+	int fd = printq_lock_fd(db);
+
+	if (fd < 0 || printq_lock_op(fd, F_GETLK, F_WRLCK, job, &fl) != 0)
+		return -1;
+	return fl.l_type != F_UNLCK;
+}
+
+/* Takes job for this process: CR_ETEMP when another process has it. Without
+ * a lock file (a read-only folder) printing goes on unguarded. */
+static enum cr_status printq_claim(struct cr_db *db, long long job, struct cr_err *err)
+{
+	struct flock fl;
+	int fd = printq_lock_fd(db);
+
+	if (fd < 0 || printq_lock_op(fd, F_SETLK, F_WRLCK, job, &fl) == 0)
+		return CR_OK;
+	if (errno == EACCES || errno == EAGAIN)
+		return cr_fail(err, CR_ETEMP, "print job %lld is being printed at another desk", job);
+	return CR_OK;
+}
+
+static void printq_unclaim(struct cr_db *db, long long job)
+{
+	struct flock fl;
+	int fd = printq_lock_fd(db);
+
+	if (fd >= 0)
+		(void)printq_lock_op(fd, F_SETLK, F_UNLCK, job, &fl);
 }
 
 /* Sets the job's state (and error sentence, or NULL) in its own transaction. */
@@ -222,17 +298,28 @@ fail_s:
 enum cr_status printq_pending(struct cr_db *db, int (*fn)(long long job, void *ctx), void *ctx,
 			      struct cr_err *err)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM print_job WHERE state IN ('queued', 'failed') "
-				      "OR (state = 'sending' AND updated_at < ?1) ORDER BY id", err);
+	sqlite3_stmt *st = db_prepare(db, "SELECT id, state = 'sending', updated_at < ?1 FROM print_job "
+				      "WHERE state IN ('queued', 'failed', 'sending') ORDER BY id", err);
 	long long ids[256];
 	int n = 0, rc;
 
 	if (!st)
 		return err->status;
-	/* Collect first: fn prints, which writes to print_job. */
+	/* Collect first: fn prints, which writes to print_job. A job in
+	 * 'sending' is another desk's while that desk holds its lock; without
+	 * a lock file to ask, a minute without news says the desk died. */
 	sqlite3_bind_int64(st, 1, (long long)time(NULL) - 60);
-	while (n < (int)(sizeof ids / sizeof ids[0]) && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		ids[n++] = sqlite3_column_int64(st, 0);
+	while (n < (int)(sizeof ids / sizeof ids[0]) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(st, 0);
+
+		if (sqlite3_column_int(st, 1)) {
+			int held = printq_held(db, id);
+
+			if (held == 1 || (held < 0 && !sqlite3_column_int(st, 2)))
+				continue;
+		}
+		ids[n++] = id;
+	}
 	sqlite3_reset(st);
 	for (int i = 0; i < n; i++)
 		if (fn(ids[i], ctx))
@@ -335,16 +422,32 @@ enum cr_status printq_run(struct cr_db *db, const struct printq_dest *d, long lo
 
 	*printed = *skipped = 0;
 	*ran = job;
-	if ((s = printq_state(db, job, state, sizeof state, error, sizeof error, err)) != CR_OK)
+	/* Claimed before its state is read: two desks sending the same job
+	 * one after the other see the first one's "done". */
+	if ((s = printq_claim(db, job, err)) != CR_OK)
 		return s;
-	if ((s = printq_allowed(db, d->staff, job, err)) != CR_OK)
+	if ((s = printq_state(db, job, state, sizeof state, error, sizeof error, err)) != CR_OK ||
+	    (s = printq_allowed(db, d->staff, job, err)) != CR_OK) {
+		printq_unclaim(db, job);
 		return s;
-	if (!strcmp(state, "done") && (s = printq_reprint(db, job, d->staff, ran, err)) != CR_OK)
-		return s;
-	job = *ran;
+	}
+	if (!strcmp(state, "done")) {
+		printq_unclaim(db, job);
+		if (d->waiting_only) {
+			*ran = 0;
+			return CR_OK;
+		}
+		if ((s = printq_reprint(db, job, d->staff, ran, err)) != CR_OK)
+			return s;
+		job = *ran;
+		if ((s = printq_claim(db, job, err)) != CR_OK)
+			return s;
+	}
 	if ((s = printq_set(db, job, "sending", d->ps->driver, d->target ? d->target : d->ps->target, NULL, err))
-	    != CR_OK)
+	    != CR_OK) {
+		printq_unclaim(db, job);
 		return s;
+	}
 	if ((s = printq_load(db, job, &rows, err)) == CR_OK && rows.n == 0)
 		s = cr_fail(err, CR_EDATA, "print job %lld has no slip to print (its cards are void)", job);
 	if (s == CR_OK)
@@ -363,6 +466,7 @@ enum cr_status printq_run(struct cr_db *db, const struct printq_dest *d, long lo
 		 * printer to come back. */
 		printq_set(db, job, "failed", NULL, NULL, err->msg, &e2);
 	}
+	printq_unclaim(db, job);
 	printq_rows_free(&rows);
 	return s;
 }

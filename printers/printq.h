@@ -16,12 +16,15 @@ struct printq_dest {
 	const char                  *target;   /* NULL: ps->target */
 	const char                  *desk;     /* for the audit row */
 	long long                    staff;    /* who prints (0: nobody signed in) */
+	int                          waiting_only;   /* a job already done is left alone, not reprinted */
 };
 
 /* Prints job. *printed gets the slips sent (void cards are left out and
  * counted in *skipped). A job that is done is copied to a new job first
  * (*ran gets the job that actually printed). On a printer error the job
- * is marked failed with the message and the status is returned. */
+ * is marked failed with the message and the status is returned. With
+ * d->waiting_only a job done meanwhile (another desk sent it) prints
+ * nothing and *ran is 0. */
 enum cr_status printq_run(struct cr_db *db, const struct printq_dest *d, long long job, long long *ran,
 			  int *printed, int *skipped, struct cr_err *err);
 
@@ -29,8 +32,9 @@ enum cr_status printq_run(struct cr_db *db, const struct printq_dest *d, long lo
 enum cr_status printq_reprint(struct cr_db *db, long long job, long long staff, long long *copy,
 			      struct cr_err *err);
 
-/* Every job queued, failed, or stuck in sending for over a minute (a desk
- * that died mid-job), oldest first: calls fn until it returns non-zero. */
+/* Every job queued, failed, or left in sending by a desk that died mid-job
+ * (no process holds its lock; without a lock file, a minute without news),
+ * oldest first: calls fn until it returns non-zero. */
 enum cr_status printq_pending(struct cr_db *db, int (*fn)(long long job, void *ctx), void *ctx,
 			      struct cr_err *err);
 

@@ -77,6 +77,29 @@ else
 	fail "--pending prints the kept job" "exit $rc state $state jobs $jobs2: $out"
 fi
 
+# 4b. A job left 'sending': another desk still sending it (holding the
+# job's byte in <db>.print-lock) is left alone; once that desk is gone
+# (its lock dropped by the kernel), --pending sends it at once.
+job=$(sqlite3 "$DB" "SELECT max(id) FROM print_job")
+sqlite3 "$DB" "UPDATE print_job SET state = 'sending', updated_at = unixepoch() WHERE id = $job"
+python3 -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.lockf(fd, fcntl.LOCK_EX, 1, int(sys.argv[2]))
+open(sys.argv[3], "w").close()
+time.sleep(30)' "$DB.print-lock" "$job" "$T/held" &
+HOLDER=$!
+i=0; while [ ! -e "$T/held" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+out=$("$BIN" --db "$DB" print --pending --driver pdf --out "$T/held.pdf" 2>&1); rc=$?
+state=$(sqlite3 "$DB" "SELECT state FROM print_job WHERE id = $job")
+if [ $rc -eq 0 ] && [ "$state" = sending ] && [ ! -e "$T/held.pdf" ]; then ok "--pending leaves a job another desk is sending"
+else fail "--pending leaves a job another desk is sending" "exit $rc state $state: $out"; fi
+kill -9 $HOLDER; wait $HOLDER 2>/dev/null
+out=$("$BIN" --db "$DB" print --pending --driver pdf --out "$T/held.pdf" 2>&1); rc=$?
+state=$(sqlite3 "$DB" "SELECT state FROM print_job WHERE id = $job")
+if [ $rc -eq 0 ] && [ "$state" = done ] && [ -s "$T/held.pdf" ]; then ok "a job whose desk was killed mid-job prints at once with --pending"
+else fail "a job whose desk was killed prints with --pending" "exit $rc state $state: $out"; fi
+[ "$(stat -c %a "$DB.print-lock")" = 600 ] && ok "the print lock file is 0600" || fail "the print lock file is 0600" "$(stat -c %a "$DB.print-lock")"
+
 # 5. Bad input gets a clear error.
 out=$("$BIN" --db "$DB" print --card "$c1" --driver laser 2>&1); rc=$?
 [ $rc -eq 64 ] && echo "$out" | grep -q "no printer driver named 'laser'" && ok "an unknown driver: exit 64, named" || fail "an unknown driver" "exit $rc: $out"

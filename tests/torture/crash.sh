@@ -84,10 +84,10 @@ check() {   # check LABEL: the invariants after a kill
 pdf_cards_ok() {   # pdf_cards_ok FILE: every card number printed in FILE is a card
 	pdftotext -layout "$1" - 2>/dev/null >"$T/pdf.txt" || return 0   # cut short by the kill: not a PDF
 	grep -o '[0-9]\{6,\}' "$T/pdf.txt" | sort -u >"$T/pdfnums"
-	bad=$(comm -23 "$T/pdfnums" "$T/have" | while read -r n; do
+	notcard=$(comm -23 "$T/pdfnums" "$T/have" | while read -r num; do
 		# digits that are not a card: the class ID or an expiry; a card always starts a line's number
-		q "$DB" "SELECT count(*) FROM student WHERE student_number = '$n'" | grep -q '^1$' && echo "$n"; done | head -1)
-	[ -z "$bad" ]
+		q "$DB" "SELECT count(*) FROM student WHERE student_number = '$num'" | grep -q '^1$' && echo "$num"; done | head -1)
+	[ -z "$notcard" ]
 }
 
 kill_after() {   # kill_after MS PID: SIGKILL to PID after MS; 1 when it was still running

@@ -57,7 +57,9 @@ static int print_job(long long job, void *ctx)
 			r->first = err;
 		return 0;
 	}
-	if (!r->quiet) {
+	if (!r->quiet && ran == 0)
+		printf("job %lld was printed meanwhile at another desk\n", job);
+	else if (!r->quiet) {
 		printf("printed %d slip%s (job %lld", n, n == 1 ? "" : "s", ran);
 		if (ran != job)
 			printf(", a reprint of job %lld", job);
@@ -178,6 +180,7 @@ enum cr_status cmd_print(struct cli *cli, int argc, char **argv, struct cr_err *
 		if ((st = slips_queue_cards(run.db, cards, ncards, run.dest.staff, ps.driver, &job, err)) != CR_OK)
 			goto out;
 	}
+	run.dest.waiting_only = pending;
 	if (pending)
 		st = printq_pending(run.db, print_job, &run, err);
 	else
