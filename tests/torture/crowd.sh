@@ -34,6 +34,7 @@ q "$DB" "SELECT number FROM card ORDER BY id" >"$T/base-cards"
 [ "$(wc -l <"$T/base-cards")" -ge 50 ] || { fail "enough cards before the crowd" "$(wc -l <"$T/base-cards")"; exit 1; }
 q "$DB" "SELECT student_number FROM student WHERE status_code = 'a' AND student_number IS NOT NULL ORDER BY id" >"$T/ids"
 base_cards=$(q "$DB" "SELECT count(*) FROM card")
+base_voids=$(($(q "$DB" "SELECT count(*) FROM card WHERE status = 'void'") - base_voids))
 base_events=$(q "$DB" "SELECT count(*) FROM event")
 
 desk() {   # desk N: one desk's loop until the deadline; its log in $T/desk-N.*
@@ -105,12 +106,19 @@ vevents=$(q "$DB" "SELECT count(*) FROM event WHERE kind = 'void'")
 # who is signed up again gets the same number back: the void row is
 # reissued, not a new row. Those are the voided numbers active again.
 cat "$T"/desk-*.voided | grep . | sort -u >"$T/voided.all"
+sort -u "$T/base-cards" >"$T/base-cards.s"
 again=0
 for c in $(cat "$T/voided.all"); do
 	[ "$(q "$DB" "SELECT count(*) FROM card WHERE number = '$c' AND status = 'active'")" -eq 1 ] && again=$((again + 1))
 done
-msg="told: $issued issued ($uniq_issued distinct), $voided voided, $again of those issued again; database: $((cards - base_cards)) new cards, $voids void, $((events - base_events)) new events, $outbox outbox rows"
-if [ $((cards - base_cards)) -eq $((issued - again)) ] && [ "$voids" -eq $((voided - again)) ] &&
+# A number can go round more than once (issued, voided, issued again at
+# another desk, voided again): the card rows are the distinct numbers the
+# desks issued that were not cards before, and the void ones the distinct
+# numbers voided that are not active again.
+new_issued=$(cat "$T"/desk-*.issued | grep . | sort -u | comm -23 - "$T/base-cards.s" | grep -c .)
+uniq_voided=$(grep -c . "$T/voided.all")
+msg="told: $issued issued ($uniq_issued distinct, $new_issued not cards before), $voided voided ($uniq_voided distinct), $again of those issued again; database: $((cards - base_cards)) new cards, $voids void, $((events - base_events)) new events, $outbox outbox rows"
+if [ $((cards - base_cards)) -eq "$new_issued" ] && [ "$voids" -eq $((uniq_voided - again)) ] &&
    [ "$vevents" -eq "$voided" ] && [ $((events - base_events)) -eq $((issued + voided)) ] && [ "$outbox" -eq "$events" ]; then
 	ok "counts reconcile exactly ($msg)"
 else
