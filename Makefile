@@ -53,6 +53,13 @@ LEAN_OBJ  := $(filter-out $(patsubst %.c,$(BUILD)/%.o,$(PRINT_SRC) $(NET_SRC)),$
         $(BUILD)/tui/mod/load.o $(BUILD)/tui/mod/print_stub.o $(BUILD)/tui/mod/net_stub.o
 MODULES   := $(BUILD)/cardroll-print.so $(BUILD)/cardroll-net.so
 MIGRATIONS := $(sort $(wildcard assets/migrations/*.sql))
+# Message catalogs (core/text/i18n.h): assets/po/LANG/*.po, joined and
+# compiled into $(BUILD)/share/locale/LANG/LC_MESSAGES/cardroll.mo, where
+# the program looks first (tui/i18n.c).
+LINGUAS    := $(notdir $(wildcard assets/po/*[a-z]))
+CATALOGS   := $(foreach l,$(LINGUAS),$(BUILD)/share/locale/$(l)/LC_MESSAGES/cardroll.mo)
+# The functions whose English arguments are messages (xgettext keywords).
+XGETTEXT_KEYS := -k_ -kN_ -kP_:1,2 -kcr_fail:3 -kdb_fail:4
 SLIPS      := $(sort $(wildcard assets/slips/*.slip))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -62,8 +69,8 @@ TUI_TEST_BIN := $(patsubst tests/tui/test_%.c,$(BUILD)/tests/tui_%,$(TUI_TEST_SR
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: FORCE torture all deps run check unit tui-tests integration printer-tests sync-tests asan fuzz fuzz-short hostile soak bench install uninstall deb deb-check deb-test install-test clean demo layering
-all: layering $(BUILD)/cardroll $(MODULES) $(BUILD)/libcardroll.a
+.PHONY: FORCE pot torture all deps run check unit tui-tests integration printer-tests sync-tests asan fuzz fuzz-short hostile soak bench install uninstall deb deb-check deb-test install-test clean demo layering
+all: layering $(BUILD)/cardroll $(MODULES) $(BUILD)/libcardroll.a $(CATALOGS)
 
 deps:
 	@sh packaging/deps.sh
@@ -100,7 +107,7 @@ $(BUILD)/libcardroll.a: $(CORE_OBJ)
 # The program: no pango, cairo, libzint, libcups, libcurl or OpenSSL. The
 # modules are order-only prerequisites, so whatever builds the program
 # (the test targets, bench scripts) builds them too.
-$(BUILD)/cardroll: $(TUI_OBJ) $(LEAN_OBJ) $(BUILD)/gen/exports.list | $(MODULES)
+$(BUILD)/cardroll: $(TUI_OBJ) $(LEAN_OBJ) $(BUILD)/gen/exports.list | $(MODULES) $(CATALOGS)
 	$(CC) $(LDFLAGS_ALL) -Wl,--dynamic-list=$(BUILD)/gen/exports.list -o $@ $(TUI_OBJ) $(LEAN_OBJ) $(LEAN_LIBS)
 
 $(BUILD)/pic/%.o: %.c
@@ -129,7 +136,27 @@ $(BUILD)/gen/moddir.h: FORCE
 	@printf '#define CR_MODULE_DIR "%s"\n' '$(MODDIR)' >$@.tmp
 	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 $(BUILD)/tui/mod/load.o: $(BUILD)/gen/moddir.h
+$(BUILD)/gen/localedir.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define CR_LOCALE_DIR "%s"\n' '$(LOCALEDIR)' >$@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+$(BUILD)/tui/i18n.o: $(BUILD)/gen/localedir.h
 FORCE:
+
+.SECONDEXPANSION:
+# A language's catalog: its .po files joined (the first translation of a
+# message wins) and checked (printf formats must match the English).
+$(BUILD)/share/locale/%/LC_MESSAGES/cardroll.mo: $$(wildcard assets/po/%/*.po)
+	@mkdir -p $(dir $@)
+	msgcat --use-first -o $(BUILD)/share/locale/$*/cardroll.po $(sort $^)
+	msgfmt --check -o $@ $(BUILD)/share/locale/$*/cardroll.po
+
+# Every message of the program, for translators: $(BUILD)/cardroll.pot.
+$(BUILD)/cardroll.pot: $(CORE_SRC) $(TUI_SRC) $(wildcard tui/mod/*.c)
+	@mkdir -p $(dir $@)
+	xgettext --from-code=UTF-8 --language=C --add-comments=TRANSLATORS: $(XGETTEXT_KEYS) \
+		--package-name=cardroll --package-version=$(VERSION) -o $@ $(sort $^)
+pot: $(BUILD)/cardroll.pot
 
 # slipgen: renders slips from a TSV through any driver, for the printer tests
 # and the render benchmark (no database needed).
@@ -299,9 +326,11 @@ MANDIR         ?= $(PREFIX)/share/man
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
 SYSCONFDIR     := /etc/cardroll
+LOCALEDIR      ?= $(PREFIX)/share/locale
 INSTALLED := $(BINDIR)/cardroll $(MODDIR)/cardroll-print.so $(MODDIR)/cardroll-net.so $(MANDIR)/man1/cardroll.1 $(MANDIR)/man5/cardroll.ini.5 \
         $(SYSTEMDUNITDIR)/cardroll-sync.service $(SYSTEMDUNITDIR)/cardroll-sync.timer \
-        $(SYSUSERSDIR)/cardroll.conf $(SYSCONFDIR)/cardroll.ini.example
+        $(SYSUSERSDIR)/cardroll.conf $(SYSCONFDIR)/cardroll.ini.example \
+        $(foreach l,$(LINGUAS),$(LOCALEDIR)/$(l)/LC_MESSAGES/cardroll.mo)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
@@ -318,6 +347,10 @@ install: all
 	@# an existing /etc/cardroll keeps its mode and owner
 	[ -d $(DESTDIR)$(SYSCONFDIR) ] || install -d -m 755 $(DESTDIR)$(SYSCONFDIR)
 	install -m 640 packaging/cardroll.ini.example $(DESTDIR)$(SYSCONFDIR)/cardroll.ini.example
+	for l in $(LINGUAS); do \
+		install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+		install -m 644 $(BUILD)/share/locale/$$l/LC_MESSAGES/cardroll.mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/ || exit 1; \
+	done
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))

@@ -1,7 +1,6 @@
 /* cardroll: signs school children up for public library cards. main() reads
  * the global options, picks the command, and is the only place that exits. */
 #include <getopt.h>
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include "cmd/cli.h"
 #include "desk.h"
 #include "store/paths.h"
+#include "tui.h"
 
 static const struct command {
 	const char *name;
@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 	enum cr_status st;
 	int c;
 
-	setlocale(LC_ALL, "");
+	i18n_init();
 	/* '+': stop at the command name; its own options are its business. */
 	while ((c = getopt_long(argc, argv, "+d:c:Vh", opts, NULL)) != -1) {
 		switch (c) {

@@ -13,4 +13,8 @@ struct tui_desk;
 enum cr_status tui_run(const struct tui_desk *desk, struct cr_db *db, const struct cr_config *cfg,
 		       struct cr_err *err);
 
+/* The locale from the environment, and where the message catalogs are
+ * (text/i18n.h). First thing main() does. */
+void i18n_init(void);
+
 #endif

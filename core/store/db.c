@@ -12,6 +12,7 @@
 
 #include "db.h"
 #include "db_migrations.h"
+#include "text/i18n.h"
 
 #define DB_STMT_CACHE 32
 #define DB_BUSY_MS    10000
@@ -41,6 +42,8 @@ struct cr_db {
 enum cr_status db_fail(struct cr_db *db, struct cr_err *err, int rc, const char *what)
 {
 	const char *detail = db && db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
+
+	what = _(what);   /* English where db_fail is called (xgettext: db_fail:4) */
 
 	if (rc == SQLITE_CONSTRAINT_COMMITHOOK)
 		return cr_fail(err, CR_EINTERNAL, "%s: the database undid the change after an earlier error "

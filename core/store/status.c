@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "status.h"
+#include "text/i18n.h"
 
 static const struct {
 	const char *name;
@@ -42,7 +43,8 @@ enum cr_status cr_fail(struct cr_err *err, enum cr_status st, const char *fmt, .
 		return st;
 	err->status = st;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	/* The message in the reader's language (text/i18n.h). */
+	vsnprintf(err->msg, sizeof err->msg, dgettext(CR_TEXTDOMAIN, fmt), ap);
 	va_end(ap);
 	return st;
 }
