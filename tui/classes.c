@@ -7,6 +7,7 @@
 #include "draw.h"
 #include "desk/roll.h"
 #include "screens.h"
+#include "text/i18n.h"
 
 struct classes_row {
 	long long id;
@@ -142,18 +143,18 @@ static void classes_back(struct tui *t)
 }
 
 static const struct key_binding classes_rows[] = {
-	{ 1, KEY_DOWN,  "Up/Dn", "Select", "select a class", classes_down },
+	{ 1, KEY_DOWN,  "Up/Dn", N_("Select"), N_("select a class"), classes_down },
 	{ 1, KEY_UP,    "Up",    NULL,     NULL, classes_up },
-	{ 1, KEY_NPAGE, "PgDn",  NULL,     "move a page at a time (PgUp goes back)", classes_page_down },
+	{ 1, KEY_NPAGE, "PgDn",  NULL,     N_("move a page at a time (PgUp goes back)"), classes_page_down },
 	{ 1, KEY_PPAGE, "PgUp",  NULL,     NULL, classes_page_up },
-	{ 0, '\r',      "Enter", "Roll",   "open the class roll: every child and their card", classes_open },
+	{ 0, '\r',      "Enter", N_("Roll"),   N_("open the class roll: every child and their card"), classes_open },
 	{ 0, '\n',      "Enter", NULL,     NULL, classes_open },
 	{ 1, KEY_ENTER, "Enter", NULL,     NULL, classes_open },
-	{ 0, 27,        "Esc",   "Back",   "back to the schools", classes_back },
-	{ 0, 'q',       "q",     NULL,     "the same as Esc", classes_back },
+	{ 0, 27,        "Esc",   N_("Back"),   N_("back to the schools"), classes_back },
+	{ 0, 'q',       "q",     NULL,     N_("the same as Esc"), classes_back },
 };
 
-static const struct keys_table classes_keys_table = KEYS_TABLE("Classes", classes_rows);
+static const struct keys_table classes_keys_table = KEYS_TABLE(N_("Classes"), classes_rows);
 
 static const struct keys_table *classes_keys(struct tui *t)
 {
@@ -260,7 +261,7 @@ static void classes_data_changed(struct tui *t)
 }
 
 const struct screen_ops classes_screen = {
-	.name = "Classes",
+	.name = N_("Classes"),
 	.enter = classes_enter,
 	.draw = classes_draw,
 	.leave = classes_leave,

@@ -18,6 +18,7 @@
 #include "desk/slips.h"
 #include "screens.h"
 #include "desk/signup.h"
+#include "text/i18n.h"
 
 #define ROLL_STEP_MAX 4     /* cards issued per turn of the main loop */
 #define ROLL_STEP_MS  40    /* and no longer than this per turn */
@@ -524,7 +525,7 @@ static void roll_found(struct tui *t, const char *text)
 }
 
 static const struct prompt_spec roll_find_prompt = {
-	.title = "Find a child in this class",
+	.title = N_("Find a child in this class"),
 	.question = "Name or ID",
 	.hint = "Part of a name is enough; n finds the next one.",
 	.required = 1,
@@ -576,51 +577,51 @@ static void roll_back(struct tui *t)
 /* ---- keys: browsing, the summary's question, and the batch ---- */
 
 #define ROLL_MOVE_ROWS \
-	{ 1, KEY_DOWN,  "Up/Dn", "Select", "select a child", roll_down }, \
+	{ 1, KEY_DOWN,  "Up/Dn", N_("Select"), N_("select a child"), roll_down }, \
 	{ 1, KEY_UP,    "Up",    NULL,     NULL, roll_up }, \
-	{ 1, KEY_NPAGE, "PgDn",  NULL,     "move a page at a time (PgUp goes back)", roll_page_down }, \
+	{ 1, KEY_NPAGE, "PgDn",  NULL,     N_("move a page at a time (PgUp goes back)"), roll_page_down }, \
 	{ 1, KEY_PPAGE, "PgUp",  NULL,     NULL, roll_page_up }
 
 #define ROLL_UNDO_ROW \
-	{ 0, 'U', "U",   "Undo all",  "void every card of this sign-in's last issue-all here, with one reason", \
+	{ 0, 'U', "U",   N_("Undo all"),  N_("void every card of this sign-in's last issue-all here, with one reason"), \
 	  roll_undo }
 
 #define ROLL_BROWSE_ROWS \
-	{ 0, 'i', "i",   "Issue",     "issue a library card to the selected child", roll_issue }, \
-	{ 0, 'A', "A",   "Issue all", "issue a card to every eligible child in the class (asks first)", \
+	{ 0, 'i', "i",   N_("Issue"),     N_("issue a library card to the selected child"), roll_issue }, \
+	{ 0, 'A', "A",   N_("Issue all"), N_("issue a card to every eligible child in the class (asks first)"), \
 	  roll_issue_all }, \
-	{ 0, 's', "s",   "Slips",     "queue the class's card slips as one print job", roll_slips }, \
-	{ 0, '\r', "Enter", "Child", "open the selected child: details, void, consent", roll_open }, \
+	{ 0, 's', "s",   N_("Slips"),     N_("queue the class's card slips as one print job"), roll_slips }, \
+	{ 0, '\r', "Enter", N_("Child"), N_("open the selected child: details, void, consent"), roll_open }, \
 	{ 0, '\n', "Enter", NULL,    NULL, roll_open }, \
 	{ 1, KEY_ENTER, "Enter", NULL, NULL, roll_open }, \
-	{ 0, 'o', "o",   "Opted out", "record that the selected child's family said no", roll_opt_out }, \
-	{ 0, 'g', "g",   "Consent",   "record a guardian's yes (or signature) for the selected child", \
+	{ 0, 'o', "o",   N_("Opted out"), N_("record that the selected child's family said no"), roll_opt_out }, \
+	{ 0, 'g', "g",   N_("Consent"),   N_("record a guardian's yes (or signature) for the selected child"), \
 	  roll_consent_given }, \
-	{ 0, '/', "/",   "Find",      "find a child in this class by name or ID", roll_find }, \
-	{ 0, 'n', "n",   NULL,        "find the next child that matches", roll_find_next }, \
+	{ 0, '/', "/",   N_("Find"),      N_("find a child in this class by name or ID"), roll_find }, \
+	{ 0, 'n', "n",   NULL,        N_("find the next child that matches"), roll_find_next }, \
 	ROLL_MOVE_ROWS, \
-	{ 0, 27,  "Esc", "Back",      "back to the classes", roll_back }, \
-	{ 0, 'q', "q",   NULL,        "the same as Esc", roll_back }
+	{ 0, 27,  "Esc", N_("Back"),      N_("back to the classes"), roll_back }, \
+	{ 0, 'q', "q",   NULL,        N_("the same as Esc"), roll_back }
 
 static const struct key_binding roll_browse_rows[] = { ROLL_BROWSE_ROWS };
 static const struct key_binding roll_undo_rows[] = { ROLL_UNDO_ROW, ROLL_BROWSE_ROWS };
 
 static const struct key_binding roll_confirm_rows[] = {
-	{ 0, 'y', "y",   "Yes, issue", "issue the cards the summary counts", roll_confirm },
-	{ 0, 27,  "Esc", "Cancel",     "issue nothing (any other key does too)", roll_cancel },
+	{ 0, 'y', "y",   N_("Yes, issue"), N_("issue the cards the summary counts"), roll_confirm },
+	{ 0, 27,  "Esc", N_("Cancel"),     N_("issue nothing (any other key does too)"), roll_cancel },
 };
 
 static const struct key_binding roll_batch_rows[] = {
-	{ 0, 27, "Esc", "Stop", "stop issuing; the cards issued so far stay", roll_stop },
+	{ 0, 27, "Esc", N_("Stop"), N_("stop issuing; the cards issued so far stay"), roll_stop },
 	ROLL_MOVE_ROWS,
 };
 
-static const struct keys_table roll_browse_keys = KEYS_TABLE("Class roll", roll_browse_rows);
-static const struct keys_table roll_undo_keys = KEYS_TABLE("Class roll", roll_undo_rows);
+static const struct keys_table roll_browse_keys = KEYS_TABLE(N_("Class roll"), roll_browse_rows);
+static const struct keys_table roll_undo_keys = KEYS_TABLE(N_("Class roll"), roll_undo_rows);
 static const struct key_binding roll_undo_help_rows[] = { ROLL_UNDO_ROW };
-static const struct keys_table roll_undo_help = KEYS_TABLE("After issuing to the class", roll_undo_help_rows);
-static const struct keys_table roll_confirm_keys = KEYS_TABLE("Issuing to the class: the question", roll_confirm_rows);
-static const struct keys_table roll_batch_keys = KEYS_TABLE("Issuing to the class", roll_batch_rows);
+static const struct keys_table roll_undo_help = KEYS_TABLE(N_("After issuing to the class"), roll_undo_help_rows);
+static const struct keys_table roll_confirm_keys = KEYS_TABLE(N_("Issuing to the class: the question"), roll_confirm_rows);
+static const struct keys_table roll_batch_keys = KEYS_TABLE(N_("Issuing to the class"), roll_batch_rows);
 static const struct keys_table *const roll_help[] = {
 	&roll_browse_keys, &roll_confirm_keys, &roll_batch_keys, &roll_undo_help, NULL,
 };
@@ -800,7 +801,7 @@ static const struct key_gate roll_gates[] = {
 };
 
 const struct screen_ops roll_screen = {
-	.name = "Class roll",
+	.name = N_("Class roll"),
 	.enter = roll_enter,
 	.key = roll_key,
 	.draw = roll_draw,

@@ -10,6 +10,7 @@
 #include "draw.h"
 #include "desk/dashboard.h"
 #include "screens.h"
+#include "text/i18n.h"
 
 #define DASH_DEPTH 4
 
@@ -161,18 +162,18 @@ static void dash_back(struct tui *t)
 }
 
 static const struct key_binding dash_rows[] = {
-	{ 1, KEY_DOWN,  "Up/Dn", "Select", "select a row", dash_down },
+	{ 1, KEY_DOWN,  "Up/Dn", N_("Select"), N_("select a row"), dash_down },
 	{ 1, KEY_UP,    "Up",    NULL,     NULL, dash_up },
-	{ 1, KEY_NPAGE, "PgDn",  NULL,     "move a page at a time (PgUp goes back)", dash_page_down },
+	{ 1, KEY_NPAGE, "PgDn",  NULL,     N_("move a page at a time (PgUp goes back)"), dash_page_down },
 	{ 1, KEY_PPAGE, "PgUp",  NULL,     NULL, dash_page_up },
-	{ 0, '\r',      "Enter", "Open",   "district -> schools -> grades -> classes", dash_open },
+	{ 0, '\r',      "Enter", N_("Open"),   N_("district -> schools -> grades -> classes"), dash_open },
 	{ 0, '\n',      "Enter", NULL,     NULL, dash_open },
 	{ 1, KEY_ENTER, "Enter", NULL,     NULL, dash_open },
-	{ 0, 27,        "Esc",   "Back",   "up a level; from the districts, back home", dash_back },
-	{ 0, 'q',       "q",     NULL,     "the same as Esc", dash_back },
+	{ 0, 27,        "Esc",   N_("Back"),   N_("up a level; from the districts, back home"), dash_back },
+	{ 0, 'q',       "q",     NULL,     N_("the same as Esc"), dash_back },
 };
 
-static const struct keys_table dash_keys_table = KEYS_TABLE("Progress", dash_rows);
+static const struct keys_table dash_keys_table = KEYS_TABLE(N_("Progress"), dash_rows);
 
 static const struct keys_table *dash_keys(struct tui *t)
 {
@@ -366,13 +367,13 @@ static void dash_data_changed(struct tui *t)
 }
 
 const struct screen_ops dashboard_screen = {
-	.name = "Progress",
+	.name = N_("Progress"),
 	.enter = dash_enter,
 	.draw = dash_draw,
 	.leave = dash_leave,
 	.keys = dash_keys,
 	.data_changed = dash_data_changed,
-	.help_note = "Counts of active children, kept as cards are issued and voided, consent recorded and the "
-		     "roster imported; the table follows other desks as they sign children up.",
+	.help_note = N_("Counts of active children, kept as cards are issued and voided, consent recorded and the "
+		     "roster imported; the table follows other desks as they sign children up."),
 	.poll_ms = 50,
 };

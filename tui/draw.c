@@ -8,6 +8,7 @@
 #include "draw.h"
 #include "screen.h"
 #include "text/text.h"
+#include "text/i18n.h"
 
 void draw_role(WINDOW *w, enum theme_role role)
 {

@@ -15,6 +15,7 @@
 #include "ilscheck.h"
 #include "worker.h"
 #include "sync/sync.h"
+#include "text/i18n.h"
 
 static struct {
 	pid_t     pid;

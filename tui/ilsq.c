@@ -10,6 +10,7 @@
 #include "screens.h"
 #include "sync/sync.h"
 #include "syncing.h"
+#include "text/i18n.h"
 
 struct ilsq_row {
 	long long id;
@@ -140,18 +141,18 @@ static void ilsq_sync(struct tui *t)
 }
 
 #define ILSQ_CONFIRM_ROW \
-	{ 0, 'c', "c", "Different child", "a likely duplicate is a different child: send it with the override", \
+	{ 0, 'c', "c", N_("Different child"), N_("a likely duplicate is a different child: send it with the override"), \
 	  ilsq_confirm }
 #define ILSQ_RETRY_ROW \
-	{ 0, 'r', "r", "Send again", "send the event again as it is (after fixing the record in the ILS)", ilsq_retry }
+	{ 0, 'r', "r", N_("Send again"), N_("send the event again as it is (after fixing the record in the ILS)"), ilsq_retry }
 #define ILSQ_SELECT_ROWS \
-	{ 1, KEY_DOWN, "Up/Dn", "Select", "select an event", ilsq_down }, \
+	{ 1, KEY_DOWN, "Up/Dn", N_("Select"), N_("select an event"), ilsq_down }, \
 	{ 1, KEY_UP, "Up", NULL, NULL, ilsq_up }
 #define ILSQ_SYNC_ROW \
-	{ 1, KEY_F(5), "F5", "Sync", "sync with the library system now", ilsq_sync }
+	{ 1, KEY_F(5), "F5", N_("Sync"), N_("sync with the library system now"), ilsq_sync }
 #define ILSQ_BACK_ROWS \
-	{ 0, 27, "Esc", "Back", "back home", ilsq_back }, \
-	{ 0, 'q', "q", NULL, "the same as Esc", ilsq_back }
+	{ 0, 27, "Esc", N_("Back"), N_("back home"), ilsq_back }, \
+	{ 0, 'q', "q", NULL, N_("the same as Esc"), ilsq_back }
 
 /* Only keys that can act are offered: c on a likely duplicate, r on any
  * parked event, neither when nothing is parked. The help lists them all. */
@@ -163,9 +164,9 @@ static const struct key_binding ilsq_parked_rows[] = {
 };
 static const struct key_binding ilsq_idle_rows[] = { ILSQ_SYNC_ROW, ILSQ_BACK_ROWS };
 
-static const struct keys_table ilsq_keys_table = KEYS_TABLE("Library system", ilsq_rows);
-static const struct keys_table ilsq_parked_keys = KEYS_TABLE("Library system", ilsq_parked_rows);
-static const struct keys_table ilsq_idle_keys = KEYS_TABLE("Library system", ilsq_idle_rows);
+static const struct keys_table ilsq_keys_table = KEYS_TABLE(N_("Library system"), ilsq_rows);
+static const struct keys_table ilsq_parked_keys = KEYS_TABLE(N_("Library system"), ilsq_parked_rows);
+static const struct keys_table ilsq_idle_keys = KEYS_TABLE(N_("Library system"), ilsq_idle_rows);
 static const struct keys_table *const ilsq_help[] = { &ilsq_keys_table, NULL };
 
 static const struct keys_table *ilsq_keys(struct tui *t)
@@ -241,7 +242,7 @@ static void ilsq_changed(struct tui *t)
 }
 
 const struct screen_ops ilsq_screen = {
-	.name = "Library system",
+	.name = N_("Library system"),
 	.enter = ilsq_enter,
 	.draw = ilsq_draw,
 	.leave = ilsq_leave,

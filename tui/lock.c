@@ -11,6 +11,7 @@
 #include "draw.h"
 #include "screens.h"
 #include "text/text.h"
+#include "text/i18n.h"
 
 enum lock_field { LOCK_NAME, LOCK_PIN };
 
@@ -118,20 +119,20 @@ static void lock_quit(struct tui *t)
 }
 
 static const struct key_binding lock_rows[] = {
-	{ 0, '\r',          "Enter", "Unlock", "go to the PIN; in the PIN box, sign in", lock_enter },
+	{ 0, '\r',          "Enter", N_("Unlock"), N_("go to the PIN; in the PIN box, sign in"), lock_enter },
 	{ 0, '\n',          "Enter", NULL,     NULL, lock_enter },
 	{ 1, KEY_ENTER,     "Enter", NULL,     NULL, lock_enter },
-	{ 0, '\t',          "Tab",   "Next",   "between the name and the PIN", lock_next },
+	{ 0, '\t',          "Tab",   N_("Next"),   N_("between the name and the PIN"), lock_next },
 	{ 1, KEY_DOWN,      "Down",  NULL,     NULL, lock_next },
 	{ 1, KEY_UP,        "Up",    NULL,     NULL, lock_next },
-	{ 1, KEY_BACKSPACE, "Bksp",  NULL,     "erase the last character", lock_erase },
+	{ 1, KEY_BACKSPACE, "Bksp",  NULL,     N_("erase the last character"), lock_erase },
 	{ 0, 127,           "Bksp",  NULL,     NULL, lock_erase },
 	{ 0, 8,             "Bksp",  NULL,     NULL, lock_erase },
-	{ 0, 21,            "^U",    NULL,     "empty the box", lock_clear },
-	{ 1, KEY_F(10),     "F10",   "Quit",   "leave cardroll", lock_quit },
+	{ 0, 21,            "^U",    NULL,     N_("empty the box"), lock_clear },
+	{ 1, KEY_F(10),     "F10",   N_("Quit"),   N_("leave cardroll"), lock_quit },
 };
 
-static const struct keys_table lock_keys_table = KEYS_TABLE("Locked", lock_rows);
+static const struct keys_table lock_keys_table = KEYS_TABLE(N_("Locked"), lock_rows);
 
 static const struct keys_table *lock_keys(struct tui *t)
 {
@@ -207,12 +208,12 @@ static void lock_leave(struct tui *t)
 }
 
 const struct screen_ops lock_screen = {
-	.name = "Locked",
+	.name = N_("Locked"),
 	.flags = SCREEN_MODAL,
 	.enter = lock_enter_screen,
 	.key = lock_key,
 	.draw = lock_draw,
 	.leave = lock_leave,
 	.keys = lock_keys,
-	.help_note = "The desk locks after [desk] idle_lock_s seconds without a key (default 300).",
+	.help_note = N_("The desk locks after [desk] idle_lock_s seconds without a key (default 300)."),
 };

@@ -9,6 +9,7 @@
 #include "screens.h"
 #include "qrtext.h"
 #include "template.h"
+#include "text/i18n.h"
 
 #define PREVIEW_TEXT 8
 
@@ -112,11 +113,11 @@ static void preview_back(struct tui *t)
 }
 
 static const struct key_binding preview_rows[] = {
-	{ 0, 27,  "Esc", "Back", "back to the child", preview_back },
-	{ 0, 'q', "q",   NULL,   "the same as Esc", preview_back },
+	{ 0, 27,  "Esc", N_("Back"), N_("back to the child"), preview_back },
+	{ 0, 'q', "q",   NULL,   N_("the same as Esc"), preview_back },
 };
 
-static const struct keys_table preview_keys_table = KEYS_TABLE("Slip preview", preview_rows);
+static const struct keys_table preview_keys_table = KEYS_TABLE(N_("Slip preview"), preview_rows);
 
 static const struct keys_table *preview_keys(struct tui *t)
 {
@@ -150,7 +151,7 @@ static void preview_leave(struct tui *t)
 }
 
 const struct screen_ops preview_screen = {
-	.name = "Slip preview",
+	.name = N_("Slip preview"),
 	.draw = preview_draw,
 	.leave = preview_leave,
 	.keys = preview_keys,

@@ -21,6 +21,7 @@
 #include "worker.h"
 #include "printq.h"
 #include "template.h"
+#include "text/i18n.h"
 
 static struct {
 	pid_t pid;

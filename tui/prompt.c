@@ -8,6 +8,7 @@
 #include "draw.h"
 #include "prompt.h"
 #include "screens.h"
+#include "text/i18n.h"
 
 #define PROMPT_MAX 200   /* bytes of an answer */
 
@@ -69,18 +70,18 @@ static void prompt_clear(struct tui *t)
 }
 
 static const struct key_binding prompt_rows[] = {
-	{ 0, '\r',          "Enter", "OK",     "answer with what is in the box", prompt_answer },
+	{ 0, '\r',          "Enter", N_("OK"),     N_("answer with what is in the box"), prompt_answer },
 	{ 0, '\n',          "Enter", NULL,     NULL, prompt_answer },
 	{ 1, KEY_ENTER,     "Enter", NULL,     NULL, prompt_answer },
-	{ 0, 27,            "Esc",   "Cancel", "go back without answering", prompt_cancel },
+	{ 0, 27,            "Esc",   N_("Cancel"), N_("go back without answering"), prompt_cancel },
 	{ 1, KEY_F(10),     "F10",   NULL,     NULL, prompt_cancel },
-	{ 1, KEY_BACKSPACE, "Bksp",  NULL,     "erase the last character", prompt_erase },
+	{ 1, KEY_BACKSPACE, "Bksp",  NULL,     N_("erase the last character"), prompt_erase },
 	{ 0, 127,           "Bksp",  NULL,     NULL, prompt_erase },
 	{ 0, 8,             "Bksp",  NULL,     NULL, prompt_erase },
-	{ 0, 21,            "^U",    NULL,     "empty the box", prompt_clear },
+	{ 0, 21,            "^U",    NULL,     N_("empty the box"), prompt_clear },
 };
 
-static const struct keys_table prompt_keys_table = KEYS_TABLE("Answering", prompt_rows);
+static const struct keys_table prompt_keys_table = KEYS_TABLE(N_("Answering"), prompt_rows);
 
 static const struct keys_table *prompt_keys(struct tui *t)
 {
@@ -145,7 +146,7 @@ static void prompt_draw(struct tui *t, WINDOW *w)
 }
 
 const struct screen_ops prompt_screen = {
-	.name = "Question",
+	.name = N_("Question"),
 	.flags = SCREEN_MODAL,
 	.key = prompt_key,
 	.draw = prompt_draw,

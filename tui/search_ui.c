@@ -12,6 +12,7 @@
 #include "search_ui.h"
 #include "desk/signup.h"
 #include "text/text.h"
+#include "text/i18n.h"
 
 /* Result columns for a window cols wide. */
 struct search_ui_cols {

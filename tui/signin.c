@@ -17,6 +17,7 @@
 #include "desk/staff.h"
 #include "worker.h"
 #include "text/text.h"
+#include "text/i18n.h"
 
 enum signin_field { SIGNIN_NAME, SIGNIN_PIN, SIGNIN_PIN2 };
 
@@ -280,21 +281,21 @@ static void signin_quit(struct tui *t)
 
 
 static const struct key_binding signin_rows[] = {
-	{ 0, '\r',          "Enter", "Sign in", "go to the next box; in the last box, sign in", signin_enter },
+	{ 0, '\r',          "Enter", N_("Sign in"), N_("go to the next box; in the last box, sign in"), signin_enter },
 	{ 0, '\n',          "Enter", NULL,      NULL, signin_enter },
 	{ 1, KEY_ENTER,     "Enter", NULL,      NULL, signin_enter },
-	{ 0, '\t',          "Tab",   "Next",    "move to the next box (Shift-Tab or Up goes back)", signin_next },
+	{ 0, '\t',          "Tab",   N_("Next"),    N_("move to the next box (Shift-Tab or Up goes back)"), signin_next },
 	{ 1, KEY_DOWN,      "Down",  NULL,      NULL, signin_next },
 	{ 1, KEY_BTAB,      "S-Tab", NULL,      NULL, signin_prev },
 	{ 1, KEY_UP,        "Up",    NULL,      NULL, signin_prev },
-	{ 1, KEY_BACKSPACE, "Bksp",  NULL,      "erase the last character", signin_erase },
+	{ 1, KEY_BACKSPACE, "Bksp",  NULL,      N_("erase the last character"), signin_erase },
 	{ 0, 127,           "Bksp",  NULL,      NULL, signin_erase },
 	{ 0, 8,             "Bksp",  NULL,      NULL, signin_erase },
-	{ 0, 21,            "^U",    NULL,      "empty the box", signin_clear },
-	{ 0, 27,            "Esc",   "Quit",    "leave cardroll without signing in", signin_quit },
+	{ 0, 21,            "^U",    NULL,      N_("empty the box"), signin_clear },
+	{ 0, 27,            "Esc",   N_("Quit"),    N_("leave cardroll without signing in"), signin_quit },
 };
 
-static const struct keys_table signin_keys_table = KEYS_TABLE("Signing in", signin_rows);
+static const struct keys_table signin_keys_table = KEYS_TABLE(N_("Signing in"), signin_rows);
 
 static const struct keys_table *signin_keys(struct tui *t)
 {
@@ -411,12 +412,12 @@ static void signin_leave(struct tui *t)
 }
 
 const struct screen_ops signin_screen = {
-	.name = "Sign in",
+	.name = N_("Sign in"),
 	.enter = signin_enter_screen,
 	.key = signin_key,
 	.draw = signin_draw,
 	.leave = signin_leave,
 	.keys = signin_keys,
-	.help_note = "For a kiosk (or a test), CARDROLL_STAFF and CARDROLL_PIN in the environment sign in "
-		     "without this form when both are set and right.",
+	.help_note = N_("For a kiosk (or a test), CARDROLL_STAFF and CARDROLL_PIN in the environment sign in "
+		     "without this form when both are set and right."),
 };

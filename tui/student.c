@@ -14,6 +14,7 @@
 #include "screens.h"
 #include "search_ui.h"
 #include "desk/signup.h"
+#include "text/i18n.h"
 
 #define STUDENT_SCAN_MAX 32   /* digits of a student ID being typed or scanned */
 
@@ -104,7 +105,7 @@ static void student_stock_scanned(struct tui *t, const char *number)
 }
 
 static const struct prompt_spec student_stock_prompt = {
-	.title = "Scan the pre-printed card",
+	.title = N_("Scan the pre-printed card"),
 	.question = "Card number",
 	.hint = "Scan the barcode on the card you will hand over, or type it; Esc to cancel.",
 	.digits_only = 1,
@@ -188,7 +189,7 @@ static void student_voided(struct tui *t, const char *reason)
 }
 
 static const struct prompt_spec student_void_prompt = {
-	.title = "Void this child's card",
+	.title = N_("Void this child's card"),
 	.question = "Why",
 	.hint = "Say why, e.g. \"issued to the wrong child\". Nothing is deleted; the void syncs to the library.",
 	.required = 1,
@@ -286,9 +287,9 @@ static void student_scan_erase(struct tui *t)
 /* Esc goes back where the child was opened from, and says so: the search
  * results on home, or the class roll. */
 #define STUDENT_COMMON_ROWS(back) \
-	{ 0, 27,            "Esc",   "Back", back, student_back }, \
-	{ 0, 'q',           "q",     NULL,   "the same as Esc", student_back }, \
-	{ 0, '\r',          "Enter", NULL,   "after a scanned or typed student ID: open that student", student_scan_open }, \
+	{ 0, 27,            "Esc",   N_("Back"), back, student_back }, \
+	{ 0, 'q',           "q",     NULL,   N_("the same as Esc"), student_back }, \
+	{ 0, '\r',          "Enter", NULL,   N_("after a scanned or typed student ID: open that student"), student_scan_open }, \
 	{ 0, '\n',          "Enter", NULL,   NULL, student_scan_open }, \
 	{ 1, KEY_ENTER,     "Enter", NULL,   NULL, student_scan_open }, \
 	{ 1, KEY_BACKSPACE, "Bksp",  NULL,   NULL, student_scan_erase }, \
@@ -296,18 +297,18 @@ static void student_scan_erase(struct tui *t)
 	{ 0, 8,             "Bksp",  NULL,   NULL, student_scan_erase }
 
 #define STUDENT_VOID_ROW \
-	{ 0, 'p', "p", "Print slip", "print this child's slip on the desk's printer", student_print }, \
-	{ 0, 's', "s", "Slip", "show the slip on the screen, QR code and all", student_preview }, \
-	{ 0, 'v', "v", "Void", "void this child's card, with a reason (nothing is deleted)", student_void }
+	{ 0, 'p', "p", N_("Print slip"), N_("print this child's slip on the desk's printer"), student_print }, \
+	{ 0, 's', "s", N_("Slip"), N_("show the slip on the screen, QR code and all"), student_preview }, \
+	{ 0, 'v', "v", N_("Void"), N_("void this child's card, with a reason (nothing is deleted)"), student_void }
 #define STUDENT_FAMILY_ROWS \
-	{ 0, 'o', "o", "Opted out", "record that the family said no to a card", student_opt_out }, \
-	{ 0, 'g', "g", "Consent", "record a guardian's yes (or the signature, in signature mode)", \
+	{ 0, 'o', "o", N_("Opted out"), N_("record that the family said no to a card"), student_opt_out }, \
+	{ 0, 'g', "g", N_("Consent"), N_("record a guardian's yes (or the signature, in signature mode)"), \
 	  student_consent_given }
 
 #define STUDENT_ISSUE_ROW \
-	{ 0, 'i', "i", "Issue card", "issue a library card to this child now", student_issue }
+	{ 0, 'i', "i", N_("Issue card"), N_("issue a library card to this child now"), student_issue }
 #define STUDENT_CONFIRM_ROW \
-	{ 0, 'c', "c", "Confirm", "confirm and issue: not the same child as the other card's holder", \
+	{ 0, 'c', "c", N_("Confirm"), N_("confirm and issue: not the same child as the other card's holder"), \
 	  student_confirm }
 
 /* The tables in force in each state of the panel, for one way back. */
@@ -325,11 +326,11 @@ struct student_tables {
 								  STUDENT_FAMILY_ROWS }; \
 	static const struct key_binding name##_common_rows[] = { STUDENT_COMMON_ROWS(back) }; \
 	static const struct student_tables name = { \
-		.plain = KEYS_TABLE("Student", name##_rows), \
-		.common = KEYS_TABLE("Student", name##_common_rows), \
-		.card = KEYS_TABLE("Student", name##_card_rows), \
-		.issue = KEYS_TABLE("Student", name##_issue_rows), \
-		.confirm = KEYS_TABLE("Student", name##_confirm_rows), \
+		.plain = KEYS_TABLE(N_("Student"), name##_rows), \
+		.common = KEYS_TABLE(N_("Student"), name##_common_rows), \
+		.card = KEYS_TABLE(N_("Student"), name##_card_rows), \
+		.issue = KEYS_TABLE(N_("Student"), name##_issue_rows), \
+		.confirm = KEYS_TABLE(N_("Student"), name##_confirm_rows), \
 		.help = { &name.common, &student_issue_help, &student_family_help, &student_void_help, NULL }, \
 	}
 
@@ -338,11 +339,11 @@ static const struct key_binding student_family_help_rows[] = { STUDENT_FAMILY_RO
 static const struct key_binding student_void_help_rows[] = { STUDENT_VOID_ROW };
 
 static const struct keys_table student_issue_help =
-	KEYS_TABLE("When the rules allow a card", student_issue_help_rows);
+	KEYS_TABLE(N_("When the rules allow a card"), student_issue_help_rows);
 static const struct keys_table student_family_help =
-	KEYS_TABLE("When the child has no card", student_family_help_rows);
+	KEYS_TABLE(N_("When the child has no card"), student_family_help_rows);
 static const struct keys_table student_void_help =
-	KEYS_TABLE("When the child has a card", student_void_help_rows);
+	KEYS_TABLE(N_("When the child has a card"), student_void_help_rows);
 
 STUDENT_TABLES(student_from_search, "back to the search results");
 STUDENT_TABLES(student_from_roll, "back to the class roll");
@@ -593,7 +594,7 @@ static const struct key_gate student_gates[] = {
 };
 
 const struct screen_ops student_screen = {
-	.name = "Student",
+	.name = N_("Student"),
 	.enter = student_enter,
 	.key = student_key,
 	.draw = student_draw,

@@ -18,6 +18,7 @@
 #include "sync/sync.h"
 #include "syncing.h"
 #include "worker.h"
+#include "text/i18n.h"
 
 #define SYNC_EVERY_S 30
 #define SYNCING_SAID "syncing with the library system..."
@@ -229,10 +230,10 @@ static void syncing_key_now(struct tui *t)
 }
 
 static const struct key_binding syncing_key_rows[] = {
-	{ 1, KEY_F(5), "F5", NULL, "sync with the library system now (when [sync] is set up)", syncing_key_now },
+	{ 1, KEY_F(5), "F5", NULL, N_("sync with the library system now (when [sync] is set up)"), syncing_key_now },
 };
 
-static const struct keys_table syncing_keys = KEYS_TABLE("Syncing", syncing_key_rows);
+static const struct keys_table syncing_keys = KEYS_TABLE(N_("Syncing"), syncing_key_rows);
 
 const struct tui_worker_ops syncing_ops = {
 	.name = "syncing",
