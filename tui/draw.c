@@ -36,6 +36,13 @@ int draw_width(const struct tui *t, const char *text)
 	return width;
 }
 
+int draw_col_width(const struct tui *t, int min, const char *text)
+{
+	int width = draw_width(t, text);
+
+	return width > min ? width : min;
+}
+
 void draw_cell(const struct tui *t, WINDOW *w, int y, int x, int cols,
 	       const char *text, enum draw_align align)
 {

@@ -410,19 +410,11 @@ struct home_cols {
 #define HOME_STUDENTS_W 8
 #define HOME_CARDED_W   14
 
-/* A column as wide as its numbers or its heading in the person's language. */
-static int home_col_w(struct tui *t, int min, const char *heading)
-{
-	int w = draw_width(t, heading);
-
-	return w > min ? w : min;
-}
-
 static void home_layout(struct tui *t, int cols, struct home_cols *c)
 {
-	c->classes_w = home_col_w(t, HOME_CLASSES_W, _("Classes"));
-	c->students_w = home_col_w(t, HOME_STUDENTS_W, _("Students"));
-	c->carded_w = home_col_w(t, HOME_CARDED_W, _("Carded"));
+	c->classes_w = draw_col_width(t, HOME_CLASSES_W, _("Classes"));
+	c->students_w = draw_col_width(t, HOME_STUDENTS_W, _("Students"));
+	c->carded_w = draw_col_width(t, HOME_CARDED_W, _("Carded"));
 	c->name = 1;
 	c->name_w = cols - 2 - 3 - c->classes_w - c->students_w - c->carded_w;
 	c->classes = c->name + c->name_w + 1;
