@@ -204,9 +204,9 @@ static void roll_issue(struct tui *t)
 		/* Short, so the sync state keeps its place on the status line. */
 		tui_say(t, ROLE_NORMAL, "card %s issued; Enter, then v voids it", res.card);
 	else if (res.outcome == SIGNUP_ALREADY)
-		tui_say(t, ROLE_NORMAL, "%s", res.reason[0] ? _(res.reason) : "");
+		tui_say(t, ROLE_NORMAL, "%s", res.reason);
 	else
-		tui_say(t, ROLE_WARNING, "not issued: %s", res.reason[0] ? _(res.reason) : "");
+		tui_say(t, ROLE_WARNING, "not issued: %s", res.reason);
 	tui_changed(t);
 }
 
@@ -707,10 +707,10 @@ static void roll_draw_detail(struct tui *t, WINDOW *w, int y)
 	draw_role(w, roll_state_role(r->state));
 	if (r->state == ROLL_HAS_CARD)
 		draw_fmt(t, w, y, 1, cols - 2, _("%s, %s: card %s%s%s"), r->family, r->given, r->card,
-			 r->reason[0] ? " - " : "", r->reason[0] ? _(r->reason) : "");
+			 r->reason[0] ? " - " : "", r->reason);
 	else
 		draw_fmt(t, w, y, 1, cols - 2, "%s, %s: %s%s%s", r->family, r->given, _(roll_state_name(r->state)),
-			 r->reason[0] ? " - " : "", r->reason[0] ? _(r->reason) : "");
+			 r->reason[0] ? " - " : "", r->reason);
 }
 
 static void roll_draw(struct tui *t, WINDOW *w)
