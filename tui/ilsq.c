@@ -184,25 +184,25 @@ static void ilsq_draw(struct tui *t, WINDOW *w)
 	char line[600];
 
 	draw_role(w, ROLE_NAME);
-	draw_text(t, w, y++, 1, cols - 2, "The library system");
+	draw_text(t, w, y++, 1, cols - 2, _("The library system"));
 	draw_role(w, ROLE_NORMAL);
 	if (syncing_line(t, line, sizeof line))
 		y += draw_wrap(t, w, y, 1, cols - 2, 2, line);
 	else
-		y += draw_wrap(t, w, y, 1, cols - 2, 2, "Sync is not set up: [sync] target and url in the settings. "
-			       "Cards wait in the outbox until it is.");
+		y += draw_wrap(t, w, y, 1, cols - 2, 2, _("Sync is not set up: [sync] target and url in the settings. "
+				 "Cards wait in the outbox until it is."));
 	y++;
 	if (q.n == 0) {
 		draw_role(w, ROLE_DIM);
-		draw_text(t, w, y, 1, cols - 2, "Nothing is parked: every event the library system refused is dealt with.");
+		draw_text(t, w, y, 1, cols - 2, _("Nothing is parked: every event the library system refused is dealt with."));
 		draw_role(w, ROLE_NORMAL);
 		return;
 	}
 	draw_role(w, ROLE_HEADING);
-	draw_fmt(t, w, y++, 1, cols - 2, "%d event%s parked for a person", q.n, q.n == 1 ? "" : "s");
-	draw_cell(t, w, y, 1, 8, "Event", DRAW_LEFT);
-	draw_cell(t, w, y, 10, 13, "Student ID", DRAW_LEFT);
-	draw_cell(t, w, y++, 24, cols - 25, "Card", DRAW_LEFT);
+	draw_fmt(t, w, y++, 1, cols - 2, P_("%d event parked for a person", "%d events parked for a person", q.n), q.n);
+	draw_cell(t, w, y, 1, 8, _("Event"), DRAW_LEFT);
+	draw_cell(t, w, y, 10, 13, _("Student ID"), DRAW_LEFT);
+	draw_cell(t, w, y++, 24, cols - 25, _("Card"), DRAW_LEFT);
 	page = rows - y - 4;
 	if (page < 1)
 		page = 1;
@@ -214,7 +214,8 @@ static void ilsq_draw(struct tui *t, WINDOW *w)
 		draw_role(w, i == q.sel ? ROLE_SELECTED : ROLE_NORMAL);
 		if (i == q.sel)
 			draw_blank(w, y, 0, cols);
-		draw_cell(t, w, y, 1, 8, q.rows[i].kind, DRAW_LEFT);
+		/* The event kind is a database value; shown in the person's language. */
+		draw_cell(t, w, y, 1, 8, q.rows[i].kind[0] ? _(q.rows[i].kind) : "", DRAW_LEFT);
 		draw_cell(t, w, y, 10, 13, q.rows[i].number, DRAW_LEFT);
 		draw_cell(t, w, y, 24, cols - 25, q.rows[i].card, DRAW_LEFT);
 	}

@@ -64,7 +64,7 @@ static void lock_submit(struct tui *t)
 	struct cr_err err = { 0 };
 
 	if (!lock.name[0] || !lock.pin[0]) {
-		snprintf(lock.error, sizeof lock.error, "%s", !lock.name[0] ? "type your name" : "type your PIN");
+		snprintf(lock.error, sizeof lock.error, "%s", !lock.name[0] ? _("type your name") : _("type your PIN"));
 		lock.field = !lock.name[0] ? LOCK_NAME : LOCK_PIN;
 		tui_mark(t, TUI_DIRTY_BODY);
 		return;
@@ -163,7 +163,9 @@ static int lock_key(struct tui *t, const struct tui_key *k)
 
 static void lock_draw(struct tui *t, WINDOW *w)
 {
-	int cols = getmaxx(w), x = 3 + LOCK_LABEL_W, bw = cols - x - 2, y = 1;
+	/* The labels' column fits "Name" and "PIN" in the person's language. */
+	int lw = draw_col_width(t, draw_col_width(t, LOCK_LABEL_W - 1, _("Name")), _("PIN")) + 1;
+	int cols = getmaxx(w), x = 3 + lw, bw = cols - x - 2, y = 1;
 	char stars[STAFF_PIN_MAX + 1];
 	size_t n = strlen(lock.pin);
 	int end;
@@ -171,19 +173,19 @@ static void lock_draw(struct tui *t, WINDOW *w)
 	if (bw > STAFF_NAME_MAX + 2)
 		bw = STAFF_NAME_MAX + 2;
 	draw_role(w, ROLE_NAME);
-	draw_fmt(t, w, y++, 1, cols - 2, "The desk is locked (no key for %d s)", t->cfg->idle_lock_s);
+	draw_fmt(t, w, y++, 1, cols - 2, _("The desk is locked (no key for %d s)"), t->cfg->idle_lock_s);
 	draw_role(w, ROLE_DIM);
-	draw_text(t, w, y++, 1, cols - 2, "Your PIN opens it where you were. Someone else: your name and PIN "
-		  "(you start at home).");
+	draw_text(t, w, y++, 1, cols - 2, _("Your PIN opens it where you were. Someone else: your name and PIN "
+					    "(you start at home)."));
 	y++;
 	draw_role(w, lock.field == LOCK_NAME ? ROLE_NAME : ROLE_NORMAL);
-	draw_text(t, w, y, 3, LOCK_LABEL_W, "Name");
+	draw_text(t, w, y, 3, lw, _("Name"));
 	draw_role(w, ROLE_INPUT);
 	draw_cell(t, w, y, x, bw, lock.name, DRAW_LEFT);
 	memset(stars, '*', n);
 	stars[n] = '\0';
 	draw_role(w, lock.field == LOCK_PIN ? ROLE_NAME : ROLE_NORMAL);
-	draw_text(t, w, y + 1, 3, LOCK_LABEL_W, "PIN");
+	draw_text(t, w, y + 1, 3, lw, _("PIN"));
 	draw_role(w, ROLE_INPUT);
 	draw_cell(t, w, y + 1, x, bw, stars, DRAW_LEFT);
 	if (lock.error[0]) {

@@ -94,12 +94,13 @@ void preview_open(struct tui *t, const struct slip_fields *f)
 	if (pv.ascii)
 		preview_fold_ascii();
 	snprintf(name, sizeof name, "%s %s", f->given ? f->given : "", f->family ? f->family : "");
-	snprintf(pv.title, sizeof pv.title, "Slip of card %s", f->card);
+	snprintf(pv.title, sizeof pv.title, _("Slip of card %s"), f->card);
 	preview_line("", name);
-	preview_line("Card     ", f->card);
-	preview_line("School   ", f->school);
-	preview_line("Class    ", f->class_name);
-	preview_line("Expires  ", f->expires);
+	/* TRANSLATORS: the labels of the slip preview, padded to line up. */
+	preview_line(_("Card     "), f->card);
+	preview_line(_("School   "), f->school);
+	preview_line(_("Class    "), f->class_name);
+	preview_line(_("Expires  "), f->expires);
 	for (int i = 0; i < s.nlang && i < 2; i++)
 		preview_line("", s.heading[i]);
 	preview_line("QR       ", s.qr);

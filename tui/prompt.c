@@ -35,7 +35,7 @@ static void prompt_answer(struct tui *t)
 	while (n > 0 && prompt.text[n - 1] == ' ')
 		prompt.text[--n] = '\0';
 	if (spec->required && !prompt.text[strspn(prompt.text, " ")]) {
-		snprintf(prompt.error, sizeof prompt.error, "Type an answer first, or Esc to cancel.");
+		snprintf(prompt.error, sizeof prompt.error, "%s", _("Type an answer first, or Esc to cancel."));
 		tui_mark(t, TUI_DIRTY_BODY);
 		return;
 	}
@@ -116,14 +116,14 @@ static void prompt_draw(struct tui *t, WINDOW *w)
 {
 	const struct prompt_spec *spec = prompt.spec;
 	int cols = getmaxx(w), bw = cols - 6 < 70 ? cols - 6 : 70, x = (cols - bw) / 2, y = 2;
-	int qw = draw_width(t, spec->question) + 1, fw = bw - 4 - qw, shown;
+	int qw = draw_width(t, _(spec->question)) + 1, fw = bw - 4 - qw, shown;
 
 	draw_role(w, ROLE_NORMAL);
 	draw_box(t, w, y, x, 8, bw);
 	draw_role(w, ROLE_NAME);
-	draw_cell(t, w, y + 1, x + 2, bw - 4, spec->title, DRAW_LEFT);
+	draw_cell(t, w, y + 1, x + 2, bw - 4, _(spec->title), DRAW_LEFT);
 	draw_role(w, ROLE_NORMAL);
-	draw_text(t, w, y + 3, x + 2, qw, spec->question);
+	draw_text(t, w, y + 3, x + 2, qw, _(spec->question));
 	draw_role(w, ROLE_INPUT);
 	/* A long answer shows its end, where the typing is. */
 	{
@@ -140,7 +140,7 @@ static void prompt_draw(struct tui *t, WINDOW *w)
 	draw_role(w, prompt.error[0] ? ROLE_ERROR : ROLE_DIM);
 	/* Two lines: a hint is never cut at 80 columns. */
 	draw_wrap(t, w, y + 5, x + 2, bw - 4, 2,
-		  prompt.error[0] ? prompt.error : spec->hint ? spec->hint : "Enter to answer, Esc to cancel.");
+		  prompt.error[0] ? prompt.error : spec->hint ? _(spec->hint) : _("Enter to answer, Esc to cancel."));
 	draw_role(w, ROLE_NORMAL);
 	tui_cursor(t, y + 3, x + 2 + qw + shown);
 }
