@@ -664,6 +664,17 @@ static int roll_key(struct tui *t, const struct tui_key *k)
 #define ROLL_ID_W     11
 #define ROLL_STATE_W  15
 
+/* core's roll_state_name() in the person's language (the same words, in
+ * the order of enum roll_state). */
+static const char *roll_state_word(enum roll_state s)
+{
+	static const char *const words[] = {
+		N_("has a card"), N_("needs a card"), N_("consent pending"), N_("opted out"), N_("problem"),
+	};
+
+	return (unsigned)s < sizeof words / sizeof words[0] ? _(words[s]) : roll_state_name(s);
+}
+
 static enum theme_role roll_state_role(enum roll_state s)
 {
 	switch (s) {
@@ -689,7 +700,7 @@ static void roll_draw_row(struct tui *t, WINDOW *w, int y, const struct roll_row
 	x += ROLL_ID_W + 1;
 	if (!selected)
 		draw_role(w, roll_state_role(r->state));
-	draw_cell(t, w, y, x, ROLL_STATE_W, _(roll_state_name(r->state)), DRAW_LEFT);
+	draw_cell(t, w, y, x, ROLL_STATE_W, roll_state_word(r->state), DRAW_LEFT);
 	x += ROLL_STATE_W + 1;
 	if (!selected)
 		draw_role(w, ROLE_NORMAL);
@@ -709,7 +720,7 @@ static void roll_draw_detail(struct tui *t, WINDOW *w, int y)
 		draw_fmt(t, w, y, 1, cols - 2, _("%s, %s: card %s%s%s"), r->family, r->given, r->card,
 			 r->reason[0] ? " - " : "", r->reason);
 	else
-		draw_fmt(t, w, y, 1, cols - 2, "%s, %s: %s%s%s", r->family, r->given, _(roll_state_name(r->state)),
+		draw_fmt(t, w, y, 1, cols - 2, "%s, %s: %s%s%s", r->family, r->given, roll_state_word(r->state),
 			 r->reason[0] ? " - " : "", r->reason);
 }
 

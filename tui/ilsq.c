@@ -178,6 +178,21 @@ static const struct keys_table *ilsq_keys(struct tui *t)
 	return r->duplicate ? &ilsq_keys_table : &ilsq_parked_keys;
 }
 
+/* An outbox event's kind (a database value: signup, void, consent,
+ * optout) in the person's language. */
+static const char *ilsq_kind(const char *kind)
+{
+	static const char *const kinds[][2] = {
+		{ "signup", N_("signup") }, { "void", N_("void") }, { "consent", N_("consent") },
+		{ "optout", N_("optout") },
+	};
+
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (!strcmp(kind, kinds[i][0]))
+			return _(kinds[i][1]);
+	return kind;
+}
+
 static void ilsq_draw(struct tui *t, WINDOW *w)
 {
 	int rows = getmaxy(w), cols = getmaxx(w), y = 1, page;
@@ -214,8 +229,7 @@ static void ilsq_draw(struct tui *t, WINDOW *w)
 		draw_role(w, i == q.sel ? ROLE_SELECTED : ROLE_NORMAL);
 		if (i == q.sel)
 			draw_blank(w, y, 0, cols);
-		/* The event kind is a database value; shown in the person's language. */
-		draw_cell(t, w, y, 1, 8, q.rows[i].kind[0] ? _(q.rows[i].kind) : "", DRAW_LEFT);
+		draw_cell(t, w, y, 1, 8, ilsq_kind(q.rows[i].kind), DRAW_LEFT);
 		draw_cell(t, w, y, 10, 13, q.rows[i].number, DRAW_LEFT);
 		draw_cell(t, w, y, 24, cols - 25, q.rows[i].card, DRAW_LEFT);
 	}
