@@ -220,7 +220,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(BUILD)/fuzzobj/libf
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
-tui-tests: $(BUILD)/cardroll $(TUI_TEST_BIN)
+tui-tests: $(BUILD)/cardroll $(CATALOGS) $(BUILD)/cardroll.pot $(TUI_TEST_BIN)
 	@CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/run-unit.sh $(TUI_TEST_BIN)
 
 integration: $(BUILD)/cardroll
