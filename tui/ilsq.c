@@ -209,7 +209,7 @@ static void ilsq_draw(struct tui *t, WINDOW *w)
 	y++;
 	if (q.n == 0) {
 		draw_role(w, ROLE_DIM);
-		draw_text(t, w, y, 1, cols - 2, _("Nothing is parked: every event the library system refused is dealt with."));
+		draw_wrap(t, w, y, 1, cols - 2, 2, _("Nothing is parked: every event the library system refused is dealt with."));
 		draw_role(w, ROLE_NORMAL);
 		return;
 	}

@@ -175,8 +175,9 @@ static void lock_draw(struct tui *t, WINDOW *w)
 	draw_role(w, ROLE_NAME);
 	draw_fmt(t, w, y++, 1, cols - 2, _("The desk is locked (no key for %d s)"), t->cfg->idle_lock_s);
 	draw_role(w, ROLE_DIM);
-	draw_text(t, w, y++, 1, cols - 2, _("Your PIN opens it where you were. Someone else: your name and PIN "
-					    "(you start at home)."));
+	/* Two lines at most: a long sentence goes on under itself, not cut. */
+	y += draw_wrap(t, w, y, 1, cols - 2, 2, _("Your PIN opens it where you were. Someone else: your name and PIN "
+						  "(you start at home)."));
 	y++;
 	draw_role(w, lock.field == LOCK_NAME ? ROLE_NAME : ROLE_NORMAL);
 	draw_text(t, w, y, 3, lw, _("Name"));

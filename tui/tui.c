@@ -306,6 +306,11 @@ static void tui_draw_status(struct tui *t)
 	/* The message first (it answers the last key); the workers' parts at
 	 * the right when there is room. */
 	draw_role(w, t->message_role);
+	if (draw_width(t, t->message) > cols - 2) {
+		/* Too long for the line (a long path in an error): cut, and say so. */
+		draw_cell(t, w, 0, x, cols - 2, t->message, DRAW_LEFT);
+		return;
+	}
 	x += draw_text(t, w, 0, x, cols - 2, t->message);
 	need = draw_width(t, parts);
 	if (need > 0 && x + 3 + need < cols - 1) {
