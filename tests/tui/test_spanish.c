@@ -660,6 +660,7 @@ static void the_c_locale_still_reads_in_english(void **state)
 	assert_false(h_screen_has(h, "Escuela"));
 	h_send_key(h, VTERM_KEY_FUNCTION(2));
 	t_wait(h, "All districts");
+	h_settle(h, 150, 1500);
 	t_labels(h, "progress in English", L("Enrolled", "Carded", "Opt-out", "Pending", "Cover"));
 	t_end(f);
 }
