@@ -557,7 +557,7 @@ static enum cr_status tui_start(struct tui *t, struct cr_err *err)
 	t->term = newterm(NULL, stdout, stdin);
 	if (!t->term)
 		return cr_fail(err, CR_EUSAGE, "cannot use this terminal (TERM=%s); try TERM=xterm or TERM=vt100",
-			       term && *term ? term : "not set");
+			       term && *term ? term : _("not set"));
 	cbreak();
 	noecho();
 	nonl();
