@@ -226,6 +226,8 @@ static void t_load_catalog(void)
 	char dir[4096], path[4200];
 	char *slash;
 
+	if (npieces)
+		return;   /* read once for every test */
 	snprintf(dir, sizeof dir, "%s", bin);
 	slash = strrchr(dir, '/');
 	assert_non_null(slash);
@@ -266,6 +268,8 @@ static void t_load_data(const char *db)
 	};
 	sqlite3 *s;
 
+	while (ndata > 0)
+		free(data[--ndata]);
 	assert_int_equal(sqlite3_open_v2(db, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	for (size_t q = 0; q < sizeof sql / sizeof sql[0]; q++) {
 		sqlite3_stmt *st;
@@ -510,7 +514,12 @@ static void the_whole_desk_reads_in_spanish_at_80x24(void **state)
 	t_wait(h, "la sincronizaci\xc3\xb3n no est\xc3\xa1 configurada");
 	t_screen(h, "F5 without sync", NULL, NULL);
 
-	/* Search results and a student. */
+	/* A search that finds nobody, then results and a student. */
+	h_send_text(h, "zzqx");
+	t_wait(h, "Ning\xc3\xban estudiante coincide con \"zzqx\".");
+	t_screen(h, "no match", NULL, NULL);
+	for (int i = 0; i < 4; i++)
+		h_send_key(h, VTERM_KEY_BACKSPACE);
 	h_send_text(h, family);
 	t_wait(h, number);
 	t_screen(h, "search results", L("Nombre", "ID estud.", "Escuela", "Grado", "Situaci\xc3\xb3n", "activo"),
@@ -636,6 +645,47 @@ static void the_whole_desk_reads_in_spanish_at_80x24(void **state)
 	t_end(f);
 }
 
+/* A desk nobody has signed in to yet (the admin account comes first) and
+ * a roster older than [roster] max_age_days. */
+static void a_first_run_and_an_old_roster_read_in_spanish(void **state)
+{
+	struct fixture *f = *state;
+	struct h_term *h;
+
+	if (t_make_locale(f) != 0)
+		skip();
+	t_load_catalog();
+	t_load_data(f->db);
+	t_run("sqlite3 '%s' \"DELETE FROM staff; UPDATE import_run SET finished_at = unixepoch() - 90 * 86400\"", f->db);
+	h = t_open(f, f->conf, "es_US.UTF-8", 0);
+	t_wait(h, "Primer uso: cree la cuenta de administrador");
+	t_screen(h, "first run", L("Nombre", "PIN", "Repita PIN", "El administrador da de alta al personal"),
+		 L("Entrar", "Siguiente", "Salir", "Ayuda"));
+	h_send_text(h, "Ana Admin");
+	h_send_key(h, VTERM_KEY_TAB);
+	h_send_text(h, "1357");
+	h_send_key(h, VTERM_KEY_TAB);
+	h_send_text(h, "1358");
+	h_send_key(h, VTERM_KEY_ENTER);
+	t_wait(h, "los dos PIN no son iguales");
+	t_screen(h, "first run, PINs differ", NULL, NULL);
+	h_send_key(h, VTERM_KEY_ESCAPE);
+	assert_int_equal(h_wait_exit(h, WAIT_MS), 0);
+	f->h = NULL;
+	h = t_open(f, f->conf, "es_US.UTF-8", 0);
+	t_wait(h, "Primer uso");
+	h_send_text(h, "Ana Admin");
+	h_send_key(h, VTERM_KEY_TAB);
+	h_send_text(h, "1357");
+	h_send_key(h, VTERM_KEY_TAB);
+	h_send_text(h, "1357");
+	h_send_key(h, VTERM_KEY_ENTER);
+	t_wait(h, "Buscar estudiante: ");
+	t_screen(h, "old roster", L("lista importada hace 90 d\xc3\xad" "as", "m\xc3\xa1s de 60 d\xc3\xad" "as; importe una nueva",
+				    "sesi\xc3\xb3n iniciada como Ana Admin"), NULL);
+	t_end(f);
+}
+
 /* The same desk without LANG: English, as before. */
 static void the_c_locale_still_reads_in_english(void **state)
 {
@@ -669,6 +719,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(the_whole_desk_reads_in_spanish_at_80x24, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_first_run_and_an_old_roster_read_in_spanish, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_c_locale_still_reads_in_english, setup, teardown),
 	};
 
