@@ -300,7 +300,8 @@ static void tui_draw_status(struct tui *t)
 	werase(w);
 	draw_role(w, ROLE_STATUS);
 	if (!t->message[0]) {
-		draw_text(t, w, 0, x, cols - 2, parts);
+		/* Cut with an ellipsis when a long reason does not fit. */
+		draw_cell(t, w, 0, x, cols - 2, parts, DRAW_LEFT);
 		return;
 	}
 	/* The message first (it answers the last key); the workers' parts at
