@@ -59,7 +59,7 @@ MIGRATIONS := $(sort $(wildcard assets/migrations/*.sql))
 LINGUAS    := $(notdir $(wildcard assets/po/*[a-z]))
 CATALOGS   := $(foreach l,$(LINGUAS),$(BUILD)/share/locale/$(l)/LC_MESSAGES/cardroll.mo)
 # The functions whose English arguments are messages (xgettext keywords).
-XGETTEXT_KEYS := -k_ -kN_ -kP_:1,2 -kcr_fail:3 -kdb_fail:4
+XGETTEXT_KEYS := -k_ -kN_ -kP_:1,2 -kcr_fail:3 -kdb_fail:4 -ktui_say:3
 SLIPS      := $(sort $(wildcard assets/slips/*.slip))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -220,7 +220,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(BUILD)/fuzzobj/libf
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
-tui-tests: $(BUILD)/cardroll $(TUI_TEST_BIN)
+tui-tests: $(BUILD)/cardroll $(CATALOGS) $(BUILD)/cardroll.pot $(TUI_TEST_BIN)
 	@CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/run-unit.sh $(TUI_TEST_BIN)
 
 integration: $(BUILD)/cardroll

@@ -7,6 +7,7 @@
 #include "draw.h"
 #include "desk/roll.h"
 #include "screens.h"
+#include "text/i18n.h"
 
 struct classes_row {
 	long long id;
@@ -142,18 +143,18 @@ static void classes_back(struct tui *t)
 }
 
 static const struct key_binding classes_rows[] = {
-	{ 1, KEY_DOWN,  "Up/Dn", "Select", "select a class", classes_down },
+	{ 1, KEY_DOWN,  "Up/Dn", N_("Select"), N_("select a class"), classes_down },
 	{ 1, KEY_UP,    "Up",    NULL,     NULL, classes_up },
-	{ 1, KEY_NPAGE, "PgDn",  NULL,     "move a page at a time (PgUp goes back)", classes_page_down },
+	{ 1, KEY_NPAGE, "PgDn",  NULL,     N_("move a page at a time (PgUp goes back)"), classes_page_down },
 	{ 1, KEY_PPAGE, "PgUp",  NULL,     NULL, classes_page_up },
-	{ 0, '\r',      "Enter", "Roll",   "open the class roll: every child and their card", classes_open },
+	{ 0, '\r',      "Enter", N_("Roll"),   N_("open the class roll: every child and their card"), classes_open },
 	{ 0, '\n',      "Enter", NULL,     NULL, classes_open },
 	{ 1, KEY_ENTER, "Enter", NULL,     NULL, classes_open },
-	{ 0, 27,        "Esc",   "Back",   "back to the schools", classes_back },
-	{ 0, 'q',       "q",     NULL,     "the same as Esc", classes_back },
+	{ 0, 27,        "Esc",   N_("Back"),   N_("back to the schools"), classes_back },
+	{ 0, 'q',       "q",     NULL,     N_("the same as Esc"), classes_back },
 };
 
-static const struct keys_table classes_keys_table = KEYS_TABLE("Classes", classes_rows);
+static const struct keys_table classes_keys_table = KEYS_TABLE(N_("Classes"), classes_rows);
 
 static const struct keys_table *classes_keys(struct tui *t)
 {
@@ -169,16 +170,22 @@ static const struct keys_table *classes_keys(struct tui *t)
 
 struct classes_cols {
 	int title, title_w, teacher, grade, period, cover;
+	int grade_w, period_w, cover_w;
 };
 
-static void classes_layout(int cols, struct classes_cols *c)
+/* The short columns are as wide as their headings in the person's
+ * language; the class title takes what is left. */
+static void classes_layout(struct tui *t, int cols, struct classes_cols *c)
 {
+	c->grade_w = draw_col_width(t, CLASSES_GRADE_W, _("Grade"));
+	c->period_w = draw_col_width(t, CLASSES_PERIOD_W, _("Period"));
+	c->cover_w = draw_col_width(t, CLASSES_COVER_W, _("Carded"));
 	c->title = 1;
-	c->title_w = cols - 2 - 4 - CLASSES_TEACHER_W - CLASSES_GRADE_W - CLASSES_PERIOD_W - CLASSES_COVER_W;
+	c->title_w = cols - 2 - 4 - CLASSES_TEACHER_W - c->grade_w - c->period_w - c->cover_w;
 	c->teacher = c->title + c->title_w + 1;
 	c->grade = c->teacher + CLASSES_TEACHER_W + 1;
-	c->period = c->grade + CLASSES_GRADE_W + 1;
-	c->cover = c->period + CLASSES_PERIOD_W + 1;
+	c->period = c->grade + c->grade_w + 1;
+	c->cover = c->period + c->period_w + 1;
 }
 
 static void classes_draw_row(struct tui *t, WINDOW *w, int y, const struct classes_cols *c,
@@ -196,9 +203,9 @@ static void classes_draw_row(struct tui *t, WINDOW *w, int y, const struct class
 		draw_blank(w, y, 0, getmaxx(w));
 	draw_cell(t, w, y, c->title, c->title_w, r->title, DRAW_LEFT);
 	draw_cell(t, w, y, c->teacher, CLASSES_TEACHER_W, r->teacher, DRAW_LEFT);
-	draw_cell(t, w, y, c->grade, CLASSES_GRADE_W, r->grades, DRAW_LEFT);
-	draw_cell(t, w, y, c->period, CLASSES_PERIOD_W, r->periods, DRAW_LEFT);
-	draw_cell(t, w, y, c->cover, CLASSES_COVER_W, cover, DRAW_RIGHT);
+	draw_cell(t, w, y, c->grade, c->grade_w, r->grades, DRAW_LEFT);
+	draw_cell(t, w, y, c->period, c->period_w, r->periods, DRAW_LEFT);
+	draw_cell(t, w, y, c->cover, c->cover_w, cover, DRAW_RIGHT);
 }
 
 static void classes_draw(struct tui *t, WINDOW *w)
@@ -207,21 +214,21 @@ static void classes_draw(struct tui *t, WINDOW *w)
 	struct classes_cols c;
 
 	draw_role(w, ROLE_NAME);
-	draw_fmt(t, w, y, 1, cols - 2, "%s %s %d class%s", cls.name ? cls.name : "", t->glyph->dot,
-		 cls.n, cls.n == 1 ? "" : "es");
+	draw_fmt(t, w, y, 1, cols - 2, P_("%s %s %d class", "%s %s %d classes", cls.n), cls.name ? cls.name : "",
+		 t->glyph->dot, cls.n);
 	y += 2;
 	if (cls.n == 0) {
 		draw_role(w, ROLE_DIM);
-		draw_text(t, w, y, 1, cols - 2, "No active classes for this school on the roster.");
+		draw_text(t, w, y, 1, cols - 2, _("No active classes for this school on the roster."));
 		return;
 	}
-	classes_layout(cols, &c);
+	classes_layout(t, cols, &c);
 	draw_role(w, ROLE_HEADING);
-	draw_cell(t, w, y, c.title, c.title_w, "Class", DRAW_LEFT);
-	draw_cell(t, w, y, c.teacher, CLASSES_TEACHER_W, "Teacher", DRAW_LEFT);
-	draw_cell(t, w, y, c.grade, CLASSES_GRADE_W, "Grade", DRAW_LEFT);
-	draw_cell(t, w, y, c.period, CLASSES_PERIOD_W, "Period", DRAW_LEFT);
-	draw_cell(t, w, y, c.cover, CLASSES_COVER_W, "Carded", DRAW_RIGHT);
+	draw_cell(t, w, y, c.title, c.title_w, _("Class"), DRAW_LEFT);
+	draw_cell(t, w, y, c.teacher, CLASSES_TEACHER_W, _("Teacher"), DRAW_LEFT);
+	draw_cell(t, w, y, c.grade, c.grade_w, _("Grade"), DRAW_LEFT);
+	draw_cell(t, w, y, c.period, c.period_w, _("Period"), DRAW_LEFT);
+	draw_cell(t, w, y, c.cover, c.cover_w, _("Carded"), DRAW_RIGHT);
 	y++;
 	cls.page = rows - y - (cls.n > rows - y ? 1 : 0);
 	if (cls.page < 1)
@@ -234,7 +241,7 @@ static void classes_draw(struct tui *t, WINDOW *w)
 		classes_draw_row(t, w, y + shown, &c, &cls.rows[cls.top + shown], cls.top + shown == cls.sel);
 	if (cls.n > cls.page) {
 		draw_role(w, ROLE_DIM);
-		draw_fmt(t, w, y + shown, 1, cols - 2, "classes %d-%d of %d %s Up/Dn to move",
+		draw_fmt(t, w, y + shown, 1, cols - 2, _("classes %d-%d of %d %s Up/Dn to move"),
 			 cls.top + 1, cls.top + shown, cls.n, t->glyph->dot);
 	}
 	draw_role(w, ROLE_NORMAL);
@@ -260,7 +267,7 @@ static void classes_data_changed(struct tui *t)
 }
 
 const struct screen_ops classes_screen = {
-	.name = "Classes",
+	.name = N_("Classes"),
 	.enter = classes_enter,
 	.draw = classes_draw,
 	.leave = classes_leave,

@@ -18,6 +18,7 @@
 #include "desk/slips.h"
 #include "screens.h"
 #include "desk/signup.h"
+#include "text/i18n.h"
 
 #define ROLL_STEP_MAX 4     /* cards issued per turn of the main loop */
 #define ROLL_STEP_MS  40    /* and no longer than this per turn */
@@ -232,7 +233,8 @@ static void roll_slips(struct tui *t)
 	else if (n == 0)
 		tui_say(t, ROLE_WARNING, "no child in this class has a card yet: no slips to print");
 	else if (printing_start(t, job) == 0)
-		tui_say(t, ROLE_NORMAL, "printing %d slip%s for this class (print job %lld)", n, n > 1 ? "s" : "", job);
+		tui_say(t, ROLE_NORMAL, P_("printing %d slip for this class (print job %lld)",
+					   "printing %d slips for this class (print job %lld)", n), n, job);
 }
 
 /* A: what issuing to everyone would do, and y to go on. */
@@ -247,15 +249,20 @@ static void roll_issue_all(struct tui *t)
 	}
 	if (sum.eligible == 0) {
 		roll_set_line(t, ROLE_WARNING,
-			      "nobody to issue to: %d eligible, %d need consent, %d opted out, %d problem%s",
-			      sum.eligible, sum.need_consent, sum.opted_out, sum.problems, sum.problems == 1 ? "" : "s");
+			      P_("nobody to issue to: %d eligible, %d need consent, %d opted out, %d problem",
+				 "nobody to issue to: %d eligible, %d need consent, %d opted out, %d problems",
+				 sum.problems),
+			      sum.eligible, sum.need_consent, sum.opted_out, sum.problems);
 		return;
 	}
-	roll_set_line(t, ROLE_NAME, "%d eligible, %d need consent, %d opted out, %d problem%s",
-		      sum.eligible, sum.need_consent, sum.opted_out, sum.problems, sum.problems == 1 ? "" : "s");
+	roll_set_line(t, ROLE_NAME, P_("%d eligible, %d need consent, %d opted out, %d problem",
+				       "%d eligible, %d need consent, %d opted out, %d problems", sum.problems),
+		      sum.eligible, sum.need_consent, sum.opted_out, sum.problems);
 	/* The question on a line of its own, so no width cuts it. */
-	snprintf(roll.ask, sizeof roll.ask, "Press y to issue %d card%s, any other key to cancel (U undoes %s).",
-		 sum.eligible, sum.eligible == 1 ? "" : "s", sum.eligible == 1 ? "it" : "them all");
+	snprintf(roll.ask, sizeof roll.ask,
+		 P_("Press y to issue %d card, any other key to cancel (U undoes it).",
+		    "Press y to issue %d cards, any other key to cancel (U undoes them all).", sum.eligible),
+		 sum.eligible);
 	roll.mode = ROLL_CONFIRM;
 	tui_mark(t, TUI_DIRTY_FOOTER);
 }
@@ -263,7 +270,7 @@ static void roll_issue_all(struct tui *t)
 static void roll_cancel(struct tui *t)
 {
 	roll.mode = ROLL_BROWSE;
-	roll_set_line(t, ROLE_DIM, "cancelled: no cards issued");
+	roll_set_line(t, ROLE_DIM, "%s", _("cancelled: no cards issued"));
 	tui_mark(t, TUI_DIRTY_FOOTER);
 }
 
@@ -287,7 +294,7 @@ static void roll_confirm(struct tui *t)
 	undo.staff = t->staff.id;
 	undo.class_id = roll.class_id;
 	roll.mode = ROLL_BATCH;
-	roll_set_line(t, ROLE_NAME, "issued 0 of %d", roll.total);
+	roll_set_line(t, ROLE_NAME, _("issued 0 of %d"), roll.total);
 	tui_mark(t, TUI_DIRTY_FOOTER);
 }
 
@@ -297,19 +304,23 @@ static void roll_batch_done(struct tui *t, int stopped)
 	int len = 0;
 
 	if (roll.already)
-		len += snprintf(more + len, sizeof more - (size_t)len, ", %d had one already", roll.already);
+		len += snprintf(more + len, sizeof more - (size_t)len,
+				P_(", %d had one already", ", %d had one already", roll.already), roll.already);
 	if (roll.refused && len < (int)sizeof more)
-		snprintf(more + len, sizeof more - (size_t)len, ", %d refused", roll.refused);
+		snprintf(more + len, sizeof more - (size_t)len, P_(", %d refused", ", %d refused", roll.refused),
+			 roll.refused);
+	/* TRANSLATORS: the last %s is ", 2 had one already, 1 refused" or "". */
 	if (stopped)
-		roll_set_line(t, ROLE_WARNING, "stopped: issued %d of %d card%s%s", roll.issued, roll.total,
-			      roll.total == 1 ? "" : "s", more);
+		roll_set_line(t, ROLE_WARNING, P_("stopped: issued %d of %d card%s", "stopped: issued %d of %d cards%s",
+						  roll.total), roll.issued, roll.total, more);
 	else
-		roll_set_line(t, ROLE_NAME, "done: issued %d of %d card%s%s", roll.issued, roll.total,
-			      roll.total == 1 ? "" : "s", more);
+		roll_set_line(t, ROLE_NAME, P_("done: issued %d of %d card%s", "done: issued %d of %d cards%s",
+					       roll.total), roll.issued, roll.total, more);
 	if (undo.n > 0) {
 		size_t end = strlen(roll.line);
 
-		snprintf(roll.line + end, sizeof roll.line - end, "; U undoes %s", undo.n == 1 ? "it" : "them all");
+		snprintf(roll.line + end, sizeof roll.line - end, "%s",
+			 undo.n == 1 ? _("; U undoes it") : _("; U undoes them all"));
 	}
 	roll.mode = ROLL_BROWSE;
 	roll_batch_free();
@@ -364,8 +375,9 @@ static void roll_undone(struct tui *t, const char *reason)
 		tui_say(t, ROLE_ERROR, "%s", err.msg);
 		return;
 	}
-	roll_set_line(t, ROLE_NAME, "undone: %d card%s of the last batch void; the library system will be told",
-		      voided, voided == 1 ? "" : "s");
+	roll_set_line(t, ROLE_NAME, P_("undone: %d card of the last batch void; the library system will be told",
+				       "undone: %d cards of the last batch void; the library system will be told",
+				       voided), voided);
 	free(undo.cards);
 	memset(&undo, 0, sizeof undo);
 	tui_changed(t);
@@ -374,9 +386,9 @@ static void roll_undone(struct tui *t, const char *reason)
 
 static struct prompt_spec roll_undo_prompt = {
 	.title = roll_undo_title,
-	.question = "Why",
-	.hint = "One reason for them all, e.g. \"issued to the wrong class\". Nothing is deleted; "
-		"the voids sync to the library.",
+	.question = N_("Why"),
+	.hint = N_("One reason for them all, e.g. \"issued to the wrong class\". Nothing is deleted; "
+		   "the voids sync to the library."),
 	.required = 1,
 	.done = roll_undone,
 };
@@ -388,8 +400,9 @@ static void roll_undo(struct tui *t)
 		tui_say(t, ROLE_WARNING, "no batch to undo here: only this sign-in's last issue-all of this class");
 		return;
 	}
-	snprintf(roll_undo_title, sizeof roll_undo_title, "Undo the last issue-all: void its %d card%s",
-		 undo.n, undo.n == 1 ? "" : "s");
+	snprintf(roll_undo_title, sizeof roll_undo_title,
+		 P_("Undo the last issue-all: void its %d card", "Undo the last issue-all: void its %d cards", undo.n),
+		 undo.n);
 	prompt_open(t, &roll_undo_prompt);
 }
 
@@ -423,7 +436,7 @@ static int roll_work(struct tui *t)
 		roll_batch_done(t, 0);
 		return 0;
 	}
-	roll_set_line(t, ROLE_NAME, "issued %d of %d %s Esc stops", roll.issued, roll.total, t->glyph->dot);
+	roll_set_line(t, ROLE_NAME, _("issued %d of %d %s Esc stops"), roll.issued, roll.total, t->glyph->dot);
 	roll_load(t);
 	return 1;
 }
@@ -463,21 +476,21 @@ static void roll_consent(struct tui *t, const char *state, const char *said)
 		tui_say(t, ROLE_ERROR, "%s", err.msg);
 		return;
 	}
-	tui_say(t, ROLE_NORMAL, "%s", said);
+	tui_say(t, ROLE_NORMAL, "%s", _(said));
 	tui_changed(t);
 }
 
 static void roll_opt_out(struct tui *t)
 {
-	roll_consent(t, "opted_out", "recorded: the family said no to a card");
+	roll_consent(t, "opted_out", N_("recorded: the family said no to a card"));
 }
 
 static void roll_consent_given(struct tui *t)
 {
 	if (t->cfg->programme.consent == CONSENT_SIGNATURE)
-		roll_consent(t, "signed", "recorded: the guardian's signature is in");
+		roll_consent(t, "signed", N_("recorded: the guardian's signature is in"));
 	else
-		roll_consent(t, "given", "recorded: a guardian said yes");
+		roll_consent(t, "given", N_("recorded: a guardian said yes"));
 }
 
 /* "/" finds a child by name in this class (accents and case do not
@@ -524,9 +537,9 @@ static void roll_found(struct tui *t, const char *text)
 }
 
 static const struct prompt_spec roll_find_prompt = {
-	.title = "Find a child in this class",
-	.question = "Name or ID",
-	.hint = "Part of a name is enough; n finds the next one.",
+	.title = N_("Find a child in this class"),
+	.question = N_("Name or ID"),
+	.hint = N_("Part of a name is enough; n finds the next one."),
 	.required = 1,
 	.done = roll_found,
 };
@@ -576,51 +589,51 @@ static void roll_back(struct tui *t)
 /* ---- keys: browsing, the summary's question, and the batch ---- */
 
 #define ROLL_MOVE_ROWS \
-	{ 1, KEY_DOWN,  "Up/Dn", "Select", "select a child", roll_down }, \
+	{ 1, KEY_DOWN,  "Up/Dn", N_("Select"), N_("select a child"), roll_down }, \
 	{ 1, KEY_UP,    "Up",    NULL,     NULL, roll_up }, \
-	{ 1, KEY_NPAGE, "PgDn",  NULL,     "move a page at a time (PgUp goes back)", roll_page_down }, \
+	{ 1, KEY_NPAGE, "PgDn",  NULL,     N_("move a page at a time (PgUp goes back)"), roll_page_down }, \
 	{ 1, KEY_PPAGE, "PgUp",  NULL,     NULL, roll_page_up }
 
 #define ROLL_UNDO_ROW \
-	{ 0, 'U', "U",   "Undo all",  "void every card of this sign-in's last issue-all here, with one reason", \
+	{ 0, 'U', "U",   N_("Undo all"),  N_("void every card of this sign-in's last issue-all here, with one reason"), \
 	  roll_undo }
 
 #define ROLL_BROWSE_ROWS \
-	{ 0, 'i', "i",   "Issue",     "issue a library card to the selected child", roll_issue }, \
-	{ 0, 'A', "A",   "Issue all", "issue a card to every eligible child in the class (asks first)", \
+	{ 0, 'i', "i",   N_("Issue"),     N_("issue a library card to the selected child"), roll_issue }, \
+	{ 0, 'A', "A",   N_("Issue all"), N_("issue a card to every eligible child in the class (asks first)"), \
 	  roll_issue_all }, \
-	{ 0, 's', "s",   "Slips",     "queue the class's card slips as one print job", roll_slips }, \
-	{ 0, '\r', "Enter", "Child", "open the selected child: details, void, consent", roll_open }, \
+	{ 0, 's', "s",   N_("Slips"),     N_("queue the class's card slips as one print job"), roll_slips }, \
+	{ 0, '\r', "Enter", N_("Child"), N_("open the selected child: details, void, consent"), roll_open }, \
 	{ 0, '\n', "Enter", NULL,    NULL, roll_open }, \
 	{ 1, KEY_ENTER, "Enter", NULL, NULL, roll_open }, \
-	{ 0, 'o', "o",   "Opted out", "record that the selected child's family said no", roll_opt_out }, \
-	{ 0, 'g', "g",   "Consent",   "record a guardian's yes (or signature) for the selected child", \
+	{ 0, 'o', "o",   N_("Opted out"), N_("record that the selected child's family said no"), roll_opt_out }, \
+	{ 0, 'g', "g",   N_("Consent"),   N_("record a guardian's yes (or signature) for the selected child"), \
 	  roll_consent_given }, \
-	{ 0, '/', "/",   "Find",      "find a child in this class by name or ID", roll_find }, \
-	{ 0, 'n', "n",   NULL,        "find the next child that matches", roll_find_next }, \
+	{ 0, '/', "/",   N_("Find"),      N_("find a child in this class by name or ID"), roll_find }, \
+	{ 0, 'n', "n",   NULL,        N_("find the next child that matches"), roll_find_next }, \
 	ROLL_MOVE_ROWS, \
-	{ 0, 27,  "Esc", "Back",      "back to the classes", roll_back }, \
-	{ 0, 'q', "q",   NULL,        "the same as Esc", roll_back }
+	{ 0, 27,  "Esc", N_("Back"),      N_("back to the classes"), roll_back }, \
+	{ 0, 'q', "q",   NULL,        N_("the same as Esc"), roll_back }
 
 static const struct key_binding roll_browse_rows[] = { ROLL_BROWSE_ROWS };
 static const struct key_binding roll_undo_rows[] = { ROLL_UNDO_ROW, ROLL_BROWSE_ROWS };
 
 static const struct key_binding roll_confirm_rows[] = {
-	{ 0, 'y', "y",   "Yes, issue", "issue the cards the summary counts", roll_confirm },
-	{ 0, 27,  "Esc", "Cancel",     "issue nothing (any other key does too)", roll_cancel },
+	{ 0, 'y', "y",   N_("Yes, issue"), N_("issue the cards the summary counts"), roll_confirm },
+	{ 0, 27,  "Esc", N_("Cancel"),     N_("issue nothing (any other key does too)"), roll_cancel },
 };
 
 static const struct key_binding roll_batch_rows[] = {
-	{ 0, 27, "Esc", "Stop", "stop issuing; the cards issued so far stay", roll_stop },
+	{ 0, 27, "Esc", N_("Stop"), N_("stop issuing; the cards issued so far stay"), roll_stop },
 	ROLL_MOVE_ROWS,
 };
 
-static const struct keys_table roll_browse_keys = KEYS_TABLE("Class roll", roll_browse_rows);
-static const struct keys_table roll_undo_keys = KEYS_TABLE("Class roll", roll_undo_rows);
+static const struct keys_table roll_browse_keys = KEYS_TABLE(N_("Class roll"), roll_browse_rows);
+static const struct keys_table roll_undo_keys = KEYS_TABLE(N_("Class roll"), roll_undo_rows);
 static const struct key_binding roll_undo_help_rows[] = { ROLL_UNDO_ROW };
-static const struct keys_table roll_undo_help = KEYS_TABLE("After issuing to the class", roll_undo_help_rows);
-static const struct keys_table roll_confirm_keys = KEYS_TABLE("Issuing to the class: the question", roll_confirm_rows);
-static const struct keys_table roll_batch_keys = KEYS_TABLE("Issuing to the class", roll_batch_rows);
+static const struct keys_table roll_undo_help = KEYS_TABLE(N_("After issuing to the class"), roll_undo_help_rows);
+static const struct keys_table roll_confirm_keys = KEYS_TABLE(N_("Issuing to the class: the question"), roll_confirm_rows);
+static const struct keys_table roll_batch_keys = KEYS_TABLE(N_("Issuing to the class"), roll_batch_rows);
 static const struct keys_table *const roll_help[] = {
 	&roll_browse_keys, &roll_confirm_keys, &roll_batch_keys, &roll_undo_help, NULL,
 };
@@ -651,6 +664,17 @@ static int roll_key(struct tui *t, const struct tui_key *k)
 #define ROLL_ID_W     11
 #define ROLL_STATE_W  15
 
+/* core's roll_state_name() in the person's language (the same words, in
+ * the order of enum roll_state). */
+static const char *roll_state_word(enum roll_state s)
+{
+	static const char *const words[] = {
+		N_("has a card"), N_("needs a card"), N_("consent pending"), N_("opted out"), N_("problem"),
+	};
+
+	return (unsigned)s < sizeof words / sizeof words[0] ? _(words[s]) : roll_state_name(s);
+}
+
 static enum theme_role roll_state_role(enum roll_state s)
 {
 	switch (s) {
@@ -676,7 +700,7 @@ static void roll_draw_row(struct tui *t, WINDOW *w, int y, const struct roll_row
 	x += ROLL_ID_W + 1;
 	if (!selected)
 		draw_role(w, roll_state_role(r->state));
-	draw_cell(t, w, y, x, ROLL_STATE_W, roll_state_name(r->state), DRAW_LEFT);
+	draw_cell(t, w, y, x, ROLL_STATE_W, roll_state_word(r->state), DRAW_LEFT);
 	x += ROLL_STATE_W + 1;
 	if (!selected)
 		draw_role(w, ROLE_NORMAL);
@@ -693,10 +717,10 @@ static void roll_draw_detail(struct tui *t, WINDOW *w, int y)
 		return;
 	draw_role(w, roll_state_role(r->state));
 	if (r->state == ROLL_HAS_CARD)
-		draw_fmt(t, w, y, 1, cols - 2, "%s, %s: card %s%s%s", r->family, r->given, r->card,
+		draw_fmt(t, w, y, 1, cols - 2, _("%s, %s: card %s%s%s"), r->family, r->given, r->card,
 			 r->reason[0] ? " - " : "", r->reason);
 	else
-		draw_fmt(t, w, y, 1, cols - 2, "%s, %s: %s%s%s", r->family, r->given, roll_state_name(r->state),
+		draw_fmt(t, w, y, 1, cols - 2, "%s, %s: %s%s%s", r->family, r->given, roll_state_word(r->state),
 			 r->reason[0] ? " - " : "", r->reason);
 }
 
@@ -709,30 +733,31 @@ static void roll_draw(struct tui *t, WINDOW *w)
 		carded += roll.rows[i].state == ROLL_HAS_CARD;
 	draw_role(w, ROLE_NAME);
 	if (roll.teacher && roll.teacher[0])
-		draw_fmt(t, w, y, 1, cols - 2, "%s %s %s %s %d child%s, %d with a card", roll.title, t->glyph->dash,
-			 roll.teacher, t->glyph->dot, roll.n, roll.n == 1 ? "" : "ren", carded);
+		draw_fmt(t, w, y, 1, cols - 2, P_("%s %s %s %s %d child, %d with a card",
+						  "%s %s %s %s %d children, %d with a card", roll.n),
+			 roll.title, t->glyph->dash, roll.teacher, t->glyph->dot, roll.n, carded);
 	else
-		draw_fmt(t, w, y, 1, cols - 2, "%s %s %d child%s, %d with a card", roll.title, t->glyph->dot,
-			 roll.n, roll.n == 1 ? "" : "ren", carded);
+		draw_fmt(t, w, y, 1, cols - 2, P_("%s %s %d child, %d with a card", "%s %s %d children, %d with a card",
+						  roll.n), roll.title, t->glyph->dot, roll.n, carded);
 	if (roll.sid[0]) {   /* what `cardroll issue --class` and `slips --class` take */
 		draw_role(w, ROLE_DIM);
-		draw_fmt(t, w, y + 1, 1, cols - 2, "class ID %s", roll.sid);
+		draw_fmt(t, w, y + 1, 1, cols - 2, _("class ID %s"), roll.sid);
 	}
 	y += 2;
 	if (roll.n == 0) {
 		draw_role(w, ROLE_DIM);
-		draw_text(t, w, y, 1, cols - 2, "Nobody is enrolled in this class on the roster.");
+		draw_text(t, w, y, 1, cols - 2, _("Nobody is enrolled in this class on the roster."));
 	} else {
 		draw_role(w, ROLE_HEADING);
-		draw_cell(t, w, y, x, ROLL_FAMILY_W, "Family name", DRAW_LEFT);
+		draw_cell(t, w, y, x, ROLL_FAMILY_W, _("Family name"), DRAW_LEFT);
 		x += ROLL_FAMILY_W + 1;
-		draw_cell(t, w, y, x, ROLL_GIVEN_W, "Given name", DRAW_LEFT);
+		draw_cell(t, w, y, x, ROLL_GIVEN_W, _("Given name"), DRAW_LEFT);
 		x += ROLL_GIVEN_W + 1;
-		draw_cell(t, w, y, x, ROLL_ID_W, "Student ID", DRAW_LEFT);
+		draw_cell(t, w, y, x, ROLL_ID_W, _("Student ID"), DRAW_LEFT);
 		x += ROLL_ID_W + 1;
-		draw_cell(t, w, y, x, ROLL_STATE_W, "State", DRAW_LEFT);
+		draw_cell(t, w, y, x, ROLL_STATE_W, _("State"), DRAW_LEFT);
 		x += ROLL_STATE_W + 1;
-		draw_cell(t, w, y, x, cols - 1 - x, "Card", DRAW_LEFT);
+		draw_cell(t, w, y, x, cols - 1 - x, _("Card"), DRAW_LEFT);
 		y++;
 		roll.page = last - y + 1;
 		if (roll.page < 1)
@@ -747,7 +772,7 @@ static void roll_draw(struct tui *t, WINDOW *w)
 			roll_draw_row(t, w, y + shown, &roll.rows[roll.top + shown], roll.top + shown == roll.sel);
 		if (roll.n > roll.page) {
 			draw_role(w, ROLE_DIM);
-			draw_fmt(t, w, last + 1, 1, cols - 2, "children %d-%d of %d %s Up/Dn to move",
+			draw_fmt(t, w, last + 1, 1, cols - 2, _("children %d-%d of %d %s Up/Dn to move"),
 				 roll.top + 1, roll.top + shown, roll.n, t->glyph->dot);
 		}
 		roll_draw_detail(t, w, rows - 2);
@@ -800,7 +825,7 @@ static const struct key_gate roll_gates[] = {
 };
 
 const struct screen_ops roll_screen = {
-	.name = "Class roll",
+	.name = N_("Class roll"),
 	.enter = roll_enter,
 	.key = roll_key,
 	.draw = roll_draw,

@@ -10,6 +10,7 @@
 #include "draw.h"
 #include "desk/dashboard.h"
 #include "screens.h"
+#include "text/i18n.h"
 
 #define DASH_DEPTH 4
 
@@ -125,10 +126,14 @@ static void dash_open(struct tui *t)
 		return;
 	}
 	r = &dash.view.rows[s->sel];
-	if (s->scope.level == DASH_GRADES)
-		snprintf(title, sizeof title, "%s%s", r->label[0] ? "Grade " : "", r->label[0] ? r->label : "(no grade)");
-	else
+	if (s->scope.level == DASH_GRADES) {
+		if (r->label[0])
+			snprintf(title, sizeof title, _("Grade %s"), r->label);
+		else
+			snprintf(title, sizeof title, "%s", _("(no grade)"));
+	} else {
 		snprintf(title, sizeof title, "%s", r->label);
+	}
 	dash_remember(s);
 	n = &dash.stop[dash.depth];
 	memset(n, 0, sizeof *n);
@@ -161,18 +166,18 @@ static void dash_back(struct tui *t)
 }
 
 static const struct key_binding dash_rows[] = {
-	{ 1, KEY_DOWN,  "Up/Dn", "Select", "select a row", dash_down },
+	{ 1, KEY_DOWN,  "Up/Dn", N_("Select"), N_("select a row"), dash_down },
 	{ 1, KEY_UP,    "Up",    NULL,     NULL, dash_up },
-	{ 1, KEY_NPAGE, "PgDn",  NULL,     "move a page at a time (PgUp goes back)", dash_page_down },
+	{ 1, KEY_NPAGE, "PgDn",  NULL,     N_("move a page at a time (PgUp goes back)"), dash_page_down },
 	{ 1, KEY_PPAGE, "PgUp",  NULL,     NULL, dash_page_up },
-	{ 0, '\r',      "Enter", "Open",   "district -> schools -> grades -> classes", dash_open },
+	{ 0, '\r',      "Enter", N_("Open"),   N_("district -> schools -> grades -> classes"), dash_open },
 	{ 0, '\n',      "Enter", NULL,     NULL, dash_open },
 	{ 1, KEY_ENTER, "Enter", NULL,     NULL, dash_open },
-	{ 0, 27,        "Esc",   "Back",   "up a level; from the districts, back home", dash_back },
-	{ 0, 'q',       "q",     NULL,     "the same as Esc", dash_back },
+	{ 0, 27,        "Esc",   N_("Back"),   N_("up a level; from the districts, back home"), dash_back },
+	{ 0, 'q',       "q",     NULL,     N_("the same as Esc"), dash_back },
 };
 
-static const struct keys_table dash_keys_table = KEYS_TABLE("Progress", dash_rows);
+static const struct keys_table dash_keys_table = KEYS_TABLE(N_("Progress"), dash_rows);
 
 static const struct keys_table *dash_keys(struct tui *t)
 {
@@ -183,22 +188,28 @@ static const struct keys_table *dash_keys(struct tui *t)
 
 /* Enrolled, carded, opted out, pending: widths that hold a million. */
 static const int dash_num_w[4] = { 8, 7, 7, 7 };
+/* Their headings, in the person's language (the columns widen to fit). */
+static const char *const dash_num_heading[4] = { N_("Enrolled"), N_("Carded"), N_("Opt-out"), N_("Pending") };
 #define DASH_PCT_W   5     /* "99.9%", "100%" */
 #define DASH_BAR_MIN 8
 #define DASH_NAME_MAX 40
 
 struct dash_cols {
-	int name, name_w, num[4], pct, bar, bar_w;
+	int name, name_w, num[4], num_w[4], pct, pct_w, bar, bar_w;
 };
 
 /* At 80 columns a 30-character school name and an 8-cell bar; wider
  * terminals give the name up to 40, then the bar the rest. */
-static void dash_layout(int cols, struct dash_cols *c)
+static void dash_layout(struct tui *t, int cols, struct dash_cols *c)
 {
-	int fixed = 2 + DASH_PCT_W + 1, room;
+	int fixed, room;
 
-	for (int i = 0; i < 4; i++)
-		fixed += dash_num_w[i] + 1;
+	c->pct_w = draw_col_width(t, DASH_PCT_W, _("Cover"));
+	fixed = 2 + c->pct_w + 1;
+	for (int i = 0; i < 4; i++) {
+		c->num_w[i] = draw_col_width(t, dash_num_w[i], _(dash_num_heading[i]));
+		fixed += c->num_w[i] + 1;
+	}
 	room = cols - fixed - 1;   /* name and bar, and the space between them */
 	c->name_w = room - DASH_BAR_MIN;
 	if (c->name_w > DASH_NAME_MAX)
@@ -207,9 +218,9 @@ static void dash_layout(int cols, struct dash_cols *c)
 	c->name = 1;
 	c->num[0] = c->name + c->name_w + 1;
 	for (int i = 1; i < 4; i++)
-		c->num[i] = c->num[i - 1] + dash_num_w[i - 1] + 1;
-	c->pct = c->num[3] + dash_num_w[3] + 1;
-	c->bar = c->pct + DASH_PCT_W + 1;
+		c->num[i] = c->num[i - 1] + c->num_w[i - 1] + 1;
+	c->pct = c->num[3] + c->num_w[3] + 1;
+	c->bar = c->pct + c->pct_w + 1;
 }
 
 /* A bar of the share covered in width cells: whole cells, then eighths
@@ -248,7 +259,7 @@ static void dash_draw_counts(struct tui *t, WINDOW *w, int y, const struct dash_
 
 	for (int i = 0; i < 4; i++) {
 		snprintf(buf, sizeof buf, "%lld", n[col[i]]);
-		draw_cell(t, w, y, c->num[i], dash_num_w[i], buf, DRAW_RIGHT);
+		draw_cell(t, w, y, c->num[i], c->num_w[i], buf, DRAW_RIGHT);
 	}
 	if (n[COV_ENROLLED] > 0 && dash_pct(n) >= 99.95)
 		snprintf(buf, sizeof buf, "100%%");
@@ -256,7 +267,7 @@ static void dash_draw_counts(struct tui *t, WINDOW *w, int y, const struct dash_
 		snprintf(buf, sizeof buf, "%.1f%%", dash_pct(n));
 	else
 		snprintf(buf, sizeof buf, "-");
-	draw_cell(t, w, y, c->pct, DASH_PCT_W, buf, DRAW_RIGHT);
+	draw_cell(t, w, y, c->pct, c->pct_w, buf, DRAW_RIGHT);
 	dash_bar(t, w, y, c->bar, c->bar_w, dash_pct(n));
 }
 
@@ -266,7 +277,7 @@ static void dash_draw_row(struct tui *t, WINDOW *w, int y, const struct dash_col
 	char label[160];
 
 	if (level == DASH_GRADES)
-		snprintf(label, sizeof label, "%s", r->label[0] ? r->label : "(none)");
+		snprintf(label, sizeof label, "%s", r->label[0] ? r->label : _("(none)"));
 	draw_role(w, selected ? ROLE_SELECTED : ROLE_NORMAL);
 	if (selected)
 		draw_blank(w, y, 0, getmaxx(w));
@@ -280,14 +291,14 @@ static void dash_draw_trail(struct tui *t, WINDOW *w, int y, int cols)
 	int x = 1;
 
 	draw_role(w, ROLE_NAME);
-	x += draw_text(t, w, y, x, cols - 2, "All districts");
+	x += draw_text(t, w, y, x, cols - 2, _("All districts"));
 	for (int i = 1; i < dash.depth && x < cols - 1; i++) {
 		x += draw_fmt(t, w, y, x, cols - 1 - x, " > ");
 		x += draw_text(t, w, y, x, cols - 1 - x, dash.stop[i].title);
 	}
 }
 
-static const char *const dash_name_heading[] = { "District", "School", "Grade", "Class" };
+static const char *const dash_name_heading[] = { N_("District"), N_("School"), N_("Grade"), N_("Class") };
 
 static void dash_draw(struct tui *t, WINDOW *w)
 {
@@ -298,21 +309,19 @@ static void dash_draw(struct tui *t, WINDOW *w)
 	dash_draw_trail(t, w, y++, cols);
 	draw_role(w, ROLE_DIM);
 	draw_text(t, w, y++, 1, cols - 2, s->scope.level == DASH_CLASSES
-		  ? "Active children of this grade in each class; a child counts in every class they attend."
-		  : "Active children. Covered: carded (and carded before) of enrolled.");
-	dash_layout(cols, &c);
+		  ? _("Active children of this grade in each class; a child counts in every class they attend.")
+		  : _("Active children. Covered: carded (and carded before) of enrolled."));
+	dash_layout(t, cols, &c);
 	draw_role(w, ROLE_HEADING);
-	draw_cell(t, w, y, c.name, c.name_w, dash_name_heading[s->scope.level], DRAW_LEFT);
-	draw_cell(t, w, y, c.num[0], dash_num_w[0], "Enrolled", DRAW_RIGHT);
-	draw_cell(t, w, y, c.num[1], dash_num_w[1], "Carded", DRAW_RIGHT);
-	draw_cell(t, w, y, c.num[2], dash_num_w[2], "Opt-out", DRAW_RIGHT);
-	draw_cell(t, w, y, c.num[3], dash_num_w[3], "Pending", DRAW_RIGHT);
-	draw_cell(t, w, y, c.pct, DASH_PCT_W, "Cover", DRAW_RIGHT);
-	draw_cell(t, w, y, c.bar, c.bar_w, "to 100%", DRAW_LEFT);
+	draw_cell(t, w, y, c.name, c.name_w, _(dash_name_heading[s->scope.level]), DRAW_LEFT);
+	for (int i = 0; i < 4; i++)
+		draw_cell(t, w, y, c.num[i], c.num_w[i], _(dash_num_heading[i]), DRAW_RIGHT);
+	draw_cell(t, w, y, c.pct, c.pct_w, _("Cover"), DRAW_RIGHT);
+	draw_cell(t, w, y, c.bar, c.bar_w, _("to 100%"), DRAW_LEFT);
 	y++;
 	if (n == 0) {
 		draw_role(w, ROLE_DIM);
-		draw_text(t, w, y, 1, cols - 2, "No active children here yet: import a roster first.");
+		draw_text(t, w, y, 1, cols - 2, _("No active children here yet: import a roster first."));
 		return;
 	}
 	/* Rows, then a line for "rows x-y of n" when they do not all fit, then the total. */
@@ -330,11 +339,11 @@ static void dash_draw(struct tui *t, WINDOW *w)
 			      s->top + shown == s->sel);
 	if (n > dash.page) {
 		draw_role(w, ROLE_DIM);
-		draw_fmt(t, w, y + shown, 1, cols - 2, "rows %d-%d of %d %s Up/Dn to move", s->top + 1,
+		draw_fmt(t, w, y + shown, 1, cols - 2, _("rows %d-%d of %d %s Up/Dn to move"), s->top + 1,
 			 s->top + shown, n, t->glyph->dot);
 	}
 	draw_role(w, ROLE_NAME);
-	draw_cell(t, w, rows - 1, c.name, c.name_w, s->scope.level == DASH_CLASSES ? "The grade" : "Total", DRAW_LEFT);
+	draw_cell(t, w, rows - 1, c.name, c.name_w, s->scope.level == DASH_CLASSES ? _("The grade") : _("Total"), DRAW_LEFT);
 	dash_draw_counts(t, w, rows - 1, &c, dash.view.total);
 	draw_role(w, ROLE_NORMAL);
 }
@@ -366,13 +375,13 @@ static void dash_data_changed(struct tui *t)
 }
 
 const struct screen_ops dashboard_screen = {
-	.name = "Progress",
+	.name = N_("Progress"),
 	.enter = dash_enter,
 	.draw = dash_draw,
 	.leave = dash_leave,
 	.keys = dash_keys,
 	.data_changed = dash_data_changed,
-	.help_note = "Counts of active children, kept as cards are issued and voided, consent recorded and the "
-		     "roster imported; the table follows other desks as they sign children up.",
+	.help_note = N_("Counts of active children, kept as cards are issued and voided, consent recorded and the "
+		     "roster imported; the table follows other desks as they sign children up."),
 	.poll_ms = 50,
 };

@@ -8,6 +8,7 @@
 #include "draw.h"
 #include "screen.h"
 #include "text/text.h"
+#include "text/i18n.h"
 
 void draw_role(WINDOW *w, enum theme_role role)
 {
@@ -33,6 +34,13 @@ int draw_width(const struct tui *t, const char *text)
 
 	free(safe);
 	return width;
+}
+
+int draw_col_width(const struct tui *t, int min, const char *text)
+{
+	int width = draw_width(t, text);
+
+	return width > min ? width : min;
 }
 
 void draw_cell(const struct tui *t, WINDOW *w, int y, int x, int cols,

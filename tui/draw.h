@@ -34,6 +34,10 @@ int draw_wrap_lines(const struct tui *t, int cols, const char *text);
 /* Columns text takes once made inert for this terminal. */
 int draw_width(const struct tui *t, const char *text);
 
+/* The wider of min and text's columns: a table column as wide as its
+ * numbers or its heading in the person's language. */
+int draw_col_width(const struct tui *t, int min, const char *text);
+
 /* Spaces from (y, x) for cols columns in the current attributes. */
 void draw_blank(WINDOW *w, int y, int x, int cols);
 

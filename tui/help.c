@@ -2,6 +2,7 @@
  * its footer, plus the global ones. Any key closes it; F1 opens it. */
 #include "draw.h"
 #include "screens.h"
+#include "text/i18n.h"
 
 static void help_close(struct tui *t)
 {
@@ -17,10 +18,10 @@ static void help_enter(struct tui *t)
 }
 
 static const struct key_binding help_rows[] = {
-	{ 0, 27, "Esc", "Back", "close the help (any other key does too)", help_close },
+	{ 0, 27, "Esc", N_("Back"), N_("close the help (any other key does too)"), help_close },
 };
 
-static const struct keys_table help_keys_table = KEYS_TABLE("Help", help_rows);
+static const struct keys_table help_keys_table = KEYS_TABLE(N_("Help"), help_rows);
 
 static const struct keys_table *help_keys(struct tui *t)
 {
@@ -79,7 +80,7 @@ static void help_draw(struct tui *t, WINDOW *w)
 	y = -help_top;
 	draw_role(w, ROLE_NAME);
 	if (y >= 0)
-		draw_fmt(t, w, y, 1, cols - 2, "Keys on the %s screen", below ? below->name : "");
+		draw_fmt(t, w, y, 1, cols - 2, _("Keys on the %s screen"), below ? _(below->name) : "");
 	y++;
 	for (int i = 0; i < n; i++) {
 		if (y + keys_help_height(t, tables[i], cols) <= 0) {
@@ -92,22 +93,23 @@ static void help_draw(struct tui *t, WINDOW *w)
 	if (help_more > 0) {
 		draw_role(w, ROLE_DIM);
 		draw_blank(w, rows - 1, 0, cols);
-		draw_fmt(t, w, rows - 1, 1, cols - 2, "%d more below: Down or PgDn (Up goes back); any other key closes",
+		draw_fmt(t, w, rows - 1, 1, cols - 2, P_("%d more below: Down or PgDn (Up goes back); any other key closes",
+			    "%d more below: Down or PgDn (Up goes back); any other key closes", help_more),
 			 help_more);
 	} else if (below && below->help_note && y < rows - 1) {
 		draw_role(w, ROLE_NORMAL);
-		y += draw_wrap(t, w, y, 1, cols - 2, rows - 1 - y, below->help_note);
+		y += draw_wrap(t, w, y, 1, cols - 2, rows - 1 - y, _(below->help_note));
 	}
 	if (help_more <= 0 && y < rows) {
 		draw_role(w, ROLE_DIM);
-		draw_text(t, w, rows - 1, 1, cols - 2, help_top > 0 ? "Up scrolls back; any other key goes back."
-			  : "Press any key to go back.");
+		draw_text(t, w, rows - 1, 1, cols - 2, help_top > 0 ? _("Up scrolls back; any other key goes back.")
+			  : _("Press any key to go back."));
 	}
 	draw_role(w, ROLE_NORMAL);
 }
 
 static const struct screen_ops help_screen = {
-	.name = "Help",
+	.name = N_("Help"),
 	.flags = SCREEN_MODAL,
 	.enter = help_enter,
 	.key = help_key,
@@ -121,8 +123,8 @@ static void help_open(struct tui *t)
 }
 
 static const struct key_binding help_global_rows[] = {
-	{ 1, KEY_F(1), "F1", "Help", "show the keys for this screen", help_open },
-	{ 0, '?',      "?",  NULL,   "the same as F1, when not typing in a box", help_open },
+	{ 1, KEY_F(1), "F1", N_("Help"), N_("show the keys for this screen"), help_open },
+	{ 0, '?',      "?",  NULL,   N_("the same as F1, when not typing in a box"), help_open },
 };
 
-const struct keys_table help_global_keys = KEYS_TABLE("Help", help_global_rows);
+const struct keys_table help_global_keys = KEYS_TABLE(N_("Help"), help_global_rows);

@@ -11,6 +11,7 @@
 #include "desk/overview.h"
 #include "screens.h"
 #include "search_ui.h"
+#include "text/i18n.h"
 
 #define HOME_DAY 86400
 
@@ -250,40 +251,40 @@ static void home_progress(struct tui *t)
 }
 
 static const struct key_binding home_browse_rows[] = {
-	{ 0, '/',        "/",     "Search", "find a student by name or student ID, or just type", home_search_start },
-	{ 1, KEY_DOWN,   "Up/Dn", "Select", "select a school in the list", home_scroll_down },
+	{ 0, '/',        "/",     N_("Search"), N_("find a student by name or student ID, or just type"), home_search_start },
+	{ 1, KEY_DOWN,   "Up/Dn", N_("Select"), N_("select a school in the list"), home_scroll_down },
 	{ 1, KEY_UP,     "Up",    NULL,     NULL, home_scroll_up },
-	{ 1, KEY_NPAGE,  "PgDn",  NULL,     "scroll a page at a time (PgUp goes back)", home_page_down },
+	{ 1, KEY_NPAGE,  "PgDn",  NULL,     N_("scroll a page at a time (PgUp goes back)"), home_page_down },
 	{ 1, KEY_PPAGE,  "PgUp",  NULL,     NULL, home_page_up },
-	{ 0, '\r',       "Enter", "Classes", "open the selected school's classes, class by class", home_open_school },
+	{ 0, '\r',       "Enter", N_("Classes"), N_("open the selected school's classes, class by class"), home_open_school },
 	{ 0, '\n',       "Enter", NULL,     NULL, home_open_school },
 	{ 1, KEY_ENTER,  "Enter", NULL,     NULL, home_open_school },
-	{ 1, KEY_F(4),   "F4",    "Library", "the library system: sync, and events parked for a person", home_ils },
-	{ 1, KEY_F(2),   "F2",    "Progress", "coverage by district, school, grade and class, live", home_progress },
-	{ 0, 27,         "Esc",   "Quit",   "leave cardroll (asks first; F10 leaves at once)", home_quit_ask },
+	{ 1, KEY_F(4),   "F4",    N_("Library"), N_("the library system: sync, and events parked for a person"), home_ils },
+	{ 1, KEY_F(2),   "F2",    N_("Progress"), N_("coverage by district, school, grade and class, live"), home_progress },
+	{ 0, 27,         "Esc",   N_("Quit"),   N_("leave cardroll (asks first; F10 leaves at once)"), home_quit_ask },
 };
 
 static const struct key_binding home_leave_rows[] = {
-	{ 0, 'y', "y",   "Leave", "leave cardroll", home_quit },
-	{ 0, 27,  "Esc", "Stay",  "stay (any other key does too)", home_stay },
+	{ 0, 'y', "y",   N_("Leave"), N_("leave cardroll"), home_quit },
+	{ 0, 27,  "Esc", N_("Stay"),  N_("stay (any other key does too)"), home_stay },
 };
 
 static const struct key_binding home_search_rows[] = {
-	{ 1, KEY_DOWN,      "Up/Dn", "Move",  "move through the results", home_search_down },
+	{ 1, KEY_DOWN,      "Up/Dn", N_("Move"),  N_("move through the results"), home_search_down },
 	{ 1, KEY_UP,        "Up",    NULL,    NULL, home_search_up },
-	{ 0, '\r',          "Enter", "Open",  "show the selected student", home_search_open },
+	{ 0, '\r',          "Enter", N_("Open"),  N_("show the selected student"), home_search_open },
 	{ 0, '\n',          "Enter", NULL,    NULL, home_search_open },
 	{ 1, KEY_ENTER,     "Enter", NULL,    NULL, home_search_open },
-	{ 0, 27,            "Esc",   "Back",  "clear the search and go back to the overview", home_search_leave },
-	{ 1, KEY_BACKSPACE, "Bksp",  NULL,    "erase the last character", home_search_erase },
+	{ 0, 27,            "Esc",   N_("Back"),  N_("clear the search and go back to the overview"), home_search_leave },
+	{ 1, KEY_BACKSPACE, "Bksp",  NULL,    N_("erase the last character"), home_search_erase },
 	{ 0, 127,           "Bksp",  NULL,    NULL, home_search_erase },
 	{ 0, 8,             "Bksp",  NULL,    NULL, home_search_erase },
-	{ 0, 21,            "^U",    NULL,    "empty the search box", home_search_clear },
+	{ 0, 21,            "^U",    NULL,    N_("empty the search box"), home_search_clear },
 };
 
-static const struct keys_table home_browse_keys = KEYS_TABLE("Home", home_browse_rows);
-static const struct keys_table home_search_keys = KEYS_TABLE("Searching", home_search_rows);
-static const struct keys_table home_leave_keys = KEYS_TABLE("Leaving", home_leave_rows);
+static const struct keys_table home_browse_keys = KEYS_TABLE(N_("Home"), home_browse_rows);
+static const struct keys_table home_search_keys = KEYS_TABLE(N_("Searching"), home_search_rows);
+static const struct keys_table home_leave_keys = KEYS_TABLE(N_("Leaving"), home_leave_rows);
 static const struct keys_table *const home_help[] = { &home_browse_keys, &home_search_keys, NULL };
 
 static const struct keys_table *home_keys(struct tui *t)
@@ -318,35 +319,34 @@ static int home_key(struct tui *t, const struct tui_key *k)
 
 /* ---- drawing ---- */
 
-static const char *home_plural(long n)
-{
-	return n == 1 ? "" : "s";
-}
-
 static void home_draw_roster_age(struct tui *t, WINDOW *w, int y, const struct home_district *d)
 {
 	int cols = getmaxx(w) - 4;
 	long long age = (long long)time(NULL) - d->last_import;
 	long days = age > 0 ? (long)(age / HOME_DAY) : 0;
-	char when[48];
+	char when[96];
 
 	if (!d->last_import) {
 		draw_role(w, ROLE_WARNING);
-		draw_fmt(t, w, y, 3, cols, "no roster imported yet %s run: cardroll import PATH", t->glyph->dash);
+		draw_fmt(t, w, y, 3, cols, _("no roster imported yet %s run: cardroll import PATH"), t->glyph->dash);
 		return;
 	}
 	if (days == 0)
-		snprintf(when, sizeof when, "today");
+		snprintf(when, sizeof when, "%s", _("roster imported today"));
 	else
-		snprintf(when, sizeof when, "%ld day%s ago", days, home_plural(days));
+		snprintf(when, sizeof when, P_("roster imported %ld day ago", "roster imported %ld days ago", days),
+			 days);
 	if (days > t->cfg->roster_max_age_days) {
 		draw_role(w, ROLE_WARNING);
-		draw_fmt(t, w, y, 3, cols, "roster imported %s %s older than %d days; import a fresh one",
+		/* TRANSLATORS: the first %s is "roster imported 40 days ago". */
+		draw_fmt(t, w, y, 3, cols, P_("%s %s older than %d day; import a fresh one",
+					      "%s %s older than %d days; import a fresh one",
+					      t->cfg->roster_max_age_days),
 			 when, t->glyph->dash, t->cfg->roster_max_age_days);
 		return;
 	}
 	draw_role(w, ROLE_NORMAL);
-	draw_fmt(t, w, y, 3, cols, "roster imported %s", when);
+	draw_text(t, w, y, 3, cols, when);
 }
 
 /* "Lakeside Unified · 2 schools · 10 active students", then the roster's age. */
@@ -356,9 +356,12 @@ static int home_draw_district(struct tui *t, WINDOW *w, int y, const struct home
 	char facts[160];
 	int fw, nw;
 
-	snprintf(facts, sizeof facts, " %s %ld school%s %s %ld active student%s",
-		 t->glyph->dot, d->schools, home_plural(d->schools),
-		 t->glyph->dot, d->students, home_plural(d->students));
+	char schools[48], students[64];
+
+	snprintf(schools, sizeof schools, P_("%ld school", "%ld schools", d->schools), d->schools);
+	snprintf(students, sizeof students, P_("%ld active student", "%ld active students", d->students),
+		 d->students);
+	snprintf(facts, sizeof facts, " %s %s %s %s", t->glyph->dot, schools, t->glyph->dot, students);
 	fw = draw_width(t, facts);
 	nw = draw_width(t, d->name);
 	if (nw > cols - 2 - fw)
@@ -379,10 +382,10 @@ static int home_draw_districts(struct tui *t, WINDOW *w, int y)
 
 	if (home.ndistricts == 0) {
 		draw_role(w, ROLE_WARNING);
-		draw_fmt(t, w, y, 1, cols - 2, "No roster imported yet %s run: cardroll import PATH", t->glyph->dash);
+		draw_fmt(t, w, y, 1, cols - 2, _("No roster imported yet %s run: cardroll import PATH"), t->glyph->dash);
 		draw_role(w, ROLE_DIM);
 		draw_text(t, w, y + 1, 1, cols - 2,
-			  "(a OneRoster package, folder or .zip, or a CSV export from the district)");
+			  _("(a OneRoster package, folder or .zip, or a CSV export from the district)"));
 		return y + 3;
 	}
 	if (fit < 1)
@@ -391,8 +394,8 @@ static int home_draw_districts(struct tui *t, WINDOW *w, int y)
 		y = home_draw_district(t, w, y, &home.districts[i]);
 	if (i < home.ndistricts) {
 		draw_role(w, ROLE_DIM);
-		draw_fmt(t, w, y++, 1, cols - 2, "and %d more district%s", home.ndistricts - i,
-			 home_plural(home.ndistricts - i));
+		draw_fmt(t, w, y++, 1, cols - 2, P_("and %d more district", "and %d more districts", home.ndistricts - i),
+			 home.ndistricts - i);
 	}
 	return y + 1;
 }
@@ -400,20 +403,23 @@ static int home_draw_districts(struct tui *t, WINDOW *w, int y)
 /* Columns of the schools table. */
 struct home_cols {
 	int name, classes, students, carded;
-	int name_w;
+	int name_w, classes_w, students_w, carded_w;
 };
 
 #define HOME_CLASSES_W  7
 #define HOME_STUDENTS_W 8
 #define HOME_CARDED_W   14
 
-static void home_layout(int cols, struct home_cols *c)
+static void home_layout(struct tui *t, int cols, struct home_cols *c)
 {
+	c->classes_w = draw_col_width(t, HOME_CLASSES_W, _("Classes"));
+	c->students_w = draw_col_width(t, HOME_STUDENTS_W, _("Students"));
+	c->carded_w = draw_col_width(t, HOME_CARDED_W, _("Carded"));
 	c->name = 1;
-	c->name_w = cols - 2 - 3 - HOME_CLASSES_W - HOME_STUDENTS_W - HOME_CARDED_W;
+	c->name_w = cols - 2 - 3 - c->classes_w - c->students_w - c->carded_w;
 	c->classes = c->name + c->name_w + 1;
-	c->students = c->classes + HOME_CLASSES_W + 1;
-	c->carded = c->students + HOME_STUDENTS_W + 1;
+	c->students = c->classes + c->classes_w + 1;
+	c->carded = c->students + c->students_w + 1;
 }
 
 static void home_draw_school(struct tui *t, WINDOW *w, int y, const struct home_cols *c,
@@ -435,9 +441,9 @@ static void home_draw_school(struct tui *t, WINDOW *w, int y, const struct home_
 	if (selected)
 		draw_blank(w, y, 0, getmaxx(w));
 	draw_cell(t, w, y, c->name + indent, c->name_w - indent, s->name, DRAW_LEFT);
-	draw_cell(t, w, y, c->classes, HOME_CLASSES_W, classes, DRAW_RIGHT);
-	draw_cell(t, w, y, c->students, HOME_STUDENTS_W, students, DRAW_RIGHT);
-	draw_cell(t, w, y, c->carded, HOME_CARDED_W, carded, DRAW_RIGHT);
+	draw_cell(t, w, y, c->classes, c->classes_w, classes, DRAW_RIGHT);
+	draw_cell(t, w, y, c->students, c->students_w, students, DRAW_RIGHT);
+	draw_cell(t, w, y, c->carded, c->carded_w, carded, DRAW_RIGHT);
 }
 
 /* Flattens districts and their schools into the rows of the table. */
@@ -465,10 +471,10 @@ static int home_rows(struct home_row *out, int max)
 static void home_draw_heading(struct tui *t, WINDOW *w, int y, const struct home_cols *c)
 {
 	draw_role(w, ROLE_HEADING);
-	draw_cell(t, w, y, c->name, c->name_w, "School", DRAW_LEFT);
-	draw_cell(t, w, y, c->classes, HOME_CLASSES_W, "Classes", DRAW_RIGHT);
-	draw_cell(t, w, y, c->students, HOME_STUDENTS_W, "Students", DRAW_RIGHT);
-	draw_cell(t, w, y, c->carded, HOME_CARDED_W, "Carded", DRAW_RIGHT);
+	draw_cell(t, w, y, c->name, c->name_w, _("School"), DRAW_LEFT);
+	draw_cell(t, w, y, c->classes, c->classes_w, _("Classes"), DRAW_RIGHT);
+	draw_cell(t, w, y, c->students, c->students_w, _("Students"), DRAW_RIGHT);
+	draw_cell(t, w, y, c->carded, c->carded_w, _("Carded"), DRAW_RIGHT);
 }
 
 static void home_draw_schools(struct tui *t, WINDOW *w, int y)
@@ -480,7 +486,7 @@ static void home_draw_schools(struct tui *t, WINDOW *w, int y)
 	if (home.nschools == 0 || y >= rows - 1 || !(list = calloc((size_t)max, sizeof *list)))
 		return;
 	n = home_rows(list, max);
-	home_layout(cols, &c);
+	home_layout(t, cols, &c);
 	home_draw_heading(t, w, y++, &c);
 	home.page = rows - y - (n > rows - y ? 1 : 0);
 	/* Keep the selected school in view. */
@@ -506,7 +512,7 @@ static void home_draw_schools(struct tui *t, WINDOW *w, int y)
 	}
 	if (n > home.page) {
 		draw_role(w, ROLE_DIM);
-		draw_fmt(t, w, y + shown, 1, cols - 2, "rows %d-%d of %d %s Up/Dn to move",
+		draw_fmt(t, w, y + shown, 1, cols - 2, _("rows %d-%d of %d %s Up/Dn to move"),
 			 home.top + 1, home.top + shown, n, t->glyph->dot);
 	}
 	free(list);
@@ -565,7 +571,7 @@ static const struct key_gate home_gates[] = {
 };
 
 const struct screen_ops home_screen = {
-	.name = "Home",
+	.name = N_("Home"),
 	.enter = home_enter,
 	.key = home_key,
 	.draw = home_draw,

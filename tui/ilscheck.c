@@ -15,6 +15,7 @@
 #include "ilscheck.h"
 #include "worker.h"
 #include "sync/sync.h"
+#include "text/i18n.h"
 
 static struct {
 	pid_t     pid;
@@ -45,7 +46,7 @@ static void ilscheck_child(void *arg, int in, int out)
 		snprintf(buf, sizeof buf, "U");
 	else if (tg->open(s, &state, &err) != CR_OK ||
 		 tg->lookup(state, number, card, &found, remote, sizeof remote, &err) != CR_OK)
-		snprintf(buf, sizeof buf, "E%s", err.msg[0] ? err.msg : "the library system did not answer");
+		snprintf(buf, sizeof buf, "E%s", err.msg[0] ? err.msg : _("the library system did not answer"));
 	else
 		snprintf(buf, sizeof buf, found ? "F%s" : "N", remote);
 	if (state)
@@ -116,17 +117,20 @@ int ilscheck_text(long long student, char *buf, size_t len)
 		return 0;
 	switch (ic.state) {
 	case ILSCHECK_ASKING:
-		snprintf(buf, len, "Library system: checking whether this child is already a patron...");
+		snprintf(buf, len, "%s", _("Library system: checking whether this child is already a patron..."));
 		return 1;
 	case ILSCHECK_FOUND:
-		snprintf(buf, len, "Library system: already a patron there%s%s (the card will be linked to it)",
-			 ic.answer[1] ? ", patron " : "", ic.answer + 1);
+		if (ic.answer[1])
+			snprintf(buf, len, _("Library system: already a patron there, patron %s (the card will be "
+					     "linked to it)"), ic.answer + 1);
+		else
+			snprintf(buf, len, "%s", _("Library system: already a patron there (the card will be linked to it)"));
 		return 1;
 	case ILSCHECK_NOT_FOUND:
-		snprintf(buf, len, "Library system: not a patron yet");
+		snprintf(buf, len, "%s", _("Library system: not a patron yet"));
 		return 1;
 	case ILSCHECK_OFFLINE:
-		snprintf(buf, len, "Library system: could not check (%s)", ic.answer + 1);
+		snprintf(buf, len, _("Library system: could not check (%s)"), ic.answer + 1);
 		return 1;
 	default:
 		return 0;

@@ -10,6 +10,7 @@
 #include "screens.h"
 #include "sync/sync.h"
 #include "syncing.h"
+#include "text/i18n.h"
 
 struct ilsq_row {
 	long long id;
@@ -140,18 +141,18 @@ static void ilsq_sync(struct tui *t)
 }
 
 #define ILSQ_CONFIRM_ROW \
-	{ 0, 'c', "c", "Different child", "a likely duplicate is a different child: send it with the override", \
+	{ 0, 'c', "c", N_("Different child"), N_("a likely duplicate is a different child: send it with the override"), \
 	  ilsq_confirm }
 #define ILSQ_RETRY_ROW \
-	{ 0, 'r', "r", "Send again", "send the event again as it is (after fixing the record in the ILS)", ilsq_retry }
+	{ 0, 'r', "r", N_("Send again"), N_("send the event again as it is (after fixing the record in the ILS)"), ilsq_retry }
 #define ILSQ_SELECT_ROWS \
-	{ 1, KEY_DOWN, "Up/Dn", "Select", "select an event", ilsq_down }, \
+	{ 1, KEY_DOWN, "Up/Dn", N_("Select"), N_("select an event"), ilsq_down }, \
 	{ 1, KEY_UP, "Up", NULL, NULL, ilsq_up }
 #define ILSQ_SYNC_ROW \
-	{ 1, KEY_F(5), "F5", "Sync", "sync with the library system now", ilsq_sync }
+	{ 1, KEY_F(5), "F5", N_("Sync"), N_("sync with the library system now"), ilsq_sync }
 #define ILSQ_BACK_ROWS \
-	{ 0, 27, "Esc", "Back", "back home", ilsq_back }, \
-	{ 0, 'q', "q", NULL, "the same as Esc", ilsq_back }
+	{ 0, 27, "Esc", N_("Back"), N_("back home"), ilsq_back }, \
+	{ 0, 'q', "q", NULL, N_("the same as Esc"), ilsq_back }
 
 /* Only keys that can act are offered: c on a likely duplicate, r on any
  * parked event, neither when nothing is parked. The help lists them all. */
@@ -163,9 +164,9 @@ static const struct key_binding ilsq_parked_rows[] = {
 };
 static const struct key_binding ilsq_idle_rows[] = { ILSQ_SYNC_ROW, ILSQ_BACK_ROWS };
 
-static const struct keys_table ilsq_keys_table = KEYS_TABLE("Library system", ilsq_rows);
-static const struct keys_table ilsq_parked_keys = KEYS_TABLE("Library system", ilsq_parked_rows);
-static const struct keys_table ilsq_idle_keys = KEYS_TABLE("Library system", ilsq_idle_rows);
+static const struct keys_table ilsq_keys_table = KEYS_TABLE(N_("Library system"), ilsq_rows);
+static const struct keys_table ilsq_parked_keys = KEYS_TABLE(N_("Library system"), ilsq_parked_rows);
+static const struct keys_table ilsq_idle_keys = KEYS_TABLE(N_("Library system"), ilsq_idle_rows);
 static const struct keys_table *const ilsq_help[] = { &ilsq_keys_table, NULL };
 
 static const struct keys_table *ilsq_keys(struct tui *t)
@@ -177,31 +178,46 @@ static const struct keys_table *ilsq_keys(struct tui *t)
 	return r->duplicate ? &ilsq_keys_table : &ilsq_parked_keys;
 }
 
+/* An outbox event's kind (a database value: signup, void, consent,
+ * optout) in the person's language. */
+static const char *ilsq_kind(const char *kind)
+{
+	static const char *const kinds[][2] = {
+		{ "signup", N_("signup") }, { "void", N_("void") }, { "consent", N_("consent") },
+		{ "optout", N_("optout") },
+	};
+
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (!strcmp(kind, kinds[i][0]))
+			return _(kinds[i][1]);
+	return kind;
+}
+
 static void ilsq_draw(struct tui *t, WINDOW *w)
 {
 	int rows = getmaxy(w), cols = getmaxx(w), y = 1, page;
 	char line[600];
 
 	draw_role(w, ROLE_NAME);
-	draw_text(t, w, y++, 1, cols - 2, "The library system");
+	draw_text(t, w, y++, 1, cols - 2, _("The library system"));
 	draw_role(w, ROLE_NORMAL);
 	if (syncing_line(t, line, sizeof line))
 		y += draw_wrap(t, w, y, 1, cols - 2, 2, line);
 	else
-		y += draw_wrap(t, w, y, 1, cols - 2, 2, "Sync is not set up: [sync] target and url in the settings. "
-			       "Cards wait in the outbox until it is.");
+		y += draw_wrap(t, w, y, 1, cols - 2, 2, _("Sync is not set up: [sync] target and url in the settings. "
+				 "Cards wait in the outbox until it is."));
 	y++;
 	if (q.n == 0) {
 		draw_role(w, ROLE_DIM);
-		draw_text(t, w, y, 1, cols - 2, "Nothing is parked: every event the library system refused is dealt with.");
+		draw_wrap(t, w, y, 1, cols - 2, 2, _("Nothing is parked: every event the library system refused is dealt with."));
 		draw_role(w, ROLE_NORMAL);
 		return;
 	}
 	draw_role(w, ROLE_HEADING);
-	draw_fmt(t, w, y++, 1, cols - 2, "%d event%s parked for a person", q.n, q.n == 1 ? "" : "s");
-	draw_cell(t, w, y, 1, 8, "Event", DRAW_LEFT);
-	draw_cell(t, w, y, 10, 13, "Student ID", DRAW_LEFT);
-	draw_cell(t, w, y++, 24, cols - 25, "Card", DRAW_LEFT);
+	draw_fmt(t, w, y++, 1, cols - 2, P_("%d event parked for a person", "%d events parked for a person", q.n), q.n);
+	draw_cell(t, w, y, 1, 8, _("Event"), DRAW_LEFT);
+	draw_cell(t, w, y, 10, 13, _("Student ID"), DRAW_LEFT);
+	draw_cell(t, w, y++, 24, cols - 25, _("Card"), DRAW_LEFT);
 	page = rows - y - 4;
 	if (page < 1)
 		page = 1;
@@ -213,7 +229,7 @@ static void ilsq_draw(struct tui *t, WINDOW *w)
 		draw_role(w, i == q.sel ? ROLE_SELECTED : ROLE_NORMAL);
 		if (i == q.sel)
 			draw_blank(w, y, 0, cols);
-		draw_cell(t, w, y, 1, 8, q.rows[i].kind, DRAW_LEFT);
+		draw_cell(t, w, y, 1, 8, ilsq_kind(q.rows[i].kind), DRAW_LEFT);
 		draw_cell(t, w, y, 10, 13, q.rows[i].number, DRAW_LEFT);
 		draw_cell(t, w, y, 24, cols - 25, q.rows[i].card, DRAW_LEFT);
 	}
@@ -241,7 +257,7 @@ static void ilsq_changed(struct tui *t)
 }
 
 const struct screen_ops ilsq_screen = {
-	.name = "Library system",
+	.name = N_("Library system"),
 	.enter = ilsq_enter,
 	.draw = ilsq_draw,
 	.leave = ilsq_leave,

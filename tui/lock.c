@@ -11,6 +11,7 @@
 #include "draw.h"
 #include "screens.h"
 #include "text/text.h"
+#include "text/i18n.h"
 
 enum lock_field { LOCK_NAME, LOCK_PIN };
 
@@ -63,7 +64,7 @@ static void lock_submit(struct tui *t)
 	struct cr_err err = { 0 };
 
 	if (!lock.name[0] || !lock.pin[0]) {
-		snprintf(lock.error, sizeof lock.error, "%s", !lock.name[0] ? "type your name" : "type your PIN");
+		snprintf(lock.error, sizeof lock.error, "%s", !lock.name[0] ? _("type your name") : _("type your PIN"));
 		lock.field = !lock.name[0] ? LOCK_NAME : LOCK_PIN;
 		tui_mark(t, TUI_DIRTY_BODY);
 		return;
@@ -118,20 +119,20 @@ static void lock_quit(struct tui *t)
 }
 
 static const struct key_binding lock_rows[] = {
-	{ 0, '\r',          "Enter", "Unlock", "go to the PIN; in the PIN box, sign in", lock_enter },
+	{ 0, '\r',          "Enter", N_("Unlock"), N_("go to the PIN; in the PIN box, sign in"), lock_enter },
 	{ 0, '\n',          "Enter", NULL,     NULL, lock_enter },
 	{ 1, KEY_ENTER,     "Enter", NULL,     NULL, lock_enter },
-	{ 0, '\t',          "Tab",   "Next",   "between the name and the PIN", lock_next },
+	{ 0, '\t',          "Tab",   N_("Next"),   N_("between the name and the PIN"), lock_next },
 	{ 1, KEY_DOWN,      "Down",  NULL,     NULL, lock_next },
 	{ 1, KEY_UP,        "Up",    NULL,     NULL, lock_next },
-	{ 1, KEY_BACKSPACE, "Bksp",  NULL,     "erase the last character", lock_erase },
+	{ 1, KEY_BACKSPACE, "Bksp",  NULL,     N_("erase the last character"), lock_erase },
 	{ 0, 127,           "Bksp",  NULL,     NULL, lock_erase },
 	{ 0, 8,             "Bksp",  NULL,     NULL, lock_erase },
-	{ 0, 21,            "^U",    NULL,     "empty the box", lock_clear },
-	{ 1, KEY_F(10),     "F10",   "Quit",   "leave cardroll", lock_quit },
+	{ 0, 21,            "^U",    NULL,     N_("empty the box"), lock_clear },
+	{ 1, KEY_F(10),     "F10",   N_("Quit"),   N_("leave cardroll"), lock_quit },
 };
 
-static const struct keys_table lock_keys_table = KEYS_TABLE("Locked", lock_rows);
+static const struct keys_table lock_keys_table = KEYS_TABLE(N_("Locked"), lock_rows);
 
 static const struct keys_table *lock_keys(struct tui *t)
 {
@@ -162,7 +163,9 @@ static int lock_key(struct tui *t, const struct tui_key *k)
 
 static void lock_draw(struct tui *t, WINDOW *w)
 {
-	int cols = getmaxx(w), x = 3 + LOCK_LABEL_W, bw = cols - x - 2, y = 1;
+	/* The labels' column fits "Name" and "PIN" in the person's language. */
+	int lw = draw_col_width(t, draw_col_width(t, LOCK_LABEL_W - 1, _("Name")), _("PIN")) + 1;
+	int cols = getmaxx(w), x = 3 + lw, bw = cols - x - 2, y = 1;
 	char stars[STAFF_PIN_MAX + 1];
 	size_t n = strlen(lock.pin);
 	int end;
@@ -170,19 +173,20 @@ static void lock_draw(struct tui *t, WINDOW *w)
 	if (bw > STAFF_NAME_MAX + 2)
 		bw = STAFF_NAME_MAX + 2;
 	draw_role(w, ROLE_NAME);
-	draw_fmt(t, w, y++, 1, cols - 2, "The desk is locked (no key for %d s)", t->cfg->idle_lock_s);
+	draw_fmt(t, w, y++, 1, cols - 2, _("The desk is locked (no key for %d s)"), t->cfg->idle_lock_s);
 	draw_role(w, ROLE_DIM);
-	draw_text(t, w, y++, 1, cols - 2, "Your PIN opens it where you were. Someone else: your name and PIN "
-		  "(you start at home).");
+	/* Two lines at most: a long sentence goes on under itself, not cut. */
+	y += draw_wrap(t, w, y, 1, cols - 2, 2, _("Your PIN opens it where you were. Someone else: your name and PIN "
+						  "(you start at home)."));
 	y++;
 	draw_role(w, lock.field == LOCK_NAME ? ROLE_NAME : ROLE_NORMAL);
-	draw_text(t, w, y, 3, LOCK_LABEL_W, "Name");
+	draw_text(t, w, y, 3, lw, _("Name"));
 	draw_role(w, ROLE_INPUT);
 	draw_cell(t, w, y, x, bw, lock.name, DRAW_LEFT);
 	memset(stars, '*', n);
 	stars[n] = '\0';
 	draw_role(w, lock.field == LOCK_PIN ? ROLE_NAME : ROLE_NORMAL);
-	draw_text(t, w, y + 1, 3, LOCK_LABEL_W, "PIN");
+	draw_text(t, w, y + 1, 3, lw, _("PIN"));
 	draw_role(w, ROLE_INPUT);
 	draw_cell(t, w, y + 1, x, bw, stars, DRAW_LEFT);
 	if (lock.error[0]) {
@@ -207,12 +211,12 @@ static void lock_leave(struct tui *t)
 }
 
 const struct screen_ops lock_screen = {
-	.name = "Locked",
+	.name = N_("Locked"),
 	.flags = SCREEN_MODAL,
 	.enter = lock_enter_screen,
 	.key = lock_key,
 	.draw = lock_draw,
 	.leave = lock_leave,
 	.keys = lock_keys,
-	.help_note = "The desk locks after [desk] idle_lock_s seconds without a key (default 300).",
+	.help_note = N_("The desk locks after [desk] idle_lock_s seconds without a key (default 300)."),
 };

@@ -9,6 +9,7 @@
 #include "screens.h"
 #include "qrtext.h"
 #include "template.h"
+#include "text/i18n.h"
 
 #define PREVIEW_TEXT 8
 
@@ -93,12 +94,13 @@ void preview_open(struct tui *t, const struct slip_fields *f)
 	if (pv.ascii)
 		preview_fold_ascii();
 	snprintf(name, sizeof name, "%s %s", f->given ? f->given : "", f->family ? f->family : "");
-	snprintf(pv.title, sizeof pv.title, "Slip of card %s", f->card);
+	snprintf(pv.title, sizeof pv.title, _("Slip of card %s"), f->card);
 	preview_line("", name);
-	preview_line("Card     ", f->card);
-	preview_line("School   ", f->school);
-	preview_line("Class    ", f->class_name);
-	preview_line("Expires  ", f->expires);
+	/* TRANSLATORS: the labels of the slip preview, padded to line up. */
+	preview_line(_("Card     "), f->card);
+	preview_line(_("School   "), f->school);
+	preview_line(_("Class    "), f->class_name);
+	preview_line(_("Expires  "), f->expires);
 	for (int i = 0; i < s.nlang && i < 2; i++)
 		preview_line("", s.heading[i]);
 	preview_line("QR       ", s.qr);
@@ -112,11 +114,11 @@ static void preview_back(struct tui *t)
 }
 
 static const struct key_binding preview_rows[] = {
-	{ 0, 27,  "Esc", "Back", "back to the child", preview_back },
-	{ 0, 'q', "q",   NULL,   "the same as Esc", preview_back },
+	{ 0, 27,  "Esc", N_("Back"), N_("back to the child"), preview_back },
+	{ 0, 'q', "q",   NULL,   N_("the same as Esc"), preview_back },
 };
 
-static const struct keys_table preview_keys_table = KEYS_TABLE("Slip preview", preview_rows);
+static const struct keys_table preview_keys_table = KEYS_TABLE(N_("Slip preview"), preview_rows);
 
 static const struct keys_table *preview_keys(struct tui *t)
 {
@@ -150,7 +152,7 @@ static void preview_leave(struct tui *t)
 }
 
 const struct screen_ops preview_screen = {
-	.name = "Slip preview",
+	.name = N_("Slip preview"),
 	.draw = preview_draw,
 	.leave = preview_leave,
 	.keys = preview_keys,

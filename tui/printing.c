@@ -21,6 +21,7 @@
 #include "worker.h"
 #include "printq.h"
 #include "template.h"
+#include "text/i18n.h"
 
 static struct {
 	pid_t pid;
@@ -125,8 +126,10 @@ static void printing_spawn(struct tui *t)
 static void printing_lost(struct tui *t)
 {
 	if (worker.busy)
-		tui_say(t, ROLE_ERROR, "printing stopped unexpectedly; %lld job%s wait%s in the queue "
-			"(s prints a class's again)", worker.busy, worker.busy == 1 ? "" : "s", worker.busy == 1 ? "s" : "");
+		tui_say(t, ROLE_ERROR, P_("printing stopped unexpectedly; %lld job waits in the queue "
+					  "(s prints a class's again)",
+					  "printing stopped unexpectedly; %lld jobs wait in the queue "
+					  "(s prints a class's again)", worker.busy), worker.busy);
 	close(worker.to);
 	close(worker.from);
 	if (worker.pid > 0) {

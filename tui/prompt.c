@@ -8,6 +8,7 @@
 #include "draw.h"
 #include "prompt.h"
 #include "screens.h"
+#include "text/i18n.h"
 
 #define PROMPT_MAX 200   /* bytes of an answer */
 
@@ -34,7 +35,7 @@ static void prompt_answer(struct tui *t)
 	while (n > 0 && prompt.text[n - 1] == ' ')
 		prompt.text[--n] = '\0';
 	if (spec->required && !prompt.text[strspn(prompt.text, " ")]) {
-		snprintf(prompt.error, sizeof prompt.error, "Type an answer first, or Esc to cancel.");
+		snprintf(prompt.error, sizeof prompt.error, "%s", _("Type an answer first, or Esc to cancel."));
 		tui_mark(t, TUI_DIRTY_BODY);
 		return;
 	}
@@ -69,18 +70,18 @@ static void prompt_clear(struct tui *t)
 }
 
 static const struct key_binding prompt_rows[] = {
-	{ 0, '\r',          "Enter", "OK",     "answer with what is in the box", prompt_answer },
+	{ 0, '\r',          "Enter", N_("OK"),     N_("answer with what is in the box"), prompt_answer },
 	{ 0, '\n',          "Enter", NULL,     NULL, prompt_answer },
 	{ 1, KEY_ENTER,     "Enter", NULL,     NULL, prompt_answer },
-	{ 0, 27,            "Esc",   "Cancel", "go back without answering", prompt_cancel },
+	{ 0, 27,            "Esc",   N_("Cancel"), N_("go back without answering"), prompt_cancel },
 	{ 1, KEY_F(10),     "F10",   NULL,     NULL, prompt_cancel },
-	{ 1, KEY_BACKSPACE, "Bksp",  NULL,     "erase the last character", prompt_erase },
+	{ 1, KEY_BACKSPACE, "Bksp",  NULL,     N_("erase the last character"), prompt_erase },
 	{ 0, 127,           "Bksp",  NULL,     NULL, prompt_erase },
 	{ 0, 8,             "Bksp",  NULL,     NULL, prompt_erase },
-	{ 0, 21,            "^U",    NULL,     "empty the box", prompt_clear },
+	{ 0, 21,            "^U",    NULL,     N_("empty the box"), prompt_clear },
 };
 
-static const struct keys_table prompt_keys_table = KEYS_TABLE("Answering", prompt_rows);
+static const struct keys_table prompt_keys_table = KEYS_TABLE(N_("Answering"), prompt_rows);
 
 static const struct keys_table *prompt_keys(struct tui *t)
 {
@@ -115,14 +116,14 @@ static void prompt_draw(struct tui *t, WINDOW *w)
 {
 	const struct prompt_spec *spec = prompt.spec;
 	int cols = getmaxx(w), bw = cols - 6 < 70 ? cols - 6 : 70, x = (cols - bw) / 2, y = 2;
-	int qw = draw_width(t, spec->question) + 1, fw = bw - 4 - qw, shown;
+	int qw = draw_width(t, _(spec->question)) + 1, fw = bw - 4 - qw, shown;
 
 	draw_role(w, ROLE_NORMAL);
 	draw_box(t, w, y, x, 8, bw);
 	draw_role(w, ROLE_NAME);
-	draw_cell(t, w, y + 1, x + 2, bw - 4, spec->title, DRAW_LEFT);
+	draw_cell(t, w, y + 1, x + 2, bw - 4, _(spec->title), DRAW_LEFT);
 	draw_role(w, ROLE_NORMAL);
-	draw_text(t, w, y + 3, x + 2, qw, spec->question);
+	draw_text(t, w, y + 3, x + 2, qw, _(spec->question));
 	draw_role(w, ROLE_INPUT);
 	/* A long answer shows its end, where the typing is. */
 	{
@@ -139,13 +140,13 @@ static void prompt_draw(struct tui *t, WINDOW *w)
 	draw_role(w, prompt.error[0] ? ROLE_ERROR : ROLE_DIM);
 	/* Two lines: a hint is never cut at 80 columns. */
 	draw_wrap(t, w, y + 5, x + 2, bw - 4, 2,
-		  prompt.error[0] ? prompt.error : spec->hint ? spec->hint : "Enter to answer, Esc to cancel.");
+		  prompt.error[0] ? prompt.error : spec->hint ? _(spec->hint) : _("Enter to answer, Esc to cancel."));
 	draw_role(w, ROLE_NORMAL);
 	tui_cursor(t, y + 3, x + 2 + qw + shown);
 }
 
 const struct screen_ops prompt_screen = {
-	.name = "Question",
+	.name = N_("Question"),
 	.flags = SCREEN_MODAL,
 	.key = prompt_key,
 	.draw = prompt_draw,

@@ -155,7 +155,8 @@ void tui_mark(struct tui *t, unsigned dirty);
 /* The screen on top, and the one below it (NULL when there is none). */
 const struct screen_ops *tui_top(const struct tui *t);
 const struct screen_ops *tui_below(const struct tui *t);
-/* A short sentence on the status line until the next key. */
+/* A short sentence on the status line until the next key; fmt is English
+ * and translated here (xgettext keyword tui_say:3). */
 void tui_say(struct tui *t, enum theme_role role, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Shows the text cursor at (y, x) of the body this turn. */

@@ -12,6 +12,7 @@
 #include "search_ui.h"
 #include "desk/signup.h"
 #include "text/text.h"
+#include "text/i18n.h"
 
 /* Result columns for a window cols wide. */
 struct search_ui_cols {
@@ -19,13 +20,14 @@ struct search_ui_cols {
 	int name_w, number_w, school_w, grade_w, status_w;
 };
 
-static void search_ui_layout(int cols, struct search_ui_cols *c)
+static void search_ui_layout(struct tui *t, int cols, struct search_ui_cols *c)
 {
 	int rest;
 
-	c->number_w = 11;
-	c->grade_w = 5;
-	c->status_w = 9;
+	c->number_w = draw_col_width(t, 11, _("Student ID"));
+	c->grade_w = draw_col_width(t, 5, _("Grade"));
+	c->status_w = draw_col_width(t, 9, _("Status"));
+	c->status_w = draw_col_width(t, c->status_w, _("withdrawn"));
 	/* 1 column of margin each side and 1 between each pair of columns. */
 	rest = cols - 2 - 4 - c->number_w - c->grade_w - c->status_w;
 	c->name_w = rest * 55 / 100;
@@ -280,8 +282,8 @@ static const char *search_ui_tail(const struct tui *t, const char *q, int cols)
 
 void search_ui_draw_box(struct tui *t, WINDOW *w, int y, int x, int cols, const struct search_ui *s)
 {
-	static const char label[] = "Find a student: ";
-	int field = cols - (int)strlen(label) - 22;
+	const char *label = _("Find a student: ");
+	int field = cols - draw_width(t, label) - 22;
 	const char *tail = search_ui_tail(t, s->query, field > 36 ? 36 : field);
 
 	if (field > 36)
@@ -293,10 +295,10 @@ void search_ui_draw_box(struct tui *t, WINDOW *w, int y, int x, int cols, const 
 		draw_role(w, ROLE_INPUT);
 		draw_cell(t, w, y, x, field, "", DRAW_LEFT);
 		wattron(w, theme_attr(ROLE_DIM));
-		draw_text(t, w, y, x, field, "name, student ID, or scan a card");
+		draw_text(t, w, y, x, field, _("name, student ID, or scan a card"));
 		draw_role(w, ROLE_DIM);
 		if (!s->active)
-			draw_text(t, w, y, x + field + 2, 20, "press / or just type");
+			draw_text(t, w, y, x + field + 2, 20, _("press / or just type"));
 	} else {
 		draw_role(w, ROLE_INPUT);
 		draw_cell(t, w, y, x, field, tail, DRAW_LEFT);
@@ -308,11 +310,11 @@ void search_ui_draw_box(struct tui *t, WINDOW *w, int y, int x, int cols, const 
 static void search_ui_draw_heading(struct tui *t, WINDOW *w, int y, const struct search_ui_cols *c)
 {
 	draw_role(w, ROLE_HEADING);
-	draw_cell(t, w, y, c->name, c->name_w, "Name", DRAW_LEFT);
-	draw_cell(t, w, y, c->number, c->number_w, "Student ID", DRAW_LEFT);
-	draw_cell(t, w, y, c->school, c->school_w, "School", DRAW_LEFT);
-	draw_cell(t, w, y, c->grade, c->grade_w, "Grade", DRAW_LEFT);
-	draw_cell(t, w, y, c->status, c->status_w, "Status", DRAW_LEFT);
+	draw_cell(t, w, y, c->name, c->name_w, _("Name"), DRAW_LEFT);
+	draw_cell(t, w, y, c->number, c->number_w, _("Student ID"), DRAW_LEFT);
+	draw_cell(t, w, y, c->school, c->school_w, _("School"), DRAW_LEFT);
+	draw_cell(t, w, y, c->grade, c->grade_w, _("Grade"), DRAW_LEFT);
+	draw_cell(t, w, y, c->status, c->status_w, _("Status"), DRAW_LEFT);
 }
 
 static void search_ui_draw_hit(struct tui *t, WINDOW *w, int y, const struct search_ui_cols *c,
@@ -330,7 +332,9 @@ static void search_ui_draw_hit(struct tui *t, WINDOW *w, int y, const struct sea
 	draw_cell(t, w, y, c->grade, c->grade_w, h->grade[0] ? h->grade : "-", DRAW_LEFT);
 	if (withdrawn && !selected)
 		draw_role(w, ROLE_WARNING);
-	draw_cell(t, w, y, c->status, c->status_w, h->status, DRAW_LEFT);
+	/* The roster's status word (a database value), in the person's language. */
+	draw_cell(t, w, y, c->status, c->status_w,
+		  !withdrawn ? _("active") : !strcmp(h->status, "withdrawn") ? _("withdrawn") : h->status, DRAW_LEFT);
 	free(name);
 }
 
@@ -343,10 +347,10 @@ void search_ui_draw_results(struct tui *t, WINDOW *w, int y, int h, const struct
 		return;
 	if (s->nhits == 0) {
 		draw_role(w, ROLE_DIM);
-		draw_fmt(t, w, y, 1, cols - 2, "No student matches \"%s\".", s->query);
+		draw_fmt(t, w, y, 1, cols - 2, _("No student matches \"%s\"."), s->query);
 		return;
 	}
-	search_ui_layout(cols, &c);
+	search_ui_layout(t, cols, &c);
 	search_ui_draw_heading(t, w, y, &c);
 	for (int i = 0; i < s->nhits && i < search_ui_rows(h); i++)
 		search_ui_draw_hit(t, w, y + 1 + i, &c, &s->hits[i], i == s->selected);

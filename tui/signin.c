@@ -17,6 +17,7 @@
 #include "desk/staff.h"
 #include "worker.h"
 #include "text/text.h"
+#include "text/i18n.h"
 
 enum signin_field { SIGNIN_NAME, SIGNIN_PIN, SIGNIN_PIN2 };
 
@@ -167,7 +168,7 @@ int signin_from_env(struct tui *t)
 		return 0;
 	if (signin_apart(t, &a, &who, &err) != CR_OK) {
 		snprintf(signin_env_error, sizeof signin_env_error,
-			 "CARDROLL_STAFF and CARDROLL_PIN: %s; sign in here", err.msg);
+			 _("CARDROLL_STAFF and CARDROLL_PIN: %s; sign in here"), err.msg);
 		return 0;
 	}
 	t->staff = who;
@@ -198,14 +199,14 @@ static void signin_create_admin(struct tui *t)
 		return;
 	}
 	if (strcmp(signin.pin, signin.pin2) != 0) {
-		signin_failed(t, "the two PINs are not the same; type the PIN again", SIGNIN_PIN);
+		signin_failed(t, _("the two PINs are not the same; type the PIN again"), SIGNIN_PIN);
 		return;
 	}
 	if (signin_apart(t, &a, &who, &err) != CR_OK) {
 		/* Another desk may have made the admin first: then sign in instead. */
 		if (staff_count(t->db) > 0) {
 			signin.first_run = 0;
-			signin_failed(t, "an admin account was just created at another desk; sign in", SIGNIN_NAME);
+			signin_failed(t, _("an admin account was just created at another desk; sign in"), SIGNIN_NAME);
 			return;
 		}
 		signin_failed(t, err.msg, SIGNIN_NAME);
@@ -219,11 +220,11 @@ static void signin_create_admin(struct tui *t)
 static void signin_submit(struct tui *t)
 {
 	if (!signin.name[0]) {
-		signin_failed(t, "type your name first", SIGNIN_NAME);
+		signin_failed(t, _("type your name first"), SIGNIN_NAME);
 		return;
 	}
 	if (!signin.pin[0]) {
-		signin_failed(t, "type your PIN", SIGNIN_PIN);
+		signin_failed(t, _("type your PIN"), SIGNIN_PIN);
 		return;
 	}
 	if (signin.first_run)
@@ -280,21 +281,21 @@ static void signin_quit(struct tui *t)
 
 
 static const struct key_binding signin_rows[] = {
-	{ 0, '\r',          "Enter", "Sign in", "go to the next box; in the last box, sign in", signin_enter },
+	{ 0, '\r',          "Enter", N_("Sign in"), N_("go to the next box; in the last box, sign in"), signin_enter },
 	{ 0, '\n',          "Enter", NULL,      NULL, signin_enter },
 	{ 1, KEY_ENTER,     "Enter", NULL,      NULL, signin_enter },
-	{ 0, '\t',          "Tab",   "Next",    "move to the next box (Shift-Tab or Up goes back)", signin_next },
+	{ 0, '\t',          "Tab",   N_("Next"),    N_("move to the next box (Shift-Tab or Up goes back)"), signin_next },
 	{ 1, KEY_DOWN,      "Down",  NULL,      NULL, signin_next },
 	{ 1, KEY_BTAB,      "S-Tab", NULL,      NULL, signin_prev },
 	{ 1, KEY_UP,        "Up",    NULL,      NULL, signin_prev },
-	{ 1, KEY_BACKSPACE, "Bksp",  NULL,      "erase the last character", signin_erase },
+	{ 1, KEY_BACKSPACE, "Bksp",  NULL,      N_("erase the last character"), signin_erase },
 	{ 0, 127,           "Bksp",  NULL,      NULL, signin_erase },
 	{ 0, 8,             "Bksp",  NULL,      NULL, signin_erase },
-	{ 0, 21,            "^U",    NULL,      "empty the box", signin_clear },
-	{ 0, 27,            "Esc",   "Quit",    "leave cardroll without signing in", signin_quit },
+	{ 0, 21,            "^U",    NULL,      N_("empty the box"), signin_clear },
+	{ 0, 27,            "Esc",   N_("Quit"),    N_("leave cardroll without signing in"), signin_quit },
 };
 
-static const struct keys_table signin_keys_table = KEYS_TABLE("Signing in", signin_rows);
+static const struct keys_table signin_keys_table = KEYS_TABLE(N_("Signing in"), signin_rows);
 
 static const struct keys_table *signin_keys(struct tui *t)
 {
@@ -336,10 +337,20 @@ static int signin_key(struct tui *t, const struct tui_key *k)
 
 /* ---- drawing ---- */
 
+/* The labels' column: "PIN again" and a gap, in the person's language. */
+static int signin_label_w(struct tui *t)
+{
+	int lw = SIGNIN_LABEL_W;
+
+	lw = draw_col_width(t, lw, _("Name")) ;
+	lw = draw_col_width(t, lw, _("PIN"));
+	return draw_col_width(t, lw - 2, _("PIN again")) + 2;
+}
+
 /* One labelled box; returns the column where its text ends. */
 static int signin_draw_field(struct tui *t, WINDOW *w, int y, int field, const char *label)
 {
-	int cols = getmaxx(w), x = 3 + SIGNIN_LABEL_W, bw = cols - x - 2;
+	int lw = signin_label_w(t), cols = getmaxx(w), x = 3 + lw, bw = cols - x - 2;
 	size_t size;
 	const char *s = signin_field_text(field, &size);
 	char stars[STAFF_PIN_MAX + 1];
@@ -348,7 +359,7 @@ static int signin_draw_field(struct tui *t, WINDOW *w, int y, int field, const c
 	if (bw > STAFF_NAME_MAX + 2)
 		bw = STAFF_NAME_MAX + 2;
 	draw_role(w, signin.field == field ? ROLE_NAME : ROLE_NORMAL);
-	draw_text(t, w, y, 3, SIGNIN_LABEL_W, label);
+	draw_text(t, w, y, 3, lw, _(label));
 	if (field != SIGNIN_NAME) {
 		/* A star per digit: the count helps, the digits never show. */
 		size_t n = strlen(s);
@@ -369,21 +380,21 @@ static void signin_draw(struct tui *t, WINDOW *w)
 
 	draw_role(w, ROLE_NAME);
 	if (signin.first_run) {
-		draw_text(t, w, y++, 1, cols - 2, "First run: create the admin account");
+		draw_text(t, w, y++, 1, cols - 2, _("First run: create the admin account"));
 		draw_role(w, ROLE_DIM);
-		draw_text(t, w, y++, 1, cols - 2, "The admin adds the other staff and looks after this desk's settings.");
+		draw_text(t, w, y++, 1, cols - 2, _("The admin adds the other staff and looks after this desk's settings."));
 	} else {
-		draw_fmt(t, w, y++, 1, cols - 2, "Sign in at %s", t->cfg->desk);
+		draw_fmt(t, w, y++, 1, cols - 2, _("Sign in at %s"), t->cfg->desk);
 		draw_role(w, ROLE_DIM);
-		draw_text(t, w, y++, 1, cols - 2, "Every card you issue is recorded in your name.");
+		draw_text(t, w, y++, 1, cols - 2, _("Every card you issue is recorded in your name."));
 	}
 	y++;
-	ends[SIGNIN_NAME] = signin_draw_field(t, w, y, SIGNIN_NAME, "Name");
-	ends[SIGNIN_PIN] = signin_draw_field(t, w, y + 1, SIGNIN_PIN, "PIN");
+	ends[SIGNIN_NAME] = signin_draw_field(t, w, y, SIGNIN_NAME, N_("Name"));
+	ends[SIGNIN_PIN] = signin_draw_field(t, w, y + 1, SIGNIN_PIN, N_("PIN"));
 	if (signin.first_run)
-		ends[SIGNIN_PIN2] = signin_draw_field(t, w, y + 2, SIGNIN_PIN2, "PIN again");
+		ends[SIGNIN_PIN2] = signin_draw_field(t, w, y + 2, SIGNIN_PIN2, N_("PIN again"));
 	draw_role(w, ROLE_DIM);
-	draw_fmt(t, w, y + 4, 3, cols - 4, "A PIN is %d to %d digits. Enter or Tab goes to the next box.",
+	draw_fmt(t, w, y + 4, 3, cols - 4, _("A PIN is %d to %d digits. Enter or Tab goes to the next box."),
 		 STAFF_PIN_MIN, STAFF_PIN_MAX);
 	if (signin.error[0]) {
 		draw_role(w, ROLE_ERROR);
@@ -411,12 +422,12 @@ static void signin_leave(struct tui *t)
 }
 
 const struct screen_ops signin_screen = {
-	.name = "Sign in",
+	.name = N_("Sign in"),
 	.enter = signin_enter_screen,
 	.key = signin_key,
 	.draw = signin_draw,
 	.leave = signin_leave,
 	.keys = signin_keys,
-	.help_note = "For a kiosk (or a test), CARDROLL_STAFF and CARDROLL_PIN in the environment sign in "
-		     "without this form when both are set and right.",
+	.help_note = N_("For a kiosk (or a test), CARDROLL_STAFF and CARDROLL_PIN in the environment sign in "
+		     "without this form when both are set and right."),
 };

@@ -14,6 +14,7 @@
 #include "screens.h"
 #include "search_ui.h"
 #include "desk/signup.h"
+#include "text/i18n.h"
 
 #define STUDENT_SCAN_MAX 32   /* digits of a student ID being typed or scanned */
 
@@ -104,9 +105,9 @@ static void student_stock_scanned(struct tui *t, const char *number)
 }
 
 static const struct prompt_spec student_stock_prompt = {
-	.title = "Scan the pre-printed card",
-	.question = "Card number",
-	.hint = "Scan the barcode on the card you will hand over, or type it; Esc to cancel.",
+	.title = N_("Scan the pre-printed card"),
+	.question = N_("Card number"),
+	.hint = N_("Scan the barcode on the card you will hand over, or type it; Esc to cancel."),
 	.digits_only = 1,
 	.required = 1,
 	.done = student_stock_scanned,
@@ -188,9 +189,9 @@ static void student_voided(struct tui *t, const char *reason)
 }
 
 static const struct prompt_spec student_void_prompt = {
-	.title = "Void this child's card",
-	.question = "Why",
-	.hint = "Say why, e.g. \"issued to the wrong child\". Nothing is deleted; the void syncs to the library.",
+	.title = N_("Void this child's card"),
+	.question = N_("Why"),
+	.hint = N_("Say why, e.g. \"issued to the wrong child\". Nothing is deleted; the void syncs to the library."),
 	.required = 1,
 	.done = student_voided,
 };
@@ -212,22 +213,22 @@ static void student_consent(struct tui *t, const char *state, const char *said)
 		tui_say(t, ROLE_ERROR, "%s", err.msg);
 		return;
 	}
-	tui_say(t, ROLE_NORMAL, "%s", said);
+	tui_say(t, ROLE_NORMAL, "%s", _(said));
 	tui_changed(t);
 	student_check(t);
 }
 
 static void student_opt_out(struct tui *t)
 {
-	student_consent(t, "opted_out", "recorded: the family said no to a card");
+	student_consent(t, "opted_out", N_("recorded: the family said no to a card"));
 }
 
 static void student_consent_given(struct tui *t)
 {
 	if (t->cfg->programme.consent == CONSENT_SIGNATURE)
-		student_consent(t, "signed", "recorded: the guardian's signature is in");
+		student_consent(t, "signed", N_("recorded: the guardian's signature is in"));
 	else
-		student_consent(t, "given", "recorded: a guardian said yes");
+		student_consent(t, "given", N_("recorded: a guardian said yes"));
 }
 
 static void student_issue(struct tui *t)
@@ -286,9 +287,9 @@ static void student_scan_erase(struct tui *t)
 /* Esc goes back where the child was opened from, and says so: the search
  * results on home, or the class roll. */
 #define STUDENT_COMMON_ROWS(back) \
-	{ 0, 27,            "Esc",   "Back", back, student_back }, \
-	{ 0, 'q',           "q",     NULL,   "the same as Esc", student_back }, \
-	{ 0, '\r',          "Enter", NULL,   "after a scanned or typed student ID: open that student", student_scan_open }, \
+	{ 0, 27,            "Esc",   N_("Back"), back, student_back }, \
+	{ 0, 'q',           "q",     NULL,   N_("the same as Esc"), student_back }, \
+	{ 0, '\r',          "Enter", NULL,   N_("after a scanned or typed student ID: open that student"), student_scan_open }, \
 	{ 0, '\n',          "Enter", NULL,   NULL, student_scan_open }, \
 	{ 1, KEY_ENTER,     "Enter", NULL,   NULL, student_scan_open }, \
 	{ 1, KEY_BACKSPACE, "Bksp",  NULL,   NULL, student_scan_erase }, \
@@ -296,18 +297,18 @@ static void student_scan_erase(struct tui *t)
 	{ 0, 8,             "Bksp",  NULL,   NULL, student_scan_erase }
 
 #define STUDENT_VOID_ROW \
-	{ 0, 'p', "p", "Print slip", "print this child's slip on the desk's printer", student_print }, \
-	{ 0, 's', "s", "Slip", "show the slip on the screen, QR code and all", student_preview }, \
-	{ 0, 'v', "v", "Void", "void this child's card, with a reason (nothing is deleted)", student_void }
+	{ 0, 'p', "p", N_("Print slip"), N_("print this child's slip on the desk's printer"), student_print }, \
+	{ 0, 's', "s", N_("Slip"), N_("show the slip on the screen, QR code and all"), student_preview }, \
+	{ 0, 'v', "v", N_("Void"), N_("void this child's card, with a reason (nothing is deleted)"), student_void }
 #define STUDENT_FAMILY_ROWS \
-	{ 0, 'o', "o", "Opted out", "record that the family said no to a card", student_opt_out }, \
-	{ 0, 'g', "g", "Consent", "record a guardian's yes (or the signature, in signature mode)", \
+	{ 0, 'o', "o", N_("Opted out"), N_("record that the family said no to a card"), student_opt_out }, \
+	{ 0, 'g', "g", N_("Consent"), N_("record a guardian's yes (or the signature, in signature mode)"), \
 	  student_consent_given }
 
 #define STUDENT_ISSUE_ROW \
-	{ 0, 'i', "i", "Issue card", "issue a library card to this child now", student_issue }
+	{ 0, 'i', "i", N_("Issue card"), N_("issue a library card to this child now"), student_issue }
 #define STUDENT_CONFIRM_ROW \
-	{ 0, 'c', "c", "Confirm", "confirm and issue: not the same child as the other card's holder", \
+	{ 0, 'c', "c", N_("Confirm"), N_("confirm and issue: not the same child as the other card's holder"), \
 	  student_confirm }
 
 /* The tables in force in each state of the panel, for one way back. */
@@ -325,11 +326,11 @@ struct student_tables {
 								  STUDENT_FAMILY_ROWS }; \
 	static const struct key_binding name##_common_rows[] = { STUDENT_COMMON_ROWS(back) }; \
 	static const struct student_tables name = { \
-		.plain = KEYS_TABLE("Student", name##_rows), \
-		.common = KEYS_TABLE("Student", name##_common_rows), \
-		.card = KEYS_TABLE("Student", name##_card_rows), \
-		.issue = KEYS_TABLE("Student", name##_issue_rows), \
-		.confirm = KEYS_TABLE("Student", name##_confirm_rows), \
+		.plain = KEYS_TABLE(N_("Student"), name##_rows), \
+		.common = KEYS_TABLE(N_("Student"), name##_common_rows), \
+		.card = KEYS_TABLE(N_("Student"), name##_card_rows), \
+		.issue = KEYS_TABLE(N_("Student"), name##_issue_rows), \
+		.confirm = KEYS_TABLE(N_("Student"), name##_confirm_rows), \
 		.help = { &name.common, &student_issue_help, &student_family_help, &student_void_help, NULL }, \
 	}
 
@@ -338,14 +339,14 @@ static const struct key_binding student_family_help_rows[] = { STUDENT_FAMILY_RO
 static const struct key_binding student_void_help_rows[] = { STUDENT_VOID_ROW };
 
 static const struct keys_table student_issue_help =
-	KEYS_TABLE("When the rules allow a card", student_issue_help_rows);
+	KEYS_TABLE(N_("When the rules allow a card"), student_issue_help_rows);
 static const struct keys_table student_family_help =
-	KEYS_TABLE("When the child has no card", student_family_help_rows);
+	KEYS_TABLE(N_("When the child has no card"), student_family_help_rows);
 static const struct keys_table student_void_help =
-	KEYS_TABLE("When the child has a card", student_void_help_rows);
+	KEYS_TABLE(N_("When the child has a card"), student_void_help_rows);
 
-STUDENT_TABLES(student_from_search, "back to the search results");
-STUDENT_TABLES(student_from_roll, "back to the class roll");
+STUDENT_TABLES(student_from_search, N_("back to the search results"));
+STUDENT_TABLES(student_from_roll, N_("back to the class roll"));
 
 /* Where Esc goes back to: the screen under this one. */
 static const struct student_tables *student_tables(struct tui *t)
@@ -400,24 +401,43 @@ static void student_grade(const char *code, char *buf, size_t n)
 	long g = strtol(code, &end, 10);
 
 	if (!*code)
-		snprintf(buf, n, "not on the roster");
+		snprintf(buf, n, "%s", _("not on the roster"));
 	else if (strcmp(code, "PK") == 0)
-		snprintf(buf, n, "pre-kindergarten (PK)");
+		snprintf(buf, n, "%s", _("pre-kindergarten (PK)"));
 	else if (strcmp(code, "KG") == 0)
-		snprintf(buf, n, "kindergarten (KG)");
+		snprintf(buf, n, "%s", _("kindergarten (KG)"));
 	else if (!*end && g >= 1 && g <= 13)
-		snprintf(buf, n, "grade %ld", g);
+		snprintf(buf, n, _("grade %ld"), g);
 	else
 		snprintf(buf, n, "%s", code);
 }
 
+/* The labels of the panel, in the person's language; the values start
+ * after the widest of them. */
+static const char *const student_labels[] = {
+	N_("Student ID"), N_("School"), N_("Grade"), N_("Status"), N_("Class"), N_("Card"), N_("Issued by"),
+	N_("Consent"), N_("Birth date"),
+};
+
+static int student_label_w(struct tui *t)
+{
+	int lw = 12;
+
+	for (size_t i = 0; i < sizeof student_labels / sizeof student_labels[0]; i++)
+		lw = draw_col_width(t, lw, _(student_labels[i]));
+	return lw;
+}
+
+/* label is English (one of student_labels), translated here. */
 static void student_field(struct tui *t, WINDOW *w, int y, int x, int cols,
 			  const char *label, const char *value, enum theme_role role)
 {
+	int lw = student_label_w(t);
+
 	draw_role(w, ROLE_DIM);
-	draw_cell(t, w, y, x, 12, label, DRAW_LEFT);
+	draw_cell(t, w, y, x, lw, _(label), DRAW_LEFT);
 	draw_role(w, role);
-	draw_cell(t, w, y, x + 13, cols - 13, value, DRAW_LEFT);
+	draw_cell(t, w, y, x + lw + 1, cols - lw - 1, value, DRAW_LEFT);
 }
 
 /* Whose name the card is in, and where and when it was made: "Maria
@@ -430,13 +450,14 @@ static void student_issuer(struct tui *t, WINDOW *w, int y, int x, int cols)
 	struct tm tm;
 
 	if (!f->card[0]) {
-		student_field(t, w, y, x, cols, "Issued by", "no card yet", ROLE_DIM);
+		student_field(t, w, y, x, cols, "Issued by", _("no card yet"), ROLE_DIM);
 		return;
 	}
 	if (at > 0 && localtime_r(&at, &tm))
 		strftime(when, sizeof when, ", %Y-%m-%d %H:%M", &tm);
-	snprintf(by, sizeof by, "%s at %s%s", f->card_staff[0] ? f->card_staff : "nobody signed in",
-		 f->card_desk[0] ? f->card_desk : "a desk", when);
+	/* TRANSLATORS: "Maria Lopez at Front, 2026-09-08 10:42"; the last %s is ", date time" or "". */
+	snprintf(by, sizeof by, _("%s at %s%s"), f->card_staff[0] ? f->card_staff : _("nobody signed in"),
+		 f->card_desk[0] ? f->card_desk : _("a desk"), when);
 	student_field(t, w, y, x, cols, "Issued by", by, ROLE_NORMAL);
 }
 
@@ -447,12 +468,12 @@ static enum theme_role student_verdict(char *buf, size_t n)
 	const struct signup_result *r = &panel.check;
 
 	if (!panel.checked) {
-		snprintf(buf, n, "Could not check the rules for this child");
+		snprintf(buf, n, "%s", _("Could not check the rules for this child"));
 		return ROLE_ERROR;
 	}
 	switch (r->outcome) {
 	case SIGNUP_ISSUED:
-		snprintf(buf, n, "Can have a card");
+		snprintf(buf, n, "%s", _("Can have a card"));
 		return ROLE_NAME;
 	case SIGNUP_ALREADY:
 		snprintf(buf, n, "%s", r->reason);
@@ -460,7 +481,7 @@ static enum theme_role student_verdict(char *buf, size_t n)
 			buf[0] = (char)(buf[0] - 'a' + 'A');
 		return ROLE_NORMAL;
 	default:
-		snprintf(buf, n, "Refused: %s", r->reason);
+		snprintf(buf, n, _("Refused: %s"), r->reason);
 		return ROLE_WARNING;
 	}
 }
@@ -474,7 +495,7 @@ static void student_draw_card(struct tui *t, WINDOW *w, int y, int x, int cols)
 
 	if (panel.issued[0]) {
 		draw_role(w, ROLE_NAME);
-		draw_fmt(t, w, y++, x, cols, "Card issued: %s", panel.issued);
+		draw_fmt(t, w, y++, x, cols, _("Card issued: %s"), panel.issued);
 		if (panel.note[0]) {
 			draw_role(w, ROLE_WARNING);
 			y += draw_wrap(t, w, y, x, cols, 2, panel.note);
@@ -497,7 +518,7 @@ static void student_draw_card(struct tui *t, WINDOW *w, int y, int x, int cols)
 	}
 	if (panel.scan[0] && y + 1 < rows) {
 		draw_role(w, ROLE_DIM);
-		draw_fmt(t, w, y + 1, x, cols, "Typed %s %s Enter opens that student ID, Esc drops it",
+		draw_fmt(t, w, y + 1, x, cols, _("Typed %s %s Enter opens that student ID, Esc drops it"),
 			 panel.scan, t->glyph->dot);
 	}
 }
@@ -516,33 +537,40 @@ static void student_draw(struct tui *t, WINDOW *w)
 	draw_role(w, ROLE_NAME);
 	draw_cell(t, w, y + 1, x + 2, bw - 4, name ? name : "?", DRAW_LEFT);
 	student_field(t, w, y + 3, x + 2, bw - 4, "Student ID",
-		      h->student_number[0] ? h->student_number : "none on the roster", ROLE_NORMAL);
+		      h->student_number[0] ? h->student_number : _("none on the roster"), ROLE_NORMAL);
 	{
 		char school[300];
 
 		/* The district only when it fits: the school is what matters. */
-		snprintf(school, sizeof school, "%s (%s)", h->school[0] ? h->school : "none", h->district);
-		if (draw_width(t, school) > bw - 4 - 13)
-			snprintf(school, sizeof school, "%s", h->school[0] ? h->school : "none");
+		snprintf(school, sizeof school, "%s (%s)", h->school[0] ? h->school : _("none"), h->district);
+		if (draw_width(t, school) > bw - 4 - student_label_w(t) - 1)
+			snprintf(school, sizeof school, "%s", h->school[0] ? h->school : _("none"));
 		student_field(t, w, y + 4, x + 2, bw - 4, "School", school, ROLE_NORMAL);
 	}
 	student_field(t, w, y + 5, x + 2, bw - 4, "Grade", grade, ROLE_NORMAL);
-	student_field(t, w, y + 6, x + 2, bw - 4, "Status", h->status, active ? ROLE_NORMAL : ROLE_WARNING);
+	/* The roster's status word (a database value), in the person's language. */
+	student_field(t, w, y + 6, x + 2, bw - 4, "Status",
+		      active ? _("active") : !strcmp(h->status, "withdrawn") ? _("withdrawn") : h->status,
+		      active ? ROLE_NORMAL : ROLE_WARNING);
 	student_field(t, w, y + 7, x + 2, bw - 4, "Class",
-		      panel.facts.classes[0] ? panel.facts.classes : "none on the roster", ROLE_NORMAL);
+		      panel.facts.classes[0] ? panel.facts.classes : _("none on the roster"), ROLE_NORMAL);
 	{
 		char card[200], consent[64];
 		const char *c = panel.facts.consent;
 
 		if (panel.facts.card[0])
-			snprintf(card, sizeof card, "%s (expires %s%s%s)", panel.facts.card, panel.facts.expires,
-				 panel.facts.category[0] ? ", category " : "", panel.facts.category);
-		else
-			snprintf(card, sizeof card, "none yet");
+		{
+			if (panel.facts.category[0])
+				snprintf(card, sizeof card, _("%s (expires %s, category %s)"), panel.facts.card,
+					 panel.facts.expires, panel.facts.category);
+			else
+				snprintf(card, sizeof card, _("%s (expires %s)"), panel.facts.card, panel.facts.expires);
+		} else
+			snprintf(card, sizeof card, "%s", _("none yet"));
 		snprintf(consent, sizeof consent, "%s",
-			 !strcmp(c, "given") ? "a guardian said yes" : !strcmp(c, "signed") ? "signature received"
-			 : !strcmp(c, "opted_out") ? "the family said no" : !strcmp(c, "pending") ? "waiting for an answer"
-			 : "nothing recorded");
+			 !strcmp(c, "given") ? _("a guardian said yes") : !strcmp(c, "signed") ? _("signature received")
+			 : !strcmp(c, "opted_out") ? _("the family said no") : !strcmp(c, "pending") ? _("waiting for an answer")
+			 : _("nothing recorded"));
 		student_field(t, w, y + 8, x + 2, bw - 4, "Card", card, panel.facts.card[0] ? ROLE_NAME : ROLE_NORMAL);
 		student_issuer(t, w, y + 9, x + 2, bw - 4);
 		student_field(t, w, y + 10, x + 2, bw - 4, "Consent", consent,
@@ -550,7 +578,7 @@ static void student_draw(struct tui *t, WINDOW *w)
 		/* A role that may not see birth dates gets none from core (perm_facts): no row either. */
 		if (perm_role_may(t->staff.role, PERM_BIRTH_DATE))
 			student_field(t, w, y + 11, x + 2, bw - 4, "Birth date",
-				      panel.facts.birth_date[0] ? panel.facts.birth_date : "not kept", ROLE_NORMAL);
+				      panel.facts.birth_date[0] ? panel.facts.birth_date : _("not kept"), ROLE_NORMAL);
 	}
 	student_draw_card(t, w, y + 14, x + 2, bw - 4);
 	draw_role(w, ROLE_NORMAL);
@@ -593,7 +621,7 @@ static const struct key_gate student_gates[] = {
 };
 
 const struct screen_ops student_screen = {
-	.name = "Student",
+	.name = N_("Student"),
 	.enter = student_enter,
 	.key = student_key,
 	.draw = student_draw,

@@ -18,9 +18,10 @@
 #include "sync/sync.h"
 #include "syncing.h"
 #include "worker.h"
+#include "text/i18n.h"
 
 #define SYNC_EVERY_S 30
-#define SYNCING_SAID "syncing with the library system..."
+#define SYNCING_SAID N_("syncing with the library system...")
 
 static struct {
 	pid_t pid;
@@ -134,7 +135,7 @@ void syncing_now(struct tui *t)
 		return;
 	}
 	sw.running = 1;
-	tui_say(t, ROLE_NORMAL, "%s", SYNCING_SAID);
+	tui_say(t, ROLE_NORMAL, "%s", _(SYNCING_SAID));
 	tui_mark(t, TUI_DIRTY_STATUS);
 }
 
@@ -164,12 +165,13 @@ int syncing_line(struct tui *t, char *buf, size_t len)
 {
 	struct sync_status st;
 	struct cr_err err = { 0 };
-	char when[32] = "never";
+	char when[32];
 
 	if (!t->cfg->sync.target[0])
 		return 0;
+	snprintf(when, sizeof when, "%s", _("never"));
 	if (sync_status_read(t->db, &st, &err) != CR_OK) {
-		snprintf(buf, len, "sync: %s", err.msg);
+		snprintf(buf, len, _("sync: %s"), err.msg);
 		return 1;
 	}
 	if (st.last_ok > 0) {
@@ -180,17 +182,17 @@ int syncing_line(struct tui *t, char *buf, size_t len)
 		strftime(when, sizeof when, "%H:%M", &tm);
 	}
 	if (sw.running && sw.online < 0)
-		snprintf(buf, len, "syncing %s %lld waiting", t->glyph->dot, st.waiting);
+		snprintf(buf, len, _("syncing %s %lld waiting"), t->glyph->dot, st.waiting);
 	else if (sw.online > 0)
-		snprintf(buf, len, "online %s %lld waiting%s %s synced %s", t->glyph->dot, st.waiting,
-			 st.parked ? "" : "", t->glyph->dot, when);
+		snprintf(buf, len, _("online %s %lld waiting %s synced %s"), t->glyph->dot, st.waiting,
+			 t->glyph->dot, when);
 	else
-		snprintf(buf, len, "offline %s %lld waiting %s %s", t->glyph->dot, st.waiting, t->glyph->dot,
-			 st.last_error[0] ? st.last_error : "the library system did not answer");
+		snprintf(buf, len, _("offline %s %lld waiting %s %s"), t->glyph->dot, st.waiting, t->glyph->dot,
+			 st.last_error[0] ? st.last_error : _("the library system did not answer"));
 	if (st.parked) {
 		size_t n = strlen(buf);
 
-		snprintf(buf + n, len - n, " %s %lld need a person (cardroll sync --parked)", t->glyph->dot, st.parked);
+		snprintf(buf + n, len - n, _(" %s %lld need a person (cardroll sync --parked)"), t->glyph->dot, st.parked);
 	}
 	return 1;
 }
@@ -203,12 +205,12 @@ static int syncing_status(struct tui *t, char *buf, size_t len, int brief)
 	if (syncing_line(t, buf, len))
 		;
 	else if (sw.waiting >= 0 && brief)
-		snprintf(buf, len, "offline %s %lld waiting", t->glyph->dot, sw.waiting);
+		snprintf(buf, len, _("offline %s %lld waiting"), t->glyph->dot, sw.waiting);
 	else if (sw.waiting >= 0)
-		snprintf(buf, len, "offline (sync not set up) %s %lld waiting for the library", t->glyph->dot,
+		snprintf(buf, len, _("offline (sync not set up) %s %lld waiting for the library"), t->glyph->dot,
 			 sw.waiting);
 	else
-		snprintf(buf, len, "offline (sync not set up)");
+		snprintf(buf, len, "%s", _("offline (sync not set up)"));
 	return 1;
 }
 
@@ -229,10 +231,10 @@ static void syncing_key_now(struct tui *t)
 }
 
 static const struct key_binding syncing_key_rows[] = {
-	{ 1, KEY_F(5), "F5", NULL, "sync with the library system now (when [sync] is set up)", syncing_key_now },
+	{ 1, KEY_F(5), "F5", NULL, N_("sync with the library system now (when [sync] is set up)"), syncing_key_now },
 };
 
-static const struct keys_table syncing_keys = KEYS_TABLE("Syncing", syncing_key_rows);
+static const struct keys_table syncing_keys = KEYS_TABLE(N_("Syncing"), syncing_key_rows);
 
 const struct tui_worker_ops syncing_ops = {
 	.name = "syncing",

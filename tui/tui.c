@@ -15,6 +15,7 @@
 #include "draw.h"
 #include "screen.h"
 #include "tui.h"
+#include "text/i18n.h"
 
 #define TUI_TICK_MS  250    /* get_wch wakes this often to look around */
 #define TUI_POLL_MS  1000   /* how often we ask whether another desk wrote */
@@ -105,7 +106,7 @@ void tui_say(struct tui *t, enum theme_role role, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(t->message, sizeof t->message, fmt, ap);
+	vsnprintf(t->message, sizeof t->message, dgettext(CR_TEXTDOMAIN, fmt), ap);
 	va_end(ap);
 	t->message_role = role;
 	tui_mark(t, TUI_DIRTY_STATUS);
@@ -132,11 +133,11 @@ static void tui_key_repaint(struct tui *t)
 }
 
 static const struct key_binding tui_key_rows[] = {
-	{ 1, KEY_F(10),      "F10", "Quit", "leave cardroll from any screen", tui_key_quit },
-	{ 0, TUI_CTRL('l'),  "^L",  NULL,   "repaint the screen", tui_key_repaint },
+	{ 1, KEY_F(10),      "F10", N_("Quit"), N_("leave cardroll from any screen"), tui_key_quit },
+	{ 0, TUI_CTRL('l'),  "^L",  NULL,   N_("repaint the screen"), tui_key_repaint },
 };
 
-const struct keys_table tui_keys = KEYS_TABLE("Desk", tui_key_rows);
+const struct keys_table tui_keys = KEYS_TABLE(N_("Desk"), tui_key_rows);
 
 static enum cr_status tui_add_keys(struct tui *t, const struct keys_table *kt, struct cr_err *err)
 {
@@ -156,7 +157,7 @@ static enum cr_status tui_gather_keys(struct tui *t, struct cr_err *err)
 {
 	enum cr_status st = CR_OK;
 
-	t->global.title = "Everywhere";
+	t->global.title = N_("Everywhere");
 	t->global.rows = t->global_rows;
 	t->global.n = 0;
 	for (const struct keys_table *const *kt = t->desk->keys; st == CR_OK && kt && *kt; kt++)
@@ -235,15 +236,15 @@ static void tui_draw_too_small(struct tui *t)
 
 	getmaxyx(stdscr, rows, cols);
 	werase(stdscr);
-	snprintf(line, sizeof line, "terminal too small (need %dx%d, have %dx%d)",
+	snprintf(line, sizeof line, _("terminal too small (need %dx%d, have %dx%d)"),
 		 TUI_MIN_COLS, TUI_MIN_ROWS, cols, rows);
 	draw_role(stdscr, ROLE_WARNING);
 	mvwaddstr(stdscr, rows / 2 > 0 ? rows / 2 - 1 : 0, 0, line);
 	draw_role(stdscr, ROLE_NORMAL);
 	if (t->quit_asked)
-		waddstr(stdscr, "\nleave cardroll? y leaves, any other key stays");
+		waddstr(stdscr, _("\nleave cardroll? y leaves, any other key stays"));
 	else
-		waddstr(stdscr, "\nmake the window bigger, or press q to quit");
+		waddstr(stdscr, _("\nmake the window bigger, or press q to quit"));
 	curs_set(0);
 	wnoutrefresh(stdscr);
 }
@@ -252,7 +253,7 @@ static void tui_draw_header(struct tui *t)
 {
 	WINDOW *w = t->header;
 	const struct screen_ops *s = tui_top(t);
-	int cols = getmaxx(w), right = s ? draw_width(t, s->name) + 2 : 0;
+	int cols = getmaxx(w), right = s ? draw_width(t, _(s->name)) + 2 : 0;
 
 	draw_role(w, ROLE_TITLE);
 	draw_blank(w, 0, 0, cols);
@@ -263,7 +264,7 @@ static void tui_draw_header(struct tui *t)
 	else
 		draw_fmt(t, w, 0, 1, cols - right - 2, "cardroll %s %s", t->glyph->dash, t->cfg->desk);
 	if (s)
-		draw_text(t, w, 0, cols - right + 1, right - 1, s->name);
+		draw_text(t, w, 0, cols - right + 1, right - 1, _(s->name));
 }
 
 /* What the workers have to say on the status line (the sync state), each
@@ -299,12 +300,18 @@ static void tui_draw_status(struct tui *t)
 	werase(w);
 	draw_role(w, ROLE_STATUS);
 	if (!t->message[0]) {
-		draw_text(t, w, 0, x, cols - 2, parts);
+		/* Cut with an ellipsis when a long reason does not fit. */
+		draw_cell(t, w, 0, x, cols - 2, parts, DRAW_LEFT);
 		return;
 	}
 	/* The message first (it answers the last key); the workers' parts at
 	 * the right when there is room. */
 	draw_role(w, t->message_role);
+	if (draw_width(t, t->message) > cols - 2) {
+		/* Too long for the line (a long path in an error): cut, and say so. */
+		draw_cell(t, w, 0, x, cols - 2, t->message, DRAW_LEFT);
+		return;
+	}
 	x += draw_text(t, w, 0, x, cols - 2, t->message);
 	need = draw_width(t, parts);
 	if (need > 0 && x + 3 + need < cols - 1) {
@@ -551,7 +558,7 @@ static enum cr_status tui_start(struct tui *t, struct cr_err *err)
 	t->term = newterm(NULL, stdout, stdin);
 	if (!t->term)
 		return cr_fail(err, CR_EUSAGE, "cannot use this terminal (TERM=%s); try TERM=xterm or TERM=vt100",
-			       term && *term ? term : "not set");
+			       term && *term ? term : _("not set"));
 	cbreak();
 	noecho();
 	nonl();
