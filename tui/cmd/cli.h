@@ -54,5 +54,9 @@ enum cr_status cmd_profile(struct cli *cli, int argc, char **argv, struct cr_err
 /* `cardroll sync --roster`: pulls the roster ([sync] roster_url) into the
  * importer (tui/cmd/cmd_sync_roster.c); json as --json. */
 enum cr_status cmd_sync_roster(struct cli *cli, int json, struct cr_err *err);
+/* "N rows were rejected ..." and "N files ... were refused ...", in the
+ * person's language (a static buffer each). */
+const char *import_rejected_msg(long n);
+const char *import_refused_msg(long n);
 
 #endif
