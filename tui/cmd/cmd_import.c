@@ -24,7 +24,8 @@ static void import_on_signal(int sig)
 static void import_help(FILE *f)
 {
 	fputs(_("usage: cardroll import [--dry-run] [--json] [--quiet] SOURCE\n"
-		"       cardroll import --map NAME [--map-file FILE] [--dry-run] [--json] FILE.csv\n"
+		"       cardroll import --map NAME [--map-file FILE] [--dry-run] [--json]\n"
+		"                       FILE.csv\n"
 		"       cardroll import --show-last [--json]\n"
 		"\n"
 		"Imports a district roster: a OneRoster 1.1 or 1.2 CSV package (a folder or a\n"
