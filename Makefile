@@ -231,7 +231,8 @@ integration: $(BUILD)/cardroll
 		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/report.sh && \
 		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/roles.sh && \
 		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/privacy.sh && \
-		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/purge_kill.sh
+		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/purge_kill.sh && \
+		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/spanish.sh
 
 # Printer tests decode what was printed with tools we did not write
 # (pdftoppm, zbarimg, pdftotext, npm npos and zpl-renderer-js, cupsd).
