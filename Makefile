@@ -59,7 +59,7 @@ MIGRATIONS := $(sort $(wildcard assets/migrations/*.sql))
 LINGUAS    := $(notdir $(wildcard assets/po/*[a-z]))
 CATALOGS   := $(foreach l,$(LINGUAS),$(BUILD)/share/locale/$(l)/LC_MESSAGES/cardroll.mo)
 # The functions whose English arguments are messages (xgettext keywords).
-XGETTEXT_KEYS := -k_ -kN_ -kP_:1,2 -kcr_fail:3 -kdb_fail:4
+XGETTEXT_KEYS := -k_ -kN_ -kP_:1,2 -kcr_fail:3 -kdb_fail:4 -kC_:1c,2
 SLIPS      := $(sort $(wildcard assets/slips/*.slip))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

@@ -206,7 +206,7 @@ cat "$T/es/report.txt" >>"$T/shown"
 # translated (a note) from one of this part (a failure).
 mine="" others=""
 if command -v xgettext >/dev/null 2>&1 && [ -d "$ROOT/tui/cmd" ]; then
-	keys="-k_ -kN_ -kP_:1,2 -kcr_fail:3 -kdb_fail:4"
+	keys="-k_ -kN_ -kP_:1,2 -kcr_fail:3 -kdb_fail:4 -kC_:1c,2"
 	# shellcheck disable=SC2086
 	xgettext --from-code=UTF-8 --language=C $keys -o "$T/mine.pot" \
 		"$ROOT"/tui/main.c "$ROOT"/tui/cmd/*.c "$ROOT"/tui/mod/*.c 2>"$T/xgettext.err" && mine=$T/mine.pot

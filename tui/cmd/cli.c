@@ -28,6 +28,13 @@ enum cr_status cli_open_db(struct cli *cli, unsigned flags, struct cr_db **db, s
 	return db_open(cli->db_path, flags, db, err);
 }
 
+const char *cli_pgettext(const char *ctx_msgid, const char *msgid)
+{
+	const char *t = dgettext(CR_TEXTDOMAIN, ctx_msgid);
+
+	return t == ctx_msgid ? msgid : t;
+}
+
 void cli_json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -91,7 +98,7 @@ enum cr_status cli_actor(struct cli *cli, struct cr_db *db, int action, long lon
 		return cr_fail(err, CR_EUSAGE, "not allowed: no one is signed in, and '%s' needs a person once staff "
 			       "accounts exist: set CARDROLL_STAFF to your name and CARDROLL_PIN to your PIN",
 			       perm_action_name(a));
-	snprintf(doing, sizeof doing, _("doing '%s'"), perm_action_name(a));
+	snprintf(doing, sizeof doing, C_("who is ...?", "doing '%s'"), perm_action_name(a));
 	if ((st = cli_staff(cli, db, NULL, doing, id, err)) != CR_OK)
 		return st;
 	return perm_check(db, *id, a, err);

@@ -23,7 +23,7 @@ static enum cr_status audit_admin(struct cli *cli, struct cr_db *db, const char 
 				  struct cr_err *err)
 {
 	int audit = !strcmp(action, "audit");
-	enum cr_status st = cli_sign_in(cli, db, NULL, audit ? _("reading the audit") : _("purging"), who, err);
+	enum cr_status st = cli_sign_in(cli, db, NULL, audit ? C_("who is ...?", "reading the audit") : C_("who is ...?", "purging"), who, err);
 
 	if (st != CR_OK)
 		return st;

@@ -51,7 +51,7 @@ static int goal_print(const struct goal_progress *g, void *ctx)
 		       g->pct, g->covered, g->enrolled);
 		free(safe);
 		if (g->needed == 0)
-			puts(_("met"));
+			puts(C_("goal", "met"));
 		else if (g->days_left < 0)
 			printf(P_("%lld more needed; the date passed\n", "%lld more needed; the date passed\n", g->needed),
 			       g->needed);

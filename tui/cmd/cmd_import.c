@@ -110,8 +110,8 @@ static int import_issue_out(const struct roster_issue *is, void *ctx)
 			printf("  %s", is->file);
 		if (*is->field)
 			printf(" [%s]", is->field);
-		printf(": %s: %s\n", !strcmp(is->severity, "error") ? _("error")
-		       : !strcmp(is->severity, "warning") ? _("warning") : is->severity, reason ? reason : "?");
+		printf(": %s: %s\n", !strcmp(is->severity, "error") ? C_("import severity", "error")
+		       : !strcmp(is->severity, "warning") ? C_("import severity", "warning") : is->severity, reason ? reason : "?");
 		free(reason);
 	}
 	return 0;
@@ -129,7 +129,7 @@ static void import_summary_text(const struct roster_summary *s, const char *sour
 	 * csv), the source, the time (" on 2026-09-01 10:00" or nothing). */
 	printf(s->dry_run ? _("Dry run of %s (%s) from %s%s\n")
 	       : !strcmp(s->outcome, "ok") ? _("Imported %s (%s) from %s%s\n") : _("Import failed for %s (%s) from %s%s\n"),
-	       s->district[0] ? s->district : _("the roster"), s->kind, source, when);
+	       s->district[0] ? s->district : C_("import summary", "the roster"), s->kind, source, when);
 	printf(_("  added %ld, updated %ld, withdrawn %ld, rejected rows %ld, warnings %ld"),
 	       s->added, s->updated, s->withdrawn, s->rejected, s->warnings);
 	if (s->refused_files)

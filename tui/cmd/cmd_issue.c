@@ -254,7 +254,7 @@ enum cr_status cmd_slips(struct cli *cli, int argc, char **argv, struct cr_err *
 		db_close(db);
 		return st;
 	}
-	if ((st = cli_staff(cli, db, NULL, _("queueing the slips"), &staff, err)) != CR_OK)
+	if ((st = cli_staff(cli, db, NULL, C_("who is ...?", "queueing the slips"), &staff, err)) != CR_OK)
 		goto out;
 	if (card) {
 		if ((st = slips_queue_card(db, card, staff, "preview", &job, err)) == CR_OK)
@@ -308,7 +308,7 @@ enum cr_status cmd_void(struct cli *cli, int argc, char **argv, struct cr_err *e
 		return cr_fail(err, CR_EUSAGE, "usage: cardroll void CARD --reason TEXT");
 	if ((st = cli_open_db(cli, DB_NOCREATE, &db, err)) != CR_OK)
 		return st;
-	if ((st = cli_staff(cli, db, NULL, _("voiding the card"), &staff, err)) == CR_OK &&
+	if ((st = cli_staff(cli, db, NULL, C_("who is ...?", "voiding the card"), &staff, err)) == CR_OK &&
 	    (st = signup_void(db, argv[optind], reason, staff, cli->cfg.desk, err)) == CR_OK)
 		printf("%s\tvoid\n", argv[optind]);
 	db_close(db);
@@ -342,7 +342,7 @@ enum cr_status cmd_consent(struct cli *cli, int argc, char **argv, struct cr_err
 		return cr_fail(err, CR_EUSAGE, "'%s' is not given, signed, opted-out or pending", argv[2]);
 	if ((st = cli_open_db(cli, DB_NOCREATE, &db, err)) != CR_OK)
 		return st;
-	if ((st = cli_staff(cli, db, NULL, _("recording the answer"), &staff, err)) == CR_OK &&
+	if ((st = cli_staff(cli, db, NULL, C_("who is ...?", "recording the answer"), &staff, err)) == CR_OK &&
 	    (st = signup_find_student(db, argv[1], &student, &n, err)) == CR_OK) {
 		if (n != 1)
 			st = n ? cr_fail(err, CR_EDATA, "the student ID given is in more than one district's roster")
@@ -404,7 +404,7 @@ enum cr_status cmd_issue(struct cli *cli, int argc, char **argv, struct cr_err *
 	if ((st = cli_open_db(cli, DB_NOCREATE, &ir.db, err)) != CR_OK)
 		return st;
 	ir.rq.desk = cli->cfg.desk;
-	st = cli_staff(cli, ir.db, staff, _("issuing"), &ir.rq.staff, err);
+	st = cli_staff(cli, ir.db, staff, C_("who is ...?", "issuing"), &ir.rq.staff, err);
 	if (st == CR_OK && class_sid)
 		st = issue_class(&ir, class_sid, err);
 	for (int i = optind; st == CR_OK && !class_sid && i < argc; i++)

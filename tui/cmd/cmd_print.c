@@ -149,7 +149,7 @@ enum cr_status cmd_print(struct cli *cli, int argc, char **argv, struct cr_err *
 	}
 	if ((st = cli_open_db(cli, DB_NOCREATE, &run.db, err)) != CR_OK)
 		return st;
-	if ((st = cli_staff(cli, run.db, staff_name, _("printing the slips"), &run.dest.staff, err)) != CR_OK)
+	if ((st = cli_staff(cli, run.db, staff_name, C_("who is ...?", "printing the slips"), &run.dest.staff, err)) != CR_OK)
 		goto out;
 	/* The preview printer needs no setting: a text file beside the database. */
 	if (!target && !ps.target[0] && !strcmp(ps.driver, "preview")) {

@@ -24,13 +24,13 @@ static void profile_help(FILE *f)
 		"66 no database\n"), f);
 }
 
-static void profile_line(const char *label, const char *v)
+static void profile_line(const char *label, int col, const char *v)
 {
-	char *safe = text_inert(*v ? v : _("(not set)"), 0);
+	char *safe = text_inert(*v ? v : C_("profile", "(not set)"), 0);
 	int w = text_width(label);
 
-	/* the label, then the value from column 25 */
-	printf("%s%*s%s\n", label, w < 24 ? 24 - w : 1, "", safe ? safe : "?");
+	/* the label, then the value from column col + 1 */
+	printf("%s%*s%s\n", label, w < col ? col - w : 1, "", safe ? safe : "?");
 	free(safe);
 }
 
@@ -93,10 +93,16 @@ enum cr_status cmd_profile(struct cli *cli, int argc, char **argv, struct cr_err
 		cli_json_string(stdout, p.committed);
 		fputs("}\n", stdout);
 	} else {
-		profile_line(_("chief elected official"), p.chief);
-		profile_line(_("superintendent"), p.superintendent);
-		profile_line(_("library director"), p.director);
-		profile_line(_("commitment date"), p.committed);
+		const char *label[4] = { C_("profile", "chief elected official"), C_("profile", "superintendent"),
+					 C_("profile", "library director"), C_("profile", "commitment date") };
+		const char *value[4] = { p.chief, p.superintendent, p.director, p.committed };
+		int col = 24;   /* the values line up, two columns after the widest label */
+
+		for (int i = 0; i < 4; i++)
+			if (text_width(label[i]) + 2 > col)
+				col = text_width(label[i]) + 2;
+		for (int i = 0; i < 4; i++)
+			profile_line(label[i], col, value[i]);
 	}
 	return CR_OK;
 }

@@ -252,7 +252,7 @@ static int goal_emit(const struct goal_progress *g, void *ctx)
 		if (hid) {
 			fputs(_("children needed and pace suppressed (small counts)"), r->f);
 		} else if (g->needed == 0) {
-			fputs(_("met"), r->f);
+			fputs(C_("goal", "met"), r->f);
 		} else {
 			fprintf(r->f, P_("%lld more child needed", "%lld more children needed", g->needed), g->needed);
 			if (g->days_left < 0)
@@ -410,16 +410,16 @@ static enum cr_status report_write(struct cr_db *db, struct report *r, struct cr
 		fprintf(r->f, "%-*s", r->label_width, "");
 		/* TRANSLATORS: the coverage table's column headings: at most 8
 		 * columns wide each (9 for "enrolled"). */
-		text_heading(r->f, _("enrolled"), 9);
-		text_heading(r->f, _("carded"), 10);
-		text_heading(r->f, _("before"), 10);
-		text_heading(r->f, _("opted out"), 10);
-		text_heading(r->f, _("pending"), 10);
-		text_heading(r->f, _("covered%"), 9);
+		text_heading(r->f, C_("report heading", "enrolled"), 9);
+		text_heading(r->f, C_("report heading", "carded"), 10);
+		text_heading(r->f, C_("report heading", "before"), 10);
+		text_heading(r->f, C_("report heading", "opted out"), 10);
+		text_heading(r->f, C_("report heading", "pending"), 10);
+		text_heading(r->f, C_("report heading", "covered%"), 9);
 		fputc('\n', r->f);
 		for (i = 0; i < r->cov.nrows; i++)
 			text_row(r, row_label(r, &r->cov.rows[i], label, sizeof label), &r->cov.rows[i]);
-		text_row(r, _("all"), &r->cov.total);
+		text_row(r, C_("report heading", "all"), &r->cov.total);
 		fputs(_("\nSignups by week (Monday)\n"), r->f);
 		for (i = 0; i < r->su.nweeks; i++) {
 			fprintf(r->f, "  %s", r->su.weeks[i].day);

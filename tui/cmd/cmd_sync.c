@@ -48,7 +48,7 @@ static void sync_print(const struct sync_summary *sum, int json)
 	/* TRANSLATORS: sent, done, waiting, parked; then "online" or "offline",
 	 * and the library system's last error, if any. */
 	printf(_("sync: %d sent, %d done, %d waiting, %d parked; %s%s%s\n"), sum->sent, sum->done, sum->waiting,
-	       sum->parked, sum->online && !sum->stopped ? _("online") : _("offline"), sum->last_error[0] ? ": " : "",
+	       sum->parked, sum->online && !sum->stopped ? C_("sync state", "online") : C_("sync state", "offline"), sum->last_error[0] ? ": " : "",
 	       sum->last_error);
 }
 
