@@ -59,7 +59,7 @@ MIGRATIONS := $(sort $(wildcard assets/migrations/*.sql))
 LINGUAS    := $(notdir $(wildcard assets/po/*[a-z]))
 CATALOGS   := $(foreach l,$(LINGUAS),$(BUILD)/share/locale/$(l)/LC_MESSAGES/cardroll.mo)
 # The functions whose English arguments are messages (xgettext keywords).
-XGETTEXT_KEYS := -k_ -kN_ -kP_:1,2 -kcr_fail:3 -kdb_fail:4 -ktui_say:3
+XGETTEXT_KEYS := -k_ -kN_ -kP_:1,2 -kC_:1c,2 -kcr_fail:3 -kdb_fail:4 -ktui_say:3
 SLIPS      := $(sort $(wildcard assets/slips/*.slip))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -231,7 +231,8 @@ integration: $(BUILD)/cardroll
 		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/report.sh && \
 		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/roles.sh && \
 		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/privacy.sh && \
-		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/purge_kill.sh
+		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/purge_kill.sh && \
+		CARDROLL_BIN=$(abspath $(BUILD)/cardroll) sh tests/integration/spanish.sh
 
 # Printer tests decode what was printed with tools we did not write
 # (pdftoppm, zbarimg, pdftotext, npm npos and zpl-renderer-js, cupsd).

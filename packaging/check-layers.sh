@@ -75,7 +75,7 @@ for f in tui/mod/*.[ch]; do
 done
 
 # No two headers include each other.
-for h in $(find core printers tui mod -name '*.h'); do
+for h in $(find core printers tui -name '*.h'); do
 	dir=$(dirname "$h")
 	for inc in $(grep -o '#include "[^"]*\.h"' "$h" | sed 's/#include "//;s/"$//'); do
 		case $inc in */*) other=core/$inc ;; *) other=$dir/$inc ;; esac

@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential pkg-config make gcc clang libclang-rt-14-dev
 libncurses-dev ncurses-term libsqlite3-dev sqlite3 libutf8proc-dev libzip-dev
-libinih-dev libargon2-dev libcmocka-dev libvterm-dev python3 time locales
+libinih-dev libargon2-dev libcmocka-dev libvterm-dev python3 time locales gettext
 libcairo2-dev libpango1.0-dev libqrencode-dev libzint-dev libcups2-dev
 libcurl4-openssl-dev libssl-dev libjson-c-dev openssl libtext-csv-perl fonts-dejavu-core fonts-noto-core fonts-noto-cjk
 zbar-tools poppler-utils cups cups-client cups-daemon printer-driver-cups-pdf

@@ -10,6 +10,7 @@
 #include "display_name.h"
 #include "sink.h"
 #include "text/text.h"
+#include "text/i18n.h"
 
 struct preview_job {
 	struct sink *sink;
@@ -179,7 +180,7 @@ static enum cr_status preview_close(void *state, int commit, struct cr_err *err)
 
 const struct printer_driver printer_preview = {
 	.name = "preview",
-	.summary = "a plain text file of the slips, QR code in block characters",
+	.summary = N_("a plain text file of the slips, QR code in block characters"),
 	.open = preview_open,
 	.slip = preview_slip,
 	.close = preview_close,

@@ -12,6 +12,7 @@
 #include "printer.h"
 #include "sink.h"
 #include "text/text.h"
+#include "text/i18n.h"
 
 /* 203 dpi = 8 dots/mm; a 4 x 3 inch label. */
 #define ZPL_WIDTH   812
@@ -175,7 +176,7 @@ static enum cr_status zpl_close(void *state, int commit, struct cr_err *err)
 
 const struct printer_driver printer_zpl = {
 	.name = "zpl",
-	.summary = "ZPL labels (4x3 in, 203 dpi) for Zebra-style label printers",
+	.summary = N_("ZPL labels (4x3 in, 203 dpi) for Zebra-style label printers"),
 	.open = zpl_open,
 	.slip = zpl_slip,
 	.close = zpl_close,

@@ -8,6 +8,8 @@
 #include "cmd/cli.h"
 #include "desk.h"
 #include "store/paths.h"
+#include "text/i18n.h"
+#include "text/text.h"
 #include "tui.h"
 
 static const struct command {
@@ -15,39 +17,68 @@ static const struct command {
 	enum cr_status (*run)(struct cli *cli, int argc, char **argv, struct cr_err *err);
 	const char *summary;
 } commands[] = {
-	{ "import", cmd_import, "import a district roster (OneRoster package or plain CSV)" },
-	{ "find",   cmd_find,   "find students by name prefix or student ID" },
-	{ "classes", cmd_classes, "list the classes with their IDs, teacher, enrolled and carded" },
-	{ "staff",  cmd_staff,  "add, list, disable desk staff; reset a PIN; assign a volunteer's schools" },
-	{ "issue",  cmd_issue,  "issue library cards to children or a whole class" },
-	{ "consent", cmd_consent, "record a family's answer: given, signed, opted-out" },
-	{ "void",   cmd_void,   "void a card issued by mistake, with the reason" },
-	{ "slips",  cmd_slips,  "queue a class's card slips, or preview one as text" },
-	{ "print",  cmd_print,  "print a class's slips, cards' slips, a job again, or every job waiting" },
-	{ "printers", cmd_printers, "list the printer drivers and CUPS queues, with their state" },
-	{ "sync",   cmd_sync,   "send waiting signups to the library system; --roster pulls the roster" },
-	{ "report", cmd_report, "coverage, signups and goals for partners (text, CSV, JSON, PDF; small counts hidden)" },
-	{ "goal",   cmd_goal,   "set, list or remove a coverage goal (a target % by a date)" },
-	{ "profile", cmd_profile, "set or show the community's commitment (officials, date) for the report" },
-	{ "audit",  cmd_audit,  "the audit log: who did what, when, at which desk (admins)" },
-	{ "purge",  cmd_purge,  "forget withdrawn children and, after the school year, those never carded (admins)" },
+	{ "import", cmd_import, N_("import a district roster (OneRoster package or plain CSV)") },
+	{ "find",   cmd_find,   N_("find students by name prefix or student ID") },
+	{ "classes", cmd_classes, N_("list the classes with their IDs, teacher, enrolled and carded") },
+	{ "staff",  cmd_staff,  N_("add, list, disable desk staff; reset a PIN; assign a volunteer's schools") },
+	{ "issue",  cmd_issue,  N_("issue library cards to children or a whole class") },
+	{ "consent", cmd_consent, N_("record a family's answer: given, signed, opted-out") },
+	{ "void",   cmd_void,   N_("void a card issued by mistake, with the reason") },
+	{ "slips",  cmd_slips,  N_("queue a class's card slips, or preview one as text") },
+	{ "print",  cmd_print,  N_("print a class's slips, cards' slips, a job again, or every job waiting") },
+	{ "printers", cmd_printers, N_("list the printer drivers and CUPS queues, with their state") },
+	{ "sync",   cmd_sync,   N_("send waiting signups to the library system; --roster pulls the roster") },
+	{ "report", cmd_report, N_("coverage, signups and goals for partners (text, CSV, JSON, PDF; small counts hidden)") },
+	{ "goal",   cmd_goal,   N_("set, list or remove a coverage goal (a target % by a date)") },
+	{ "profile", cmd_profile, N_("set or show the community's commitment (officials, date) for the report") },
+	{ "audit",  cmd_audit,  N_("the audit log: who did what, when, at which desk (admins)") },
+	{ "purge",  cmd_purge,  N_("forget withdrawn children and, after the school year, those never carded (admins)") },
 };
+
+/* s word-wrapped to 80 columns (display width), each further line
+ * indented by indent columns; s has no newline of its own. */
+static void put_wrapped(FILE *f, const char *s, int col, int indent)
+{
+	while (*s) {
+		size_t n = strcspn(s, " ");
+		char word[512];
+		int w;
+
+		snprintf(word, sizeof word, "%.*s", (int)n, s);
+		w = text_width(word);
+		if (col > indent && col + 1 + w > 80) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', f);
+			col++;
+		}
+		fputs(word, f);
+		col += w;
+		s += n;
+		while (*s == ' ')
+			s++;
+	}
+	fputc('\n', f);
+}
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: cardroll [--db PATH] [--config PATH] [COMMAND [ARGS]]\n"
+	fputs(_("usage: cardroll [--db PATH] [--config PATH] [COMMAND [ARGS]]\n"
 		"\n"
 		"Without a command, opens the desk (the terminal interface).\n"
 		"\n"
-		"commands:\n");
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f,
-		"\n"
+		"commands:\n"), f);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		fprintf(f, "  %-8s ", commands[i].name);
+		put_wrapped(f, _(commands[i].summary), 11, 11);
+	}
+	fputs(_("\n"
 		"options:\n"
-		"  --db PATH       database file (or CARDROLL_DB; default ~/.local/share/cardroll/cardroll.db)\n"
-		"  --config PATH   settings file (or CARDROLL_CONFIG; default ~/.config/cardroll/cardroll.ini)\n"
+		"  --db PATH       database file (or CARDROLL_DB;\n"
+		"                  default ~/.local/share/cardroll/cardroll.db)\n"
+		"  --config PATH   settings file (or CARDROLL_CONFIG;\n"
+		"                  default ~/.config/cardroll/cardroll.ini)\n"
 		"  --version       print the version\n"
 		"  --help          this help; `cardroll COMMAND --help` for a command\n"
 		"\n"
@@ -59,7 +90,7 @@ static void usage(FILE *f)
 		"\n"
 		"exit codes: 0 ok, 1 find matched no student, 64 usage, 65 bad input data,\n"
 		"66 missing input, 69 service unavailable, 70 internal, 73 cannot create,\n"
-		"75 temporary failure\n");
+		"75 temporary failure\n"), f);
 }
 
 /* Settings: /etc first, then the person's own, or exactly --config. */
@@ -138,7 +169,7 @@ int main(int argc, char **argv)
 		for (i = 0; i < n && strcmp(commands[i].name, argv[0]) != 0; i++)
 			;
 		if (i == n) {
-			fprintf(stderr, "cardroll: unknown command '%s'\n\n", argv[0]);
+			fprintf(stderr, _("cardroll: unknown command '%s'\n\n"), argv[0]);
 			usage(stderr);
 			return cr_status_exit_code(CR_EUSAGE);
 		}

@@ -7,6 +7,7 @@
 #include "desk/lockout.h"
 #include "desk/perm.h"
 #include "store/paths.h"
+#include "text/i18n.h"
 
 enum cr_status cli_open_db(struct cli *cli, unsigned flags, struct cr_db **db, struct cr_err *err)
 {
@@ -25,6 +26,13 @@ enum cr_status cli_open_db(struct cli *cli, unsigned flags, struct cr_db **db, s
 			return st;
 	}
 	return db_open(cli->db_path, flags, db, err);
+}
+
+const char *cli_pgettext(const char *ctx_msgid, const char *msgid)
+{
+	const char *t = dgettext(CR_TEXTDOMAIN, ctx_msgid);
+
+	return t == ctx_msgid ? msgid : t;
 }
 
 void cli_json_string(FILE *f, const char *s)
@@ -77,7 +85,7 @@ enum cr_status cli_sign_in(struct cli *cli, struct cr_db *db, const char *name, 
 enum cr_status cli_actor(struct cli *cli, struct cr_db *db, int action, long long *id, struct cr_err *err)
 {
 	enum perm_action a = (enum perm_action)action;
-	char doing[64];
+	char doing[128];
 	enum cr_status st;
 	int n;
 
@@ -90,7 +98,7 @@ enum cr_status cli_actor(struct cli *cli, struct cr_db *db, int action, long lon
 		return cr_fail(err, CR_EUSAGE, "not allowed: no one is signed in, and '%s' needs a person once staff "
 			       "accounts exist: set CARDROLL_STAFF to your name and CARDROLL_PIN to your PIN",
 			       perm_action_name(a));
-	snprintf(doing, sizeof doing, "doing '%s'", perm_action_name(a));
+	snprintf(doing, sizeof doing, C_("who is ...?", "doing '%s'"), perm_action_name(a));
 	if ((st = cli_staff(cli, db, NULL, doing, id, err)) != CR_OK)
 		return st;
 	return perm_check(db, *id, a, err);

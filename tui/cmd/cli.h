@@ -32,6 +32,13 @@ enum cr_status cli_actor(struct cli *cli, struct cr_db *db, int action, long lon
 enum cr_status cli_sign_in(struct cli *cli, struct cr_db *db, const char *name, const char *doing,
 			   struct staff_who *who, struct cr_err *err);
 
+/* C_(context, "message"): a message whose English alone is ambiguous (a
+ * lone word, a column heading) translated in its context (the catalog's
+ * msgctxt, as gettext's pgettext; xgettext keyword C_:1c,2), so that
+ * another part's "all" or "pending" keeps its own translation. */
+#define C_(ctx, s) cli_pgettext(ctx "\004" s, s)
+const char *cli_pgettext(const char *ctx_msgid, const char *msgid) __attribute__((format_arg(2)));
+
 /* Writes s as a JSON string literal (with quotes). */
 void cli_json_string(FILE *f, const char *s);
 
@@ -54,5 +61,9 @@ enum cr_status cmd_profile(struct cli *cli, int argc, char **argv, struct cr_err
 /* `cardroll sync --roster`: pulls the roster ([sync] roster_url) into the
  * importer (tui/cmd/cmd_sync_roster.c); json as --json. */
 enum cr_status cmd_sync_roster(struct cli *cli, int json, struct cr_err *err);
+/* "N rows were rejected ..." and "N files ... were refused ...", in the
+ * person's language (a static buffer each). */
+const char *import_rejected_msg(long n);
+const char *import_refused_msg(long n);
 
 #endif

@@ -13,6 +13,8 @@
 #include "desk/coverage.h"
 #include "desk/purge.h"
 #include "store/audit.h"
+#include "text/text.h"
+#include "text/i18n.h"
 
 enum audit_format { AF_TEXT, AF_CSV, AF_JSON };
 
@@ -20,13 +22,14 @@ enum audit_format { AF_TEXT, AF_CSV, AF_JSON };
 static enum cr_status audit_admin(struct cli *cli, struct cr_db *db, const char *action, struct staff_who *who,
 				  struct cr_err *err)
 {
-	enum cr_status st = cli_sign_in(cli, db, NULL, !strcmp(action, "audit") ? "reading the audit" : "purging",
-					who, err);
+	int audit = !strcmp(action, "audit");
+	enum cr_status st = cli_sign_in(cli, db, NULL, audit ? C_("who is ...?", "reading the audit") : C_("who is ...?", "purging"), who, err);
 
 	if (st != CR_OK)
 		return st;
 	if (!access_allows(who, action))
-		return cr_fail(err, CR_EUSAGE, "only an admin can %s", !strcmp(action, "audit") ? "read the audit" : "purge");
+		return audit ? cr_fail(err, CR_EUSAGE, "only an admin can read the audit")
+			     : cr_fail(err, CR_EUSAGE, "only an admin can purge");
 	return CR_OK;
 }
 
@@ -119,16 +122,18 @@ static int audit_print(const struct audit_row *r, void *ctx)
 		localtime_r(&t, &tm);
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
 		if (r->subject[0] && r->student)
-			snprintf(object, sizeof object, "student %lld%s%s", r->student, r->student_number[0] ? " #" : "",
+			snprintf(object, sizeof object, _("student %lld%s%s"), r->student, r->student_number[0] ? " #" : "",
 				 r->student_number);
 		else if (r->subject[0])
-			snprintf(object, sizeof object, "purged child %.12s", r->subject);
+			snprintf(object, sizeof object, _("purged child %.12s"), r->subject);
 		else if (r->object_kind[0] && r->object_id)
 			snprintf(object, sizeof object, "%s %lld", r->object_kind, r->object_id);
 		else
 			snprintf(object, sizeof object, "%s", r->object_kind[0] ? r->object_kind : "-");
-		printf("%6lld  %s  %-16.16s  %-12.12s  %-22s  %-28s  %s\n", r->id, when,
-		       r->staff_name[0] ? r->staff_name : "-", r->desk[0] ? r->desk : "-", r->action, object, r->detail);
+		printf("%6lld  %s  %-16.16s  %-12.12s  %-22s  ", r->id, when,
+		       r->staff_name[0] ? r->staff_name : "-", r->desk[0] ? r->desk : "-", r->action);
+		/* padded by display width: a translation may have accents */
+		printf("%s%*s  %s\n", object, text_width(object) < 28 ? 28 - text_width(object) : 0, "", r->detail);
 	}
 	o->n++;
 	return 0;
@@ -136,8 +141,7 @@ static int audit_print(const struct audit_row *r, void *ctx)
 
 static void audit_help(FILE *f)
 {
-	fprintf(f,
-		"usage: cardroll audit [--since YYYY-MM-DD] [--format text|csv|json]\n"
+	fputs(_("usage: cardroll audit [--since YYYY-MM-DD] [--format text|csv|json]\n"
 		"\n"
 		"The audit log, oldest first: every issue, void, consent, print, export,\n"
 		"report, import, purge, sign-in and failed sign-in, with who, when and at\n"
@@ -145,7 +149,8 @@ static void audit_help(FILE *f)
 		"database is shown by internal id and student ID, a purged one as a hash.\n"
 		"For admins: CARDROLL_STAFF and CARDROLL_PIN sign in.\n"
 		"\n"
-		"exit: 0 ok; 64 usage or not an admin; 65 name or PIN not recognised; 66 no database\n");
+		"exit: 0 ok; 64 usage or not an admin; 65 name or PIN not recognised;\n"
+		"66 no database\n"), f);
 }
 
 enum cr_status cmd_audit(struct cli *cli, int argc, char **argv, struct cr_err *err)
@@ -269,8 +274,7 @@ static void purge_paths_find(const struct cli *cli, struct purge_paths *p)
 
 static void purge_help(FILE *f)
 {
-	fprintf(f,
-		"usage: cardroll purge [--dry-run]\n"
+	fputs(_("usage: cardroll purge [--dry-run]\n"
 		"\n"
 		"Forgets children, in one transaction: those withdrawn longer than [retention]\n"
 		"withdrawn_days (default 90), and, once [retention] school_year_end is past,\n"
@@ -281,8 +285,50 @@ static void purge_help(FILE *f)
 		"library system is held. --dry-run says what would go (counts only).\n"
 		"For admins: CARDROLL_STAFF and CARDROLL_PIN sign in.\n"
 		"\n"
-		"exit: 0 ok; 64 usage or not an admin; 65 name or PIN not recognised; 66 no database;\n"
-		"73 a file could not be removed; 75 the database is busy\n");
+		"exit: 0 ok; 64 usage or not an admin; 65 name or PIN not recognised;\n"
+		"66 no database; 73 a file could not be removed; 75 the database is busy\n"), f);
+}
+
+/* What purge did (or, dry, would do): counts only. */
+static void purge_say(const struct cli *cli, int dry, const struct purge_counts *pc)
+{
+	const char *end = cli->cfg.school_year_end;
+
+	if (dry)
+		printf(P_("dry run: would remove %lld child withdrawn more than %d days ago\n",
+			  "dry run: would remove %lld children withdrawn more than %d days ago\n", pc->withdrawn),
+		       pc->withdrawn, cli->cfg.withdrawn_days);
+	else
+		printf(P_("removed %lld child withdrawn more than %d days ago\n",
+			  "removed %lld children withdrawn more than %d days ago\n", pc->withdrawn),
+		       pc->withdrawn, cli->cfg.withdrawn_days);
+	if (!end[0])
+		fputs(dry ? _("would remove 0 children who never took a card ([retention] school_year_end is not set)\n")
+			  : _("removed 0 children who never took a card ([retention] school_year_end is not set)\n"), stdout);
+	else if (!pc->year_over)
+		printf(dry ? _("would remove 0 children who never took a card (the school year ends %s)\n")
+			   : _("removed 0 children who never took a card (the school year ends %s)\n"), end);
+	else if (dry)
+		printf(P_("would remove %lld child who never took a card and is no longer enrolled (the school year "
+			  "ended %s)\n",
+			  "would remove %lld children who never took a card and are no longer enrolled (the school year "
+			  "ended %s)\n", pc->never_carded), pc->never_carded, end);
+	else
+		printf(P_("removed %lld child who never took a card and is no longer enrolled (the school year "
+			  "ended %s)\n",
+			  "removed %lld children who never took a card and are no longer enrolled (the school year "
+			  "ended %s)\n", pc->never_carded), pc->never_carded, end);
+	/* TRANSLATORS: cards, active cards, consent records, events,
+	 * enrollments, slips, print jobs, files. */
+	printf(_("with them: %lld cards (%lld still active, kept as signup counts for the report), %lld consent "
+		 "records, %lld events, %lld enrollments, %lld slips from print jobs (%lld jobs left empty), "
+		 "%lld files\n"), pc->cards, pc->cards_active, pc->consents, pc->events, pc->enrollments, pc->slips,
+	       pc->print_jobs, pc->files);
+	if (pc->held)
+		printf(P_("held: %lld child whose events still wait for the library system (`cardroll sync`, "
+			  "`cardroll sync --parked`)\n",
+			  "held: %lld children whose events still wait for the library system (`cardroll sync`, "
+			  "`cardroll sync --parked`)\n", pc->held), pc->held);
 }
 
 enum cr_status cmd_purge(struct cli *cli, int argc, char **argv, struct cr_err *err)
@@ -298,7 +344,6 @@ enum cr_status cmd_purge(struct cli *cli, int argc, char **argv, struct cr_err *
 	struct cr_db *db;
 	enum cr_status st;
 	int c, dry = 0;
-	const char *verb;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
@@ -324,23 +369,7 @@ enum cr_status cmd_purge(struct cli *cli, int argc, char **argv, struct cr_err *
 		       dry, &pc, err);
 	if (st != CR_OK)
 		goto out;
-	verb = dry ? "would remove" : "removed";
-	printf("%s%s %lld children withdrawn more than %d days ago\n", dry ? "dry run: " : "", verb, pc.withdrawn,
-	       cli->cfg.withdrawn_days);
-	if (!cli->cfg.school_year_end[0])
-		printf("%s 0 children who never took a card ([retention] school_year_end is not set)\n", verb);
-	else if (!pc.year_over)
-		printf("%s 0 children who never took a card (the school year ends %s)\n", verb,
-		       cli->cfg.school_year_end);
-	else
-		printf("%s %lld children who never took a card and are no longer enrolled (the school year "
-		       "ended %s)\n", verb, pc.never_carded, cli->cfg.school_year_end);
-	printf("with them: %lld cards (%lld still active, kept as signup counts for the report), %lld consent "
-	       "records, %lld events, %lld enrollments, %lld slips from print jobs (%lld jobs left empty), %lld files\n", pc.cards,
-	       pc.cards_active, pc.consents, pc.events, pc.enrollments, pc.slips, pc.print_jobs, pc.files);
-	if (pc.held)
-		printf("held: %lld children whose events still wait for the library system (`cardroll sync`, "
-		       "`cardroll sync --parked`)\n", pc.held);
+	purge_say(cli, dry, &pc);
 out:
 	for (size_t i = 0; i < files.n; i++)
 		free(files.v[i]);

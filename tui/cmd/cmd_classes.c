@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "desk/perm.h"
 #include "desk/classes.h"
+#include "text/i18n.h"
 #include "text/text.h"
 
 struct classes_out {
@@ -16,8 +17,7 @@ struct classes_out {
 
 static void classes_help(FILE *f)
 {
-	fprintf(f,
-		"usage: cardroll classes [--school NAME|ID] [--json]\n"
+	fputs(_("usage: cardroll classes [--school NAME|ID] [--json]\n"
 		"\n"
 		"Lists the roster's active classes, school by school: the class ID (what\n"
 		"`issue --class` and `slips --class` take; a class's exact title works too),\n"
@@ -26,7 +26,7 @@ static void classes_help(FILE *f)
 		"\n"
 		"  --school NAME|ID   only this school (its name, case ignored, or its ID)\n"
 		"  --json             a JSON array of objects: class_id, title, teacher,\n"
-		"                     school, school_id, grades, enrolled, carded\n");
+		"                     school, school_id, grades, enrolled, carded\n"), f);
 }
 
 static void classes_text(const char *s)
@@ -66,7 +66,8 @@ static int classes_emit(const struct classes_row *r, void *ctx)
 		classes_text(r->c->teacher);
 		fputc('\t', stdout);
 		classes_text(r->school);
-		printf("\t%ld enrolled\t%ld carded\n", r->c->enrolled, r->c->carded);
+		/* TRANSLATORS: the counts of the class's line (tab-separated). */
+		printf(_("\t%ld enrolled\t%ld carded\n"), r->c->enrolled, r->c->carded);
 	}
 	o->count++;
 	return 0;

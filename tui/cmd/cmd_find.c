@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "desk/perm.h"
 #include "desk/search.h"
+#include "text/i18n.h"
 #include "text/text.h"
 
 struct find_out {
@@ -15,8 +16,7 @@ struct find_out {
 
 static void find_help(FILE *f)
 {
-	fprintf(f,
-		"usage: cardroll find [--limit N] [--json] QUERY...\n"
+	fputs(_("usage: cardroll find [--limit N] [--json] QUERY...\n"
 		"\n"
 		"Finds students by name prefix (words in any order, case and accents\n"
 		"ignored: 'ximena mu' finds Ximena Muñoz Núñez) or by exact student ID.\n"
@@ -26,7 +26,7 @@ static void find_help(FILE *f)
 		"  --json      a JSON array of objects instead of lines\n"
 		"\n"
 		"exit: 0 some student matched; 1 none did (\"no student matches\" on stderr,\n"
-		"and [] with --json), as grep does; 64 usage; 66 no database\n");
+		"and [] with --json), as grep does; 64 usage; 66 no database\n"), f);
 }
 
 static void find_print_text(const char *s)

@@ -7,12 +7,12 @@
 #include "cli.h"
 #include "desk/perm.h"
 #include "desk/goals.h"
+#include "text/i18n.h"
 #include "text/text.h"
 
 static void goal_help(FILE *f)
 {
-	fprintf(f,
-		"usage: cardroll goal set [--school NAME|ID] --target PCT --date YYYY-MM-DD\n"
+	fprintf(f, _("usage: cardroll goal set [--school NAME|ID] --target PCT --date YYYY-MM-DD\n"
 		"       cardroll goal list [--json]\n"
 		"       cardroll goal remove [--school NAME|ID]\n"
 		"\n"
@@ -22,7 +22,7 @@ static void goal_help(FILE *f)
 		"the pace needed (children a week).\n"
 		"\n"
 		"exit: 0 ok; 1 remove: that scope had no goal; 64 usage; 65 bad --target,\n"
-		"--date or --school (the message names it); 66 no database\n");
+		"--date or --school (the message names it); 66 no database\n"));
 }
 
 struct goal_list {
@@ -43,17 +43,21 @@ static int goal_print(const struct goal_progress *g, void *ctx)
 		       "\"pct_covered\": %.1f, \"needed\": %lld, \"days_left\": %ld, \"per_week\": %lld}",
 		       g->target_pct, g->due, g->enrolled, g->covered, g->pct, g->needed, g->days_left, g->per_week);
 	} else {
-		char *safe = text_inert(g->school_rowid ? g->school : "the whole programme", 0);
+		char *safe = text_inert(g->school_rowid ? g->school : _("the whole programme"), 0);
 
-		printf("%s\t%g%% by %s\tnow %.1f%% (%lld of %lld)\t", safe ? safe : "?", g->target_pct, g->due,
+		/* TRANSLATORS: scope, target %, due date, now %, covered, enrolled
+		 * (tab-separated columns). */
+		printf(_("%s\t%g%% by %s\tnow %.1f%% (%lld of %lld)\t"), safe ? safe : "?", g->target_pct, g->due,
 		       g->pct, g->covered, g->enrolled);
 		free(safe);
 		if (g->needed == 0)
-			puts("met");
+			puts(C_("goal", "met"));
 		else if (g->days_left < 0)
-			printf("%lld more needed; the date passed\n", g->needed);
+			printf(P_("%lld more needed; the date passed\n", "%lld more needed; the date passed\n", g->needed),
+			       g->needed);
 		else
-			printf("%lld more needed: %lld a week\n", g->needed, g->per_week);
+			printf(P_("%lld more needed: %lld a week\n", "%lld more needed: %lld a week\n", g->needed),
+			       g->needed, g->per_week);
 	}
 	l->n++;
 	return 0;

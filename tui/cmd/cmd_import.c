@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "desk/perm.h"
 #include "roster/roster.h"
+#include "text/i18n.h"
 #include "text/text.h"
 
 static volatile sig_atomic_t import_cancel;
@@ -22,9 +23,9 @@ static void import_on_signal(int sig)
 
 static void import_help(FILE *f)
 {
-	fprintf(f,
-		"usage: cardroll import [--dry-run] [--json] [--quiet] SOURCE\n"
-		"       cardroll import --map NAME [--map-file FILE] [--dry-run] [--json] FILE.csv\n"
+	fputs(_("usage: cardroll import [--dry-run] [--json] [--quiet] SOURCE\n"
+		"       cardroll import --map NAME [--map-file FILE] [--dry-run] [--json]\n"
+		"                       FILE.csv\n"
 		"       cardroll import --show-last [--json]\n"
 		"\n"
 		"Imports a district roster: a OneRoster 1.1 or 1.2 CSV package (a folder or a\n"
@@ -47,7 +48,7 @@ static void import_help(FILE *f)
 		"\n"
 		"exit: 0 imported cleanly; 65 imported but some rows were rejected, or the\n"
 		"package is unusable; 66 SOURCE or a required file is missing; 73 the\n"
-		"database cannot be written; 75 interrupted (nothing changed)\n");
+		"database cannot be written; 75 interrupted (nothing changed)\n"), f);
 }
 
 struct import_cli {
@@ -63,10 +64,10 @@ static void import_progress_line(const struct roster_progress *p, time_t started
 	double frac = p->bytes_total ? (double)p->bytes_done / (double)p->bytes_total : 0;
 	long eta = (frac > 0.01 && secs > 0) ? (long)(secs / frac - secs) : -1;
 
-	fprintf(stderr, "\r\033[K%-22s %3.0f%%  %ld rows  %.0f rows/s", p->file ? p->file : "",
-		frac * 100, p->rows, rate);
+	fprintf(stderr, "\r\033[K%-22s %3.0f%%  ", p->file ? p->file : "", frac * 100);
+	fprintf(stderr, P_("%ld row  %.0f rows/s", "%ld rows  %.0f rows/s", p->rows), p->rows, rate);
 	if (eta >= 0)
-		fprintf(stderr, "  ETA %ld:%02ld", eta / 60, eta % 60);
+		fprintf(stderr, _("  ETA %ld:%02ld"), eta / 60, eta % 60);
 }
 
 static time_t import_started;
@@ -109,7 +110,8 @@ static int import_issue_out(const struct roster_issue *is, void *ctx)
 			printf("  %s", is->file);
 		if (*is->field)
 			printf(" [%s]", is->field);
-		printf(": %s: %s\n", is->severity, reason ? reason : "?");
+		printf(": %s: %s\n", !strcmp(is->severity, "error") ? C_("import severity", "error")
+		       : !strcmp(is->severity, "warning") ? C_("import severity", "warning") : is->severity, reason ? reason : "?");
 		free(reason);
 	}
 	return 0;
@@ -122,17 +124,19 @@ static void import_summary_text(const struct roster_summary *s, const char *sour
 	time_t t = (time_t)finished;
 
 	if (finished > 0 && localtime_r(&t, &tm))
-		strftime(when, sizeof when, " on %Y-%m-%d %H:%M", &tm);
-	printf("%s %s%s%s (%s) from %s%s\n",
-	       s->dry_run ? "Dry run of" : !strcmp(s->outcome, "ok") ? "Imported" : "Import failed for",
-	       s->district[0] ? s->district : "the roster", "", "", s->kind, source, when);
-	printf("  added %ld, updated %ld, withdrawn %ld, rejected rows %ld, warnings %ld",
+		strftime(when, sizeof when, _(" on %Y-%m-%d %H:%M"), &tm);
+	/* TRANSLATORS: the district (or "the roster"), the kind (bulk, delta,
+	 * csv), the source, the time (" on 2026-09-01 10:00" or nothing). */
+	printf(s->dry_run ? _("Dry run of %s (%s) from %s%s\n")
+	       : !strcmp(s->outcome, "ok") ? _("Imported %s (%s) from %s%s\n") : _("Import failed for %s (%s) from %s%s\n"),
+	       s->district[0] ? s->district : C_("import summary", "the roster"), s->kind, source, when);
+	printf(_("  added %ld, updated %ld, withdrawn %ld, rejected rows %ld, warnings %ld"),
 	       s->added, s->updated, s->withdrawn, s->rejected, s->warnings);
 	if (s->refused_files)
-		printf(", refused files %ld", s->refused_files);
+		printf(_(", refused files %ld"), s->refused_files);
 	putchar('\n');
 	if (s->dry_run)
-		printf("  (dry run: nothing was changed)\n");
+		fputs(_("  (dry run: nothing was changed)\n"), stdout);
 }
 
 static void import_summary_json(const struct roster_summary *s, const char *source)
@@ -168,13 +172,33 @@ static enum cr_status import_show(struct cr_db *db, long long run_id, struct imp
 		import_summary_text(&sum, source, finished);
 	ic->first = 1;
 	if (!ic->json && !ic->quiet && (sum.rejected || sum.warnings || sum.refused_files))
-		printf("Report:\n");
+		fputs(_("Report:\n"), stdout);
 	st = roster_run_issues(db, run_id, import_issue_out, ic, err);
 	if (ic->json)
 		fputs(ic->first ? "]\n}\n" : "\n  ]\n}\n", stdout);
 	else if (!ic->quiet && ic->limit > 0 && ic->total > ic->shown)
-		printf("  ... and %ld more: cardroll import --show-last\n", ic->total - ic->shown);
+		printf(_("  ... and %ld more: cardroll import --show-last\n"), ic->total - ic->shown);
 	return st;
+}
+
+const char *import_rejected_msg(long n)
+{
+	static char msg[256];
+
+	snprintf(msg, sizeof msg,
+		 P_("%ld row was rejected (see the report above); the good rows were imported",
+		    "%ld rows were rejected (see the report above); the good rows were imported", n), n);
+	return msg;
+}
+
+const char *import_refused_msg(long n)
+{
+	static char msg[256];
+
+	snprintf(msg, sizeof msg,
+		 P_("%ld file of the package was refused (see the report above); the rest was imported",
+		    "%ld files of the package were refused (see the report above); the rest was imported", n), n);
+	return msg;
 }
 
 enum cr_status cmd_import(struct cli *cli, int argc, char **argv, struct cr_err *err)
@@ -267,11 +291,9 @@ enum cr_status cmd_import(struct cli *cli, int argc, char **argv, struct cr_err 
 		}
 	}
 	if (st == CR_OK && sum.rejected > 0)
-		st = cr_fail(err, CR_EDATA, "%ld row%s rejected (see the report above); the good rows were imported",
-			     sum.rejected, sum.rejected > 1 ? "s were" : " was");
+		st = cr_fail(err, CR_EDATA, "%s", import_rejected_msg(sum.rejected));
 	else if (st == CR_OK && sum.refused_files > 0)
-		st = cr_fail(err, CR_EDATA, "%ld file%s of the package refused (see the report above); the rest was imported",
-			     sum.refused_files, sum.refused_files > 1 ? "s were" : " was");
+		st = cr_fail(err, CR_EDATA, "%s", import_refused_msg(sum.refused_files));
 	db_close(db);
 	return st;
 }

@@ -10,12 +10,13 @@
 #include "desk/signup.h"
 #include "desk/slips.h"
 #include "desk/staff.h"
+#include "text/i18n.h"
 #include "text/text.h"
 
 static void issue_help(FILE *f)
 {
-	fprintf(f,
-		"usage: cardroll issue [--json] [--staff NAME] [--confirm-duplicate] [--stock CARD] STUDENT_ID...\n"
+	fputs(_("usage: cardroll issue [--json] [--staff NAME] [--confirm-duplicate]\n"
+		"                      [--stock CARD] STUDENT_ID...\n"
 		"       cardroll issue --class CLASS --all-eligible [--json] [--staff NAME]\n"
 		"\n"
 		"Issues a library card to each child (by district student ID), or to every\n"
@@ -24,13 +25,16 @@ static void issue_help(FILE *f)
 		"line per child: student ID, outcome (issued, already, refused), the card\n"
 		"number or the reason.\n"
 		"\n"
-		"  --staff NAME           who issues (or CARDROLL_STAFF); the PIN comes from CARDROLL_PIN\n"
+		"  --staff NAME           who issues (or CARDROLL_STAFF); the PIN comes from\n"
+		"                         CARDROLL_PIN\n"
 		"  --confirm-duplicate    a person has checked a likely duplicate: issue anyway\n"
-		"  --stock CARD           the pre-printed card scanned for this child (stock scheme)\n"
-		"  --json                 one JSON object per child: student_id, outcome, card, reason,\n"
-		"                         issued_by ({staff, desk} of the card's issuer; null when refused)\n"
+		"  --stock CARD           the pre-printed card scanned for this child (stock\n"
+		"                         scheme)\n"
+		"  --json                 one JSON object per child: student_id, outcome, card,\n"
+		"                         reason, issued_by ({staff, desk} of the card's issuer;\n"
+		"                         null when refused)\n"
 		"\n"
-		"exit: 0 every child has a card; 65 some were refused (see the reasons)\n");
+		"exit: 0 every child has a card; 65 some were refused (see the reasons)\n"), f);
 }
 
 struct issue_run {
@@ -140,8 +144,8 @@ static enum cr_status issue_by_number(struct issue_run *ir, const char *number, 
 		return st;
 	if (n == 1)
 		return issue_one(ir, student, number, err);
-	snprintf(r.reason, sizeof r.reason, n == 0 ? "no student has this student ID in the roster"
-		 : "this student ID is in more than one district's roster: use the desk to choose");
+	snprintf(r.reason, sizeof r.reason, "%s", n == 0 ? _("no student has this student ID in the roster")
+		 : _("this student ID is in more than one district's roster: use the desk to choose"));
 	ir->refused++;
 	issue_print(ir, number, &r);
 	return CR_OK;
@@ -228,10 +232,11 @@ enum cr_status cmd_slips(struct cli *cli, int argc, char **argv, struct cr_err *
 		case 'k': card = optarg; break;
 		case 'p': preview = optarg; break;
 		case 'h':
-			printf("usage: cardroll slips --class CLASS | --card CARD | --preview CARD\n"
-			       "CLASS is a class ID (`cardroll classes` lists them) or a title one class has.\n"
-			       "Queues a class's slips (one print job, by family name) or one card's slip,\n"
-			       "or prints a card's slip as text. Printing itself comes with the printers.\n");
+			fputs(_("usage: cardroll slips --class CLASS | --card CARD | --preview CARD\n"
+				"CLASS is a class ID (`cardroll classes` lists them) or a title one class has.\n"
+				"Queues a class's slips (one print job, by family name) or one card's slip,\n"
+				"or prints a card's slip as text. Printing itself comes with the printers.\n"),
+			      stdout);
 			return CR_OK;
 		default:
 			return CR_EUSAGE;
@@ -249,11 +254,11 @@ enum cr_status cmd_slips(struct cli *cli, int argc, char **argv, struct cr_err *
 		db_close(db);
 		return st;
 	}
-	if ((st = cli_staff(cli, db, NULL, "queueing the slips", &staff, err)) != CR_OK)
+	if ((st = cli_staff(cli, db, NULL, C_("who is ...?", "queueing the slips"), &staff, err)) != CR_OK)
 		goto out;
 	if (card) {
 		if ((st = slips_queue_card(db, card, staff, "preview", &job, err)) == CR_OK)
-			printf("queued the slip of card %s (job %lld)\n", card, job);
+			printf(_("queued the slip of card %s (job %lld)\n"), card, job);
 		goto out;
 	}
 	/* The class ID, or a title one class has. */
@@ -261,9 +266,10 @@ enum cr_status cmd_slips(struct cli *cli, int argc, char **argv, struct cr_err *
 		goto out;
 	if ((st = slips_queue_class(db, class_id, staff, "preview", &job, &n, err)) == CR_OK) {
 		if (n)
-			printf("queued %d slip%s of class %s (job %lld)\n", n, n > 1 ? "s" : "", sid, job);
+			printf(P_("queued %d slip of class %s (job %lld)\n", "queued %d slips of class %s (job %lld)\n", n),
+			       n, sid, job);
 		else
-			printf("class %s has no cards yet: nothing to queue\n", sid);
+			printf(_("class %s has no cards yet: nothing to queue\n"), sid);
 	}
 out:
 	db_close(db);
@@ -289,9 +295,10 @@ enum cr_status cmd_void(struct cli *cli, int argc, char **argv, struct cr_err *e
 		switch (c) {
 		case 'r': reason = optarg; break;
 		case 'h':
-			printf("usage: cardroll void CARD --reason TEXT\n"
-			       "Voids a card issued by mistake (as CARDROLL_STAFF, PIN in CARDROLL_PIN). Nothing\n"
-			       "is deleted: the card is marked void and the library system is told.\n");
+			fputs(_("usage: cardroll void CARD --reason TEXT\n"
+				"Voids a card issued by mistake (as CARDROLL_STAFF, PIN in CARDROLL_PIN).\n"
+				"Nothing is deleted: the card is marked void and the library system is told.\n"),
+			      stdout);
 			return CR_OK;
 		default:
 			return CR_EUSAGE;
@@ -301,7 +308,7 @@ enum cr_status cmd_void(struct cli *cli, int argc, char **argv, struct cr_err *e
 		return cr_fail(err, CR_EUSAGE, "usage: cardroll void CARD --reason TEXT");
 	if ((st = cli_open_db(cli, DB_NOCREATE, &db, err)) != CR_OK)
 		return st;
-	if ((st = cli_staff(cli, db, NULL, "voiding the card", &staff, err)) == CR_OK &&
+	if ((st = cli_staff(cli, db, NULL, C_("who is ...?", "voiding the card"), &staff, err)) == CR_OK &&
 	    (st = signup_void(db, argv[optind], reason, staff, cli->cfg.desk, err)) == CR_OK)
 		printf("%s\tvoid\n", argv[optind]);
 	db_close(db);
@@ -322,8 +329,8 @@ enum cr_status cmd_consent(struct cli *cli, int argc, char **argv, struct cr_err
 	int n;
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: cardroll consent STUDENT_ID given|signed|opted-out|pending\n"
-		       "Records a family's answer (as CARDROLL_STAFF, PIN in CARDROLL_PIN).\n");
+		fputs(_("usage: cardroll consent STUDENT_ID given|signed|opted-out|pending\n"
+			"Records a family's answer (as CARDROLL_STAFF, PIN in CARDROLL_PIN).\n"), stdout);
 		return CR_OK;
 	}
 	if (argc != 3)
@@ -335,16 +342,25 @@ enum cr_status cmd_consent(struct cli *cli, int argc, char **argv, struct cr_err
 		return cr_fail(err, CR_EUSAGE, "'%s' is not given, signed, opted-out or pending", argv[2]);
 	if ((st = cli_open_db(cli, DB_NOCREATE, &db, err)) != CR_OK)
 		return st;
-	if ((st = cli_staff(cli, db, NULL, "recording the answer", &staff, err)) == CR_OK &&
+	if ((st = cli_staff(cli, db, NULL, C_("who is ...?", "recording the answer"), &staff, err)) == CR_OK &&
 	    (st = signup_find_student(db, argv[1], &student, &n, err)) == CR_OK) {
 		if (n != 1)
-			st = cr_fail(err, CR_EDATA, n ? "the student ID given is in more than one district's roster"
-				     : "no student has the student ID given");
+			st = n ? cr_fail(err, CR_EDATA, "the student ID given is in more than one district's roster")
+			       : cr_fail(err, CR_EDATA, "no student has the student ID given");
 		else if ((st = signup_consent(db, student, state, staff, cli->cfg.desk, err)) == CR_OK)
 			printf("%s\t%s\n", argv[1], argv[2]);
 	}
 	db_close(db);
 	return st;
+}
+
+static const char *issue_refused_msg(int n)
+{
+	static char msg[200];
+
+	snprintf(msg, sizeof msg, P_("%d child could not be given a card (see the reasons above)",
+				     "%d children could not be given a card (see the reasons above)", n), n);
+	return msg;
 }
 
 enum cr_status cmd_issue(struct cli *cli, int argc, char **argv, struct cr_err *err)
@@ -388,14 +404,13 @@ enum cr_status cmd_issue(struct cli *cli, int argc, char **argv, struct cr_err *
 	if ((st = cli_open_db(cli, DB_NOCREATE, &ir.db, err)) != CR_OK)
 		return st;
 	ir.rq.desk = cli->cfg.desk;
-	st = cli_staff(cli, ir.db, staff, "issuing", &ir.rq.staff, err);
+	st = cli_staff(cli, ir.db, staff, C_("who is ...?", "issuing"), &ir.rq.staff, err);
 	if (st == CR_OK && class_sid)
 		st = issue_class(&ir, class_sid, err);
 	for (int i = optind; st == CR_OK && !class_sid && i < argc; i++)
 		st = issue_by_number(&ir, argv[i], err);
 	db_close(ir.db);
 	if (st == CR_OK && ir.refused)
-		st = cr_fail(err, CR_EDATA, "%d child%s could not be given a card (see the reasons above)",
-			     ir.refused, ir.refused > 1 ? "ren" : "");
+		st = cr_fail(err, CR_EDATA, "%s", issue_refused_msg(ir.refused));
 	return st;
 }

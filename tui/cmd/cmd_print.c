@@ -11,21 +11,26 @@
 #include "printer.h"
 #include "printq.h"
 #include "desk/slips.h"
+#include "text/i18n.h"
 
 #define PRINT_MAX_CARDS 64
 
 static void print_usage(FILE *f)
 {
-	fputs("usage: cardroll print --class CLASS_ID | --card NUMBER... | --job N | --pending\n"
+	fputs(_("usage: cardroll print --class CLASS_ID | --card NUMBER... | --job N | --pending\n"
 	      "                      [--driver NAME] [--target TARGET] [--out FILE]\n"
-	      "                      [--paper letter|a4|58|80] [--layout sheet|cr80|raster|text]\n"
+	      "                      [--paper letter|a4|58|80]\n"
+	      "                      [--layout sheet|cr80|raster|text]\n"
 	      "Prints card slips through the desk's printer ([print] in the settings):\n"
-	      "  --class CLASS_ID  the class's slips as one job (CLASS_ID: the roster's sourcedId)\n"
+	      "  --class CLASS_ID  the class's slips as one job (CLASS_ID: the roster's\n"
+	      "                    sourcedId)\n"
 	      "  --card NUMBER     one card's slip; repeat for several (one job)\n"
-	      "  --job N           print job N again (a job already printed is copied: a reprint)\n"
+	      "  --job N           print job N again (a job already printed is copied: a\n"
+	      "                    reprint)\n"
 	      "  --pending         every job waiting or failed (say, the printer was off)\n"
-	      "  --out FILE        the driver's output to FILE: a PDF for pdf, the bytes for escpos and zpl\n"
-	      "Acts as --staff NAME or CARDROLL_STAFF, with the PIN from CARDROLL_PIN.\n", f);
+	      "  --out FILE        the driver's output to FILE: a PDF for pdf, the bytes for\n"
+	      "                    escpos and zpl\n"
+	      "Acts as --staff NAME or CARDROLL_STAFF, with the PIN from CARDROLL_PIN.\n"), f);
 }
 
 struct print_run {
@@ -40,7 +45,7 @@ static void print_say_target(const struct printq_dest *d)
 {
 	const char *t = d->target ? d->target : d->ps->target;
 
-	printf(" to %s (%s)\n", t && *t ? t : "?", d->ps->driver);
+	printf(_(" to %s (%s)\n"), t && *t ? t : "?", d->ps->driver);
 }
 
 /* Prints one job and says how it went; 0 to go on. */
@@ -52,20 +57,20 @@ static int print_job(long long job, void *ctx)
 	int n = 0, skipped = 0;
 
 	if (printq_run(r->db, &r->dest, job, &ran, &n, &skipped, &err) != CR_OK) {
-		fprintf(stderr, "cardroll: print job %lld failed: %s\n", ran, err.msg);
+		fprintf(stderr, _("cardroll: print job %lld failed: %s\n"), ran, err.msg);
 		if (!r->failed++)
 			r->first = err;
 		return 0;
 	}
 	if (!r->quiet && ran == 0)
-		printf("job %lld was printed meanwhile at another desk\n", job);
+		printf(_("job %lld was printed meanwhile at another desk\n"), job);
 	else if (!r->quiet) {
-		printf("printed %d slip%s (job %lld", n, n == 1 ? "" : "s", ran);
+		printf(P_("printed %d slip (job %lld", "printed %d slips (job %lld", n), n, ran);
 		if (ran != job)
-			printf(", a reprint of job %lld", job);
+			printf(_(", a reprint of job %lld"), job);
 		if (skipped)
-			printf("; %d void card%s left out", skipped, skipped == 1 ? "" : "s");
-		printf(")");
+			printf(P_("; %d void card left out", "; %d void cards left out", skipped), skipped);
+		fputs(")", stdout);
 		print_say_target(&r->dest);
 	}
 	return 0;
@@ -144,7 +149,7 @@ enum cr_status cmd_print(struct cli *cli, int argc, char **argv, struct cr_err *
 	}
 	if ((st = cli_open_db(cli, DB_NOCREATE, &run.db, err)) != CR_OK)
 		return st;
-	if ((st = cli_staff(cli, run.db, staff_name, "printing", &run.dest.staff, err)) != CR_OK)
+	if ((st = cli_staff(cli, run.db, staff_name, C_("who is ...?", "printing the slips"), &run.dest.staff, err)) != CR_OK)
 		goto out;
 	/* The preview printer needs no setting: a text file beside the database. */
 	if (!target && !ps.target[0] && !strcmp(ps.driver, "preview")) {
@@ -201,7 +206,7 @@ static void printers_queue(const char *name, const char *state, void *arg)
 	int *n = arg;
 
 	if ((*n)++ == 0)
-		printf("\nCUPS queues:\n");
+		fputs(_("\nCUPS queues:\n"), stdout);
 	printf("  %-24s %s\n", name, state);
 }
 
@@ -213,29 +218,32 @@ enum cr_status cmd_printers(struct cli *cli, int argc, char **argv, struct cr_er
 	int n = 0;
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: cardroll printers\nLists the printer drivers, this desk's printer and the CUPS queues.\n");
+		fputs(_("usage: cardroll printers\n"
+			"Lists the printer drivers, this desk's printer and the CUPS queues.\n"), stdout);
 		return CR_OK;
 	}
-	printf("Drivers:\n");
+	fputs(_("Drivers:\n"), stdout);
+	/* The drivers' summaries are marked in printers/ (N_) or here. */
 	for (int i = 0; all[i]; i++)
-		printf("  %-9s %s%s\n", all[i]->name, all[i]->summary, strcmp(all[i]->name, ps->driver) ? "" : "  (this desk)");
-	printf("\nThis desk prints with %s to %s.\n", ps->driver,
-	       ps->target[0] ? ps->target : !strcmp(ps->driver, "preview") ? "slips-preview.txt beside the database"
-					  : "nothing yet: set [print] target");
+		printf("  %-9s %s%s\n", all[i]->name, _(all[i]->summary),
+		       strcmp(all[i]->name, ps->driver) ? "" : _("  (this desk)"));
+	printf(_("\nThis desk prints with %s to %s.\n"), ps->driver,
+	       ps->target[0] ? ps->target : !strcmp(ps->driver, "preview") ? _("slips-preview.txt beside the database")
+					  : _("nothing yet: set [print] target"));
 	{
 		const struct printer_driver *d = printer_find(ps->driver);
 		char state[256];
 		struct printer_opts o = { .target = ps->target, .inner = ps->inner[0] ? ps->inner : NULL };
 
 		if (d && d->state && ps->target[0] && d->state(&o, state, sizeof state, &cerr) == CR_OK)
-			printf("Its state: %s\n", state);
+			printf(_("Its state: %s\n"), state);
 		else if (cerr.msg[0])
-			printf("Its state: %s\n", cerr.msg);
+			printf(_("Its state: %s\n"), cerr.msg);
 	}
 	memset(&cerr, 0, sizeof cerr);
 	if (cups_list_queues(printers_queue, &n, &cerr) != CR_OK)
 		printf("\nCUPS: %s\n", cerr.msg);
 	else if (n == 0)
-		printf("\nCUPS: no queues.\n");
+		fputs(_("\nCUPS: no queues.\n"), stdout);
 	return CR_OK;
 }

@@ -7,12 +7,12 @@
 #include "cli.h"
 #include "desk/perm.h"
 #include "desk/profile.h"
+#include "text/i18n.h"
 #include "text/text.h"
 
 static void profile_help(FILE *f)
 {
-	fprintf(f,
-		"usage: cardroll profile [--chief NAME] [--superintendent NAME] [--director NAME]\n"
+	fputs(_("usage: cardroll profile [--chief NAME] [--superintendent NAME] [--director NAME]\n"
 		"                        [--committed YYYY-MM-DD] [--json]\n"
 		"\n"
 		"Without options, shows the community profile the progress report carries:\n"
@@ -20,14 +20,17 @@ static void profile_help(FILE *f)
 		"director who committed to the programme, and the date they did. With\n"
 		"options, sets those fields (an empty value clears one) and shows the result.\n"
 		"\n"
-		"exit: 0 ok; 64 usage; 65 a bad value (the message names the option); 66 no database\n");
+		"exit: 0 ok; 64 usage; 65 a bad value (the message names the option);\n"
+		"66 no database\n"), f);
 }
 
-static void profile_line(const char *label, const char *v)
+static void profile_line(const char *label, int col, const char *v)
 {
-	char *safe = text_inert(*v ? v : "(not set)", 0);
+	char *safe = text_inert(*v ? v : C_("profile", "(not set)"), 0);
+	int w = text_width(label);
 
-	printf("%-24s%s\n", label, safe ? safe : "?");
+	/* the label, then the value from column col + 1 */
+	printf("%s%*s%s\n", label, w < col ? col - w : 1, "", safe ? safe : "?");
 	free(safe);
 }
 
@@ -90,10 +93,16 @@ enum cr_status cmd_profile(struct cli *cli, int argc, char **argv, struct cr_err
 		cli_json_string(stdout, p.committed);
 		fputs("}\n", stdout);
 	} else {
-		profile_line("chief elected official", p.chief);
-		profile_line("superintendent", p.superintendent);
-		profile_line("library director", p.director);
-		profile_line("commitment date", p.committed);
+		const char *label[4] = { C_("profile", "chief elected official"), C_("profile", "superintendent"),
+					 C_("profile", "library director"), C_("profile", "commitment date") };
+		const char *value[4] = { p.chief, p.superintendent, p.director, p.committed };
+		int col = 24;   /* the values line up, two columns after the widest label */
+
+		for (int i = 0; i < 4; i++)
+			if (text_width(label[i]) + 2 > col)
+				col = text_width(label[i]) + 2;
+		for (int i = 0; i < 4; i++)
+			profile_line(label[i], col, value[i]);
 	}
 	return CR_OK;
 }

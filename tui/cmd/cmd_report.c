@@ -18,6 +18,7 @@
 #include "desk/profile.h"
 #include "report_pdf.h"
 #include "store/audit.h"
+#include "text/i18n.h"
 #include "text/text.h"
 
 /* The version of the CSV and JSON layouts (README "Reports"). */
@@ -26,6 +27,8 @@
 enum report_format { FMT_TEXT, FMT_CSV, FMT_JSON, FMT_PDF };
 
 static const char *const by_name[] = { "district", "school", "grade", "class" };
+/* The same, for a person (text and PDF). */
+static const char *const by_label[] = { N_("by district"), N_("by school"), N_("by grade"), N_("by class") };
 
 struct report {
 	enum report_format      format;
@@ -46,22 +49,23 @@ struct report {
 
 static void report_help(FILE *f)
 {
-	fprintf(f,
-		"usage: cardroll report [--format text|csv|json|pdf] [--out FILE] [--by district|school|grade|class]\n"
-		"                       [--since YYYY-MM-DD]\n"
+	fprintf(f, _("usage: cardroll report [--format text|csv|json|pdf] [--out FILE]\n"
+		"                       [--by district|school|grade|class] [--since YYYY-MM-DD]\n"
 		"\n"
-		"Coverage (enrolled, carded, carded before, opted out, consent pending, %% covered)\n"
-		"by district, school (default), grade or class; signups per day and per week\n"
-		"(--since: from that day); and each goal (`cardroll goal`) with the children\n"
-		"still needed and the pace a week to reach it. Counts only: no names, IDs or cards.\n"
+		"Coverage (enrolled, carded, carded before, opted out, consent pending,\n"
+		"%% covered) by district, school (default), grade or class; signups per day\n"
+		"and per week (--since: from that day); and each goal (`cardroll goal`) with\n"
+		"the children still needed and the pace a week to reach it. Counts only: no\n"
+		"names, IDs or cards.\n"
 		"\n"
-		"CSV, JSON, PDF, and text written with --out hide every count under [report] min_cell\n"
-		"(default 5) and the cells that would give one back; the report says how many.\n"
-		"--out writes FILE (mode 0600) instead of standard output. PDF: a printable report\n"
-		"(the commitment, the goals, signups over time, a bar a row) on [report] paper\n"
-		"(a4, letter, or auto: the locale's); it needs --out or a pipe, not a terminal.\n"
+		"CSV, JSON, PDF, and text written with --out hide every count under [report]\n"
+		"min_cell (default 5) and the cells that would give one back; the report says\n"
+		"how many. --out writes FILE (mode 0600) instead of standard output. PDF: a\n"
+		"printable report (the commitment, the goals, signups over time, a bar a row)\n"
+		"on [report] paper (a4, letter, or auto: the locale's); it needs --out or a\n"
+		"pipe, not a terminal.\n"
 		"\n"
-		"exit: 0 ok; 64 usage; 66 no database; 73 FILE cannot be created\n");
+		"exit: 0 ok; 64 usage; 66 no database; 73 FILE cannot be created\n"));
 }
 
 /* ---- one value, in each format ------------------------------------------- */
@@ -139,7 +143,7 @@ static const char *row_label(const struct report *r, const struct coverage_row *
 	switch (r->cov.by) {
 	case COVERAGE_DISTRICT: snprintf(buf, len, "%s", w->district); break;
 	case COVERAGE_SCHOOL:   snprintf(buf, len, "%s / %s", w->district, w->school); break;
-	case COVERAGE_GRADE:    snprintf(buf, len, "%s / grade %s", w->district, w->grade[0] ? w->grade : "?"); break;
+	case COVERAGE_GRADE:    snprintf(buf, len, _("%s / grade %s"), w->district, w->grade[0] ? w->grade : "?"); break;
 	case COVERAGE_CLASS:    snprintf(buf, len, "%s / %s / %s (%s)", w->district, w->school, w->class_title,
 					 w->class_id); break;
 	}
@@ -235,25 +239,29 @@ static int goal_emit(const struct goal_progress *g, void *ctx)
 	int hid = goal_hidden(r, g);
 	char scope[300];
 
-	snprintf(scope, sizeof scope, "%s", g->school_rowid ? g->school : "the whole programme");
+	snprintf(scope, sizeof scope, "%s", g->school_rowid ? g->school : _("the whole programme"));
 	switch (r->format) {
 	case FMT_TEXT:
 		if (r->ngoals == 0)
-			fputs("\nGoals\n", r->f);
+			fputs(_("\nGoals\n"), r->f);
 		fputs("  ", r->f);
 		put_text(r->f, scope);
-		fprintf(r->f, ": %g%% by %s; now ", g->target_pct, g->due);
+		fprintf(r->f, _(": %g%% by %s; now "), g->target_pct, g->due);
 		put_pct(r, g->pct, hid, 0);
 		fputs("%; ", r->f);
-		if (hid)
-			fputs("children needed and pace suppressed (small counts)", r->f);
-		else if (g->needed == 0)
-			fputs("met", r->f);
-		else if (g->days_left < 0)
-			fprintf(r->f, "%lld more children needed; the date passed %ld days ago", g->needed, -g->days_left);
-		else
-			fprintf(r->f, "%lld more children needed, %lld a week for %ld days", g->needed, g->per_week,
-				g->days_left);
+		if (hid) {
+			fputs(_("children needed and pace suppressed (small counts)"), r->f);
+		} else if (g->needed == 0) {
+			fputs(C_("goal", "met"), r->f);
+		} else {
+			fprintf(r->f, P_("%lld more child needed", "%lld more children needed", g->needed), g->needed);
+			if (g->days_left < 0)
+				fprintf(r->f, P_("; the date passed %ld day ago", "; the date passed %ld days ago",
+						 -g->days_left), -g->days_left);
+			else
+				fprintf(r->f, P_(", %lld a week for %ld day", ", %lld a week for %ld days", g->days_left),
+					g->per_week, g->days_left);
+		}
 		fputc('\n', r->f);
 		break;
 	case FMT_CSV:
@@ -294,7 +302,7 @@ static int goal_emit(const struct goal_progress *g, void *ctx)
 	return 0;
 }
 
-static const char *suppress_note(const struct report *r, char *buf, size_t len);
+static const char *suppress_note(const struct report *r, int human, char *buf, size_t len);
 
 /* pdf: the goals are kept for the drawing, which comes after goal_each. */
 static int goal_keep(const struct goal_progress *g, void *ctx)
@@ -330,7 +338,7 @@ static enum cr_status report_pdf(struct cr_db *db, struct report *r, const char 
 	struct report_pdf in = {
 		.paper = paper, .today = r->today, .since = r->since, .prof = &r->prof,
 		.cov = &r->cov, .schools = &r->schools, .su = &r->su,
-		.suppression = r->suppress ? suppress_note(r, note, sizeof note) : NULL,
+		.suppression = r->suppress ? suppress_note(r, 1, note, sizeof note) : NULL,
 	};
 	enum cr_status st = goal_each(db, r->today, goal_keep, r, err);
 
@@ -343,13 +351,27 @@ static enum cr_status report_pdf(struct cr_db *db, struct report *r, const char 
 
 /* ---- the whole report ---------------------------------------------------- */
 
-static const char *suppress_note(const struct report *r, char *buf, size_t len)
+/* human: in the person's language (text, PDF); else English (JSON). */
+static const char *suppress_note(const struct report *r, int human, char *buf, size_t len)
 {
-	snprintf(buf, len,
-		 "counts from 1 to %d children are suppressed, and so are the cells that would let them be "
-		 "worked out from a total or a percentage (%d cells in all)",
-		 r->suppress - 1, r->cov.suppressed + r->su.suppressed);
+	int n = r->suppress - 1, cells = r->cov.suppressed + r->su.suppressed;
+
+	if (human)
+		snprintf(buf, len, _("counts from 1 to %d children are suppressed, and so are the cells that would let "
+				     "them be worked out from a total or a percentage (%d cells in all)"), n, cells);
+	else
+		snprintf(buf, len, "counts from 1 to %d children are suppressed, and so are the cells that would let "
+			 "them be worked out from a total or a percentage (%d cells in all)", n, cells);
 	return buf;
+}
+
+/* A column heading right-aligned in width columns (display width), with
+ * at least one space before it. */
+static void text_heading(FILE *f, const char *h, int width)
+{
+	int w = text_width(h);
+
+	fprintf(f, "%*s%s", w < width ? width - w : 1, "", h);
 }
 
 static enum cr_status report_write(struct cr_db *db, struct report *r, struct cr_err *err)
@@ -360,19 +382,22 @@ static enum cr_status report_write(struct cr_db *db, struct report *r, struct cr
 
 	switch (r->format) {
 	case FMT_TEXT:
-		fprintf(r->f, "cardroll report, %s (by %s%s%s)\n", r->today, by_name[r->cov.by],
-			r->since ? ", signups since " : "", r->since ? r->since : "");
+		if (r->since)
+			fprintf(r->f, _("cardroll report, %s (%s, signups since %s)\n"), r->today,
+				_(by_label[r->cov.by]), r->since);
+		else
+			fprintf(r->f, _("cardroll report, %s (%s)\n"), r->today, _(by_label[r->cov.by]));
 		if (r->prof.chief[0] || r->prof.superintendent[0] || r->prof.director[0] || r->prof.committed[0]) {
-			fputs("Committed", r->f);
 			if (r->prof.committed[0])
-				fprintf(r->f, " on %s", r->prof.committed);
-			fputs(": ", r->f);
+				fprintf(r->f, _("Committed on %s: "), r->prof.committed);
+			else
+				fputs(_("Committed: "), r->f);
 			put_text(r->f, r->prof.chief[0] ? r->prof.chief : "-");
-			fputs(" (chief elected official), ", r->f);
+			fputs(_(" (chief elected official), "), r->f);
 			put_text(r->f, r->prof.superintendent[0] ? r->prof.superintendent : "-");
-			fputs(" (superintendent), ", r->f);
+			fputs(_(" (superintendent), "), r->f);
 			put_text(r->f, r->prof.director[0] ? r->prof.director : "-");
-			fputs(" (library director)\n", r->f);
+			fputs(_(" (library director)\n"), r->f);
 		}
 		fputc('\n', r->f);
 		r->label_width = 8;
@@ -382,18 +407,26 @@ static enum cr_status report_write(struct cr_db *db, struct report *r, struct cr
 			if (w > r->label_width)
 				r->label_width = w;
 		}
-		fprintf(r->f, "%-*s%9s%10s%10s%10s%10s%9s\n", r->label_width, "", "enrolled", "carded", "before",
-			"opted out", "pending", "covered%");
+		fprintf(r->f, "%-*s", r->label_width, "");
+		/* TRANSLATORS: the coverage table's column headings: at most 8
+		 * columns wide each (9 for "enrolled"). */
+		text_heading(r->f, C_("report heading", "enrolled"), 9);
+		text_heading(r->f, C_("report heading", "carded"), 10);
+		text_heading(r->f, C_("report heading", "before"), 10);
+		text_heading(r->f, C_("report heading", "opted out"), 10);
+		text_heading(r->f, C_("report heading", "pending"), 10);
+		text_heading(r->f, C_("report heading", "covered%"), 9);
+		fputc('\n', r->f);
 		for (i = 0; i < r->cov.nrows; i++)
 			text_row(r, row_label(r, &r->cov.rows[i], label, sizeof label), &r->cov.rows[i]);
-		text_row(r, "all", &r->cov.total);
-		fputs("\nSignups by week (Monday)\n", r->f);
+		text_row(r, C_("report heading", "all"), &r->cov.total);
+		fputs(_("\nSignups by week (Monday)\n"), r->f);
 		for (i = 0; i < r->su.nweeks; i++) {
 			fprintf(r->f, "  %s", r->su.weeks[i].day);
 			put_num(r, r->su.weeks[i].n, r->su.weeks[i].hidden, 8);
 			fputc('\n', r->f);
 		}
-		fputs("Signups by day\n", r->f);
+		fputs(_("Signups by day\n"), r->f);
 		for (i = 0; i < r->su.ndays; i++) {
 			fprintf(r->f, "  %s", r->su.days[i].day);
 			put_num(r, r->su.days[i].n, r->su.days[i].hidden, 8);
@@ -403,10 +436,10 @@ static enum cr_status report_write(struct cr_db *db, struct report *r, struct cr
 		put_num(r, r->su.total.n, r->su.total.hidden, 8);
 		fputc('\n', r->f);
 		st = goal_each(db, r->today, goal_emit, r, err);
-		fputs("\n\"before\": already a library patron before the programme, as the library system said when "
-		      "sync linked the card\n(not counted again in \"carded\").\n", r->f);
+		fputs(_("\n\"before\": already a library patron before the programme, as the library system said when "
+			"sync linked the card\n(not counted again in \"carded\").\n"), r->f);
 		if (r->suppress)
-			fprintf(r->f, "*: %s.\n", suppress_note(r, note, sizeof note));
+			fprintf(r->f, "*: %s.\n", suppress_note(r, 1, note, sizeof note));
 		break;
 	case FMT_CSV:
 		fputs("version,section,district,school,grade,class_id,class,period,enrolled,carded,carded_before,"
@@ -439,7 +472,7 @@ static enum cr_status report_write(struct cr_db *db, struct report *r, struct cr
 		fprintf(r->f, ",\n  \"min_cell\": %d,\n  \"suppressed_cells\": %d,\n  \"suppression\": ", r->suppress,
 			r->cov.suppressed + r->su.suppressed);
 		if (r->suppress)
-			cli_json_string(r->f, suppress_note(r, note, sizeof note));
+			cli_json_string(r->f, suppress_note(r, 0, note, sizeof note));
 		else
 			fputs("null", r->f);
 		fputs(",\n  \"profile\": {\"chief_elected_official\": ", r->f);

@@ -14,6 +14,7 @@
 #include "desk/assign.h"
 #include "desk/perm.h"
 #include "desk/staff.h"
+#include "text/i18n.h"
 #include "text/text.h"
 
 #define PIN_BUF   64   /* a line longer than this is no desk PIN */
@@ -21,8 +22,7 @@
 
 static void staff_help(FILE *f)
 {
-	fprintf(f,
-		"usage: cardroll staff add NAME [--role admin|librarian|volunteer]\n"
+	fputs(_("usage: cardroll staff add NAME [--role admin|librarian|volunteer]\n"
 		"       cardroll staff list [--json]\n"
 		"       cardroll staff disable NAME\n"
 		"       cardroll staff reset-pin NAME\n"
@@ -50,7 +50,7 @@ static void staff_help(FILE *f)
 		"                account again and lifts a lock after failed sign-ins\n"
 		"  assign NAME   a volunteer's school (--school: name, sourcedId or\n"
 		"                identifier) or class (--class: class ID or title);\n"
-		"                --remove takes it away\n");
+		"                --remove takes it away\n"), f);
 }
 
 /* Shown inert: a name never reaches the terminal raw. */
@@ -156,7 +156,7 @@ static enum cr_status tty_ask_pin(int fd, const char *name, char pin[PIN_BUF], s
 	char again[PIN_BUF], prompt[256], *safe = text_inert(name, 0);
 	enum cr_status st = CR_EDATA;
 
-	snprintf(prompt, sizeof prompt, "PIN for %s: ", safe ? safe : "?");
+	snprintf(prompt, sizeof prompt, _("PIN for %s: "), safe ? safe : "?");
 	free(safe);
 	for (int tries = 0; tries < PIN_TRIES; tries++) {
 		if ((st = tty_read_secret(fd, prompt, pin, err)) == CR_OK)
@@ -168,12 +168,12 @@ static enum cr_status tty_ask_pin(int fd, const char *name, char pin[PIN_BUF], s
 		}
 		if (st != CR_OK)
 			break;
-		if ((st = tty_read_secret(fd, "PIN again: ", again, err)) != CR_OK)
+		if ((st = tty_read_secret(fd, _("PIN again: "), again, err)) != CR_OK)
 			break;
 		if (strcmp(pin, again) == 0)
 			break;
 		st = cr_fail(err, CR_EDATA, "the two PINs were not the same");
-		tty_puts(fd, "The two PINs were not the same; once more.\n");
+		tty_puts(fd, _("The two PINs were not the same; once more.\n"));
 	}
 	explicit_bzero(again, sizeof again);
 	if (st != CR_OK)
@@ -203,8 +203,8 @@ static enum cr_status staff_get_pin(const char *name, int first, char pin[PIN_BU
 	if (fd < 0 || !isatty(fd)) {
 		if (fd >= 0)
 			close(fd);
-		return cr_fail(err, CR_EUSAGE, first ? "no PIN: set CARDROLL_PIN or run from a terminal"
-			       : "no PIN for the new account: set CARDROLL_NEW_PIN or run from a terminal");
+		return first ? cr_fail(err, CR_EUSAGE, "no PIN: set CARDROLL_PIN or run from a terminal")
+			     : cr_fail(err, CR_EUSAGE, "no PIN for the new account: set CARDROLL_NEW_PIN or run from a terminal");
 	}
 	st = tty_ask_pin(fd, name, pin, err);
 	close(fd);
@@ -292,9 +292,11 @@ static enum cr_status staff_cmd_add(struct cli *cli, int argc, char **argv, stru
 	if ((st = staff_add_as(db, admin, cli->cfg.desk, name, (enum staff_role)role, pin, &id, err)) != CR_OK)
 		goto out;
 	if (!cli->quiet) {
-		fputs("added ", stdout);
-		staff_print_text(stdout, name);
-		printf(" (%s)\n", staff_role_name((enum staff_role)role));
+		char *safe = text_inert(name, 0);
+
+		/* TRANSLATORS: the name, then the role (admin, librarian, volunteer). */
+		printf(_("added %s (%s)\n"), safe ? safe : "?", staff_role_name((enum staff_role)role));
+		free(safe);
 	}
 out:
 	explicit_bzero(pin, sizeof pin);
@@ -402,7 +404,7 @@ static enum cr_status staff_cmd_list(struct cli *cli, int argc, char **argv, str
 	if (out.json)
 		fputs(out.count ? "\n]\n" : "]\n", stdout);
 	else if (st == CR_OK && out.count == 0 && !cli->quiet)
-		fputs("no staff accounts yet: add the first admin with 'cardroll staff add NAME'\n", stderr);
+		fputs(_("no staff accounts yet: add the first admin with 'cardroll staff add NAME'\n"), stderr);
 	db_close(db);
 	return st;
 }
@@ -462,14 +464,16 @@ static enum cr_status staff_cmd_change(struct cli *cli, int argc, char **argv, s
 			st = staff_reset_pin(db, me, cli->cfg.desk, name, pin, err);
 	}
 	if (st == CR_OK && !cli->quiet) {
-		staff_print_text(stdout, name);
-		if (assign)
-			printf(remove ? ": no longer assigned %s " : ": assigned %s ", school ? "school" : "class");
-		if (assign)
-			staff_print_text(stdout, school ? school : klass);
+		char *who = text_inert(name, 0), *what = text_inert(school ? school : klass ? klass : "", 0);
+
+		if (!assign)
+			printf(!strcmp(verb, "disable") ? _("%s: disabled\n") : _("%s: new PIN set\n"), who ? who : "?");
 		else
-			fputs(!strcmp(verb, "disable") ? ": disabled" : ": new PIN set", stdout);
-		fputc('\n', stdout);
+			printf(school ? (remove ? _("%s: no longer assigned school %s\n") : _("%s: assigned school %s\n"))
+			       : (remove ? _("%s: no longer assigned class %s\n") : _("%s: assigned class %s\n")),
+			       who ? who : "?", what ? what : "?");
+		free(who);
+		free(what);
 	}
 out:
 	explicit_bzero(pin, sizeof pin);

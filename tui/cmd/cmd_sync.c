@@ -6,12 +6,12 @@
 #include "cli.h"
 #include "desk/perm.h"
 #include "sync/sync.h"
+#include "text/i18n.h"
 #include "text/text.h"
 
 static void sync_help(FILE *f)
 {
-	fprintf(f,
-		"usage: cardroll sync [--json] [--max N] [--roster]\n"
+	fputs(_("usage: cardroll sync [--json] [--max N] [--roster]\n"
 		"       cardroll sync --parked [--json]\n"
 		"       cardroll sync --confirm OUTBOX_ID\n"
 		"\n"
@@ -28,7 +28,7 @@ static void sync_help(FILE *f)
 		"  --json           one JSON object instead of the line\n"
 		"\n"
 		"exit: 0 the outbox is empty; 75 some wait for a retry (or --max); 69 the\n"
-		"library system is unreachable or refused the credentials; 65 some are parked\n");
+		"library system is unreachable or refused the credentials; 65 some are parked\n"), f);
 }
 
 static void sync_print(const struct sync_summary *sum, int json)
@@ -45,8 +45,10 @@ static void sync_print(const struct sync_summary *sum, int json)
 		fputs("}\n", stdout);
 		return;
 	}
-	printf("sync: %d sent, %d done, %d waiting, %d parked; %s%s%s\n", sum->sent, sum->done, sum->waiting,
-	       sum->parked, sum->online && !sum->stopped ? "online" : "offline", sum->last_error[0] ? ": " : "",
+	/* TRANSLATORS: sent, done, waiting, parked; then "online" or "offline",
+	 * and the library system's last error, if any. */
+	printf(_("sync: %d sent, %d done, %d waiting, %d parked; %s%s%s\n"), sum->sent, sum->done, sum->waiting,
+	       sum->parked, sum->online && !sum->stopped ? C_("sync state", "online") : C_("sync state", "offline"), sum->last_error[0] ? ": " : "",
 	       sum->last_error);
 }
 
@@ -164,12 +166,12 @@ enum cr_status cmd_sync(struct cli *cli, int argc, char **argv, struct cr_err *e
 	}
 	if (confirm_arg) {
 		if ((st = sync_confirm_not_duplicate(db, confirm, err)) == CR_OK && !cli->quiet)
-			printf("event %lld goes to the library system again, marked \"not a duplicate\"\n", confirm);
+			printf(_("event %lld goes to the library system again, marked \"not a duplicate\"\n"), confirm);
 		goto out;
 	}
 
 	if (s->insecure)
-		fprintf(stderr, "warning: TLS verification is off ([sync] insecure = yes)\n");
+		fputs(_("warning: TLS verification is off ([sync] insecure = yes)\n"), stderr);
 	st = sync_run(db, s, (int)max, &sum, err);
 	if (st != CR_OK && st != CR_EUNAVAILABLE)
 		goto out;       /* settings or the database: err says it */

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "roster/roster_pull.h"
+#include "text/i18n.h"
 
 enum cr_status cmd_sync_roster(struct cli *cli, int json, struct cr_err *err)
 {
@@ -16,22 +17,22 @@ enum cr_status cmd_sync_roster(struct cli *cli, int json, struct cr_err *err)
 	enum cr_status st;
 
 	if (s->insecure)
-		fprintf(stderr, "cardroll: warning: [sync] insecure is set: the roster server's TLS certificate is "
-			"NOT checked; anyone on the network path can read or change the roster\n");
+		fputs(_("cardroll: warning: [sync] insecure is set: the roster server's TLS certificate is "
+			"NOT checked; anyone on the network path can read or change the roster\n"), stderr);
 	if (!strncasecmp(s->roster_url, "http://", 7) && strcmp(s->roster_auth, "none"))
-		fprintf(stderr, "cardroll: warning: [sync] roster_url is plain http://: the roster credentials and "
-			"children's data cross the network unencrypted; use https://\n");
+		fputs(_("cardroll: warning: [sync] roster_url is plain http://: the roster credentials and "
+			"children's data cross the network unencrypted; use https://\n"), stderr);
 	if ((st = cli_open_db(cli, 0, &db, err)) != CR_OK)
 		return st;
 	st = roster_pull(db, s, &r, err);
 	db_close(db);
 
 	if (r.skipped_demographics && !cli->quiet)
-		fprintf(stderr, "cardroll: note: the roster server does not share demographics with this client; "
-			"birth dates were not updated\n");
+		fputs(_("cardroll: note: the roster server does not share demographics with this client; "
+			"birth dates were not updated\n"), stderr);
 	if (st == CR_OK && r.unchanged) {
-		const char *why = r.rest ? "no records changed"
-				  : !strncasecmp(s->roster_url, "sftp:", 5) ? "the file's time has not changed"
+		const char *why = r.rest ? _("no records changed")
+				  : !strncasecmp(s->roster_url, "sftp:", 5) ? _("the file's time has not changed")
 				  : "304";
 
 		if (json) {
@@ -41,7 +42,7 @@ enum cr_status cmd_sync_roster(struct cli *cli, int json, struct cr_err *err)
 			cli_json_string(stdout, r.since);
 			fputs("\n}\n", stdout);
 		} else if (!cli->quiet) {
-			printf("roster unchanged since %s (%s)\n", r.since, why);
+			printf(_("roster unchanged since %s (%s)\n"), r.since, why);
 		}
 		return CR_OK;
 	}
@@ -58,8 +59,8 @@ enum cr_status cmd_sync_roster(struct cli *cli, int json, struct cr_err *err)
 		else if (cli->quiet)
 			argv[argc++] = a_quiet;
 		if (!json && !cli->quiet && r.rest)
-			printf("Pulled %ld record%s from OneRoster REST (%s)\n", r.records, r.records == 1 ? "" : "s",
-			       r.mode);
+			printf(P_("Pulled %ld record from OneRoster REST (%s)\n",
+				  "Pulled %ld records from OneRoster REST (%s)\n", r.records), r.records, r.mode);
 		fflush(stdout);
 		shown = cmd_import(cli, argc, argv, &e2);
 		if (shown != CR_OK && st == CR_OK) {
@@ -68,10 +69,8 @@ enum cr_status cmd_sync_roster(struct cli *cli, int json, struct cr_err *err)
 		}
 	}
 	if (st == CR_OK && r.imported && r.summary.rejected > 0)
-		st = cr_fail(err, CR_EDATA, "%ld row%s rejected (see the report above); the good rows were imported",
-			     r.summary.rejected, r.summary.rejected > 1 ? "s were" : " was");
+		st = cr_fail(err, CR_EDATA, "%s", import_rejected_msg(r.summary.rejected));
 	else if (st == CR_OK && r.imported && r.summary.refused_files > 0)
-		st = cr_fail(err, CR_EDATA, "%ld file%s of the package refused (see the report above); the rest was imported",
-			     r.summary.refused_files, r.summary.refused_files > 1 ? "s were" : " was");
+		st = cr_fail(err, CR_EDATA, "%s", import_refused_msg(r.summary.refused_files));
 	return st;
 }

@@ -7,6 +7,7 @@
 
 #include "moddir.h"  /* CR_MODULE_DIR, the Makefile's $(MODDIR) */
 #include "module.h"
+#include "text/i18n.h"
 
 /* Both tables start with abi and version. */
 struct head {
@@ -47,7 +48,7 @@ static const void *open_one(const char *path, const char *entry, const char *wha
 		const char *why = dlerror();
 
 		cr_fail(err, CR_EUNAVAILABLE, "%s is not available: %s could not be loaded: %s", what, path,
-			why ? why : "no reason given");
+			why ? why : _("no reason given"));
 		return NULL;
 	}
 	if (!(t = dlsym(h, entry))) {

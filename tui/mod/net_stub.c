@@ -5,10 +5,11 @@
 #include <string.h>
 
 #include "module.h"
+#include "text/i18n.h"
 
 static const struct cr_net_module *net_mod(struct cr_err *err)
 {
-	return module_load("cardroll-net.so", "cardroll_net_module", "the network code", err);
+	return module_load("cardroll-net.so", "cardroll_net_module", _("the network code"), err);
 }
 
 /* Everything but open comes after a successful open. */

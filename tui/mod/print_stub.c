@@ -8,10 +8,11 @@
 
 #include "module.h"
 #include "cups_list.h"
+#include "text/i18n.h"
 
 static const struct cr_print_module *print_mod(struct cr_err *err)
 {
-	return module_load("cardroll-print.so", "cardroll_print_module", "printing", err);
+	return module_load("cardroll-print.so", "cardroll_print_module", _("printing"), err);
 }
 
 /* slip and close come after a successful open, so the module is loaded. */
@@ -52,7 +53,7 @@ static enum cr_status cups_state(const struct printer_opts *o, char *msg, size_t
  * here so that `cardroll printers` lists them without loading the module. */
 const struct printer_driver printer_pdf = {
 	.name = "pdf",
-	.summary = "PDF sheets: 8 slips a page (letter or a4), or 10 CR80 cards a page",
+	.summary = N_("PDF sheets: 8 slips a page (letter or a4), or 10 CR80 cards a page"),
 	.open = pdf_open,
 	.slip = pdf_slip,
 	.close = pdf_close,
@@ -61,7 +62,7 @@ const struct printer_driver printer_pdf = {
 
 const struct printer_driver printer_escpos = {
 	.name = "escpos",
-	.summary = "ESC/POS thermal receipt printers, 58 or 80 mm (USB, network or file)",
+	.summary = N_("ESC/POS thermal receipt printers, 58 or 80 mm (USB, network or file)"),
 	.open = escpos_open,
 	.slip = escpos_slip,
 	.close = escpos_close,
@@ -70,7 +71,7 @@ const struct printer_driver printer_escpos = {
 
 const struct printer_driver printer_cups = {
 	.name = "cups",
-	.summary = "a CUPS print queue (PDF or ESC/POS document inside)",
+	.summary = N_("a CUPS print queue (PDF or ESC/POS document inside)"),
 	.open = cups_open,
 	.slip = cups_slip,
 	.close = cups_close,
