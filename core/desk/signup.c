@@ -11,6 +11,7 @@
 #include "signup.h"
 #include "perm.h"
 #include "store/audit.h"
+#include "text/i18n.h"
 
 struct signup_child {
 	char      status;          /* a, i, w */
@@ -34,7 +35,8 @@ static enum cr_status signup_say(struct signup_result *res, enum signup_outcome 
 	res->outcome = o;
 	res->why = why;
 	va_start(ap, fmt);
-	vsnprintf(res->reason, sizeof res->reason, fmt, ap);
+	/* the sentence in the reader's language (xgettext: signup_say:4, signup_refuse_why:3) */
+	vsnprintf(res->reason, sizeof res->reason, dgettext(CR_TEXTDOMAIN, fmt), ap);
 	va_end(ap);
 	return CR_OK;
 }
@@ -197,7 +199,7 @@ static enum cr_status signup_rules(struct cr_db *db, const struct programme *pg,
 				     "confirm to issue anyway", dup);
 	res->outcome = SIGNUP_ISSUED;
 	if (pg->consent == CONSENT_SIGNATURE && strcmp(c->consent, "signed"))
-		snprintf(res->reason, sizeof res->reason, "hold the slip until a guardian has signed");
+		snprintf(res->reason, sizeof res->reason, "%s", _("hold the slip until a guardian has signed"));
 	return CR_OK;
 }
 
@@ -518,7 +520,7 @@ enum cr_status signup_issue(struct cr_db *db, const struct programme *pg, const 
 	 * a volunteer's schools and classes is that child's refusal. */
 	if ((st = perm_check(db, rq->staff, PERM_ISSUE, err)) != CR_OK) {
 		db_rollback(db);
-		snprintf(res->reason, sizeof res->reason, "%.300s", err ? err->msg : "not allowed");
+		snprintf(res->reason, sizeof res->reason, "%.300s", err ? err->msg : _("not allowed"));
 		return st;
 	}
 	{

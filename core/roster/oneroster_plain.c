@@ -9,6 +9,7 @@
 #include "oneroster.h"
 #include "oneroster_int.h"
 #include "text/text.h"
+#include "text/i18n.h"
 
 /* ==== plain CSV through a saved column mapping ================================================
  *
@@ -77,7 +78,7 @@ static int plain_ini(void *user, const char *section, const char *name, const ch
 		else {
 			if (!m->reason[0])
 				snprintf(m->reason, sizeof m->reason,
-					 "birth_date format '%.40s' is not YYYY-MM-DD, MM/DD/YYYY or DD/MM/YYYY", value);
+					 _("birth_date format '%.40s' is not YYYY-MM-DD, MM/DD/YYYY or DD/MM/YYYY"), value);
 			return 0;
 		}
 		return 1;
@@ -99,10 +100,10 @@ static int plain_ini(void *user, const char *section, const char *name, const ch
 		keys[PF_COUNT] = NULL;
 		near = strcmp(section, "columns") ? NULL : or_closest(name, keys, 0);
 		if (near)
-			snprintf(m->reason, sizeof m->reason, "unknown key '%.40s' in [%.20s] (did you mean '%s'?)",
+			snprintf(m->reason, sizeof m->reason, _("unknown key '%.40s' in [%.20s] (did you mean '%s'?)"),
 				 name, section, near);
 		else
-			snprintf(m->reason, sizeof m->reason, "unknown key '%.40s' in [%.20s]", name, section);
+			snprintf(m->reason, sizeof m->reason, _("unknown key '%.40s' in [%.20s]"), name, section);
 	}
 	return 0;
 }
@@ -113,7 +114,7 @@ static enum cr_status plain_parse(struct imp *im, struct plain_map *m, const cha
 
 	if (line != 0)
 		return cr_fail(im->err, CR_EDATA, "%s:%d: %s", m->where, line,
-			       m->reason[0] ? m->reason : "not a 'key = value' line or [section]");
+			       m->reason[0] ? m->reason : _("not a 'key = value' line or [section]"));
 	if (!m->district_key[0] || !m->district_name[0])
 		return cr_fail(im->err, CR_EDATA, "%s: [district] needs both key and name", m->where);
 	for (int i = 0; i < PF_COUNT; i++)

@@ -14,6 +14,7 @@
 #include "desk/before.h"
 #include "sync.h"
 #include "store/audit.h"
+#include "text/i18n.h"
 
 /* The outbox target every event is queued for (core/signup.c) and the key
  * of its sync_state row. */
@@ -257,9 +258,9 @@ static enum cr_status batch_record(struct cr_db *db, const struct sync_settings 
 				/* The same body fails the same way: a person must look. */
 				char why[sizeof r->reason];
 
-				snprintf(why, sizeof why, "the library system failed this event %d times (HTTP %d), "
-					 "so cardroll stopped retrying it: %.280s", it->attempts, r->http_status,
-					 r->reason[0] ? r->reason : "no reason given");
+				snprintf(why, sizeof why, _("the library system failed this event %d times (HTTP %d), "
+					 "so cardroll stopped retrying it: %.280s"), it->attempts, r->http_status,
+					 r->reason[0] ? r->reason : _("no reason given"));
 				memcpy(r->reason, why, sizeof why);
 				goto park;
 			}
@@ -284,7 +285,7 @@ static enum cr_status batch_record(struct cr_db *db, const struct sync_settings 
 			if (!st)
 				goto fail;
 			sqlite3_bind_int64(st, 1, it->outbox_id);
-			sqlite3_bind_text(st, 2, r->reason[0] ? r->reason : "the library system refused it", -1,
+			sqlite3_bind_text(st, 2, r->reason[0] ? r->reason : _("the library system refused it"), -1,
 					  SQLITE_STATIC);
 			sqlite3_bind_int64(st, 3, now);
 			if ((rs = step_done(db, st, "parking an event", err)) != CR_OK)
