@@ -10,6 +10,7 @@
 #include "printer.h"
 #include "sink.h"
 #include "cups_list.h"
+#include "text/i18n.h"
 
 #define CUPS_WAIT_MS_DEFAULT 10000
 #define CUPS_POLL_MS         100
@@ -138,19 +139,19 @@ static void queue_sentence(const struct queue_state *qs, char *msg, size_t len)
 	const char *m = qs->message;
 
 	if (qs->state == IPP_PSTATE_STOPPED)
-		snprintf(msg, len, "stopped%s%s", *m ? ": " : "", m);
+		snprintf(msg, len, _("stopped%s%s"), *m ? ": " : "", m);
 	else if (qs->reasons & QR_OFFLINE)
-		snprintf(msg, len, "offline");
+		snprintf(msg, len, "%s", _("offline"));
 	else if (qs->reasons & QR_NO_PAPER)
-		snprintf(msg, len, "out of paper");
+		snprintf(msg, len, "%s", _("out of paper"));
 	else if (qs->reasons & QR_CONNECTING)
-		snprintf(msg, len, "connecting to device%s%s", *m ? ": " : "", m);
+		snprintf(msg, len, _("connecting to device%s%s"), *m ? ": " : "", m);
 	else if (!qs->accepting)
-		snprintf(msg, len, "not accepting jobs");
+		snprintf(msg, len, "%s", _("not accepting jobs"));
 	else if (qs->state == IPP_PSTATE_PROCESSING)
-		snprintf(msg, len, "printing");
+		snprintf(msg, len, "%s", _("printing"));
 	else
-		snprintf(msg, len, "ready");
+		snprintf(msg, len, "%s", _("ready"));
 }
 
 /* The desk's sentence when a printer cannot take the job now, or CR_OK. */

@@ -86,15 +86,15 @@ static void signup_when(long long at, char *buf, size_t n)
 	struct tm tm, tn;
 
 	if (now - t < 120) {
-		snprintf(buf, n, "just now");
+		snprintf(buf, n, "%s", _("just now"));
 		return;
 	}
 	localtime_r(&t, &tm);
 	localtime_r(&now, &tn);
 	if (tm.tm_year == tn.tm_year && tm.tm_yday == tn.tm_yday)
-		strftime(buf, n, "today at %H:%M", &tm);
+		strftime(buf, n, _("today at %H:%M"), &tm);
 	else
-		strftime(buf, n, "on %Y-%m-%d", &tm);
+		strftime(buf, n, _("on %Y-%m-%d"), &tm);
 }
 
 /* Years of age today from YYYY-MM-DD, or -1. */

@@ -157,7 +157,7 @@ static enum cr_status plain_load(struct imp *im, struct plain_map *m)
 		if (!text)
 			return cr_fail(im->err, CR_ENOINPUT,
 				       "no saved column mapping named '%s'; give --map-file FILE to make one", name);
-		snprintf(m->where, sizeof m->where, "saved mapping '%s'", name);
+		snprintf(m->where, sizeof m->where, _("saved mapping '%s'"), name);
 	}
 	st = plain_parse(im, m, text);
 	if (st == CR_OK && im->opt->map_file && !im->opt->dry_run) {
