@@ -64,7 +64,7 @@ XGETTEXT_KEYS := -k_ -kN_ -kP_:1,2 -kcr_fail:3 -kdb_fail:4
 XGETTEXT_KEYS += -kimp_issue:6 -kimp_refuse_file:4 -kimp_step_done:3 -kor_bulk_withdraw:3 \
 	-kcsv_set_error:3 -kpull_perform:5 -kpull_http_fail:3 -ksignup_say:4 -ksignup_refuse_why:3 \
 	-ksignup_step:3 -kpurge_step:4 -kperm_scope:6 -kstep_done:3 -kkoha_set:3 -kset_all:5 \
-	-kconfig_why:3
+	-kconfig_why:3 -kkoha_classify:2
 SLIPS      := $(sort $(wildcard assets/slips/*.slip))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

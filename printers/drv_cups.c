@@ -168,7 +168,7 @@ static enum cr_status queue_trouble(const char *queue, const struct queue_state 
 		return cr_fail(err, CR_ETEMP, "printer %s is out of paper%s%s%s", queue, sep, m, end);
 	if (qs->reasons & QR_CONNECTING)
 		return cr_fail(err, CR_ETEMP, "printer %s: job waiting (%s)", queue,
-			       *m ? m : "connecting to device");
+			       *m ? m : _("connecting to device"));
 	if (!qs->accepting)
 		return cr_fail(err, CR_EUNAVAILABLE, "printer %s is not accepting jobs%s%s%s", queue, sep, m, end);
 	return CR_OK;
@@ -299,8 +299,11 @@ static enum cr_status watch_job(struct cups_job *j, int job_id, struct cr_err *e
 		if (js == IPP_JSTATE_COMPLETED)
 			return CR_OK;
 		if (js == IPP_JSTATE_CANCELED || js == IPP_JSTATE_ABORTED)
-			return cr_fail(err, CR_EUNAVAILABLE, "printer %s: the job was %s before it printed.",
-				       j->queue, js == IPP_JSTATE_CANCELED ? "cancelled" : "aborted");
+			return js == IPP_JSTATE_CANCELED
+				? cr_fail(err, CR_EUNAVAILABLE, "printer %s: the job was cancelled before it printed.",
+					  j->queue)
+				: cr_fail(err, CR_EUNAVAILABLE, "printer %s: the job was aborted before it printed.",
+					  j->queue);
 		if (queue_state_get(j->queue, &qs, err) != CR_OK)
 			return err ? err->status : CR_EUNAVAILABLE;
 		st = queue_trouble(j->queue, &qs, err);
@@ -313,7 +316,7 @@ static enum cr_status watch_job(struct cups_job *j, int job_id, struct cr_err *e
 		 * and only leaves a message), so say so. */
 		if (now_ms() >= deadline && st == CR_OK)
 			return cr_fail(err, CR_ETEMP, "printer %s: job waiting (%s)", j->queue,
-				       *qs.message ? qs.message : "still in the queue");
+				       *qs.message ? qs.message : _("still in the queue"));
 		if (now_ms() >= deadline)
 			return st;
 		/* A printer reports trouble before it settles (the socket backend

@@ -61,7 +61,7 @@ static void perm_who_may(enum perm_action a, char *out, size_t n)
 	for (int r = STAFF_ADMIN; r <= STAFF_VOLUNTEER; r++) {
 		if (perm_table[a].may[r] == N)
 			continue;
-		at += (size_t)snprintf(out + at, at < n ? n - at : 0, "%s%s", count ? " and " : "",
+		at += (size_t)snprintf(out + at, at < n ? n - at : 0, "%s%s", count ? _(" and ") : "",
 				       staff_role_name((enum staff_role)r));
 		if (at >= n)
 			break;

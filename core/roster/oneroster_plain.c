@@ -213,9 +213,14 @@ static enum cr_status plain_header(struct imp *im, struct plain_map *m)
 				names[n] = rec.field[n];
 			names[n] = NULL;
 			near = or_closest(m->col[i], names, 0);
-			imp_issue(im, im->plain_name, rec.line, m->col[i], 1,
-				  "the mapping's %s column '%.60s' is not in the header%s%.60s%s", plain_fields[i].key,
-				  m->col[i], near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+			if (near)
+				imp_issue(im, im->plain_name, rec.line, m->col[i], 1,
+					  "the mapping's %s column '%.60s' is not in the header (did you mean '%.60s'?)",
+					  plain_fields[i].key, m->col[i], near);
+			else
+				imp_issue(im, im->plain_name, rec.line, m->col[i], 1,
+					  "the mapping's %s column '%.60s' is not in the header", plain_fields[i].key,
+					  m->col[i]);
 			st = cr_fail(im->err, CR_EDATA, "%s:%ld: column '%.60s' (%s in %s) is missing",
 				     im->plain_name, rec.line, m->col[i], plain_fields[i].key, m->where);
 		}

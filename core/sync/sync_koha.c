@@ -70,6 +70,7 @@ static void koha_classify(struct koha *k, const char *what, struct sync_result *
 {
 	char text[KOHA_REASON_MAX + 1];
 
+	what = _(what);   /* xgettext: koha_classify:2 */
 	koha_error_text(k, text, sizeof text);
 	r->http_status = (int)k->x.status;
 	if (k->x.status == 401 || k->x.status == 403) {

@@ -250,7 +250,7 @@ static enum cr_status unreachable(struct webhook *w, CURLcode rc, struct cr_err 
 	const char *hint = "";
 
 	if (rc == CURLE_PEER_FAILED_VERIFICATION)
-		hint = " (its TLS certificate is not trusted: set [sync] ca_file)";
+		hint = _(" (its TLS certificate is not trusted: set [sync] ca_file)");
 	return cr_fail(err, CR_EUNAVAILABLE, "cannot reach %s: %s%s", w->host, curl_easy_strerror(rc), hint);
 }
 
