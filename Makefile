@@ -174,6 +174,9 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libcardroll.a tests/unit/tes
 	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags cmocka) -Itests/unit -o $@ $< \
 		$(BUILD)/libcardroll.a $(LDFLAGS_ALL) $(shell pkg-config --libs cmocka) $(CORE_LIBS)
 
+# The i18n test reads the build's catalogs (build/share/locale).
+$(BUILD)/tests/test_i18n_core: $(CATALOGS)
+
 $(BUILD)/tests/tui_%: tests/tui/test_%.c tests/tui/harness.c tests/tui/harness.h tests/tui/tutil.h $(BUILD)/libcardroll.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags cmocka vterm) -Itests/tui -o $@ $< tests/tui/harness.c \

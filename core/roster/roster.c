@@ -278,7 +278,7 @@ enum cr_status roster_import(struct cr_db *db, const struct roster_options *opt,
 		began = 0;
 		snprintf(sum->outcome, sizeof sum->outcome, "%s",
 			 st == CR_EINTERRUPTED ? "interrupted" : "failed");
-		snprintf(msg, sizeof msg, "%.440s; the roster was left as it was", err->msg);
+		snprintf(msg, sizeof msg, _("%.440s; the roster was left as it was"), err->msg);
 		snprintf(err->msg, sizeof err->msg, "%s", msg);
 		/* Counts describe what would have happened; nothing did. */
 		sum->added = sum->updated = sum->withdrawn = 0;
