@@ -164,10 +164,10 @@ static enum cr_status signup_rules(struct cr_db *db, const struct programme *pg,
 		if (*sqlite3_column_text(st, 4))
 			signup_say(res, SIGNUP_ALREADY, WHY_NONE, "already has card %s, issued by %s at %s %s",
 				   res->card, (const char *)sqlite3_column_text(st, 4),
-				   *sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "a desk", when);
+				   *sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : _("a desk"), when);
 		else
 			signup_say(res, SIGNUP_ALREADY, WHY_NONE, "already has card %s, issued by %s %s", res->card,
-				   *sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "a desk", when);
+				   *sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : _("a desk"), when);
 		sqlite3_reset(st);
 		return CR_OK;
 	}
@@ -178,9 +178,9 @@ static enum cr_status signup_rules(struct cr_db *db, const struct programme *pg,
 		return signup_refuse_why(res, WHY_INACTIVE, "is not active in the district's roster");
 	g = grade_index(c->grade);
 	if (pg->grades != ~0u && (g < 0 || !(pg->grades & (1u << g))))
-		return signup_refuse_why(res, WHY_GRADE, g < 0 ? "has no grade in the roster, and this "
-				     "programme is for some grades only" : "is in grade %s, which this programme "
-				     "does not cover", c->grade);
+		return signup_refuse_why(res, WHY_GRADE, g < 0 ? N_("has no grade in the roster, and this "
+				     "programme is for some grades only") : N_("is in grade %s, which this programme "
+				     "does not cover"), c->grade);
 	age = signup_age(c->birth);
 	if ((pg->min_age || pg->max_age) && age >= 0) {
 		if (pg->min_age && age < pg->min_age)
@@ -542,8 +542,8 @@ enum cr_status signup_issue(struct cr_db *db, const struct programme *pg, const 
 		st = signup_number(db, pg, rq, &c, res, err);
 		if (st == CR_OK && res->outcome == SIGNUP_ISSUED && signup_number_taken(db, res->card, rq->student, &reuse))
 			signup_refuse_why(res, WHY_CARD_NUMBER, pg->scheme == CARD_STOCK
-				      ? "card %s is already used: take another card from the stock"
-				      : "card number %s already belongs to another child", res->card);
+				      ? N_("card %s is already used: take another card from the stock")
+				      : N_("card number %s already belongs to another child"), res->card);
 		if (st == CR_OK && res->outcome == SIGNUP_ISSUED) {
 			snprintf(res->reason, sizeof res->reason, "%s", note);
 			st = signup_write(db, pg, rq, reuse, res, err);

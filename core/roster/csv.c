@@ -102,7 +102,7 @@ static enum csv_result csv_io_error(struct csv_reader *r)
 {
 	int e = errno;
 
-	csv_set_error(r, r->line, "read failed: %s", e ? strerror(e) : "error from reader");
+	csv_set_error(r, r->line, "read failed: %s", e ? strerror(e) : _("error from reader"));
 	return CSV_IO_ERROR;
 }
 

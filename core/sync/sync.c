@@ -449,7 +449,7 @@ enum cr_status sync_run_with(struct cr_db *db, const struct sync_settings *s, co
 		sum->sent += b.n;
 		/* No transaction is open while the target talks to the network. */
 		if (target->send(state, b.items, b.n, b.results, &se) != CR_OK) {
-			const char *why = se.msg[0] ? se.msg : "the library system did not answer";
+			const char *why = se.msg[0] ? se.msg : _("the library system did not answer");
 
 			now = (long long)time(NULL);
 			sum->online = 0;
@@ -510,7 +510,7 @@ enum cr_status sync_run_with(struct cr_db *db, const struct sync_settings *s, co
 		rs = cr_fail(err, CR_EUNAVAILABLE, "%s", sum->last_error);
 	else if (!sum->online)
 		rs = cr_fail(err, CR_EUNAVAILABLE, "%s", sum->last_error[0] ? sum->last_error
-			     : "the library system did not answer");
+			     : _("the library system did not answer"));
 out:
 	if (state)
 		target->close(state);

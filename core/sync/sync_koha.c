@@ -84,7 +84,7 @@ static void koha_classify(struct koha *k, const char *what, struct sync_result *
 	} else if (k->x.status == 404) {
 		koha_set(r, SYNC_RETRY, "the library system has no patron API here (HTTP 404): check [sync] url");
 	} else if (k->x.status == 400) {
-		koha_set(r, SYNC_PARK, "the library system refused %s: %s", what, text[0] ? text : "bad request");
+		koha_set(r, SYNC_PARK, "the library system refused %s: %s", what, text[0] ? text : _("bad request"));
 	} else {
 		koha_set(r, SYNC_PARK, "the library system refused %s (HTTP %ld)%s%s", what, k->x.status,
 			 text[0] ? ": " : "", text);
