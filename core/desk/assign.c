@@ -9,30 +9,6 @@
 #include "staff_audit.h"
 #include "text/i18n.h"
 
-/* The school a person named: sourcedId, identifier or name (case ignored). */
-static enum cr_status assign_school(struct cr_db *db, const char *what, long long *id, struct cr_err *err)
-{
-	sqlite3_stmt *st = db_prepare(db,
-		"SELECT id FROM school WHERE status = 'active' AND "
-		" (sourced_id = ?1 OR identifier = ?1 OR lower(name) = lower(?1)) ORDER BY id LIMIT 2", err);
-	int rc, n = 0;
-
-	if (!st)
-		return err ? err->status : CR_EINTERNAL;
-	sqlite3_bind_text(st, 1, what, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (n++ == 0)
-			*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, err, rc, "finding the school");
-	if (n == 0)
-		return cr_fail(err, CR_EDATA, "--school: no school '%.200s' in the roster (give its name or ID)", what);
-	if (n > 1)
-		return cr_fail(err, CR_EDATA, "--school: '%.200s' names more than one school; give the school's ID", what);
-	return CR_OK;
-}
-
 /* The volunteer's staff.id; CR_ENOINPUT / CR_EDATA naming what is wrong. */
 static enum cr_status assign_volunteer(struct cr_db *db, const char *name, long long *id, struct cr_err *err)
 {
@@ -87,7 +63,7 @@ enum cr_status assign_set(struct cr_db *db, long long actor, const char *desk, c
 	    (s = assign_volunteer(db, name, &staff, err)) != CR_OK)
 		goto fail;
 	if (school)
-		s = assign_school(db, school, &object, err);
+		s = classes_school(db, school, &object, err);
 	else
 		s = classes_resolve(db, klass, &object, NULL, 0, err);
 	if (s != CR_OK)

@@ -155,3 +155,26 @@ enum cr_status classes_resolve(struct cr_db *db, const char *what, long long *cl
 	}
 	return CR_OK;
 }
+
+enum cr_status classes_school(struct cr_db *db, const char *what, long long *id, struct cr_err *err)
+{
+	sqlite3_stmt *st = db_prepare(db,
+		"SELECT id FROM school WHERE status = 'active' AND "
+		" (sourced_id = ?1 OR identifier = ?1 OR lower(name) = lower(?1)) ORDER BY id LIMIT 2", err);
+	int rc, n = 0;
+
+	if (!st)
+		return err ? err->status : CR_EINTERNAL;
+	sqlite3_bind_text(st, 1, what, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (n++ == 0)
+			*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, rc, "finding the school");
+	if (n == 0)
+		return cr_fail(err, CR_EDATA, "--school: no school '%.200s' in the roster (give its name or ID)", what);
+	if (n > 1)
+		return cr_fail(err, CR_EDATA, "--school: '%.200s' names more than one school; give the school's ID", what);
+	return CR_OK;
+}

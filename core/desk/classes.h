@@ -28,4 +28,9 @@ enum cr_status classes_list(struct cr_db *db, const char *school, classes_fn fn,
 enum cr_status classes_resolve(struct cr_db *db, const char *what, long long *class_id, char *sid, size_t sidlen,
 			       struct cr_err *err);
 
+/* The active school a person named (`--school`): its sourcedId, its
+ * identifier or its name, case ignored. None, or a name several schools
+ * have: CR_EDATA with a sentence saying which. */
+enum cr_status classes_school(struct cr_db *db, const char *what, long long *id, struct cr_err *err);
+
 #endif

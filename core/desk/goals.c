@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "goals.h"
+#include "classes.h"
 #include "coverage_kept.h"
 #include "coverage.h"
 #include "text/i18n.h"
@@ -37,30 +38,6 @@ long goal_days_between(const char *a, const char *b)
 	return goal_days(b) - goal_days(a);
 }
 
-/* The school a person named: sourcedId, identifier or name (case ignored). */
-static enum cr_status goal_school(struct cr_db *db, const char *what, long long *id, struct cr_err *err)
-{
-	sqlite3_stmt *st = db_prepare(db,
-		"SELECT id FROM school WHERE status = 'active' AND "
-		" (sourced_id = ?1 OR identifier = ?1 OR lower(name) = lower(?1)) ORDER BY id LIMIT 2", err);
-	int rc, n = 0;
-
-	if (!st)
-		return err ? err->status : CR_EINTERNAL;
-	sqlite3_bind_text(st, 1, what, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (n++ == 0)
-			*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, err, rc, "finding the school");
-	if (n == 0)
-		return cr_fail(err, CR_EDATA, "--school: no school '%.200s' in the roster (give its name or ID)", what);
-	if (n > 1)
-		return cr_fail(err, CR_EDATA, "--school: '%.200s' names more than one school; give the school's ID", what);
-	return CR_OK;
-}
-
 enum cr_status goal_set(struct cr_db *db, const char *school, double target_pct, const char *due,
 			const char *today, struct cr_err *err)
 {
@@ -82,7 +59,7 @@ enum cr_status goal_set(struct cr_db *db, const char *school, double target_pct,
 		return cr_fail(err, CR_EDATA, "--date: '%.40s' is not a date (YYYY-MM-DD)", due ? due : "");
 	if (goal_days_between(today, due) <= 0)
 		return cr_fail(err, CR_EDATA, "--date: %s is not after today (%s)", due, today);
-	if (school && (s = goal_school(db, school, &sid, err)) != CR_OK)
+	if (school && (s = classes_school(db, school, &sid, err)) != CR_OK)
 		return s;
 	if ((s = db_begin_immediate(db, err)) != CR_OK)
 		return s;
@@ -121,7 +98,7 @@ enum cr_status goal_remove(struct cr_db *db, const char *school, struct cr_err *
 	enum cr_status s;
 	int rc;
 
-	if (school && (s = goal_school(db, school, &sid, err)) != CR_OK)
+	if (school && (s = classes_school(db, school, &sid, err)) != CR_OK)
 		return s;
 	if (!(st = db_prepare(db, "DELETE FROM goal WHERE coalesce(school_id, 0) = ?1", err)))
 		return err ? err->status : CR_EINTERNAL;

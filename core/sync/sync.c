@@ -36,7 +36,7 @@ static const char ready_sql[] =
 	"   WHERE o3.event_id = e3.id AND o3.target = '" SYNC_OUTBOX_TARGET "' "
 	"   AND e3.student_id = e.student_id AND e3.id < e.id AND o3.state = 'done' "
 	"   AND coalesce(o3.remote_id, '') <> '' ORDER BY e3.id DESC LIMIT 1), ''), "
-	" o.confirm_not_duplicate, o.attempts "
+	" o.confirm_not_duplicate, o.attempts, o.server_errors "
 	"FROM outbox o JOIN event e ON e.id = o.event_id JOIN student s ON s.id = e.student_id "
 	" LEFT JOIN school sc ON sc.id = s.school_id LEFT JOIN card c ON c.id = e.card_id "
 	" LEFT JOIN consent cs ON cs.student_id = e.student_id "
@@ -119,6 +119,7 @@ static enum cr_status batch_load(struct cr_db *db, long long due, int limit, str
 		it->student_id = sqlite3_column_int64(st, 4);
 		it->confirm_not_duplicate = sqlite3_column_int(st, 16);
 		it->attempts = sqlite3_column_int(st, 17);
+		it->server_errors = sqlite3_column_int(st, 18);
 		it->uuid = s[F_UUID];
 		it->kind = s[F_KIND];
 		it->student_number = s[F_NUMBER];
@@ -217,6 +218,7 @@ static enum cr_status batch_record(struct cr_db *db, const struct sync_settings 
 {
 	sqlite3_stmt *st;
 	enum cr_status rs;
+	int server_error;
 
 	*stopped = 0;
 	if ((rs = db_begin_immediate(db, err)) != CR_OK)
@@ -254,24 +256,27 @@ static enum cr_status batch_record(struct cr_db *db, const struct sync_settings 
 			sum->done++;
 			break;
 		case SYNC_RETRY:
-			if (r->http_status >= 500 && r->http_status != 503 && it->attempts >= SYNC_SERVER_ERROR_TRIES) {
+			server_error = r->http_status >= 500 && r->http_status != 503;
+			if (server_error && it->server_errors + 1 >= SYNC_SERVER_ERROR_TRIES) {
 				/* The same body fails the same way: a person must look. */
 				char why[sizeof r->reason];
 
 				snprintf(why, sizeof why, _("the library system failed this event %d times (HTTP %d), "
-					 "so cardroll stopped retrying it: %.280s"), it->attempts, r->http_status,
+					 "so cardroll stopped retrying it: %.280s"), it->server_errors + 1, r->http_status,
 					 r->reason[0] ? r->reason : _("no reason given"));
 				memcpy(r->reason, why, sizeof why);
 				goto park;
 			}
 			st = db_prepare(db, "UPDATE outbox SET state = 'waiting', next_at = ?2, "
-					"last_error = nullif(?3, ''), updated_at = ?4 WHERE id = ?1", err);
+					"last_error = nullif(?3, ''), updated_at = ?4, server_errors = server_errors + ?5 "
+					"WHERE id = ?1", err);
 			if (!st)
 				goto fail;
 			sqlite3_bind_int64(st, 1, it->outbox_id);
 			sqlite3_bind_int64(st, 2, now + sync_delay(s, it->attempts, r->retry_after_s));
 			sqlite3_bind_text(st, 3, r->reason, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 4, now);
+			sqlite3_bind_int(st, 5, server_error);
 			if ((rs = step_done(db, st, "recording a retry", err)) != CR_OK)
 				goto fail;
 			if (r->reason[0])
@@ -281,13 +286,14 @@ static enum cr_status batch_record(struct cr_db *db, const struct sync_settings 
 		case SYNC_PARK:
 		park:
 			st = db_prepare(db, "UPDATE outbox SET state = 'parked', next_at = NULL, last_error = ?2, "
-					"updated_at = ?3 WHERE id = ?1", err);
+					"updated_at = ?3, server_errors = server_errors + ?4 WHERE id = ?1", err);
 			if (!st)
 				goto fail;
 			sqlite3_bind_int64(st, 1, it->outbox_id);
 			sqlite3_bind_text(st, 2, r->reason[0] ? r->reason : _("the library system refused it"), -1,
 					  SQLITE_STATIC);
 			sqlite3_bind_int64(st, 3, now);
+			sqlite3_bind_int(st, 4, r->outcome == SYNC_RETRY);   /* the 8th server error */
 			if ((rs = step_done(db, st, "parking an event", err)) != CR_OK)
 				goto fail;
 			sum->parked++;
@@ -585,7 +591,7 @@ enum cr_status sync_confirm_not_duplicate(struct cr_db *db, long long outbox_id,
 	if ((rs = db_begin_immediate(db, err)) != CR_OK)
 		return rs;
 	st = db_prepare(db, "UPDATE outbox SET confirm_not_duplicate = 1, state = 'pending', next_at = NULL, "
-			"updated_at = unixepoch() WHERE id = ?1 AND target = '" SYNC_OUTBOX_TARGET "' "
+			"server_errors = 0, updated_at = unixepoch() WHERE id = ?1 AND target = '" SYNC_OUTBOX_TARGET "' "
 			"AND state = 'parked'", err);
 	if (!st) {
 		db_rollback(db);
@@ -642,8 +648,8 @@ enum cr_status sync_retry(struct cr_db *db, long long outbox_id, struct cr_err *
 
 	if ((rs = db_begin_immediate(db, err)) != CR_OK)
 		return rs;
-	st = db_prepare(db, "UPDATE outbox SET state = 'pending', next_at = NULL, updated_at = unixepoch() "
-			"WHERE id = ?1 AND target = '" SYNC_OUTBOX_TARGET "' AND state = 'parked'", err);
+	st = db_prepare(db, "UPDATE outbox SET state = 'pending', next_at = NULL, server_errors = 0, "
+			"updated_at = unixepoch() WHERE id = ?1 AND target = '" SYNC_OUTBOX_TARGET "' AND state = 'parked'", err);
 	if (!st) {
 		db_rollback(db);
 		return err->status;

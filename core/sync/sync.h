@@ -12,7 +12,7 @@
  *                           exponential backoff with jitter, capped)
  *                      \--> parked, with the server's reason, for a person
  *                           (also a server failure, 5xx but 503, that is
- *                           still answered after SYNC_SERVER_ERROR_TRIES)
+ *                           answered SYNC_SERVER_ERROR_TRIES times)
  *
  * Order per child is kept: an event is not sent while an earlier event of
  * the same child is not done (a void never overtakes its signup). A row
@@ -49,6 +49,7 @@ struct sync_item {
 	const char *remote_id;       /* the child's ILS patron id from an earlier event, or "" */
 	int         confirm_not_duplicate;  /* staff said "not a duplicate": send the override */
 	int         attempts;        /* tries so far */
+	int         server_errors;   /* 5xx answers (not 503) so far: 8 park the event */
 };
 
 enum sync_outcome {
@@ -80,9 +81,11 @@ struct sync_result {
 void sync_result_patron_since(struct sync_result *r, const char *date);
 
 /* A SYNC_RETRY whose http_status says the server failed (5xx but 503, its
- * "busy") is the same body failing the same way: once the event has been
- * tried this many times it is parked with the server's words instead of
- * being retried without end. Network failures, 503 and 429 keep retrying. */
+ * "busy") is the same body failing the same way: once the server has failed
+ * the event this many times (outbox.server_errors, counted apart from tries
+ * of any kind) it is parked with the server's words instead of being
+ * retried without end. Network failures, 503 and 429 keep retrying and do
+ * not count. */
 #define SYNC_SERVER_ERROR_TRIES 8
 
 struct sync_target {

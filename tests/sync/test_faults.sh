@@ -7,7 +7,8 @@
 # rows pending; `sync --confirm` sends a parked likely-duplicate with the
 # override (koha_confirm_duplicates = yes). Then what Koha really accepts: a
 # new card's PUT without extended_attributes (ilsd answers them with a 500,
-# as Koha does); a 500 to one card every time parks it after 8 tries while
+# as Koha does); a 500 to one card every time parks it after 8 server errors
+# (resets and 503s do not count) while
 # the rest go; a Koha that ignores x-confirm-not-duplicate (the default
 # setting) parks the likely duplicate with what staff must do, and links once
 # they made the patron by hand. Run from anywhere; env CARDROLL_BIN. Prints
@@ -266,10 +267,37 @@ e5=$(q "SELECT o.last_error FROM outbox o JOIN event e ON e.id = o.event_id JOIN
 done5=$(q "SELECT count(*) FROM outbox WHERE id > $first5 AND state = 'done'")
 if [ "$r5" = "parked 8" ] && [ "$(stat 'd["always_met"].get("'"$bad5"'", 0)')" -eq 8 ] &&
 	echo "$e5" | grep -q "8 times (HTTP 500)" && echo "$e5" | grep -q "Something went wrong, check Koha logs"; then
-	ok "a 500 every time: parked after 8 tries with the server's words ($runs5 runs)"
+	ok "a 500 every time: parked after 8 server errors with the server's words ($runs5 runs)"
 else fail "a 500 every time is parked after 8 tries" "$r5, $(stat 'd["always_met"]') POSTs: $e5"; fi
 if [ "$done5" -eq $((n5 - 1)) ] && [ $rc5 -eq 65 ]; then ok "the other $done5 events of that class went (exit 65: one parked)"
 else fail "the other events still go" "$done5 of $((n5 - 1)) done, exit $rc5: $(cat "$T/s5.out")"; fi
+stop_ilsd
+
+# ---- 5b. Resets and 503s are not the server failing the event ------------
+# Four resets and three 503s, then seven 500s, then the server takes it: 14
+# failed tries, but only seven server errors, so the event is sent, not
+# parked (the soak's long day parked events at their first 500 after eight
+# tries of any kind).
+start_ilsd
+ini
+first5b=$(q "SELECT max(id) FROM outbox")
+for id in $(q "SELECT s.student_number FROM student s WHERE s.status_code = 'a' AND s.student_number IS NOT NULL
+	AND NOT EXISTS (SELECT 1 FROM card k WHERE k.student_id = s.id) ORDER BY s.id LIMIT 20"); do
+	"$BIN" --db "$DB" issue "$id" >/dev/null 2>&1
+	[ "$(q "SELECT count(*) FROM outbox WHERE id > $first5b")" -ge 1 ] && break
+done
+python3 -c 'import sys,urllib.request as u
+u.urlopen(u.Request("http://127.0.0.1:%s/_control/faults" % sys.argv[1], data=b"reset*4,503:0*3,500*7", method="POST"))' "$PORT"
+runs5b=0
+while [ $runs5b -lt 25 ]; do
+	runs5b=$((runs5b + 1))
+	sync_run >"$T/s5b.out" 2>&1
+	q "UPDATE outbox SET next_at = 0 WHERE state = 'waiting'"
+	[ "$(q "SELECT count(*) FROM outbox WHERE id > $first5b AND state IN ('pending', 'sending', 'waiting')")" -eq 0 ] && break
+done
+r5b=$(q "SELECT state || ' ' || attempts || ' ' || server_errors FROM outbox WHERE id > $first5b")
+if [ "$r5b" = "done 15 7" ]; then ok "4 resets, 3 busy answers and 7 server errors: sent on the 15th try, not parked ($runs5b runs)"
+else fail "resets and 503s do not count toward parking" "state/tries/server errors: '$r5b' after $runs5b runs: $(tail -2 "$T/s5b.out")"; fi
 stop_ilsd
 
 # ---- 6. A Koha that ignores x-confirm-not-duplicate (every version read) ----
