@@ -60,6 +60,11 @@ LINGUAS    := $(notdir $(wildcard assets/po/*[a-z]))
 CATALOGS   := $(foreach l,$(LINGUAS),$(BUILD)/share/locale/$(l)/LC_MESSAGES/cardroll.mo)
 # The functions whose English arguments are messages (xgettext keywords).
 XGETTEXT_KEYS := -k_ -kN_ -kP_:1,2 -kC_:1c,2 -kcr_fail:3 -kdb_fail:4 -ktui_say:3
+# core's own funnels (they translate their message argument themselves)
+XGETTEXT_KEYS += -kimp_issue:6 -kimp_refuse_file:4 -kimp_step_done:3 -kor_bulk_withdraw:3 \
+	-kcsv_set_error:3 -kpull_perform:5 -kpull_http_fail:3 -ksignup_say:4 -ksignup_refuse_why:3 \
+	-ksignup_step:3 -kpurge_step:4 -kperm_scope:6 -kstep_done:3 -kkoha_set:3 -kset_all:5 \
+	-kconfig_why:3 -kkoha_classify:2
 SLIPS      := $(sort $(wildcard assets/slips/*.slip))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -152,7 +157,7 @@ $(BUILD)/share/locale/%/LC_MESSAGES/cardroll.mo: $$(wildcard assets/po/%/*.po)
 	msgfmt --check -o $@ $(BUILD)/share/locale/$*/cardroll.po
 
 # Every message of the program, for translators: $(BUILD)/cardroll.pot.
-$(BUILD)/cardroll.pot: $(CORE_SRC) $(TUI_SRC) $(wildcard tui/mod/*.c)
+$(BUILD)/cardroll.pot: $(CORE_SRC) $(wildcard core/*/*.h printers/*.h) $(TUI_SRC) $(wildcard tui/mod/*.c)
 	@mkdir -p $(dir $@)
 	xgettext --from-code=UTF-8 --language=C --add-comments=TRANSLATORS: $(XGETTEXT_KEYS) \
 		--package-name=cardroll --package-version=$(VERSION) -o $@ $(sort $^)
@@ -168,6 +173,9 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libcardroll.a tests/unit/tes
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags cmocka) -Itests/unit -o $@ $< \
 		$(BUILD)/libcardroll.a $(LDFLAGS_ALL) $(shell pkg-config --libs cmocka) $(CORE_LIBS)
+
+# The i18n test reads the build's catalogs (build/share/locale).
+$(BUILD)/tests/test_i18n_core: $(CATALOGS)
 
 $(BUILD)/tests/tui_%: tests/tui/test_%.c tests/tui/harness.c tests/tui/harness.h tests/tui/tutil.h $(BUILD)/libcardroll.a
 	@mkdir -p $(dir $@)

@@ -10,6 +10,7 @@
 #include "printer.h"
 #include "sink.h"
 #include "cups_list.h"
+#include "text/i18n.h"
 
 #define CUPS_WAIT_MS_DEFAULT 10000
 #define CUPS_POLL_MS         100
@@ -138,19 +139,19 @@ static void queue_sentence(const struct queue_state *qs, char *msg, size_t len)
 	const char *m = qs->message;
 
 	if (qs->state == IPP_PSTATE_STOPPED)
-		snprintf(msg, len, "stopped%s%s", *m ? ": " : "", m);
+		snprintf(msg, len, _("stopped%s%s"), *m ? ": " : "", m);
 	else if (qs->reasons & QR_OFFLINE)
-		snprintf(msg, len, "offline");
+		snprintf(msg, len, "%s", _("offline"));
 	else if (qs->reasons & QR_NO_PAPER)
-		snprintf(msg, len, "out of paper");
+		snprintf(msg, len, "%s", _("out of paper"));
 	else if (qs->reasons & QR_CONNECTING)
-		snprintf(msg, len, "connecting to device%s%s", *m ? ": " : "", m);
+		snprintf(msg, len, _("connecting to device%s%s"), *m ? ": " : "", m);
 	else if (!qs->accepting)
-		snprintf(msg, len, "not accepting jobs");
+		snprintf(msg, len, "%s", _("not accepting jobs"));
 	else if (qs->state == IPP_PSTATE_PROCESSING)
-		snprintf(msg, len, "printing");
+		snprintf(msg, len, "%s", _("printing"));
 	else
-		snprintf(msg, len, "ready");
+		snprintf(msg, len, "%s", _("ready"));
 }
 
 /* The desk's sentence when a printer cannot take the job now, or CR_OK. */
@@ -167,7 +168,7 @@ static enum cr_status queue_trouble(const char *queue, const struct queue_state 
 		return cr_fail(err, CR_ETEMP, "printer %s is out of paper%s%s%s", queue, sep, m, end);
 	if (qs->reasons & QR_CONNECTING)
 		return cr_fail(err, CR_ETEMP, "printer %s: job waiting (%s)", queue,
-			       *m ? m : "connecting to device");
+			       *m ? m : _("connecting to device"));
 	if (!qs->accepting)
 		return cr_fail(err, CR_EUNAVAILABLE, "printer %s is not accepting jobs%s%s%s", queue, sep, m, end);
 	return CR_OK;
@@ -298,8 +299,11 @@ static enum cr_status watch_job(struct cups_job *j, int job_id, struct cr_err *e
 		if (js == IPP_JSTATE_COMPLETED)
 			return CR_OK;
 		if (js == IPP_JSTATE_CANCELED || js == IPP_JSTATE_ABORTED)
-			return cr_fail(err, CR_EUNAVAILABLE, "printer %s: the job was %s before it printed.",
-				       j->queue, js == IPP_JSTATE_CANCELED ? "cancelled" : "aborted");
+			return js == IPP_JSTATE_CANCELED
+				? cr_fail(err, CR_EUNAVAILABLE, "printer %s: the job was cancelled before it printed.",
+					  j->queue)
+				: cr_fail(err, CR_EUNAVAILABLE, "printer %s: the job was aborted before it printed.",
+					  j->queue);
 		if (queue_state_get(j->queue, &qs, err) != CR_OK)
 			return err ? err->status : CR_EUNAVAILABLE;
 		st = queue_trouble(j->queue, &qs, err);
@@ -312,7 +316,7 @@ static enum cr_status watch_job(struct cups_job *j, int job_id, struct cr_err *e
 		 * and only leaves a message), so say so. */
 		if (now_ms() >= deadline && st == CR_OK)
 			return cr_fail(err, CR_ETEMP, "printer %s: job waiting (%s)", j->queue,
-				       *qs.message ? qs.message : "still in the queue");
+				       *qs.message ? qs.message : _("still in the queue"));
 		if (now_ms() >= deadline)
 			return st;
 		/* A printer reports trouble before it settles (the socket backend

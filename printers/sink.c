@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "sink.h"
+#include "text/i18n.h"
 
 #define SINK_CONNECT_TIMEOUT_MS 5000
 /* A printer that takes no bytes for this long is treated as gone; paper
@@ -301,7 +302,7 @@ static enum cr_status sink_send_all(struct sink *s, struct cr_err *err)
 			continue;
 		}
 		return cr_fail(err, CR_ETEMP, "printer at %s stopped taking data after %zu of %zu bytes: %s",
-			       s->target, s->len - len, s->len, n < 0 ? strerror(errno) : "connection closed");
+			       s->target, s->len - len, s->len, n < 0 ? strerror(errno) : _("connection closed"));
 	}
 	shutdown(s->fd, SHUT_WR);
 	return CR_OK;

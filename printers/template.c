@@ -9,6 +9,7 @@
 
 #include "embedded.h"
 #include "template.h"
+#include "text/i18n.h"
 
 enum tkey { TK_LANGUAGE, TK_HEADING, TK_QR, TK_BODY, TK_COUNT };
 static const char *const tkey_names[TK_COUNT] = { "language", "heading", "qr", "body" };
@@ -268,7 +269,7 @@ static enum cr_status load_one(const char *dir, struct template *t, struct cr_er
 			return cr_fail(err, CR_ECONFIG, "no slip template for language \"%s\"; there are: %s",
 				       t->lang, known);
 		}
-		snprintf(t->where, sizeof t->where, "built-in %s.slip", lang);
+		snprintf(t->where, sizeof t->where, _("built-in %s.slip"), lang);
 		return parse_text(t, b, err);
 	}
 	st = parse_text(t, text, err);

@@ -7,6 +7,7 @@
 #include "perm.h"
 #include "staff.h"
 #include "staff_audit.h"
+#include "text/i18n.h"
 
 /* The volunteer's staff.id; CR_ENOINPUT / CR_EDATA naming what is wrong. */
 static enum cr_status assign_volunteer(struct cr_db *db, const char *name, long long *id, struct cr_err *err)
@@ -38,8 +39,11 @@ static enum cr_status assign_volunteer(struct cr_db *db, const char *name, long 
 	if (disabled)
 		return cr_fail(err, CR_EDATA, "%s is disabled: reset the PIN first (cardroll staff reset-pin)", clean);
 	if (strcmp(role, "volunteer"))
-		return cr_fail(err, CR_EDATA, "%s is a%s %s, who works in every school: only a volunteer is assigned "
-			       "schools or classes", clean, role[0] == 'a' ? "n" : "", role);
+		return role[0] == 'a'
+			? cr_fail(err, CR_EDATA, "%s is an %s, who works in every school: only a volunteer is assigned "
+				  "schools or classes", clean, role)
+			: cr_fail(err, CR_EDATA, "%s is a %s, who works in every school: only a volunteer is assigned "
+				  "schools or classes", clean, role);
 	return CR_OK;
 }
 
@@ -83,7 +87,8 @@ enum cr_status assign_set(struct cr_db *db, long long actor, const char *desk, c
 		goto fail;
 	}
 	if (remove && sqlite3_changes(db_handle(db)) == 0) {
-		s = cr_fail(err, CR_ENOMATCH, "%s was not assigned to that %s", name, school ? "school" : "class");
+		s = school ? cr_fail(err, CR_ENOMATCH, "%s was not assigned to that school", name)
+			   : cr_fail(err, CR_ENOMATCH, "%s was not assigned to that class", name);
 		goto fail;
 	}
 	if ((s = staff_audit(db, actor, desk, remove ? "staff-unassign" : "staff-assign", school ? "school" : "class",

@@ -9,6 +9,7 @@
 #include "classes.h"
 #include "coverage_kept.h"
 #include "coverage.h"
+#include "text/i18n.h"
 
 void goal_today(char *buf, size_t len)
 {
@@ -107,8 +108,8 @@ enum cr_status goal_remove(struct cr_db *db, const char *school, struct cr_err *
 	if (rc != SQLITE_DONE)
 		return db_fail(db, err, rc, "removing the goal");
 	if (sqlite3_changes(db_handle(db)) == 0)
-		return cr_fail(err, CR_ENOMATCH, "%s%.200s has no goal", school ? "school " : "the programme",
-			       school ? school : "");
+		return school ? cr_fail(err, CR_ENOMATCH, "school %.200s has no goal", school)
+			      : cr_fail(err, CR_ENOMATCH, "the programme has no goal");
 	return CR_OK;
 }
 

@@ -5,29 +5,30 @@
 
 #include "perm.h"
 #include "signup.h"
+#include "text/i18n.h"
 
 /* Y: allowed; S: allowed in the assigned schools and classes only; -: refused. */
 enum { N = 0, Y = 1, S = 2 };
 
 static const struct {
 	const char   *name;
-	const char   *doing;             /* completes "may not ..." */
+	const char   *doing;             /* completes "may not ..." (N_: shown with _()) */
 	unsigned char may[3];            /* admin, librarian, volunteer */
 } perm_table[PERM_COUNT] = {
-	[PERM_SEARCH]     = { "search",     "look children up",                  { Y, Y, Y } },
-	[PERM_ISSUE]      = { "issue",      "issue cards",                       { Y, Y, S } },
-	[PERM_PRINT]      = { "print",      "print slips",                       { Y, Y, S } },
-	[PERM_VOID]       = { "void",       "void cards",                        { Y, Y, N } },
-	[PERM_CONSENT]    = { "consent",    "record a family's answer",          { Y, Y, N } },
-	[PERM_RESOLVE]    = { "resolve",    "decide a parked library-system event", { Y, Y, N } },
-	[PERM_REPORT]     = { "report",     "see the progress report",           { Y, Y, N } },
-	[PERM_EXPORT]     = { "export",     "export a report (CSV, JSON or a file)", { Y, N, N } },
-	[PERM_BIRTH_DATE] = { "birth-date", "see birth dates",                   { Y, Y, N } },
-	[PERM_IMPORT]     = { "import",     "import a roster",                   { Y, N, N } },
-	[PERM_SETTINGS]   = { "settings",   "change goals, the profile or column maps", { Y, N, N } },
-	[PERM_STAFF]      = { "staff",      "manage staff accounts",             { Y, N, N } },
-	[PERM_PURGE]      = { "purge",      "purge old records",                 { Y, N, N } },
-	[PERM_AUDIT]      = { "audit",      "read the audit log",                { Y, N, N } },
+	[PERM_SEARCH]     = { "search",     N_("look children up"),                  { Y, Y, Y } },
+	[PERM_ISSUE]      = { "issue",      N_("issue cards"),                       { Y, Y, S } },
+	[PERM_PRINT]      = { "print",      N_("print slips"),                       { Y, Y, S } },
+	[PERM_VOID]       = { "void",       N_("void cards"),                        { Y, Y, N } },
+	[PERM_CONSENT]    = { "consent",    N_("record a family's answer"),          { Y, Y, N } },
+	[PERM_RESOLVE]    = { "resolve",    N_("decide a parked library-system event"), { Y, Y, N } },
+	[PERM_REPORT]     = { "report",     N_("see the progress report"),           { Y, Y, N } },
+	[PERM_EXPORT]     = { "export",     N_("export a report (CSV, JSON or a file)"), { Y, N, N } },
+	[PERM_BIRTH_DATE] = { "birth-date", N_("see birth dates"),                   { Y, Y, N } },
+	[PERM_IMPORT]     = { "import",     N_("import a roster"),                   { Y, N, N } },
+	[PERM_SETTINGS]   = { "settings",   N_("change goals, the profile or column maps"), { Y, N, N } },
+	[PERM_STAFF]      = { "staff",      N_("manage staff accounts"),             { Y, N, N } },
+	[PERM_PURGE]      = { "purge",      N_("purge old records"),                 { Y, N, N } },
+	[PERM_AUDIT]      = { "audit",      N_("read the audit log"),                { Y, N, N } },
 };
 
 static int perm_valid(enum staff_role role, enum perm_action a)
@@ -60,7 +61,7 @@ static void perm_who_may(enum perm_action a, char *out, size_t n)
 	for (int r = STAFF_ADMIN; r <= STAFF_VOLUNTEER; r++) {
 		if (perm_table[a].may[r] == N)
 			continue;
-		at += (size_t)snprintf(out + at, at < n ? n - at : 0, "%s%s", count ? " and " : "",
+		at += (size_t)snprintf(out + at, at < n ? n - at : 0, "%s%s", count ? _(" and ") : "",
 				       staff_role_name((enum staff_role)r));
 		if (at >= n)
 			break;
@@ -74,7 +75,7 @@ static enum cr_status perm_refuse(struct cr_err *err, enum staff_role role, enum
 
 	perm_who_may(a, who, sizeof who);
 	return cr_fail(err, CR_EUSAGE, "not allowed: a %s may not %s (the '%s' action is for %s only)",
-		       staff_role_name(role), perm_table[a].doing, perm_table[a].name, who);
+		       staff_role_name(role), _(perm_table[a].doing), perm_table[a].name, who);
 }
 
 int perm_role_of(struct cr_db *db, long long staff)
@@ -108,7 +109,7 @@ static int perm_assigned_count(struct cr_db *db, long long staff)
 static enum cr_status perm_none_assigned(struct cr_err *err, enum perm_action a)
 {
 	return cr_fail(err, CR_EUSAGE, "not allowed: a volunteer may %s only in the schools or classes an "
-		       "admin assigned, and none is assigned yet (cardroll staff assign)", perm_table[a].doing);
+		       "admin assigned, and none is assigned yet (cardroll staff assign)", _(perm_table[a].doing));
 }
 
 /* The role check alone; *role gets the actor's role, -1 for the first run
@@ -124,7 +125,7 @@ static enum cr_status perm_role_check(struct cr_db *db, long long staff, enum pe
 	if (staff <= 0) {
 		if ((n = staff_count(db)) < 0)
 			return cr_fail(err, CR_EINTERNAL, "could not read the staff accounts to check who may %s",
-				       perm_table[a].doing);
+				       _(perm_table[a].doing));
 		if (n == 0)
 			return CR_OK;
 		return cr_fail(err, CR_EUSAGE, "not allowed: no one is signed in, and '%s' needs a person "
@@ -132,7 +133,7 @@ static enum cr_status perm_role_check(struct cr_db *db, long long staff, enum pe
 	}
 	if ((*role = perm_role_of(db, staff)) < 0)
 		return cr_fail(err, CR_EUSAGE, "not allowed: this staff account is disabled or gone, so it may not %s",
-			       perm_table[a].doing);
+			       _(perm_table[a].doing));
 	if (!perm_role_may((enum staff_role)*role, a))
 		return perm_refuse(err, (enum staff_role)*role, a);
 	return CR_OK;
@@ -185,7 +186,7 @@ static enum cr_status perm_scope(struct cr_db *db, long long staff, enum perm_ac
 		return err && err->status != CR_OK ? err->status : CR_EINTERNAL;
 	if (!in)
 		return cr_fail(err, CR_EUSAGE, "not allowed: a volunteer may %s only in the schools or classes an "
-			       "admin assigned, and %s is not in one of them", perm_table[a].doing, what);
+			       "admin assigned, and %s is not in one of them", _(perm_table[a].doing), what);
 	return CR_OK;
 }
 

@@ -6,11 +6,13 @@
 
 #include "roll.h"
 #include "signup.h"
+#include "text/i18n.h"
 
 const char *roll_state_name(enum roll_state s)
 {
 	static const char *const names[] = {
-		"has a card", "needs a card", "consent pending", "opted out", "problem",
+		/* N_: the desk translates them where it shows them */
+		N_("has a card"), N_("needs a card"), N_("consent pending"), N_("opted out"), N_("problem"),
 	};
 
 	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";

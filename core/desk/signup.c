@@ -11,6 +11,7 @@
 #include "signup.h"
 #include "perm.h"
 #include "store/audit.h"
+#include "text/i18n.h"
 
 struct signup_child {
 	char      status;          /* a, i, w */
@@ -34,7 +35,8 @@ static enum cr_status signup_say(struct signup_result *res, enum signup_outcome 
 	res->outcome = o;
 	res->why = why;
 	va_start(ap, fmt);
-	vsnprintf(res->reason, sizeof res->reason, fmt, ap);
+	/* the sentence in the reader's language (xgettext: signup_say:4, signup_refuse_why:3) */
+	vsnprintf(res->reason, sizeof res->reason, dgettext(CR_TEXTDOMAIN, fmt), ap);
 	va_end(ap);
 	return CR_OK;
 }
@@ -84,15 +86,15 @@ static void signup_when(long long at, char *buf, size_t n)
 	struct tm tm, tn;
 
 	if (now - t < 120) {
-		snprintf(buf, n, "just now");
+		snprintf(buf, n, "%s", _("just now"));
 		return;
 	}
 	localtime_r(&t, &tm);
 	localtime_r(&now, &tn);
 	if (tm.tm_year == tn.tm_year && tm.tm_yday == tn.tm_yday)
-		strftime(buf, n, "today at %H:%M", &tm);
+		strftime(buf, n, _("today at %H:%M"), &tm);
 	else
-		strftime(buf, n, "on %Y-%m-%d", &tm);
+		strftime(buf, n, _("on %Y-%m-%d"), &tm);
 }
 
 /* Years of age today from YYYY-MM-DD, or -1. */
@@ -162,10 +164,10 @@ static enum cr_status signup_rules(struct cr_db *db, const struct programme *pg,
 		if (*sqlite3_column_text(st, 4))
 			signup_say(res, SIGNUP_ALREADY, WHY_NONE, "already has card %s, issued by %s at %s %s",
 				   res->card, (const char *)sqlite3_column_text(st, 4),
-				   *sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "a desk", when);
+				   *sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : _("a desk"), when);
 		else
 			signup_say(res, SIGNUP_ALREADY, WHY_NONE, "already has card %s, issued by %s %s", res->card,
-				   *sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "a desk", when);
+				   *sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : _("a desk"), when);
 		sqlite3_reset(st);
 		return CR_OK;
 	}
@@ -176,9 +178,9 @@ static enum cr_status signup_rules(struct cr_db *db, const struct programme *pg,
 		return signup_refuse_why(res, WHY_INACTIVE, "is not active in the district's roster");
 	g = grade_index(c->grade);
 	if (pg->grades != ~0u && (g < 0 || !(pg->grades & (1u << g))))
-		return signup_refuse_why(res, WHY_GRADE, g < 0 ? "has no grade in the roster, and this "
-				     "programme is for some grades only" : "is in grade %s, which this programme "
-				     "does not cover", c->grade);
+		return signup_refuse_why(res, WHY_GRADE, g < 0 ? N_("has no grade in the roster, and this "
+				     "programme is for some grades only") : N_("is in grade %s, which this programme "
+				     "does not cover"), c->grade);
 	age = signup_age(c->birth);
 	if ((pg->min_age || pg->max_age) && age >= 0) {
 		if (pg->min_age && age < pg->min_age)
@@ -197,7 +199,7 @@ static enum cr_status signup_rules(struct cr_db *db, const struct programme *pg,
 				     "confirm to issue anyway", dup);
 	res->outcome = SIGNUP_ISSUED;
 	if (pg->consent == CONSENT_SIGNATURE && strcmp(c->consent, "signed"))
-		snprintf(res->reason, sizeof res->reason, "hold the slip until a guardian has signed");
+		snprintf(res->reason, sizeof res->reason, "%s", _("hold the slip until a guardian has signed"));
 	return CR_OK;
 }
 
@@ -518,7 +520,7 @@ enum cr_status signup_issue(struct cr_db *db, const struct programme *pg, const 
 	 * a volunteer's schools and classes is that child's refusal. */
 	if ((st = perm_check(db, rq->staff, PERM_ISSUE, err)) != CR_OK) {
 		db_rollback(db);
-		snprintf(res->reason, sizeof res->reason, "%.300s", err ? err->msg : "not allowed");
+		snprintf(res->reason, sizeof res->reason, "%.300s", err ? err->msg : _("not allowed"));
 		return st;
 	}
 	{
@@ -540,8 +542,8 @@ enum cr_status signup_issue(struct cr_db *db, const struct programme *pg, const 
 		st = signup_number(db, pg, rq, &c, res, err);
 		if (st == CR_OK && res->outcome == SIGNUP_ISSUED && signup_number_taken(db, res->card, rq->student, &reuse))
 			signup_refuse_why(res, WHY_CARD_NUMBER, pg->scheme == CARD_STOCK
-				      ? "card %s is already used: take another card from the stock"
-				      : "card number %s already belongs to another child", res->card);
+				      ? N_("card %s is already used: take another card from the stock")
+				      : N_("card number %s already belongs to another child"), res->card);
 		if (st == CR_OK && res->outcome == SIGNUP_ISSUED) {
 			snprintf(res->reason, sizeof res->reason, "%s", note);
 			st = signup_write(db, pg, rq, reuse, res, err);

@@ -9,6 +9,7 @@
 #include <utf8proc.h>
 
 #include "staff.h"
+#include "text/i18n.h"
 #include "lockout.h"
 #include "perm.h"
 #include "staff_audit.h"
@@ -38,7 +39,7 @@ static const char *const staff_roles[] = {
 	[STAFF_VOLUNTEER] = "volunteer",
 };
 
-#define STAFF_NOT_RECOGNISED "name or PIN not recognised"
+#define STAFF_NOT_RECOGNISED N_("name or PIN not recognised")
 
 const char *staff_role_name(enum staff_role role)
 {

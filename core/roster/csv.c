@@ -2,6 +2,7 @@
  * callback into one buffer; a record is copied into one growable data
  * buffer, so memory stays near max_record + the buffer whatever the input. */
 #include "csv.h"
+#include "text/i18n.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -90,7 +91,8 @@ static void csv_set_error(struct csv_reader *r, long line, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof r->err)
 		n = 0;
 	va_start(ap, fmt);
-	vsnprintf(r->err + n, sizeof r->err - (size_t)n, fmt, ap);
+	/* in the reader's language (xgettext: csv_set_error:3) */
+	vsnprintf(r->err + n, sizeof r->err - (size_t)n, dgettext(CR_TEXTDOMAIN, fmt), ap);
 	va_end(ap);
 	r->err_line = line;
 	r->err_field = -1;
@@ -100,7 +102,7 @@ static enum csv_result csv_io_error(struct csv_reader *r)
 {
 	int e = errno;
 
-	csv_set_error(r, r->line, "read failed: %s", e ? strerror(e) : "error from reader");
+	csv_set_error(r, r->line, "read failed: %s", e ? strerror(e) : _("error from reader"));
 	return CSV_IO_ERROR;
 }
 

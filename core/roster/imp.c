@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "roster_int.h"
+#include "text/i18n.h"
 
 /* ---- the row report -------------------------------------------------- */
 
@@ -16,8 +17,10 @@ void imp_issue(struct imp *im, const char *file, long line, const char *field, i
 	va_list ap;
 	char buf[512];
 
+	/* The reason in the reader's language (xgettext: imp_issue:6); the
+	 * file, line, field and severity stay as they are. */
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	vsnprintf(buf, sizeof buf, dgettext(CR_TEXTDOMAIN, fmt), ap);
 	va_end(ap);
 	if (im->field_alias && field)
 		field = im->field_alias(im, field);
@@ -73,7 +76,7 @@ void imp_refuse_file(struct imp *im, const char *file, const char *field, const 
 {
 	long rejected = im->sum->rejected;
 
-	imp_issue(im, file, 0, field, 1, "%s", reason);
+	imp_issue(im, file, 0, field, 1, "%s", _(reason));   /* xgettext: imp_refuse_file:4 */
 	if (im->sum->rejected > rejected) {
 		im->sum->rejected = rejected;
 		im->sum->refused_files++;

@@ -9,6 +9,7 @@
 #include "oneroster.h"
 #include "oneroster_int.h"
 #include "text/text.h"
+#include "text/i18n.h"
 
 /* ==== plain CSV through a saved column mapping ================================================
  *
@@ -77,7 +78,7 @@ static int plain_ini(void *user, const char *section, const char *name, const ch
 		else {
 			if (!m->reason[0])
 				snprintf(m->reason, sizeof m->reason,
-					 "birth_date format '%.40s' is not YYYY-MM-DD, MM/DD/YYYY or DD/MM/YYYY", value);
+					 _("birth_date format '%.40s' is not YYYY-MM-DD, MM/DD/YYYY or DD/MM/YYYY"), value);
 			return 0;
 		}
 		return 1;
@@ -99,10 +100,10 @@ static int plain_ini(void *user, const char *section, const char *name, const ch
 		keys[PF_COUNT] = NULL;
 		near = strcmp(section, "columns") ? NULL : or_closest(name, keys, 0);
 		if (near)
-			snprintf(m->reason, sizeof m->reason, "unknown key '%.40s' in [%.20s] (did you mean '%s'?)",
+			snprintf(m->reason, sizeof m->reason, _("unknown key '%.40s' in [%.20s] (did you mean '%s'?)"),
 				 name, section, near);
 		else
-			snprintf(m->reason, sizeof m->reason, "unknown key '%.40s' in [%.20s]", name, section);
+			snprintf(m->reason, sizeof m->reason, _("unknown key '%.40s' in [%.20s]"), name, section);
 	}
 	return 0;
 }
@@ -113,7 +114,7 @@ static enum cr_status plain_parse(struct imp *im, struct plain_map *m, const cha
 
 	if (line != 0)
 		return cr_fail(im->err, CR_EDATA, "%s:%d: %s", m->where, line,
-			       m->reason[0] ? m->reason : "not a 'key = value' line or [section]");
+			       m->reason[0] ? m->reason : _("not a 'key = value' line or [section]"));
 	if (!m->district_key[0] || !m->district_name[0])
 		return cr_fail(im->err, CR_EDATA, "%s: [district] needs both key and name", m->where);
 	for (int i = 0; i < PF_COUNT; i++)
@@ -156,7 +157,7 @@ static enum cr_status plain_load(struct imp *im, struct plain_map *m)
 		if (!text)
 			return cr_fail(im->err, CR_ENOINPUT,
 				       "no saved column mapping named '%s'; give --map-file FILE to make one", name);
-		snprintf(m->where, sizeof m->where, "saved mapping '%s'", name);
+		snprintf(m->where, sizeof m->where, _("saved mapping '%s'"), name);
 	}
 	st = plain_parse(im, m, text);
 	if (st == CR_OK && im->opt->map_file && !im->opt->dry_run) {
@@ -212,9 +213,14 @@ static enum cr_status plain_header(struct imp *im, struct plain_map *m)
 				names[n] = rec.field[n];
 			names[n] = NULL;
 			near = or_closest(m->col[i], names, 0);
-			imp_issue(im, im->plain_name, rec.line, m->col[i], 1,
-				  "the mapping's %s column '%.60s' is not in the header%s%.60s%s", plain_fields[i].key,
-				  m->col[i], near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+			if (near)
+				imp_issue(im, im->plain_name, rec.line, m->col[i], 1,
+					  "the mapping's %s column '%.60s' is not in the header (did you mean '%.60s'?)",
+					  plain_fields[i].key, m->col[i], near);
+			else
+				imp_issue(im, im->plain_name, rec.line, m->col[i], 1,
+					  "the mapping's %s column '%.60s' is not in the header", plain_fields[i].key,
+					  m->col[i]);
 			st = cr_fail(im->err, CR_EDATA, "%s:%ld: column '%.60s' (%s in %s) is missing",
 				     im->plain_name, rec.line, m->col[i], plain_fields[i].key, m->where);
 		}

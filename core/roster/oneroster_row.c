@@ -201,11 +201,14 @@ enum cr_status or_header_read(struct imp *im, const struct file_spec *spec,
 	hd->named = rec->nfields;
 	while (hd->named > 1 && !*header_name(rec, hd->named - 1))
 		hd->named--;
-	if (hd->named < hd->ncols)
+	if (hd->ncols - hd->named > 1)
 		imp_issue(im, spec->name, rec->line, "", 0,
-			  "the header ends in %zu column%s with no name (saved by a spreadsheet?); ignored, "
-			  "and rows that stop before %s are read", hd->ncols - hd->named,
-			  hd->ncols - hd->named > 1 ? "s" : "", hd->ncols - hd->named > 1 ? "them" : "it");
+			  "the header ends in %zu columns with no name (saved by a spreadsheet?); ignored, "
+			  "and rows that stop before them are read", hd->ncols - hd->named);
+	else if (hd->named < hd->ncols)
+		imp_issue(im, spec->name, rec->line, "", 0,
+			  "the header ends in %zu column with no name (saved by a spreadsheet?); ignored, "
+			  "and rows that stop before it are read", hd->ncols - hd->named);
 	for (int i = 0; i < MAX_COLS; i++)
 		hd->idx[i] = -1;
 	for (size_t c = 0; c < hd->named; c++) {
@@ -282,8 +285,11 @@ enum cr_status or_header_read(struct imp *im, const struct file_spec *spec,
 		}
 	}
 	if (missing)
-		return cr_fail(im->err, CR_EDATA, "%s:%ld: %d required column%s missing (see the report)",
-			       spec->name, rec->line, missing, missing > 1 ? "s are" : " is");
+		return missing > 1
+			? cr_fail(im->err, CR_EDATA, "%s:%ld: %d required columns are missing (see the report)",
+				  spec->name, rec->line, missing)
+			: cr_fail(im->err, CR_EDATA, "%s:%ld: %d required column is missing (see the report)",
+				  spec->name, rec->line, missing);
 	return CR_OK;
 }
 
@@ -546,9 +552,12 @@ static int row_shape_ok(struct row *r)
 				  row_misfit(r));
 			return 0;
 		}
-		imp_issue(r->im, f, rec->line, "", 0,
-			  "%zu empty column%s past the header; ignored", rec->nfields - r->hd->ncols,
-			  rec->nfields - r->hd->ncols > 1 ? "s" : "");
+		if (rec->nfields - r->hd->ncols > 1)
+			imp_issue(r->im, f, rec->line, "", 0, "%zu empty columns past the header; ignored",
+				  rec->nfields - r->hd->ncols);
+		else
+			imp_issue(r->im, f, rec->line, "", 0, "%zu empty column past the header; ignored",
+				  rec->nfields - r->hd->ncols);
 	}
 	return 1;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "pull_int.h"
+#include "text/i18n.h"
 
 #define PULL_MAX_BODY     (256u << 20)         /* one REST page or token answer, bytes */
 #define PULL_MAX_FILE     (4ull << 30)         /* a package download, bytes */
@@ -161,6 +162,7 @@ static enum cr_status pull_curl_fail(struct pull *p, CURLcode rc, const char *wh
 {
 	const struct sync_settings *s = p->s;
 
+	what = _(what);   /* xgettext: pull_perform:5 */
 	if (rc == CURLE_PEER_FAILED_VERIFICATION && !strncasecmp(s->roster_url, "sftp:", 5))
 		return cr_fail(p->err, CR_EUNAVAILABLE, "the roster server's host key is not in ~/.ssh/known_hosts, "
 			       "or does not match it (add it with ssh-keyscan after checking its fingerprint)");
@@ -176,7 +178,7 @@ static enum cr_status pull_curl_fail(struct pull *p, CURLcode rc, const char *wh
 			return cr_fail(p->err, CR_ECONFIG, "cannot read the CA file [sync] ca_file = %s", s->ca_file);
 		return cr_fail(p->err, CR_EUNAVAILABLE,
 			       "the roster server's certificate could not be verified (set [sync] ca_file to the CA "
-			       "that signed it)%s", *s->ca_file ? ", not even with the CA in [sync] ca_file" : "");
+			       "that signed it)%s", *s->ca_file ? _(", not even with the CA in [sync] ca_file") : "");
 	case CURLE_SSL_CONNECT_ERROR:
 		return cr_fail(p->err, CR_EUNAVAILABLE, "no secure connection to the roster server at %s "
 			       "(TLS handshake failed)", p->shown);
@@ -209,6 +211,7 @@ static enum cr_status pull_curl_fail(struct pull *p, CURLcode rc, const char *wh
 
 enum cr_status pull_http_fail(struct pull *p, long code, const char *what)
 {
+	what = _(what);   /* xgettext: pull_http_fail:3 */
 	if (code == 401 || code == 403)
 		return cr_fail(p->err, CR_ECONFIG, "the roster server refused the credentials (HTTP %ld for %s; check "
 			       "[sync] roster_auth and its user/password or client id/secret)", code, what);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "pull_int.h"
+#include "text/i18n.h"
 
 /* ---- roster_source ---------------------------------------------------- */
 
@@ -134,7 +135,7 @@ void pull_http_date_local(const char *http_date, long long fallback, char *out, 
 	if (t > 0 && localtime_r(&t, &tm))
 		strftime(out, len, "%Y-%m-%d %H:%M", &tm);
 	else
-		snprintf(out, len, "the last pull");
+		snprintf(out, len, "%s", _("the last pull"));
 }
 
 enum cr_status pull_run_import(struct cr_db *db, struct pull *p, const char *source,

@@ -8,6 +8,7 @@
 #include "oneroster.h"
 #include "roster_int.h"
 #include "store/audit.h"
+#include "text/i18n.h"
 
 /* ---- recording the run ----------------------------------------------- */
 
@@ -36,7 +37,9 @@ static enum cr_status imp_record_issues(struct imp *im, long long run_id)
 	if (im->dropped_issues) {
 		char buf[128];
 
-		snprintf(buf, sizeof buf, "%ld further problems were counted but not listed", im->dropped_issues);
+		snprintf(buf, sizeof buf, P_("%ld further problem was counted but not listed",
+					     "%ld further problems were counted but not listed", im->dropped_issues),
+			 im->dropped_issues);
 		sqlite3_bind_int64(st, 1, run_id);
 		sqlite3_bind_int64(st, 2, (long long)im->nissues + 1);
 		sqlite3_bind_text(st, 3, "", -1, SQLITE_STATIC);
@@ -275,7 +278,7 @@ enum cr_status roster_import(struct cr_db *db, const struct roster_options *opt,
 		began = 0;
 		snprintf(sum->outcome, sizeof sum->outcome, "%s",
 			 st == CR_EINTERRUPTED ? "interrupted" : "failed");
-		snprintf(msg, sizeof msg, "%.440s; the roster was left as it was", err->msg);
+		snprintf(msg, sizeof msg, _("%.440s; the roster was left as it was"), err->msg);
 		snprintf(err->msg, sizeof err->msg, "%s", msg);
 		/* Counts describe what would have happened; nothing did. */
 		sum->added = sum->updated = sum->withdrawn = 0;

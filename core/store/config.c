@@ -3,6 +3,7 @@
  * a settings file should never silently fall back to a default. */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "text/i18n.h"
 
 struct config_parse {
 	struct cr_config *cfg;
@@ -20,10 +22,21 @@ struct config_parse {
 
 typedef int (*config_set_fn)(struct cr_config *cfg, const char *value, char *why, size_t whylen);
 
+/* why a value is refused, in the reader's language (xgettext: config_why:3) */
+static void config_why(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void config_why(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, n, dgettext(CR_TEXTDOMAIN, fmt), ap);
+	va_end(ap);
+}
+
 static int config_set_string(char *dst, size_t dstlen, const char *value, char *why, size_t whylen)
 {
 	if (strlen(value) >= dstlen) {
-		snprintf(why, whylen, "value is longer than %zu characters", dstlen - 1);
+		config_why(why, whylen, "value is longer than %zu characters", dstlen - 1);
 		return 0;
 	}
 	memcpy(dst, value, strlen(value) + 1);
@@ -38,7 +51,7 @@ static int config_set_int(int *dst, const char *value, int lo, int hi, char *why
 	errno = 0;
 	v = strtol(value, &end, 10);
 	if (errno || end == value || *end || v < lo || v > hi) {
-		snprintf(why, whylen, "'%s' is not a whole number from %d to %d", value, lo, hi);
+		config_why(why, whylen, "'%s' is not a whole number from %d to %d", value, lo, hi);
 		return 0;
 	}
 	*dst = (int)v;
@@ -58,7 +71,7 @@ static int set_busy(struct cr_config *c, const char *v, char *why, size_t n)
 static int set_desk(struct cr_config *c, const char *v, char *why, size_t n)
 {
 	if (!*v) {
-		snprintf(why, n, "desk name must not be empty");
+		config_why(why, n, "desk name must not be empty");
 		return 0;
 	}
 	return config_set_string(c->desk, sizeof c->desk, v, why, n);
@@ -84,7 +97,7 @@ static int set_min_cell(struct cr_config *c, const char *v, char *why, size_t n)
 	long k = strtol(v, &end, 10);
 
 	if (end != v && !*end && k < 3) {
-		snprintf(why, n, "'%s' is below 3: a report would show cells of one or two children", v);
+		config_why(why, n, "'%s' is below 3: a report would show cells of one or two children", v);
 		return 0;
 	}
 	return config_set_int(&c->report_min_cell, v, 3, 1000, why, n);
@@ -104,7 +117,7 @@ static int set_year_end(struct cr_config *c, const char *v, char *why, size_t n)
 	}
 	if (strlen(v) != 10 || sscanf(v, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 2000 || m < 1 || m > 12 ||
 	    d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400)))) {
-		snprintf(why, n, "'%s' is not a date such as 2026-06-30", v);
+		config_why(why, n, "'%s' is not a date such as 2026-06-30", v);
 		return 0;
 	}
 	return config_set_string(c->school_year_end, sizeof c->school_year_end, v, why, n);
@@ -144,7 +157,7 @@ static int parse_grades(const char *v, unsigned *out, char *why, size_t n)
 		a = grade_index(tok);
 		b = dash ? grade_index(dash + 1) : a;
 		if (a < 0 || b < 0 || b < a) {
-			snprintf(why, n, "'%s' is not a CEDS grade or range such as KG-05 (codes: IT PR PK TK KG 01-13 PS UG Other)",
+			config_why(why, n, "'%s' is not a CEDS grade or range such as KG-05 (codes: IT PR PK TK KG 01-13 PS UG Other)",
 				 dash ? v : tok);
 			return 0;
 		}
@@ -152,7 +165,7 @@ static int parse_grades(const char *v, unsigned *out, char *why, size_t n)
 			bits |= 1u << i;
 	}
 	if (!bits) {
-		snprintf(why, n, "no grades given");
+		config_why(why, n, "no grades given");
 		return 0;
 	}
 	*out = bits;
@@ -173,7 +186,7 @@ static int set_category(struct cr_config *c, const char *code, const char *v, ch
 
 	if (!*code || strlen(code) >= sizeof pg->category[0].code || strspn(code,
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(code)) {
-		snprintf(why, n, "a patron category code is 1 to %zu letters, digits, '_' or '-'",
+		config_why(why, n, "a patron category code is 1 to %zu letters, digits, '_' or '-'",
 			 sizeof pg->category[0].code - 1);
 		return 0;
 	}
@@ -181,12 +194,12 @@ static int set_category(struct cr_config *c, const char *code, const char *v, ch
 		return 0;
 	for (int i = 0; i < pg->ncategories; i++) {
 		if (pg->category[i].grades & bits) {
-			snprintf(why, n, "grades %s overlap category %s's band", v, pg->category[i].code);
+			config_why(why, n, "grades %s overlap category %s's band", v, pg->category[i].code);
 			return 0;
 		}
 	}
 	if (pg->ncategories >= PROGRAMME_MAX_CATEGORIES) {
-		snprintf(why, n, "at most %d patron categories", PROGRAMME_MAX_CATEGORIES);
+		config_why(why, n, "at most %d patron categories", PROGRAMME_MAX_CATEGORIES);
 		return 0;
 	}
 	snprintf(pg->category[pg->ncategories].code, sizeof pg->category[0].code, "%s", code);
@@ -211,7 +224,7 @@ static int set_expiry(struct cr_config *c, const char *v, char *why, size_t n)
 	else if (!strcmp(v, "graduation"))
 		c->programme.expiry_graduation = 1;
 	else {
-		snprintf(why, n, "'%s' is not school-year or graduation", v);
+		config_why(why, n, "'%s' is not school-year or graduation", v);
 		return 0;
 	}
 	return 1;
@@ -226,7 +239,7 @@ static int set_consent(struct cr_config *c, const char *v, char *why, size_t n)
 	else if (!strcmp(v, "signature"))
 		c->programme.consent = CONSENT_SIGNATURE;
 	else {
-		snprintf(why, n, "'%s' is not opt-out, opt-in or signature", v);
+		config_why(why, n, "'%s' is not opt-out, opt-in or signature", v);
 		return 0;
 	}
 	return 1;
@@ -251,7 +264,7 @@ static int set_scheme(struct cr_config *c, const char *v, char *why, size_t n)
 	else if (!strcmp(v, "stock"))
 		c->programme.scheme = CARD_STOCK;
 	else {
-		snprintf(why, n, "'%s' is not student-id, range or stock", v);
+		config_why(why, n, "'%s' is not student-id, range or stock", v);
 		return 0;
 	}
 	return 1;
@@ -264,7 +277,7 @@ static int set_bool(int *dst, const char *v, char *why, size_t n)
 	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
 		*dst = 0;
 	else {
-		snprintf(why, n, "'%s' is not yes or no", v);
+		config_why(why, n, "'%s' is not yes or no", v);
 		return 0;
 	}
 	return 1;
@@ -274,7 +287,7 @@ static int set_prefix(struct cr_config *c, const char *v, char *why, size_t n)
 {
 	for (const char *p = v; *p; p++) {
 		if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '-')) {
-			snprintf(why, n, "a card prefix may hold only letters, digits and '-'");
+			config_why(why, n, "a card prefix may hold only letters, digits and '-'");
 			return 0;
 		}
 	}
@@ -289,7 +302,7 @@ static int set_luhn(struct cr_config *c, const char *v, char *why, size_t n)
 static int set_institution(struct cr_config *c, const char *v, char *why, size_t n)
 {
 	if (strlen(v) != 4 || strspn(v, "0123456789") != 4) {
-		snprintf(why, n, "the institution code must be 4 digits");
+		config_why(why, n, "the institution code must be 4 digits");
 		return 0;
 	}
 	return config_set_string(c->programme.institution, sizeof c->programme.institution, v, why, n);
@@ -303,7 +316,7 @@ static int set_block(struct cr_config *c, const char *v, char *why, size_t n)
 static int set_stock_prefix(struct cr_config *c, const char *v, char *why, size_t n)
 {
 	if (strspn(v, "0123456789") != strlen(v)) {
-		snprintf(why, n, "a card stock prefix is digits only");
+		config_why(why, n, "a card stock prefix is digits only");
 		return 0;
 	}
 	return config_set_string(c->programme.stock.prefix, sizeof c->programme.stock.prefix, v, why, n);
@@ -326,7 +339,7 @@ static int set_expires(struct cr_config *c, const char *v, char *why, size_t n)
 	char tail;
 
 	if (sscanf(v, "%2d-%2d%c", &m, &d, &tail) != 2 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1]) {
-		snprintf(why, n, "'%s' is not a month and day such as 06-30", v);
+		config_why(why, n, "'%s' is not a month and day such as 06-30", v);
 		return 0;
 	}
 	c->programme.expiry_month = m;
@@ -347,7 +360,7 @@ static int config_set_word(char *dst, size_t dstlen, const char *v, const char *
 		p += w;
 		p += strspn(p, " ");
 	}
-	snprintf(why, n, "'%s' is not one of: %s", v, list);
+	config_why(why, n, "'%s' is not one of: %s", v, list);
 	return 0;
 }
 
@@ -400,7 +413,7 @@ static int set_print_native_qr(struct cr_config *c, const char *v, char *why, si
 static int set_print_languages(struct cr_config *c, const char *v, char *why, size_t n)
 {
 	if (!*v || strspn(v, "abcdefghijklmnopqrstuvwxyz-_, ") != strlen(v)) {
-		snprintf(why, n, "languages are codes such as en, es (comma-separated)");
+		config_why(why, n, "languages are codes such as en, es (comma-separated)");
 		return 0;
 	}
 	return config_set_string(c->print.languages, sizeof c->print.languages, v, why, n);
@@ -462,7 +475,7 @@ static int set_sync_evergreen_binary(struct cr_config *c, const char *v, char *w
 static int set_sync_folio_source_type(struct cr_config *c, const char *v, char *why, size_t n)
 {
 	if (strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(v)) {
-		snprintf(why, n, "a FOLIO source type may hold only letters, digits, '-' and '_'");
+		config_why(why, n, "a FOLIO source type may hold only letters, digits, '-' and '_'");
 		return 0;
 	}
 	return config_set_string(c->sync.folio_source_type, sizeof c->sync.folio_source_type, v, why, n);
@@ -609,9 +622,9 @@ static int config_handler(void *user, const char *section, const char *name, con
 	}
 	if (!p->reason[0]) {
 		if (known_section)
-			snprintf(p->reason, sizeof p->reason, "unknown key '%s' in section [%s]", name, section);
+			snprintf(p->reason, sizeof p->reason, _("unknown key '%s' in section [%s]"), name, section);
 		else
-			snprintf(p->reason, sizeof p->reason, "unknown section [%s] (key '%s')", section, name);
+			snprintf(p->reason, sizeof p->reason, _("unknown section [%s] (key '%s')"), section, name);
 	}
 	return 0;
 }
@@ -798,7 +811,7 @@ enum cr_status config_load(struct cr_config *cfg, const char *path, int required
 		return cr_fail(err, CR_ENOINPUT, "cannot read settings %s", path);
 	if (line > 0)
 		return cr_fail(err, CR_ECONFIG, "%s:%d: %s", path, line,
-			       p.reason[0] ? p.reason : "not a 'key = value' line or [section]");
+			       p.reason[0] ? p.reason : _("not a 'key = value' line or [section]"));
 	snprintf(cfg->source_path, sizeof cfg->source_path, "%s", path);
 	return CR_OK;
 }

@@ -55,7 +55,7 @@ enum cr_status db_fail(struct cr_db *db, struct cr_err *err, int rc, const char 
 			       "try again", what, db && db->path ? " " : "", db && db->path ? db->path : "");
 	case SQLITE_FULL:
 		return cr_fail(err, CR_ECANTCREATE, "%s: the disk holding %s is full; nothing was saved", what,
-			       db && db->path ? db->path : "the database");
+			       db && db->path ? db->path : _("the database"));
 	case SQLITE_CANTOPEN:
 		return cr_fail(err, CR_ECANTCREATE, "%s: cannot open the database file (%s)", what, detail);
 	case SQLITE_READONLY:
@@ -67,9 +67,11 @@ enum cr_status db_fail(struct cr_db *db, struct cr_err *err, int rc, const char 
 	case SQLITE_CORRUPT:
 		return cr_fail(err, CR_EDATA, "%s: the file is not a cardroll database or is damaged (%s)", what, detail);
 	case SQLITE_IOERR:
-		return cr_fail(err, CR_ECANTCREATE, "%s: the database file %s could not be %s (is the disk full "
-			       "or failing?); nothing was saved", what, db && db->path ? db->path : "",
-			       (rc == SQLITE_IOERR_READ || rc == SQLITE_IOERR_SHORT_READ) ? "read" : "written");
+		if (rc == SQLITE_IOERR_READ || rc == SQLITE_IOERR_SHORT_READ)
+			return cr_fail(err, CR_ECANTCREATE, "%s: the database file %s could not be read (is the disk "
+				       "full or failing?); nothing was saved", what, db && db->path ? db->path : "");
+		return cr_fail(err, CR_ECANTCREATE, "%s: the database file %s could not be written (is the disk full "
+			       "or failing?); nothing was saved", what, db && db->path ? db->path : "");
 	case SQLITE_INTERRUPT:
 		return cr_fail(err, CR_EINTERRUPTED, "%s: interrupted", what);
 	default:

@@ -22,7 +22,8 @@ static int status_valid(enum cr_status st)
 
 const char *cr_status_message(enum cr_status st)
 {
-	return status_valid(st) ? status_info[st].message : "unknown status";
+	/* In the reader's language: the table's messages are marked N_(). */
+	return status_valid(st) ? _(status_info[st].message) : _("unknown status");
 }
 
 const char *cr_status_name(enum cr_status st)

@@ -3,20 +3,20 @@
 #ifndef CR_STATUS_H
 #define CR_STATUS_H
 
-/*     name              exit  message */
+/*     name              exit  message (N_: translated by cr_status_message) */
 #define CR_STATUS_TABLE(X) \
-	X(CR_OK,            0,  "ok") \
-	X(CR_EUSAGE,        64, "wrong usage") \
-	X(CR_EDATA,         65, "bad input data") \
-	X(CR_ENOINPUT,      66, "input is missing or unreadable") \
-	X(CR_EUNAVAILABLE,  69, "service unavailable") \
-	X(CR_EINTERNAL,     70, "internal error") \
-	X(CR_ECANTCREATE,   73, "cannot create output") \
-	X(CR_ETEMP,         75, "temporary failure, try again") \
-	X(CR_ENOMEM,        70, "out of memory") \
-	X(CR_ECONFIG,       65, "configuration error") \
-	X(CR_EINTERRUPTED,  75, "interrupted") \
-	X(CR_ENOMATCH,      1,  "nothing matched")
+	X(CR_OK,            0,  N_("ok")) \
+	X(CR_EUSAGE,        64, N_("wrong usage")) \
+	X(CR_EDATA,         65, N_("bad input data")) \
+	X(CR_ENOINPUT,      66, N_("input is missing or unreadable")) \
+	X(CR_EUNAVAILABLE,  69, N_("service unavailable")) \
+	X(CR_EINTERNAL,     70, N_("internal error")) \
+	X(CR_ECANTCREATE,   73, N_("cannot create output")) \
+	X(CR_ETEMP,         75, N_("temporary failure, try again")) \
+	X(CR_ENOMEM,        70, N_("out of memory")) \
+	X(CR_ECONFIG,       65, N_("configuration error")) \
+	X(CR_EINTERRUPTED,  75, N_("interrupted")) \
+	X(CR_ENOMATCH,      1,  N_("nothing matched"))
 
 enum cr_status {
 #define CR_STATUS_ENUM(name, code, msg) name,

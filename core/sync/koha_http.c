@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "koha_http.h"
+#include "text/i18n.h"
 
 #define KOHA_BODY_MAX (4u << 20)    /* a patron list for one card is tiny */
 
@@ -107,10 +108,10 @@ void koha_curl_reason(CURLcode rc, char *out, size_t len)
 {
 	if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM ||
 	    rc == CURLE_SSL_CONNECT_ERROR)
-		snprintf(out, len, "the library system's TLS certificate was not accepted (check [sync] url and "
-			 "ca_file): %s", curl_easy_strerror(rc));
+		snprintf(out, len, _("the library system's TLS certificate was not accepted (check [sync] url and "
+			 "ca_file): %s"), curl_easy_strerror(rc));
 	else
-		snprintf(out, len, "the library system did not answer: %s", curl_easy_strerror(rc));
+		snprintf(out, len, _("the library system did not answer: %s"), curl_easy_strerror(rc));
 }
 
 /* Forgets x's last answer (keeps the handle). */
@@ -339,7 +340,7 @@ CURLcode koha_token(struct koha *k, int fresh, char *why, size_t len)
 	if (!id || !secret) {
 		curl_free(id);
 		curl_free(secret);
-		snprintf(why, len, "out of memory");
+		snprintf(why, len, "%s", _("out of memory"));
 		return CURLE_OUT_OF_MEMORY;
 	}
 	buf_str(&form, "grant_type=client_credentials&client_id=");
@@ -351,7 +352,7 @@ CURLcode koha_token(struct koha *k, int fresh, char *why, size_t len)
 	curl_free(secret);
 	if (form.oom) {
 		buf_free(&form);
-		snprintf(why, len, "out of memory");
+		snprintf(why, len, "%s", _("out of memory"));
 		return CURLE_OUT_OF_MEMORY;
 	}
 	rc = koha_request(k, "POST", "/api/v1/oauth/token", "application/x-www-form-urlencoded", form.p, NULL, 0,
@@ -365,7 +366,7 @@ CURLcode koha_token(struct koha *k, int fresh, char *why, size_t len)
 	if (k->x.status == 200)
 		koha_text(koha_json(k), "access_token", k->token, sizeof k->token);
 	if (!k->token[0]) {
-		snprintf(why, len, "the library system gave no OAuth2 token (HTTP %ld)", k->x.status);
+		snprintf(why, len, _("the library system gave no OAuth2 token (HTTP %ld)"), k->x.status);
 		return CURLE_OK;
 	}
 	koha_text(koha_json(k), "expires_in", expires, sizeof expires);

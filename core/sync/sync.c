@@ -14,6 +14,7 @@
 #include "desk/before.h"
 #include "sync.h"
 #include "store/audit.h"
+#include "text/i18n.h"
 
 /* The outbox target every event is queued for (core/signup.c) and the key
  * of its sync_state row. */
@@ -260,9 +261,9 @@ static enum cr_status batch_record(struct cr_db *db, const struct sync_settings 
 				/* The same body fails the same way: a person must look. */
 				char why[sizeof r->reason];
 
-				snprintf(why, sizeof why, "the library system failed this event %d times (HTTP %d), "
-					 "so cardroll stopped retrying it: %.280s", it->server_errors + 1, r->http_status,
-					 r->reason[0] ? r->reason : "no reason given");
+				snprintf(why, sizeof why, _("the library system failed this event %d times (HTTP %d), "
+					 "so cardroll stopped retrying it: %.280s"), it->server_errors + 1, r->http_status,
+					 r->reason[0] ? r->reason : _("no reason given"));
 				memcpy(r->reason, why, sizeof why);
 				goto park;
 			}
@@ -289,7 +290,7 @@ static enum cr_status batch_record(struct cr_db *db, const struct sync_settings 
 			if (!st)
 				goto fail;
 			sqlite3_bind_int64(st, 1, it->outbox_id);
-			sqlite3_bind_text(st, 2, r->reason[0] ? r->reason : "the library system refused it", -1,
+			sqlite3_bind_text(st, 2, r->reason[0] ? r->reason : _("the library system refused it"), -1,
 					  SQLITE_STATIC);
 			sqlite3_bind_int64(st, 3, now);
 			sqlite3_bind_int(st, 4, r->outcome == SYNC_RETRY);   /* the 8th server error */
@@ -454,7 +455,7 @@ enum cr_status sync_run_with(struct cr_db *db, const struct sync_settings *s, co
 		sum->sent += b.n;
 		/* No transaction is open while the target talks to the network. */
 		if (target->send(state, b.items, b.n, b.results, &se) != CR_OK) {
-			const char *why = se.msg[0] ? se.msg : "the library system did not answer";
+			const char *why = se.msg[0] ? se.msg : _("the library system did not answer");
 
 			now = (long long)time(NULL);
 			sum->online = 0;
@@ -515,7 +516,7 @@ enum cr_status sync_run_with(struct cr_db *db, const struct sync_settings *s, co
 		rs = cr_fail(err, CR_EUNAVAILABLE, "%s", sum->last_error);
 	else if (!sum->online)
 		rs = cr_fail(err, CR_EUNAVAILABLE, "%s", sum->last_error[0] ? sum->last_error
-			     : "the library system did not answer");
+			     : _("the library system did not answer"));
 out:
 	if (state)
 		target->close(state);

@@ -64,6 +64,7 @@
 #include "text/buf.h"
 #include "text/jsonc.h"
 #include "sync.h"
+#include "text/i18n.h"
 
 enum file_format { FMT_KOHA, FMT_EVERGREEN, FMT_FOLIO };
 
@@ -302,8 +303,8 @@ static int row_refused(const struct filetgt *f, const struct sync_item *it, char
 		 * straight ones before parsing it: no quoting survives that */
 		if (strstr(stu, "\xe2\x80\x9c") || strstr(stu, "\xe2\x80\x9d")) {
 			snprintf(why, n, "%s",
-				 "the student ID holds a curly quote that Koha's patron import turns into a straight one, "
-				 "losing the patron's attributes: fix the ID in the roster");
+				 _("the student ID holds a curly quote that Koha's patron import turns into a straight "
+				   "one, losing the patron's attributes: fix the ID in the roster"));
 			return 1;
 		}
 		return 0;
@@ -311,10 +312,10 @@ static int row_refused(const struct filetgt *f, const struct sync_item *it, char
 	if (!*stu && !*card) {
 		snprintf(why, n, "%s",
 			 f->fmt == FMT_FOLIO
-				 ? "neither a card number nor a student ID: FOLIO's user import needs a username and an "
-				   "externalSystemId"
-				 : "neither a card number nor a student ID: Evergreen's patron_loader needs a cardnumber "
-				   "and a usrname");
+				 ? _("neither a card number nor a student ID: FOLIO's user import needs a username and "
+				     "an externalSystemId")
+				 : _("neither a card number nor a student ID: Evergreen's patron_loader needs a "
+				     "cardnumber and a usrname"));
 		return 1;
 	}
 	if (f->fmt == FMT_EVERGREEN && !f->s.evergreen_binary) {
@@ -323,10 +324,10 @@ static int row_refused(const struct filetgt *f, const struct sync_item *it, char
 
 		for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
 			if (eg_unreadable(cells[i])) {
-				snprintf(why, n,
-					 "Evergreen's patron_loader reads only plain ASCII (Text::CSV without binary) and "
-					 "would skip this row silently: correct the name in Evergreen by hand, or set "
-					 "[sync] evergreen_loader_binary = yes if the library's loader is patched");
+				snprintf(why, n, "%s",
+					 _("Evergreen's patron_loader reads only plain ASCII (Text::CSV without binary) "
+					   "and would skip this row silently: correct the name in Evergreen by hand, or "
+					   "set [sync] evergreen_loader_binary = yes if the library's loader is patched"));
 				return 1;
 			}
 		}

@@ -16,6 +16,7 @@
 #include "text/text.h"
 #include "koha_http.h"
 #include "sync.h"
+#include "text/i18n.h"
 
 #define KOHA_REASON_MAX 200         /* Koha's own words, clipped */
 
@@ -37,6 +38,10 @@ static void koha_error_text(struct koha *k, char *out, size_t len)
 	snprintf(out, len, "%s", text);
 }
 
+/* Kept in English in every language: sync_parked_each() knows a likely
+ * duplicate by its words "already exists" (in the outbox's last_error). */
+#define KOHA_DUPLICATE "the library system says a patron matching this child already exists"
+
 static int koha_set(struct sync_result *r, enum sync_outcome o, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int koha_set(struct sync_result *r, enum sync_outcome o, const char *fmt, ...)
@@ -47,7 +52,8 @@ static int koha_set(struct sync_result *r, enum sync_outcome o, const char *fmt,
 
 	r->outcome = o;
 	va_start(ap, fmt);
-	vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+	/* in the reader's language (xgettext: koha_set:3) */
+	vsnprintf(r->reason, sizeof r->reason, dgettext(CR_TEXTDOMAIN, fmt), ap);
 	va_end(ap);
 	/* The reason quotes the server (its error text, the conflicting field)
 	 * and is shown on a terminal (sync --parked, the desk's F4): no
@@ -64,6 +70,7 @@ static void koha_classify(struct koha *k, const char *what, struct sync_result *
 {
 	char text[KOHA_REASON_MAX + 1];
 
+	what = _(what);   /* xgettext: koha_classify:2 */
 	koha_error_text(k, text, sizeof text);
 	r->http_status = (int)k->x.status;
 	if (k->x.status == 401 || k->x.status == 403) {
@@ -77,7 +84,7 @@ static void koha_classify(struct koha *k, const char *what, struct sync_result *
 	} else if (k->x.status == 404) {
 		koha_set(r, SYNC_RETRY, "the library system has no patron API here (HTTP 404): check [sync] url");
 	} else if (k->x.status == 400) {
-		koha_set(r, SYNC_PARK, "the library system refused %s: %s", what, text[0] ? text : "bad request");
+		koha_set(r, SYNC_PARK, "the library system refused %s: %s", what, text[0] ? text : _("bad request"));
 	} else {
 		koha_set(r, SYNC_PARK, "the library system refused %s (HTTP %ld)%s%s", what, k->x.status,
 			 text[0] ? ": " : "", text);
@@ -301,18 +308,17 @@ static CURLcode koha_created(struct koha *k, const struct sync_item *it, struct 
 		} else if (conflict[0]) {
 			char first[300];
 
-			snprintf(first, sizeof first, "the library system refused the patron: %.30s already in use%s%.60s",
+			snprintf(first, sizeof first, _("the library system refused the patron: %.30s already in use%s%.60s"),
 				 conflict, text[0] ? ": " : "", text);
 			if (k->s.koha_confirm_duplicates)
 				koha_set(r, SYNC_PARK, "%s", first);
 			else
 				koha_by_hand(r, it, first);
 		} else if (!k->s.koha_confirm_duplicates) {
-			koha_by_hand(r, it, "the library system says a patron matching this child already exists");
+			koha_by_hand(r, it, KOHA_DUPLICATE);
 		} else {
-			koha_set(r, SYNC_PARK, "the library system says a patron matching this child already exists; "
-				 "if it is a different child, confirm in cardroll (sync --confirm %lld)",
-				 it->outbox_id);
+			koha_set(r, SYNC_PARK, "%s; if it is a different child, confirm in cardroll (sync --confirm %lld)",
+				 KOHA_DUPLICATE, it->outbox_id);
 		}
 		return CURLE_OK;
 	}

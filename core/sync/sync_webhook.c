@@ -48,6 +48,7 @@
 #include "text/jsonc.h"
 #include "text/text.h"
 #include "sync.h"
+#include "text/i18n.h"
 
 #define WH_MAX_REPLY (4u << 20)
 #ifndef CR_VERSION
@@ -249,7 +250,7 @@ static enum cr_status unreachable(struct webhook *w, CURLcode rc, struct cr_err 
 	const char *hint = "";
 
 	if (rc == CURLE_PEER_FAILED_VERIFICATION)
-		hint = " (its TLS certificate is not trusted: set [sync] ca_file)";
+		hint = _(" (its TLS certificate is not trusted: set [sync] ca_file)");
 	return cr_fail(err, CR_EUNAVAILABLE, "cannot reach %s: %s%s", w->host, curl_easy_strerror(rc), hint);
 }
 
@@ -327,7 +328,7 @@ static void set_all(struct sync_result *res, int n, enum sync_outcome o, int ret
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
+	vsnprintf(reason, sizeof(reason), dgettext(CR_TEXTDOMAIN, fmt), ap);   /* xgettext: set_all:5 */
 	va_end(ap);
 	for (int i = 0; i < n; i++) {
 		memset(&res[i], 0, sizeof(res[i]));
@@ -361,7 +362,7 @@ static int per_event(const struct reply *r, const struct sync_item *items, int n
 		if (!found) {
 			res[i].outcome = SYNC_RETRY;
 			res[i].retry_after_s = retry_after;
-			copy(res[i].reason, sizeof(res[i].reason), "the webhook did not answer for this event");
+			copy(res[i].reason, sizeof(res[i].reason), _("the webhook did not answer for this event"));
 			continue;
 		}
 		const char *status = jsonc_get_str(found, "status");
@@ -376,17 +377,17 @@ static int per_event(const struct reply *r, const struct sync_item *items, int n
 			res[i].outcome = SYNC_DONE;
 		} else if (status && strcmp(status, "rejected") == 0) {
 			res[i].outcome = SYNC_PARK;
-			snprintf(res[i].reason, sizeof(res[i].reason), "the webhook rejected it: %s",
-				 reason && *reason ? reason : "no reason given");
+			snprintf(res[i].reason, sizeof(res[i].reason), _("the webhook rejected it: %s"),
+				 reason && *reason ? reason : _("no reason given"));
 		} else {
 			res[i].outcome = SYNC_RETRY;
 			res[i].retry_after_s = ra > 0 && ra < 86400 ? (int)ra : retry_after;
 			if (status && strcmp(status, "retry") == 0)
-				snprintf(res[i].reason, sizeof(res[i].reason), "the webhook asked to retry%s%s",
+				snprintf(res[i].reason, sizeof(res[i].reason), _("the webhook asked to retry%s%s"),
 					 reason && *reason ? ": " : "", reason ? reason : "");
 			else
 				copy(res[i].reason, sizeof(res[i].reason),
-				     "the webhook gave this event a status cardroll does not know");
+				     _("the webhook gave this event a status cardroll does not know"));
 		}
 		/* the server's words go to a terminal (sync --parked, F4): no
 		 * control byte of theirs (found by tests/fuzz/fuzz_webhook) */
