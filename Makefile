@@ -74,7 +74,7 @@ TUI_TEST_BIN := $(patsubst tests/tui/test_%.c,$(BUILD)/tests/tui_%,$(TUI_TEST_SR
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: FORCE pot torture all deps run check unit tui-tests integration printer-tests sync-tests asan fuzz fuzz-short hostile soak bench install uninstall deb deb-check deb-test install-test clean demo layering
+.PHONY: FORCE pot i18n-test torture all deps run check unit tui-tests integration printer-tests sync-tests asan fuzz fuzz-short hostile soak bench install uninstall deb deb-check deb-test install-test clean demo layering
 all: layering $(BUILD)/cardroll $(MODULES) $(BUILD)/libcardroll.a $(CATALOGS)
 
 deps:
@@ -162,6 +162,11 @@ $(BUILD)/cardroll.pot: $(CORE_SRC) $(wildcard core/*/*.h printers/*.h) $(TUI_SRC
 	xgettext --from-code=UTF-8 --language=C --add-comments=TRANSLATORS: $(XGETTEXT_KEYS) \
 		--package-name=cardroll --package-version=$(VERSION) -o $@ $(sort $^)
 pot: $(BUILD)/cardroll.pot
+
+# Every message of the program has a translation in every language
+# (tests/i18n/catalog.sh, per language folder under assets/po/).
+i18n-test: $(BUILD)/cardroll.pot $(CATALOGS)
+	@for l in $(LINGUAS); do POT=$(BUILD)/cardroll.pot PO_LANG=$$l sh tests/i18n/catalog.sh || exit 1; done
 
 # slipgen: renders slips from a TSV through any driver, for the printer tests
 # and the render benchmark (no database needed).
@@ -295,6 +300,7 @@ torture: $(TORTURE_BINS)
 
 check: deps
 	$(MAKE) WERROR=1 all
+	$(MAKE) i18n-test
 	$(MAKE) WERROR=1 unit
 	$(MAKE) WERROR=1 tui-tests
 	$(MAKE) WERROR=1 integration

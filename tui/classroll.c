@@ -664,15 +664,10 @@ static int roll_key(struct tui *t, const struct tui_key *k)
 #define ROLL_ID_W     11
 #define ROLL_STATE_W  15
 
-/* core's roll_state_name() in the person's language (the same words, in
- * the order of enum roll_state). */
+/* core's roll_state_name() (marked N_ there) in the person's language. */
 static const char *roll_state_word(enum roll_state s)
 {
-	static const char *const words[] = {
-		N_("has a card"), N_("needs a card"), N_("consent pending"), N_("opted out"), N_("problem"),
-	};
-
-	return (unsigned)s < sizeof words / sizeof words[0] ? _(words[s]) : roll_state_name(s);
+	return _(roll_state_name(s));
 }
 
 static enum theme_role roll_state_role(enum roll_state s)
