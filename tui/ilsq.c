@@ -85,7 +85,7 @@ static void ilsq_confirm(struct tui *t)
 		tui_say(t, ROLE_WARNING, "the library system did not call this one a duplicate: r sends it again");
 		return;
 	}
-	if (sync_confirm_not_duplicate(t->db, r->id, &err) != CR_OK) {
+	if (sync_confirm_not_duplicate(t->db, t->staff.id, r->id, &err) != CR_OK) {
 		tui_say(t, ROLE_ERROR, "%s", err.msg);
 		return;
 	}
@@ -101,7 +101,7 @@ static void ilsq_retry(struct tui *t)
 
 	if (!r)
 		return;
-	if (sync_retry(t->db, r->id, &err) != CR_OK) {
+	if (sync_retry(t->db, t->staff.id, r->id, &err) != CR_OK) {
 		tui_say(t, ROLE_ERROR, "%s", err.msg);
 		return;
 	}

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "desk/before.h"
+#include "desk/perm.h"
 #include "sync.h"
 #include "store/audit.h"
 #include "text/i18n.h"
@@ -582,12 +583,15 @@ enum cr_status sync_status_read(struct cr_db *db, struct sync_status *out, struc
 	return CR_OK;
 }
 
-enum cr_status sync_confirm_not_duplicate(struct cr_db *db, long long outbox_id, struct cr_err *err)
+enum cr_status sync_confirm_not_duplicate(struct cr_db *db, long long staff, long long outbox_id,
+					  struct cr_err *err)
 {
 	sqlite3_stmt *st;
 	enum cr_status rs;
 	int changed;
 
+	if ((rs = perm_check(db, staff, PERM_RESOLVE, err)) != CR_OK)
+		return rs;
 	if ((rs = db_begin_immediate(db, err)) != CR_OK)
 		return rs;
 	st = db_prepare(db, "UPDATE outbox SET confirm_not_duplicate = 1, state = 'pending', next_at = NULL, "
@@ -641,11 +645,13 @@ enum cr_status sync_parked_each(struct cr_db *db, sync_parked_fn fn, void *ctx, 
 	return CR_OK;
 }
 
-enum cr_status sync_retry(struct cr_db *db, long long outbox_id, struct cr_err *err)
+enum cr_status sync_retry(struct cr_db *db, long long staff, long long outbox_id, struct cr_err *err)
 {
 	sqlite3_stmt *st;
 	enum cr_status rs;
 
+	if ((rs = perm_check(db, staff, PERM_RESOLVE, err)) != CR_OK)
+		return rs;
 	if ((rs = db_begin_immediate(db, err)) != CR_OK)
 		return rs;
 	st = db_prepare(db, "UPDATE outbox SET state = 'pending', next_at = NULL, server_errors = 0, "

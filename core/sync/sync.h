@@ -142,9 +142,11 @@ struct sync_status {
 };
 enum cr_status sync_status_read(struct cr_db *db, struct sync_status *st, struct cr_err *err);
 
-/* Staff decided a parked likely-duplicate is a different child: the event
- * goes back to pending with the override. */
-enum cr_status sync_confirm_not_duplicate(struct cr_db *db, long long outbox_id, struct cr_err *err);
+/* Staff (staff.id, who must be allowed PERM_RESOLVE: checked here) decided
+ * a parked likely-duplicate is a different child: the event goes back to
+ * pending with the override. */
+enum cr_status sync_confirm_not_duplicate(struct cr_db *db, long long staff, long long outbox_id,
+					  struct cr_err *err);
 
 /* One event parked for a person: student ID and card, never names. */
 struct sync_parked {
@@ -162,7 +164,7 @@ enum cr_status sync_parked_each(struct cr_db *db, sync_parked_fn fn, void *ctx, 
 
 /* A parked event goes back to pending as it is (someone fixed the record
  * in the ILS, or the reason is gone). */
-enum cr_status sync_retry(struct cr_db *db, long long outbox_id, struct cr_err *err);
+enum cr_status sync_retry(struct cr_db *db, long long staff, long long outbox_id, struct cr_err *err);
 
 /* ---- what the targets read from a server, exposed for the fuzzer -------- */
 /* (tests/fuzz/fuzz_json.c feeds them untrusted replies; the targets call

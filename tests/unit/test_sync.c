@@ -13,6 +13,7 @@
 #include "store/db.h"
 #include "roster/roster.h"
 #include "desk/signup.h"
+#include "desk/staff.h"
 #include "sync/sync.h"
 #include "testutil.h"
 
@@ -262,7 +263,7 @@ static void test_a_parked_event_keeps_the_reason_until_staff_decide(void **state
 	struct sync_summary sum;
 	struct sync_status st;
 	struct cr_err err;
-	long long id;
+	long long id, admin = 0, vol = 0;
 
 	harbor(e);
 	issue(e, "1001");
@@ -281,8 +282,18 @@ static void test_a_parked_event_keeps_the_reason_until_staff_decide(void **state
 	assert_true(st.last_ok > 0);
 
 	id = tu_q_int(e->db, "SELECT id FROM outbox WHERE state = 'parked'", NULL);
-	assert_int_equal(sync_confirm_not_duplicate(e->db, id + 100, &err), CR_ENOINPUT);
-	assert_int_equal(sync_confirm_not_duplicate(e->db, id, &err), CR_OK);
+	/* Deciding is PERM_RESOLVE, checked in core: once staff exist, neither
+	 * a volunteer nor no one may; an admin may. */
+	assert_int_equal(staff_add(e->db, "Ada Admin", STAFF_ADMIN, "1111", &admin, &err), CR_OK);
+	assert_int_equal(staff_add_as(e->db, admin, "Front", "Val Helper", STAFF_VOLUNTEER, "3333", &vol, &err),
+			 CR_OK);
+	assert_int_equal(sync_confirm_not_duplicate(e->db, vol, id, &err), CR_EUSAGE);
+	assert_non_null(strstr(err.msg, "volunteer"));
+	assert_int_equal(sync_retry(e->db, vol, id, &err), CR_EUSAGE);
+	assert_int_equal(sync_confirm_not_duplicate(e->db, 0, id, &err), CR_EUSAGE);
+	assert_string_equal(state_of(e, "signup", "1001"), "parked");
+	assert_int_equal(sync_confirm_not_duplicate(e->db, admin, id + 100, &err), CR_ENOINPUT);
+	assert_int_equal(sync_confirm_not_duplicate(e->db, admin, id, &err), CR_OK);
 	ils.number = NULL;
 	ils.nlog = 0;
 	assert_int_equal(run(e, &sum, &err), CR_OK);

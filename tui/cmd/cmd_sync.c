@@ -165,7 +165,7 @@ enum cr_status cmd_sync(struct cli *cli, int argc, char **argv, struct cr_err *e
 		goto out;
 	}
 	if (confirm_arg) {
-		if ((st = sync_confirm_not_duplicate(db, confirm, err)) == CR_OK && !cli->quiet)
+		if ((st = sync_confirm_not_duplicate(db, me, confirm, err)) == CR_OK && !cli->quiet)
 			printf(_("event %lld goes to the library system again, marked \"not a duplicate\"\n"), confirm);
 		goto out;
 	}
