@@ -58,7 +58,7 @@ static void dash_load(struct tui *t, int remember)
 	if (remember)
 		dash_remember(s);
 	dash_free(&dash.view);
-	if (dash_read(t->db, &s->scope, &dash.view, &err) != CR_OK)
+	if (dash_read(t->db, t->staff.id, &s->scope, &dash.view, &err) != CR_OK)
 		tui_say(t, ROLE_ERROR, "could not read the progress: %s", err.msg);
 	/* The same row stays selected when rows come and go around it. */
 	for (size_t i = 0; s->sel_label && i < dash.view.nrows; i++)

@@ -6,6 +6,7 @@
 
 #include "dashboard.h"
 #include "coverage_kept.h"
+#include "perm.h"
 #include "store/config.h"
 
 #define DASH_SUMS "sum(k.enrolled), sum(k.carded), sum(k.opted_out), sum(k.pending)"
@@ -108,13 +109,16 @@ nomem:
 	return cr_fail(err, CR_ENOMEM, "out of memory reading the progress table");
 }
 
-enum cr_status dash_read(struct cr_db *db, const struct dash_scope *sc, struct dash_view *out, struct cr_err *err)
+enum cr_status dash_read(struct cr_db *db, long long staff, const struct dash_scope *sc, struct dash_view *out,
+			 struct cr_err *err)
 {
 	const char *sql;
 	sqlite3_stmt *st;
 	enum cr_status s;
 
 	memset(out, 0, sizeof *out);
+	if ((s = perm_check(db, staff, PERM_REPORT, err)) != CR_OK)
+		return s;
 	if ((unsigned)sc->level > DASH_CLASSES)
 		return cr_fail(err, CR_EUSAGE, "unknown level of the progress table");
 	if ((s = coverage_kept_ready(db, err)) != CR_OK)

@@ -32,8 +32,10 @@ struct dash_view {
 	long long        total[COV_NCOLS];
 };
 
-/* The rows of a scope, in order (names; grades in CEDS order). */
-enum cr_status dash_read(struct cr_db *db, const struct dash_scope *scope, struct dash_view *out,
+/* The rows of a scope, in order (names; grades in CEDS order), for staff
+ * (staff.id; 0 = no one signed in), who must be allowed PERM_REPORT
+ * (checked here: a volunteer is refused). */
+enum cr_status dash_read(struct cr_db *db, long long staff, const struct dash_scope *scope, struct dash_view *out,
 			 struct cr_err *err);
 void dash_free(struct dash_view *v);
 

@@ -245,7 +245,7 @@ static void the_dashboard_levels_match_sql(void **state)
 	struct cr_err err = { 0 };
 	long long sum = 0;
 
-	assert_int_equal(dash_read(e->db, &sc, &v, &err), CR_OK);
+	assert_int_equal(dash_read(e->db, 0, &sc, &v, &err), CR_OK);
 	assert_true(v.nrows >= 1);
 	for (size_t i = 0; i < v.nrows; i++) {
 		assert_int_equal(v.rows[i].n[COV_ENROLLED], q3(e->db, "SELECT count(*) FROM student s WHERE "
@@ -258,7 +258,7 @@ static void the_dashboard_levels_match_sql(void **state)
 	sc.district = v.rows[0].id;
 	sc.level = DASH_SCHOOLS;
 	dash_free(&v);
-	assert_int_equal(dash_read(e->db, &sc, &v, &err), CR_OK);
+	assert_int_equal(dash_read(e->db, 0, &sc, &v, &err), CR_OK);
 	assert_true(v.nrows >= 2);
 	for (size_t i = 0; i < v.nrows; i++) {
 		assert_int_equal(v.rows[i].n[COV_ENROLLED], q3(e->db, "SELECT count(*) FROM student s WHERE "
@@ -272,7 +272,7 @@ static void the_dashboard_levels_match_sql(void **state)
 		       "GROUP BY school_id ORDER BY count(*) DESC, school_id LIMIT 1", 0, 0, NULL);
 	sc.level = DASH_GRADES;
 	dash_free(&v);
-	assert_int_equal(dash_read(e->db, &sc, &v, &err), CR_OK);
+	assert_int_equal(dash_read(e->db, 0, &sc, &v, &err), CR_OK);
 	assert_true(v.nrows >= 1);
 	for (size_t i = 0; i < v.nrows; i++) {
 		assert_int_equal(v.rows[i].n[COV_ENROLLED], q3(e->db, "SELECT count(*) FROM student s WHERE "
@@ -285,7 +285,7 @@ static void the_dashboard_levels_match_sql(void **state)
 	snprintf(sc.grade, sizeof sc.grade, "%s", v.rows[0].label);
 	sc.level = DASH_CLASSES;
 	dash_free(&v);
-	assert_int_equal(dash_read(e->db, &sc, &v, &err), CR_OK);
+	assert_int_equal(dash_read(e->db, 0, &sc, &v, &err), CR_OK);
 	assert_true(v.nrows >= 1);
 	for (size_t i = 0; i < v.nrows; i++) {
 		assert_int_equal(v.rows[i].n[COV_ENROLLED], q3(e->db, "SELECT count(*) FROM student s JOIN enrollment e "

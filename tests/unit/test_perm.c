@@ -17,6 +17,7 @@
 #include "desk/assign.h"
 #include "desk/lockout.h"
 #include "desk/perm.h"
+#include "desk/dashboard.h"
 #include "desk/signup.h"
 #include "desk/slips.h"
 #include "desk/staff.h"
@@ -236,6 +237,31 @@ static void a_volunteer_never_gets_a_birth_date(void **state)
 	assert_refused(perm_facts(e->db, 0, child(e, "1"), &f, &err), &err, "no one is signed in", "'search'");
 }
 
+/* The progress table (dash_read) is PERM_REPORT, checked in core: an
+ * admin and a librarian read it, a volunteer and no one are refused. */
+static void the_progress_table_is_for_those_who_report(void **state)
+{
+	struct tu_env *e = *state;
+	struct dash_scope sc = { .level = DASH_DISTRICTS };
+	struct dash_view v;
+	struct cr_err err = { 0 };
+	struct crew c;
+	long long vols[3];
+
+	bay(e, &c);
+	assert_int_equal(dash_read(e->db, c.admin, &sc, &v, &err), CR_OK);
+	assert_int_equal((int)v.nrows, 1);
+	dash_free(&v);
+	assert_int_equal(dash_read(e->db, c.librarian, &sc, &v, &err), CR_OK);
+	dash_free(&v);
+	vols[0] = c.vol_north, vols[1] = c.vol_art, vols[2] = c.vol_none;
+	for (int i = 0; i < 3; i++) {
+		assert_refused(dash_read(e->db, vols[i], &sc, &v, &err), &err, "volunteer", "report");
+		assert_int_equal((int)v.nrows, 0);
+	}
+	assert_refused(dash_read(e->db, 0, &sc, &v, &err), &err, "no one is signed in", "report");
+}
+
 static void only_an_admin_manages_staff(void **state)
 {
 	struct tu_env *e = *state;
@@ -424,6 +450,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(voiding_and_consent_are_for_librarians_and_admins, tu_env_setup, tu_env_teardown),
 		cmocka_unit_test_setup_teardown(printing_follows_the_volunteers_schools, tu_env_setup, tu_env_teardown),
 		cmocka_unit_test_setup_teardown(a_volunteer_never_gets_a_birth_date, tu_env_setup, tu_env_teardown),
+		cmocka_unit_test_setup_teardown(the_progress_table_is_for_those_who_report, tu_env_setup, tu_env_teardown),
 		cmocka_unit_test_setup_teardown(only_an_admin_manages_staff, tu_env_setup, tu_env_teardown),
 		cmocka_unit_test_setup_teardown(every_action_by_every_role_in_the_table, tu_env_setup, tu_env_teardown),
 		cmocka_unit_test_setup_teardown(before_the_first_account_no_one_needs_to_sign_in, tu_env_setup, tu_env_teardown),
