@@ -23,4 +23,17 @@
 #define N_(s)            s
 #define P_(one, many, n) dngettext(CR_TEXTDOMAIN, one, many, (unsigned long)(n))
 
+/* C_(context, "message"): a message whose English alone is ambiguous (a
+ * lone word, a column heading) translated in its context (the catalog's
+ * msgctxt, as gettext's pgettext; xgettext keyword C_:1c,2), so that
+ * another part's "all" or "printing" keeps its own translation. */
+#define C_(ctx, s) cr_pgettext(ctx "\004" s, s)
+__attribute__((format_arg(2), unused))
+static inline const char *cr_pgettext(const char *ctx_msgid, const char *msgid)
+{
+	const char *t = dgettext(CR_TEXTDOMAIN, ctx_msgid);
+
+	return t == ctx_msgid ? msgid : t;
+}
+
 #endif

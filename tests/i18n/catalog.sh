@@ -56,6 +56,21 @@ BEGIN { np = split(prefixes, pre, " ") }
 END { flush() }
 ' >"$tmp/missing"
 
+# A message in two files with two translations: the catalog takes the
+# first file's (msgcat --use-first), so the other part silently shows a
+# translation made for another place. Each must be one translation, or
+# carry a context (C_). msgcat marks such a message fuzzy with both texts.
+msgcat --more-than=1 --no-wrap -o "$tmp/dup.po" $(ls "$PODIR"/*.po | LC_ALL=C sort) 2>/dev/null || :
+if [ -s "$tmp/dup.po" ]; then
+	msgattrib --only-fuzzy --no-wrap -o "$tmp/dupfz.po" "$tmp/dup.po" 2>/dev/null || :
+	conflicts=$(awk '/^msgid / { id = substr($0, 7) } /^msgstr/ && id != "\"\"" { print id }' "$tmp/dupfz.po" 2>/dev/null)
+	if [ -n "$conflicts" ]; then
+		echo "$conflicts" | sed 's/^/two translations in two files: /'
+		echo "catalog.sh: a message is translated differently in two $PODIR files" >&2
+		exit 1
+	fi
+fi
+
 n=$(grep -c . "$tmp/missing")
 if [ "$n" -gt 0 ]; then
 	cat "$tmp/missing"

@@ -28,13 +28,6 @@ enum cr_status cli_open_db(struct cli *cli, unsigned flags, struct cr_db **db, s
 	return db_open(cli->db_path, flags, db, err);
 }
 
-const char *cli_pgettext(const char *ctx_msgid, const char *msgid)
-{
-	const char *t = dgettext(CR_TEXTDOMAIN, ctx_msgid);
-
-	return t == ctx_msgid ? msgid : t;
-}
-
 void cli_json_string(FILE *f, const char *s)
 {
 	fputc('"', f);

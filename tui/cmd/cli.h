@@ -2,6 +2,8 @@
 #ifndef CR_CLI_H
 #define CR_CLI_H
 
+#include "text/i18n.h"   /* _, P_, C_ */
+
 #include <stdio.h>
 #include "store/config.h"
 #include "store/db.h"
@@ -31,13 +33,6 @@ enum cr_status cli_actor(struct cli *cli, struct cr_db *db, int action, long lon
 /* The same, with the role: who signed in (the sign-in is in the audit). */
 enum cr_status cli_sign_in(struct cli *cli, struct cr_db *db, const char *name, const char *doing,
 			   struct staff_who *who, struct cr_err *err);
-
-/* C_(context, "message"): a message whose English alone is ambiguous (a
- * lone word, a column heading) translated in its context (the catalog's
- * msgctxt, as gettext's pgettext; xgettext keyword C_:1c,2), so that
- * another part's "all" or "pending" keeps its own translation. */
-#define C_(ctx, s) cli_pgettext(ctx "\004" s, s)
-const char *cli_pgettext(const char *ctx_msgid, const char *msgid) __attribute__((format_arg(2)));
 
 /* Writes s as a JSON string literal (with quotes). */
 void cli_json_string(FILE *f, const char *s);

@@ -12,7 +12,7 @@
 
 static const struct cr_print_module *print_mod(struct cr_err *err)
 {
-	return module_load("cardroll-print.so", "cardroll_print_module", _("printing"), err);
+	return module_load("cardroll-print.so", "cardroll_print_module", C_("module", "printing"), err);
 }
 
 /* slip and close come after a successful open, so the module is loaded. */
