@@ -32,13 +32,14 @@ cat >"$T/want" <<EOW
 644 usr/local/lib/systemd/system/cardroll-sync.service
 644 usr/local/lib/systemd/system/cardroll-sync.timer
 644 usr/local/lib/sysusers.d/cardroll.conf
+644 usr/local/share/locale/es/LC_MESSAGES/cardroll.mo
 644 usr/local/share/man/man1/cardroll.1
 644 usr/local/share/man/man5/cardroll.ini.5
 755 usr/local/bin/cardroll
 EOW
 (cd "$D" && find . ! -type d -printf '%m %P\n' | sort) >"$T/got"
 if cmp -s "$T/want" "$T/got"; then
-	ok "exactly the 9 expected files with their modes"
+	ok "exactly the 10 expected files with their modes"
 else
 	fail "the installed files and modes" "$(diff "$T/want" "$T/got" | tr '\n' ' ')"
 fi
@@ -58,6 +59,15 @@ if echo "$out" | grep -q '^CUPS' && ! echo "$out" | grep -q 'not available'; the
 	ok "the installed binary loads its printing module"
 else
 	fail "the installed binary loads its printing module" "$(echo "$out" | tail -1)"
+fi
+# ... and its Spanish catalog in $P/share/locale (from its own folder too).
+if command -v localedef >/dev/null 2>&1 && mkdir -p "$T/loc" && localedef -i es_US -f UTF-8 "$T/loc/es_US.UTF-8" >/dev/null 2>&1; then
+	out=$(LOCPATH=$T/loc LANG=es_US.UTF-8 HOME=$T/home "$D$P/bin/cardroll" --db "$T/m.db" nosuchcommand 2>&1); rc=$?
+	en=$(LANG=C HOME=$T/home "$D$P/bin/cardroll" --db "$T/m.db" nosuchcommand 2>&1)
+	if [ $rc -eq 64 ] && [ -n "$out" ] && [ "$out" != "$en" ]; then ok "the installed binary speaks Spanish with LANG=es_US.UTF-8 ($(echo "$out" | head -1 | cut -c1-60))"
+	else fail "the installed binary finds its Spanish catalog" "exit $rc: $out"; fi
+else
+	echo "skip - no localedef: the installed Spanish catalog is not tried"
 fi
 heavy=$(ldd "$D$P/bin/cardroll" | grep -oE 'lib(cairo|pango[a-z]*|cups|curl|zint)[-.][^ ]*' | tr '\n' ' ')
 [ -z "$heavy" ] && ok "the installed binary itself links no printing or network library" || fail "the installed binary links" "$heavy"
