@@ -21,7 +21,7 @@ BIN="$REPO/build/cardroll"
 LAT="$REPO/build/bench/dash_latency"
 MAX_MS=100
 mkdir -p "$WORK" || exit 2
-make -s "$BIN" "$LAT" >/dev/null || exit 2
+make -s build/cardroll build/bench/dash_latency >/dev/null || exit 2
 sh bench/need.sh sqlite3 bc || exit 2
 export CARDROLL_STAFF="Bench Admin" CARDROLL_PIN=2468 TERM=xterm-256color CARDROLL_BIN="$BIN" HOME="$WORK"
 
