@@ -48,9 +48,12 @@ enum cr_status before_record(struct cr_db *db, long long event_id, const char *p
 
 /* The recorded children by the keys of each level's rows: district,
  * school, grade, class; then how many, and how many of them hold an active
- * card (counted as carded by coverage.c). A small table: read whole. */
+ * card (counted as carded by coverage.c). A small table: read whole, and
+ * first (CROSS JOIN fixes the order): with the table empty, or with no
+ * statistics for it, the planner would otherwise walk every class and
+ * search the students for each, minutes at 100,000 children. */
 #define BEFORE_FROM \
-	"FROM ils_patron_before b JOIN student s ON s.id = b.student_id " \
+	"FROM ils_patron_before b CROSS JOIN student s ON s.id = b.student_id " \
 	"LEFT JOIN card c ON c.student_id = s.id AND c.status = 'active' "
 static const char *const before_sql[] = {
 	[COVERAGE_SCHOOL] =
@@ -61,9 +64,14 @@ static const char *const before_sql[] = {
 	BEFORE_FROM "WHERE s.status_code = 'a' GROUP BY 1, 3",
 	[COVERAGE_CLASS] =
 	"SELECT cl.district_id, coalesce(cl.school_id, 0), '', cl.sourced_id, count(*), count(c.id) "
-	BEFORE_FROM "JOIN enrollment en ON en.student_id = s.id JOIN class cl ON cl.id = en.class_id "
+	BEFORE_FROM "CROSS JOIN enrollment en ON en.student_id = s.id CROSS JOIN class cl ON cl.id = en.class_id "
 	"WHERE s.status_code = 'a' AND cl.status = 'active' GROUP BY cl.id",
 };
+
+const char *before_sql_of(enum coverage_by by)
+{
+	return by >= 0 && (size_t)by < sizeof before_sql / sizeof before_sql[0] ? before_sql[by] : NULL;
+}
 
 static int key_cmp(const struct coverage_row *a, const struct coverage_row *b)
 {

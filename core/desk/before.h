@@ -26,4 +26,8 @@ enum cr_status before_record(struct cr_db *db, long long event_id, const char *p
 enum cr_status before_apply(struct cr_db *db, enum coverage_by by, struct coverage_row *rows, size_t nrows,
 			    struct cr_err *err);
 
+/* The statement before_apply runs at level by (NULL for a level without
+ * one), for the tests of its plan. */
+const char *before_sql_of(enum coverage_by by);
+
 #endif

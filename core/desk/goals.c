@@ -121,7 +121,7 @@ static const char goal_each_sql[] =
 	" (SELECT coalesce(sum(k.carded), 0) FROM coverage_cell k "
 	"   WHERE g.school_id IS NULL OR k.school_id = g.school_id) + "
 	/* carded before without a programme card still counts as covered (before.h) */
-	" (SELECT count(*) FROM ils_patron_before b JOIN student s ON s.id = b.student_id "
+	" (SELECT count(*) FROM ils_patron_before b CROSS JOIN student s ON s.id = b.student_id "
 	"   WHERE s.status_code = 'a' AND (g.school_id IS NULL OR s.school_id = g.school_id) "
 	"   AND NOT EXISTS (SELECT 1 FROM card c WHERE c.student_id = s.id AND c.status = 'active')) "
 	"FROM goal g LEFT JOIN school sc ON sc.id = g.school_id LEFT JOIN district d ON d.id = sc.district_id "

@@ -279,6 +279,63 @@ static void carded_before_needs_a_patron_older_than_the_card(void **state)
 	exec(e->db, "RELEASE t");
 }
 
+/* The first step of before_apply's plan at each level, on a copy of the
+ * district whose statistics are stats_sql's (a fresh connection: the
+ * planner reads sqlite_stat1 when it opens). */
+static void assert_before_read_first(struct tu_env *e, const char *name, const char *stats_sql)
+{
+	static const enum coverage_by levels[] = { COVERAGE_SCHOOL, COVERAGE_GRADE, COVERAGE_CLASS };
+	char sql[2048];
+	sqlite3 *h = NULL;
+
+	snprintf(sql, sizeof sql, "VACUUM INTO '%s'", tu_at(e, name));
+	exec(e->db, sql);
+	assert_int_equal(sqlite3_open_v2(tu_at(e, name), &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, stats_sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(sqlite3_open_v2(tu_at(e, name), &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+		sqlite3_stmt *st = NULL;
+		const char *first;
+
+		assert_non_null(before_sql_of(levels[i]));
+		snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", before_sql_of(levels[i]));
+		assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		first = (const char *)sqlite3_column_text(st, 3);
+		if (!first || strncmp(first, "SCAN b", 6) != 0)
+			fail_msg("%s, level %d: the plan starts with %s", name, (int)levels[i], first ? first : "nothing");
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(h);
+}
+
+/* The children carded before are read first, whatever the planner knows:
+ * with the table empty and statistics for everything else (a district that
+ * never synced, after an ANALYZE), it once walked every class and searched
+ * the students for each, minutes at 100,000 children. */
+static void carded_before_is_read_first_even_when_empty(void **state)
+{
+	struct tu_env *e = *state;
+
+	assert_before_read_first(e, "plan-analyzed.db", "ANALYZE");
+	/* nobody carded before, and the statistics ANALYZE wrote for a district
+	 * of 100,000 children in 500 schools */
+	assert_before_read_first(e, "plan-never-synced.db",
+				 "DELETE FROM ils_patron_before; ANALYZE; DELETE FROM sqlite_stat1; "
+				 "INSERT INTO sqlite_stat1 VALUES "
+				 "('district', 'sqlite_autoindex_district_1', '1 1'), "
+				 "('school', 'sqlite_autoindex_school_1', '500 500 1'), "
+				 "('card', 'card_issued', '38261 1595'), ('card', 'card_one_active', '38261 1'), "
+				 "('card', 'sqlite_autoindex_card_1', '40000 1'), "
+				 "('class', 'class_lookup', '23670 23670 1 1'), ('class', 'class_by_school', '23670 48'), "
+				 "('class', 'sqlite_autoindex_class_1', '23670 23670 1'), "
+				 "('student', 'student_sid', '100000 100000 1'), "
+				 "('student', 'student_by_school', '100000 200'), "
+				 "('student', 'student_by_number', '100000 1'), ('enrollment', 'enrollment', '559693 6 1')");
+	assert_null(before_sql_of(COVERAGE_DISTRICT));
+}
+
 static void signups_by_day_and_week_match_sql(void **state)
 {
 	struct tu_env *e = *state;
@@ -518,6 +575,7 @@ int main(void)
 		cmocka_unit_test(coverage_by_grade_matches_sql),
 		cmocka_unit_test(coverage_by_class_matches_sql),
 		cmocka_unit_test(carded_before_needs_a_patron_older_than_the_card),
+		cmocka_unit_test(carded_before_is_read_first_even_when_empty),
 		cmocka_unit_test(signups_by_day_and_week_match_sql),
 		cmocka_unit_test(suppression_leaves_nothing_to_recover),
 		cmocka_unit_test(suppression_picks_a_complement),
