@@ -671,6 +671,14 @@ enum cr_status report_pdf_write(const struct report_pdf *in, FILE *f, struct cr_
 		st = cr_fail(err, CR_ENOMEM, "out of memory laying out the PDF report");
 		goto out;
 	}
+	if (in->max_pages > 0 && p.npages > in->max_pages) {
+		/* counted before a page is drawn: nothing is written */
+		st = cr_fail(err, CR_EUSAGE,
+			     "the PDF would be %d pages (%zu rows, --by %s), over the limit of %d: take the rows as "
+			     "CSV (--format csv) for a spreadsheet, or print them all with --max-pages %d",
+			     p.npages, in->cov->nrows, level_name[in->cov->by], in->max_pages, p.npages);
+		goto out;
+	}
 	surface = cairo_pdf_surface_create_for_stream(rp_write, &p, p.pw * PT_PER_MM, p.ph * PT_PER_MM);
 	cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, "Library cards for every child: progress report");
 	cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "cardroll");

@@ -39,9 +39,17 @@ struct report_pdf {
 	const struct report_pdf_goal  *goals;
 	size_t                         ngoals;
 	const char                    *suppression;  /* the sentence; NULL when nothing is suppressed */
+	int                            max_pages;    /* the most pages made (0: no limit) */
 };
 
-/* Writes the whole PDF to f. CR_ECANTCREATE when f refuses the bytes. */
+/* The page budget `cardroll report` keeps unless told otherwise: a PDF by
+ * class of a large district (4,099 pages at a million children) is a
+ * spreadsheet's work, not a printer's. */
+#define REPORT_PDF_MAX_PAGES 250
+
+/* Writes the whole PDF to f. CR_ECANTCREATE when f refuses the bytes;
+ * CR_EUSAGE, before anything is written, when it would take more than
+ * max_pages pages (the message says how many, and what to do). */
 enum cr_status report_pdf_write(const struct report_pdf *r, FILE *f, struct cr_err *err);
 
 #endif

@@ -104,6 +104,43 @@ else
 	fail "report --format pdf to a pipe" "exit $rc: $(cat "$T/perr")"
 fi
 
+# The page budget: a PDF longer than --max-pages is refused before anything
+# is written, saying how long it would be; with the limit raised it is made.
+# (A district of 2,000 children: its class table takes several pages.)
+BIG=$T/big.db
+python3 tests/tools/genroster --students 2000 --seed 5 --out "$T/bigpkg" >/dev/null 2>&1 &&
+"$BIN" --db "$BIG" import --quiet "$T/bigpkg" >/dev/null 2>&1 &&
+"$BIN" --db "$BIG" staff add "Maria Lopez" >/dev/null 2>&1 || fail "a district of 2,000 children is imported"
+"$BIN" --db "$BIG" report --by class --format pdf --out "$T/c.pdf" >/dev/null 2>"$T/perr"; rc=$?
+pages=$(pdfinfo "$T/c.pdf" 2>/dev/null | sed -n 's/^Pages: *//p')
+if [ $rc -eq 0 ] && [ "${pages:-0}" -ge 2 ]; then
+	ok "report --by class --format pdf: $pages pages within the default budget"
+	less=$((pages - 1))
+	out=$("$BIN" --db "$BIG" report --by class --format pdf --max-pages $less --out "$T/c2.pdf" 2>&1); rc=$?
+	if [ $rc -eq 64 ] && [ -z "$(ls -A "$T" | grep c2)" ] &&
+	   echo "$out" | grep -q "would be $pages pages" && echo "$out" | grep -q -- "--max-pages $pages\$"; then
+		ok "--max-pages $less: refused with exit 64, naming the $pages pages, nothing written"
+	else
+		fail "--max-pages below the PDF's length" "exit $rc: $out; $(ls -A "$T")"
+	fi
+	"$BIN" --db "$BIG" report --by class --format pdf --max-pages "$pages" --out "$T/c3.pdf" 2>"$T/perr"; rc=$?
+	if [ $rc -eq 0 ] && [ "$(pdfinfo "$T/c3.pdf" 2>/dev/null | sed -n 's/^Pages: *//p')" = "$pages" ]; then
+		ok "--max-pages $pages: the PDF is made"
+	else
+		fail "--max-pages at the PDF's length" "exit $rc: $(cat "$T/perr")"
+	fi
+	detail=$(sqlite3 "$BIG" "SELECT detail FROM audit WHERE action = 'report' ORDER BY id DESC LIMIT 1")
+	case $detail in
+	"pdf by class, "*) ok "the audit log names the PDF report ($detail)" ;;
+	*) fail "the audit log of a PDF report" "$detail" ;;
+	esac
+else
+	fail "report --by class --format pdf" "exit $rc, $pages pages: $(cat "$T/perr")"
+fi
+"$BIN" --db "$DB" report --format csv --max-pages 3 >/dev/null 2>&1; a=$?
+"$BIN" --db "$DB" report --format pdf --max-pages 0 --out "$T/z.pdf" >/dev/null 2>&1; b=$?
+if [ $a -eq 64 ] && [ $b -eq 64 ] && [ ! -e "$T/z.pdf" ]; then ok "--max-pages without a PDF, or of 0: exit 64"; else fail "bad --max-pages" "$a $b"; fi
+
 # Usage errors.
 "$BIN" --db "$DB" report --format xml >/dev/null 2>&1; a=$?
 "$BIN" --db "$DB" report --by county >/dev/null 2>&1; b=$?

@@ -51,6 +51,7 @@ static void report_help(FILE *f)
 {
 	fprintf(f, _("usage: cardroll report [--format text|csv|json|pdf] [--out FILE]\n"
 		"                       [--by district|school|grade|class] [--since YYYY-MM-DD]\n"
+		"                       [--max-pages N]\n"
 		"\n"
 		"Coverage (enrolled, carded, carded before, opted out, consent pending,\n"
 		"%% covered) by district, school (default), grade or class; signups per day\n"
@@ -63,7 +64,8 @@ static void report_help(FILE *f)
 		"how many. --out writes FILE (mode 0600) instead of standard output. PDF: a\n"
 		"printable report (the commitment, the goals, signups over time, a bar a row)\n"
 		"on [report] paper (a4, letter, or auto: the locale's); it needs --out or a\n"
-		"pipe, not a terminal.\n"
+		"pipe, not a terminal. A PDF longer than --max-pages (default 250) is refused\n"
+		"before it is written, saying how long it would be.\n"
 		"\n"
 		"exit: 0 ok; 64 usage; 66 no database; 73 FILE cannot be created\n"));
 }
@@ -332,13 +334,15 @@ static int goal_keep(const struct goal_progress *g, void *ctx)
 	return 0;
 }
 
-static enum cr_status report_pdf(struct cr_db *db, struct report *r, const char *paper, struct cr_err *err)
+static enum cr_status report_pdf(struct cr_db *db, struct report *r, const char *paper, int max_pages,
+			         struct cr_err *err)
 {
 	char note[300];
 	struct report_pdf in = {
 		.paper = paper, .today = r->today, .since = r->since, .prof = &r->prof,
 		.cov = &r->cov, .schools = &r->schools, .su = &r->su,
 		.suppression = r->suppress ? suppress_note(r, 1, note, sizeof note) : NULL,
+		.max_pages = max_pages,
 	};
 	enum cr_status st = goal_each(db, r->today, goal_keep, r, err);
 
@@ -548,6 +552,7 @@ enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err 
 		{ "out",    required_argument, NULL, 'o' },
 		{ "by",     required_argument, NULL, 'b' },
 		{ "since",  required_argument, NULL, 's' },
+		{ "max-pages", required_argument, NULL, 'm' },
 		{ "help",   no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -561,10 +566,10 @@ enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err 
 	time_t now = time(NULL);
 	struct tm tm;
 	long ngoals = 0;
-	int c;
+	int c, max_pages = 0;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "f:o:b:s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:o:b:s:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (!strcmp(optarg, "text"))
@@ -594,6 +599,18 @@ enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err 
 				return cr_fail(err, CR_EUSAGE, "--since: '%.40s' is not a date (YYYY-MM-DD)", optarg);
 			r.since = optarg;
 			break;
+		case 'm': {
+			char *end = NULL;
+			long n;
+
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || n < 1 || n > 1000000)
+				return cr_fail(err, CR_EUSAGE, "--max-pages: '%.40s' is not a number of pages (1 to 1000000)",
+					       optarg);
+			max_pages = (int)n;
+			break;
+		}
 		case 'h': report_help(stdout); return CR_OK;
 		default:  report_help(stderr); return CR_EUSAGE;
 		}
@@ -604,6 +621,8 @@ enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err 
 	}
 	if (out && !*out)
 		return cr_fail(err, CR_EUSAGE, "--out needs a file name");
+	if (max_pages && r.format != FMT_PDF)
+		return cr_fail(err, CR_EUSAGE, "--max-pages is for --format pdf");
 	if (r.format == FMT_PDF && !out && isatty(STDOUT_FILENO))
 		return cr_fail(err, CR_EUSAGE, "--format pdf: give --out FILE.pdf (a PDF is not for the terminal)");
 	/* What leaves the terminal is suppressed: CSV and JSON always, text in a file. */
@@ -642,7 +661,8 @@ enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err 
 	}
 	if (out && (st = report_open(out, tmp, sizeof tmp, &r.f, err)) != CR_OK)
 		goto done;
-	st = r.format == FMT_PDF ? report_pdf(db, &r, cli->cfg.report_paper, err) : report_write(db, &r, err);
+	st = r.format == FMT_PDF ? report_pdf(db, &r, cli->cfg.report_paper, max_pages ? max_pages : REPORT_PDF_MAX_PAGES, err)
+				 : report_write(db, &r, err);
 	if (out) {
 		if (fflush(r.f) != 0 || fsync(fileno(r.f)) != 0) {
 			if (st == CR_OK)
@@ -655,7 +675,8 @@ enum cr_status cmd_report(struct cli *cli, int argc, char **argv, struct cr_err 
 			unlink(tmp);
 	}
 	if (st == CR_OK) {   /* what was made and where it went, never its numbers */
-		static const char *const fmt_name[] = { "text", "csv", "json" };
+		static const char *const fmt_name[] = { [FMT_TEXT] = "text", [FMT_CSV] = "csv", [FMT_JSON] = "json",
+							[FMT_PDF] = "pdf" };
 		char detail[160];
 
 		snprintf(detail, sizeof detail, "%s by %s%s%s, %d cells suppressed", fmt_name[r.format],
