@@ -102,6 +102,21 @@ done
 pdfpages() { python3 -c 'import re,sys; print(len(re.findall(rb"/Type\s*/Page[^s]", open(sys.argv[1], "rb").read())))' "$1"; }
 echo "  (the PDF by school: $(pdfpages "$W/r.pdf") pages, $(stat -c %s "$W/r.pdf") bytes)"
 for by in district grade class; do
+	# a PDF over the page budget (250) is refused, saying its length: timed
+	# as it is (exit 64), then made in full with --max-pages (its time is
+	# shown, not held to the goal: a person asked for thousands of pages)
+	t0=$(now)
+	"$BIN" --db "$W/r.db" report --format pdf --by $by --out "$W/r-$by.pdf" >/dev/null 2>"$W/err"; rc=$?
+	t=$(echo "$(now) - $t0" | bc)
+	if [ $rc -eq 64 ] && grep -q "would be" "$W/err"; then
+		echo "report --by $by --format pdf: refused in ${t} s: $(cat "$W/err")"
+		[ "$(echo "$t > 2" | bc)" -eq 1 ] && over="$over $by/pdf-refusal"
+		pages=$(sed -n 's/.*would be \([0-9]*\) pages.*/\1/p' "$W/err")
+		t=$(median "$BIN" --db "$W/r.db" report --format pdf --by $by --max-pages "$pages" --out "$W/r-$by.pdf")
+		echo "  with --max-pages $pages: ${t} s ($(pdfpages "$W/r-$by.pdf") pages; beyond the budget, not held to 2 s)"
+		continue
+	fi
+	[ $rc -eq 0 ] || { echo "FAIL: report --by $by --format pdf: $(cat "$W/err")" >&2; exit 1; }
 	t=$(median "$BIN" --db "$W/r.db" report --format pdf --by $by --out "$W/r-$by.pdf")
 	ratio=$(echo "scale=1; $t / $base" | bc)
 	echo "report --by $by --format pdf: ${t} s (${ratio}x the baseline, $(pdfpages "$W/r-$by.pdf") pages)"
@@ -112,7 +127,7 @@ done
 # ANALYZE (the plan once walked every class for each child, minutes long).
 cp "$W/r.db" "$W/nosync.db"
 sqlite3 "$W/nosync.db" "DELETE FROM ils_patron_before; ANALYZE;" || exit 2
-for fmt in json pdf; do
+for fmt in csv json; do
 	t=$(median "$BIN" --db "$W/nosync.db" report --format $fmt --by class --out "$W/nosync.$fmt")
 	echo "never synced (nobody carded before, ANALYZE'd): report --by class --format $fmt: ${t} s"
 	[ "$(echo "$t > 2" | bc)" -eq 1 ] && over="$over never-synced/class/$fmt"
