@@ -37,18 +37,11 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	const char *bin = getenv("CARDROLL_BIN");
 
-	if (!f || !bin)
-		return -1;
-	snprintf(f->dir, sizeof f->dir, "/tmp/cardroll-dash-XXXXXX");
-	if (!mkdtemp(f->dir)) {
+	if (!f || t_fixture(f->dir, f->db, "dash", T_DEMO) != 0) {
 		free(f);
 		return -1;
 	}
-	snprintf(f->db, sizeof f->db, "%s/desk.db", f->dir);
-	t_run("'%s' --db '%s' import assets/demo/district >/dev/null", bin, f->db);
-	t_run("CARDROLL_PIN=2468 '%s' --db '%s' staff add 'Maria Lopez' >/dev/null", bin, f->db);
 	t_run("sqlite3 '%s' \"UPDATE student SET status_code = 'w' WHERE id = (SELECT min(id) FROM student "
 	      "WHERE school_id = " SCHOOL_ID "); "
 	      "INSERT INTO card (number, student_id, scheme, issued_at, status) SELECT 'T1', max(id), 'student-id', "

@@ -43,24 +43,14 @@ struct fixture {
 static int t_setup_with(void **state, int district)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	const char *bin = getenv("CARDROLL_BIN");
 
-	if (!f || !bin)
-		return -1;
-	snprintf(f->dir, sizeof f->dir, "/tmp/cardroll-desk-XXXXXX");
-	if (!mkdtemp(f->dir)) {
+	if (!f || t_fixture(f->dir, f->db, "desk", district ? T_DEMO : NULL) != 0) {
 		free(f);
 		return -1;
 	}
-	snprintf(f->db, sizeof f->db, "%s/desk.db", f->dir);
-	snprintf(f->front, sizeof f->front, "%s/front.ini", f->dir);
-	snprintf(f->back, sizeof f->back, "%s/back.ini", f->dir);
-	t_write(f->front, "[desk]\nname = Front\n");
-	t_write(f->back, "[desk]\nname = Back\n");
-	if (district) {
-		t_run("'%s' --db '%s' import assets/demo/district >/dev/null", bin, f->db);
-		t_run("CARDROLL_PIN=2468 '%s' --db '%s' staff add 'Maria Lopez' >/dev/null", bin, f->db);
-	} else {
+	t_ini(f->front, f->dir, "front.ini", "[desk]\nname = Front\n");
+	t_ini(f->back, f->dir, "back.ini", "[desk]\nname = Back\n");
+	if (!district) {
 		struct cr_db *db;
 		struct cr_err err = { 0 };
 

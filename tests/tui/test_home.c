@@ -129,14 +129,10 @@ static int t_setup_with(void **state, int district, long long imported)
 {
 	struct fixture *f = calloc(1, sizeof *f);
 
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof f->dir, "/tmp/cardroll-tui-XXXXXX");
-	if (!mkdtemp(f->dir)) {
+	if (!f || t_fixture(f->dir, f->db, "tui", NULL) != 0) {
 		free(f);
 		return -1;
 	}
-	snprintf(f->db, sizeof f->db, "%s/desk.db", f->dir);
 	snprintf(f->config, sizeof f->config, "%s/cardroll.ini", f->dir);
 	t_write_config(f);
 	if (district)

@@ -38,20 +38,13 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	const char *bin = getenv("CARDROLL_BIN");
 	sqlite3 *s;
 	sqlite3_stmt *st;
 
-	if (!f || !bin)
-		return -1;
-	snprintf(f->dir, sizeof f->dir, "/tmp/cardroll-hostile-XXXXXX");
-	if (!mkdtemp(f->dir)) {
+	if (!f || t_fixture(f->dir, f->db, "hostile", T_DEMO) != 0) {
 		free(f);
 		return -1;
 	}
-	snprintf(f->db, sizeof f->db, "%s/desk.db", f->dir);
-	t_run("'%s' --db '%s' import assets/demo/district >/dev/null", bin, f->db);
-	t_run("CARDROLL_PIN=2468 '%s' --db '%s' staff add 'Maria Lopez' >/dev/null", bin, f->db);
 	assert_int_equal(sqlite3_open(f->db, &s), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(s, "SELECT student_number FROM student WHERE status = 'active' AND "
 					   "student_number <> '' ORDER BY id LIMIT 1", -1, &st, NULL), SQLITE_OK);

@@ -33,20 +33,12 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	const char *bin = getenv("CARDROLL_BIN");
 
-	if (!f || !bin)
-		return -1;
-	snprintf(f->dir, sizeof f->dir, "/tmp/cardroll-lib-XXXXXX");
-	if (!mkdtemp(f->dir)) {
+	if (!f || t_fixture(f->dir, f->db, "lib", T_DEMO) != 0) {
 		free(f);
 		return -1;
 	}
-	snprintf(f->db, sizeof f->db, "%s/desk.db", f->dir);
-	snprintf(f->conf, sizeof f->conf, "%s/front.ini", f->dir);
-	t_write(f->conf, "[desk]\nname = Front\n");
-	t_run("'%s' --db '%s' import assets/demo/district >/dev/null", bin, f->db);
-	t_run("CARDROLL_PIN=2468 '%s' --db '%s' staff add 'Maria Lopez' >/dev/null", bin, f->db);
+	t_ini(f->conf, f->dir, "front.ini", "[desk]\nname = Front\n");
 	*state = f;
 	return 0;
 }

@@ -395,24 +395,15 @@ static void t_wait(struct h_term *h, const char *text)
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	const char *bin = getenv("CARDROLL_BIN");
 
-	if (!f || !bin)
-		return -1;
-	snprintf(f->dir, sizeof f->dir, "/tmp/cardroll-es-XXXXXX");
-	if (!mkdtemp(f->dir)) {
+	if (!f || t_fixture(f->dir, f->db, "es", T_DEMO) != 0) {
 		free(f);
 		return -1;
 	}
-	snprintf(f->db, sizeof f->db, "%s/desk.db", f->dir);
-	snprintf(f->conf, sizeof f->conf, "%s/front.ini", f->dir);
-	snprintf(f->idle, sizeof f->idle, "%s/idle.ini", f->dir);
 	snprintf(f->locpath, sizeof f->locpath, "%s/locale", f->dir);
 	snprintf(f->env_loc, sizeof f->env_loc, "LOCPATH=%s", f->locpath);
-	t_write(f->conf, "[desk]\nname = Front\n");
-	t_write(f->idle, "[desk]\nname = Front\nidle_lock_s = 5\n");
-	t_run("'%s' --db '%s' import assets/demo/district >/dev/null", bin, f->db);
-	t_run("CARDROLL_PIN=2468 '%s' --db '%s' staff add 'Maria Lopez' >/dev/null", bin, f->db);
+	t_ini(f->conf, f->dir, "front.ini", "[desk]\nname = Front\n");
+	t_ini(f->idle, f->dir, "idle.ini", "[desk]\nname = Front\nidle_lock_s = 5\n");
 	*state = f;
 	return 0;
 }

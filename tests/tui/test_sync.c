@@ -111,25 +111,19 @@ static int t_patrons(struct sfix *s)
 static int setup(void **state)
 {
 	struct sfix *s = calloc(1, sizeof *s);
-	const char *bin = getenv("CARDROLL_BIN");
 	char ini[512];
 
-	if (!s || !bin)
+	if (!s || t_fixture(s->f.dir, s->f.db, "tsync", "--quiet " T_DEMO) != 0) {
+		free(s);
 		return -1;
-	snprintf(s->f.dir, sizeof s->f.dir, "/tmp/cardroll-tsync-XXXXXX");
-	if (!mkdtemp(s->f.dir))
-		return -1;
-	snprintf(s->f.db, sizeof s->f.db, "%s/desk.db", s->f.dir);
-	snprintf(s->f.front, sizeof s->f.front, "%s/front.ini", s->f.dir);
-	t_run("'%s' --db '%s' import --quiet assets/demo/district >/dev/null", bin, s->f.db);
-	t_run("CARDROLL_PIN=2468 '%s' --db '%s' staff add 'Maria Lopez' >/dev/null", bin, s->f.db);
+	}
 	t_start_ilsd(s, NULL);
 	snprintf(ini, sizeof ini, "[desk]\nname = Front\n[sync]\ntarget = koha\nurl = http://127.0.0.1:%d\n"
 		 "user = desk\npassword = pw\nlibrary_id = CPL\ncategory = ST\ntimeout_ms = 2000\n"
 		 "probe_timeout_ms = 500\nbackoff_max_s = 1\n"
 		 /* ilsd by default is a Koha that honours x-confirm-not-duplicate */
 		 "koha_confirm_duplicates = yes\n", s->port);
-	t_write(s->f.front, ini);
+	t_ini(s->f.front, s->f.dir, "front.ini", ini);
 	*state = s;
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* tutil: small helpers the TUI tests share (include after cmocka.h and
  * sqlite3.h): a shell command that must succeed, a file written whole, and
- * a number read from the database as another program would see it, and
- * the end of a test: cardroll stopped as a person would, its files gone. */
+ * a number read from the database as another program would see it; the
+ * start of a test: its folder, the demo district and the admin; and the
+ * end of a test: cardroll stopped as a person would, its files gone. */
 #ifndef CR_TEST_TUTIL_H
 #define CR_TEST_TUTIL_H
 
@@ -52,6 +53,40 @@ static long long __attribute__((unused)) t_db_int(const char *db, const char *sq
 	sqlite3_finalize(st);
 	sqlite3_close(s);
 	return v;
+}
+
+/* The demo district, as `cardroll import` takes it (t_fixture's roster). */
+#define T_DEMO "assets/demo/district"
+
+/* The start of a test: its folder dir, /tmp/cardroll-<tag>-XXXXXX, and its
+ * database db, dir/desk.db. With a roster (the arguments of `cardroll
+ * import`, T_DEMO or "--quiet " T_DEMO), $CARDROLL_BIN imports it and adds
+ * Maria Lopez as the admin (PIN 2468); with NULL the database is not made.
+ * 0, or -1 when the folder cannot be made or CARDROLL_BIN is not set. */
+static int __attribute__((unused)) t_fixture(char dir[static 64], char db[static 128], const char *tag,
+					     const char *roster)
+{
+	const char *bin = getenv("CARDROLL_BIN");
+
+	if (roster && !bin)
+		return -1;
+	snprintf(dir, 64, "/tmp/cardroll-%s-XXXXXX", tag);
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(db, 128, "%s/desk.db", dir);
+	if (roster) {
+		t_run("'%s' --db '%s' import %s >/dev/null", bin, db, roster);
+		t_run("CARDROLL_PIN=2468 '%s' --db '%s' staff add 'Maria Lopez' >/dev/null", bin, db);
+	}
+	return 0;
+}
+
+/* Writes text to dir/name, a desk's settings, and names it in path. */
+static void __attribute__((unused)) t_ini(char path[static 128], const char *dir, const char *name,
+					  const char *text)
+{
+	snprintf(path, 128, "%s/%s", dir, name);
+	t_write(path, text);
 }
 
 /* Ends the cardroll in h (NULL: none was started) with F10, as a person
