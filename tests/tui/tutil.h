@@ -103,7 +103,7 @@ static int __attribute__((unused)) t_stop(struct h_term *h, const char *which)
 /* Removes a database with its -wal, -shm and -journal. */
 static void __attribute__((unused)) t_remove_db(const char *db)
 {
-	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal", ".print-lock" };
 	char path[4200];
 
 	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
