@@ -233,6 +233,49 @@ static void coverage_by_school_matches_sql(void **state)   { check_level(((struc
 static void coverage_by_grade_matches_sql(void **state)    { check_level(((struct tu_env *)*state)->db, COVERAGE_GRADE); }
 static void coverage_by_class_matches_sql(void **state)    { check_level(((struct tu_env *)*state)->db, COVERAGE_CLASS); }
 
+/* The class rows come in SQL's ORDER BY district name, school name, title
+ * and sourcedId (coverage.c sorts them itself): with two schools of one
+ * name, classes of one title, a class without a school, and names whose
+ * bytes sort apart from their letters. */
+static void class_rows_keep_sql_order(void **state)
+{
+	struct tu_env *e = *state;
+	struct coverage cv;
+	struct cr_err err = { 0 };
+	sqlite3_stmt *st = NULL;
+	size_t i = 0;
+
+	exec(e->db, "SAVEPOINT t");
+	exec(e->db, "UPDATE school SET name = 'Twin Oaks' WHERE id IN (SELECT id FROM school ORDER BY id LIMIT 2)");
+	exec(e->db, "UPDATE school SET name = 'zeta \xc3\xa9" "cole' WHERE id = (SELECT max(id) FROM school)");
+	exec(e->db, "UPDATE class SET title = 'Same Title' WHERE id % 5 = 0");
+	exec(e->db, "UPDATE class SET title = 'art' WHERE id % 7 = 0");
+	exec(e->db, "UPDATE class SET school_id = NULL WHERE id = (SELECT min(class_id) FROM enrollment)");
+	assert_int_equal(coverage_read(e->db, COVERAGE_CLASS, &cv, &err), CR_OK);
+	assert_int_equal(sqlite3_prepare_v2(db_handle(e->db),
+		"SELECT cl.sourced_id, coalesce(sc.name, '(no school)') FROM class cl "
+		"JOIN district d ON d.id = cl.district_id LEFT JOIN school sc ON sc.id = cl.school_id "
+		"WHERE cl.status = 'active' AND cl.id IN (SELECT class_id FROM coverage_class GROUP BY class_id "
+		"HAVING sum(enrolled) > 0) ORDER BY d.name, d.id, sc.name, cl.title, cl.sourced_id", -1, &st, NULL),
+		SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		assert_true(i < cv.nrows);
+		if (strcmp(cv.rows[i].class_id, (const char *)sqlite3_column_text(st, 0)) != 0)
+			fail_msg("class row %zu is %s (%s), SQL puts %s (%s) there", i, cv.rows[i].class_id,
+				 cv.rows[i].school, (const char *)sqlite3_column_text(st, 0),
+				 (const char *)sqlite3_column_text(st, 1));
+		assert_string_equal(cv.rows[i].school, (const char *)sqlite3_column_text(st, 1));
+		i++;
+	}
+	sqlite3_finalize(st);
+	assert_int_equal(i, cv.nrows);
+	assert_true(i > 100);
+	assert_string_equal(cv.rows[0].school, "(no school)");
+	coverage_free(&cv);
+	exec(e->db, "ROLLBACK TO t");
+	exec(e->db, "RELEASE t");
+}
+
 /* A patron the ILS enrolled before the card's issue day is carded before;
  * one enrolled that day or later (our own POST, or staff by hand) is not. */
 static void carded_before_needs_a_patron_older_than_the_card(void **state)
@@ -574,6 +617,7 @@ int main(void)
 		cmocka_unit_test(coverage_by_school_matches_sql),
 		cmocka_unit_test(coverage_by_grade_matches_sql),
 		cmocka_unit_test(coverage_by_class_matches_sql),
+		cmocka_unit_test(class_rows_keep_sql_order),
 		cmocka_unit_test(carded_before_needs_a_patron_older_than_the_card),
 		cmocka_unit_test(carded_before_is_read_first_even_when_empty),
 		cmocka_unit_test(signups_by_day_and_week_match_sql),
