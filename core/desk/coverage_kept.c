@@ -1,8 +1,9 @@
 /* coverage_kept: counting the kept coverage again after a bulk import. In
  * SQL this is a GROUP BY over five million enrollments (a sort of them all,
  * 4-5 s at a million students); here it is three straight scans (students,
- * cards and consent, enrollments) into arrays by student rowid and a hash by
- * class and grade, then the rows written in key order. */
+ * cards and consent, enrollments) into arrays by student rowid and an array
+ * by class rowid (a class's first grade in place, any other grade in a
+ * hash), then the rows written in key order. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,12 @@
 #include "coverage_kept.h"
 
 enum { KF_CARDED = 1, KF_OPTED_OUT = 2, KF_PENDING = 4 };
+
+/* A class and grade's key: class rowid * KEPT_PER + grade number + 1, a
+ * layout fixed before the grades are all known (they are learned while the
+ * enrollments are already being counted). */
+#define KEPT_PER       ((long long)1 << 20)
+#define KEPT_MAXGRADES ((size_t)KEPT_PER - 2)
 
 /* A school and grade of a district, as coverage_cell keeps it. */
 struct kept_cell {
@@ -25,6 +32,13 @@ struct kept_class {
 	int32_t   n[4];
 };
 
+/* A class's first grade, by class rowid: one place a class, no probing for
+ * the five or six million enrollments of a million children. */
+struct kept_first {
+	int32_t g1;                    /* the grade's number + 1; 0: nobody yet */
+	int32_t n[4];
+};
+
 struct kept {
 	struct kept_cell  *cells;
 	size_t             ncells, capcells;
@@ -33,7 +47,9 @@ struct kept {
 	long long          maxid;
 	char             **grades;     /* distinct grade texts */
 	size_t             ngrades, capgrades;
-	struct kept_class *classes;
+	struct kept_first *first;      /* by class rowid, 0..maxclass */
+	long long          maxclass;
+	struct kept_class *classes;    /* the other grades of a class, and rowids past maxclass */
 	size_t             nclasses, capclasses;   /* capclasses a power of two */
 	long              *cell_slots;  /* hash of cells: index + 1, 0 empty */
 	size_t             capslots;    /* a power of two, over twice ncells */
@@ -48,6 +64,7 @@ static void kept_free(struct kept *k)
 	free(k->cell_of);
 	free(k->flags);
 	free(k->classes);
+	free(k->first);
 	free(k->cell_slots);
 	memset(k, 0, sizeof *k);
 }
@@ -58,6 +75,8 @@ static long kept_grade(struct kept *k, const char *g)
 	for (size_t i = 0; i < k->ngrades; i++)
 		if (strcmp(k->grades[i], g) == 0)
 			return (long)i;
+	if (k->ngrades >= KEPT_MAXGRADES)
+		return -1;
 	if (k->ngrades == k->capgrades) {
 		size_t cap = k->capgrades ? k->capgrades * 2 : 32;
 		char **v = realloc(k->grades, cap * sizeof *v);
@@ -168,8 +187,22 @@ static int kept_class_grow(struct kept *k)
 
 static int kept_class_add(struct kept *k, long long class_id, const struct kept_cell *c, unsigned char f)
 {
-	long long key = class_id * (long long)(k->ngrades + 1) + (long long)c->gidx + 1;
+	long long key = class_id * KEPT_PER + (long long)c->gidx + 1;
 	struct kept_class *e;
+
+	if (class_id <= k->maxclass) {
+		struct kept_first *d = &k->first[class_id];
+
+		if (!d->g1)
+			d->g1 = (int32_t)c->gidx + 1;
+		if (d->g1 == (int32_t)c->gidx + 1) {
+			d->n[0]++;
+			d->n[1] += (f & KF_CARDED) != 0;
+			d->n[2] += (f & KF_OPTED_OUT) != 0;
+			d->n[3] += (f & KF_PENDING) != 0;
+			return 0;
+		}
+	}
 
 	if ((k->nclasses + 1) * 10 > k->capclasses * 7 && kept_class_grow(k))
 		return -1;
@@ -316,7 +349,8 @@ static enum cr_status kept_write(struct cr_db *db, struct kept *k, struct cr_err
 		if ((s = kept_step(db, st, err)) != CR_OK)
 			return s;
 	}
-	/* Packed to the front and sorted: the rows go in in key order. */
+	/* The other grades packed to the front and sorted, then merged with
+	 * the first grades: the rows go in in key order. */
 	for (size_t i = 0; i < k->capclasses; i++)
 		if (k->classes[i].key)
 			k->classes[n++] = k->classes[i];
@@ -324,16 +358,32 @@ static enum cr_status kept_write(struct cr_db *db, struct kept *k, struct cr_err
 	if (!(st = db_prepare(db, "INSERT INTO coverage_class (class_id, grade, enrolled, carded, opted_out, "
 			      "pending) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", err)))
 		return err ? err->status : CR_EINTERNAL;
-	for (size_t i = 0; i < n; i++) {
-		const struct kept_class *c = &k->classes[i];
-		long long per = (long long)k->ngrades + 1;
+	{
+		long long per = KEPT_PER, cls = 1;
+		size_t o = 0;
 
-		sqlite3_bind_int64(st, 1, c->key / per);
-		sqlite3_bind_text(st, 2, k->grades[c->key % per - 1], -1, SQLITE_STATIC);
-		for (int j = 0; j < 4; j++)
-			sqlite3_bind_int(st, 3 + j, c->n[j]);
-		if ((s = kept_step(db, st, err)) != CR_OK)
-			return s;
+		for (;;) {
+			const int32_t *cnt;
+			long long key;
+
+			while (cls <= k->maxclass && !k->first[cls].g1)
+				cls++;
+			if (cls > k->maxclass && o == n)
+				break;
+			if (o < n && (cls > k->maxclass || k->classes[o].key < cls * per + k->first[cls].g1)) {
+				key = k->classes[o].key;
+				cnt = k->classes[o++].n;
+			} else {
+				key = cls * per + k->first[cls].g1;
+				cnt = k->first[cls++].n;
+			}
+			sqlite3_bind_int64(st, 1, key / per);
+			sqlite3_bind_text(st, 2, k->grades[key % per - 1], -1, SQLITE_STATIC);
+			for (int j = 0; j < 4; j++)
+				sqlite3_bind_int(st, 3 + j, cnt[j]);
+			if ((s = kept_step(db, st, err)) != CR_OK)
+				return s;
+		}
 	}
 	return db_exec(db, "UPDATE coverage_kept SET stale = 0", err);
 }
@@ -353,14 +403,11 @@ static enum cr_status kept_count(struct cr_db *db, struct cr_err *err)
 	}
 	if ((s = kept_students(db, &k, err)) == CR_OK && (s = kept_flags(db, &k, err)) == CR_OK) {
 		/* The students' grades are all known now, so class keys stay
-		 * fixed; most classes hold one grade. */
-		long long classes = kept_scalar(db, "SELECT count(*) FROM class");
-
-		k.capclasses = 2048;
-		while ((long long)k.capclasses < classes * 2 && k.capclasses < ((size_t)1 << 40))
-			k.capclasses *= 2;
-		k.capclasses /= 2;   /* kept_class_grow doubles it */
-		s = kept_class_grow(&k) ? cr_fail(err, CR_ENOMEM, "out of memory counting the coverage") : CR_OK;
+		 * fixed; most classes hold one grade, counted in place. */
+		k.maxclass = kept_scalar(db, "SELECT coalesce(max(id), 0) FROM class");
+		k.first = calloc((size_t)k.maxclass + 1, sizeof *k.first);
+		k.capclasses = 512;   /* kept_class_grow doubles it */
+		s = !k.first || kept_class_grow(&k) ? cr_fail(err, CR_ENOMEM, "out of memory counting the coverage") : CR_OK;
 		if (s == CR_OK)
 			s = kept_enrollments(db, &k, err);
 	}
