@@ -4,6 +4,7 @@
  * cards and consent, enrollments) into arrays by student rowid and an array
  * by class rowid (a class's first grade in place, any other grade in a
  * hash), then the rows written in key order. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,36 +231,8 @@ static long long kept_scalar(struct cr_db *db, const char *sql)
 	return v;
 }
 
-/* Active children into their cells (NOT INDEXED: a straight pass, not a
- * million lookups through an index). */
-static enum cr_status kept_students(struct cr_db *db, struct kept *k, struct cr_err *err)
-{
-	sqlite3_stmt *st = db_prepare(db, "SELECT id, district_id, coalesce(school_id, 0), coalesce(grade, '') "
-				      "FROM student NOT INDEXED WHERE status_code = 'a'", err);
-	long last = -1;
-	int rc;
-
-	if (!st)
-		return err ? err->status : CR_EINTERNAL;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(st, 0);
-		const char *g = (const char *)sqlite3_column_text(st, 3);
-		long c;
-
-		if (id <= 0 || id > k->maxid)
-			continue;
-		if ((c = kept_cell(k, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), g ? g : "", &last)) < 0) {
-			sqlite3_reset(st);
-			return cr_fail(err, CR_ENOMEM, "out of memory counting the coverage");
-		}
-		k->cell_of[id] = (uint32_t)c + 1;
-		k->cells[c].n[0]++;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? CR_OK : db_fail(db, err, rc, "counting the coverage");
-}
-
-/* Cards and consent: a flag on each active child and a count in their cell. */
+/* Cards and consent first: a flag on each child (counted with the child's
+ * cell when the students are read). */
 static enum cr_status kept_flags(struct cr_db *db, struct kept *k, struct cr_err *err)
 {
 	static const char *const sql[] = {
@@ -276,12 +249,9 @@ static enum cr_status kept_flags(struct cr_db *db, struct kept *k, struct cr_err
 			return err ? err->status : CR_EINTERNAL;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			long long id = sqlite3_column_int64(st, 0);
-			int f = sqlite3_column_int(st, 1);
 
-			if (id <= 0 || id > k->maxid || !k->cell_of[id] || (k->flags[id] & f))
-				continue;
-			k->flags[id] |= (unsigned char)f;
-			k->cells[k->cell_of[id] - 1].n[f == KF_CARDED ? 1 : f == KF_OPTED_OUT ? 2 : 3]++;
+			if (id > 0 && id <= k->maxid)
+				k->flags[id] |= (unsigned char)sqlite3_column_int(st, 1);
 		}
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
@@ -290,26 +260,264 @@ static enum cr_status kept_flags(struct cr_db *db, struct kept *k, struct cr_err
 	return CR_OK;
 }
 
-/* Enrollments in their own order (the table's key): no join, no sort. */
-static enum cr_status kept_enrollments(struct cr_db *db, struct kept *k, struct cr_err *err)
+/* ---- the enrollments, read beside the students --------------------------------
+ *
+ * Both come in student rowid order, so one pass merges them: the students
+ * are read (on the database's own connection) just far enough ahead for
+ * each enrollment's child to have a cell. The enrollments (five or six
+ * million at a million children, the longest read) come from a second,
+ * read-only connection in a thread of their own, in chunks through a small
+ * ring; the counting transaction has written nothing yet, so that
+ * connection reads what this one would. Without a second connection or a
+ * thread, the same chunks are read here, in turn. */
+
+#define FEED_CHUNK 8192
+#define FEED_RING  6
+
+struct feed_chunk {
+	size_t    n;
+	long long v[2 * FEED_CHUNK];   /* student, class */
+};
+
+struct feed {
+	pthread_mutex_t    mu;
+	pthread_cond_t     cv;
+	struct feed_chunk *chunk[FEED_RING + 2];
+	struct feed_chunk *full[FEED_RING + 2];   /* a queue: head, count */
+	size_t             head, count;
+	struct feed_chunk *spare[FEED_RING + 2];
+	size_t             nspare;
+	int                done, rc, stop, threaded;
+	sqlite3           *h;                      /* the second connection, or NULL */
+	sqlite3_stmt      *st;
+};
+
+static const char feed_sql[] = "SELECT student_id, class_id FROM enrollment ORDER BY student_id, class_id";
+
+/* Fills c from f->st; the step's last result. */
+static int feed_fill(struct feed *f, struct feed_chunk *c)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT student_id, class_id FROM enrollment", err);
-	int rc;
+	int rc = SQLITE_ROW;
+
+	c->n = 0;
+	while (c->n < FEED_CHUNK && (rc = sqlite3_step(f->st)) == SQLITE_ROW) {
+		c->v[2 * c->n] = sqlite3_column_int64(f->st, 0);
+		c->v[2 * c->n + 1] = sqlite3_column_int64(f->st, 1);
+		c->n++;
+	}
+	return rc;
+}
+
+static void *feed_thread(void *arg)
+{
+	struct feed *f = arg;
+
+	for (;;) {
+		struct feed_chunk *c;
+		int rc;
+
+		pthread_mutex_lock(&f->mu);
+		while (!f->nspare && !f->stop)
+			pthread_cond_wait(&f->cv, &f->mu);
+		if (f->stop) {
+			f->done = 1;
+			pthread_cond_broadcast(&f->cv);
+			pthread_mutex_unlock(&f->mu);
+			return NULL;
+		}
+		c = f->spare[--f->nspare];
+		pthread_mutex_unlock(&f->mu);
+		rc = feed_fill(f, c);
+		pthread_mutex_lock(&f->mu);
+		f->full[(f->head + f->count++) % (FEED_RING + 2)] = c;
+		if (rc != SQLITE_ROW) {
+			f->done = 1;
+			f->rc = rc;
+		}
+		pthread_cond_broadcast(&f->cv);
+		pthread_mutex_unlock(&f->mu);
+		if (rc != SQLITE_ROW)
+			return NULL;
+	}
+}
+
+/* The next chunk (NULL: the enrollments are all read; f->rc says how it
+ * ended). Give it back with feed_done. */
+static struct feed_chunk *feed_next(struct feed *f)
+{
+	struct feed_chunk *c = NULL;
+
+	if (!f->threaded) {
+		if (f->done)
+			return NULL;
+		c = f->spare[0];
+		if ((f->rc = feed_fill(f, c)) != SQLITE_ROW)
+			f->done = 1;
+		return c;
+	}
+	pthread_mutex_lock(&f->mu);
+	while (!f->count && !f->done)
+		pthread_cond_wait(&f->cv, &f->mu);
+	if (f->count) {
+		c = f->full[f->head];
+		f->head = (f->head + 1) % (FEED_RING + 2);
+		f->count--;
+	}
+	pthread_mutex_unlock(&f->mu);
+	return c;
+}
+
+static void feed_done(struct feed *f, struct feed_chunk *c)
+{
+	if (!f->threaded)
+		return;
+	pthread_mutex_lock(&f->mu);
+	f->spare[f->nspare++] = c;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+}
+
+/* Reading on a second connection in a thread when both can be had; else on
+ * db's own. -1 without memory. */
+static int feed_start(struct feed *f, struct cr_db *db, int beside, pthread_t *tid)
+{
+	const char *path = db_path(db);
+
+	memset(f, 0, sizeof *f);
+	f->rc = SQLITE_ROW;
+	for (size_t i = 0; i < FEED_RING + 2; i++) {
+		if (!(f->chunk[i] = malloc(sizeof *f->chunk[i])))
+			return -1;
+		f->spare[f->nspare++] = f->chunk[i];
+		if (!beside)
+			break;   /* one is enough in turn */
+	}
+	if (beside && path && *path && strcmp(path, ":memory:") != 0 &&
+	    sqlite3_open_v2(path, &f->h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
+	    sqlite3_busy_timeout(f->h, 5000) == SQLITE_OK &&
+	    sqlite3_prepare_v2(f->h, feed_sql, -1, &f->st, NULL) == SQLITE_OK &&
+	    pthread_mutex_init(&f->mu, NULL) == 0) {
+		if (pthread_cond_init(&f->cv, NULL) == 0) {
+			if (pthread_create(tid, NULL, feed_thread, f) == 0) {
+				f->threaded = 1;
+				return 0;
+			}
+			pthread_cond_destroy(&f->cv);
+		}
+		pthread_mutex_destroy(&f->mu);
+	}
+	/* in turn, on db's own connection */
+	sqlite3_finalize(f->st);
+	f->st = NULL;
+	sqlite3_close(f->h);
+	f->h = NULL;
+	if (!(f->st = db_prepare(db, feed_sql, NULL)))
+		return -1;
+	return 0;
+}
+
+/* Stops and joins the reader; frees what feed_start made. */
+static void feed_end(struct feed *f, pthread_t tid)
+{
+	if (f->threaded) {
+		pthread_mutex_lock(&f->mu);
+		f->stop = 1;
+		pthread_cond_broadcast(&f->cv);
+		pthread_mutex_unlock(&f->mu);
+		pthread_join(tid, NULL);
+		pthread_cond_destroy(&f->cv);
+		pthread_mutex_destroy(&f->mu);
+		sqlite3_finalize(f->st);
+		sqlite3_close(f->h);
+	} else if (f->st) {
+		sqlite3_reset(f->st);   /* db's own cached statement */
+	}
+	for (size_t i = 0; i < FEED_RING + 2; i++)
+		free(f->chunk[i]);
+}
+
+/* The active children into their cells, read up to rowid upto. */
+static int kept_students_upto(struct kept *k, sqlite3_stmt *st, int *rc, long long *cur, long long upto,
+			      long *last)
+{
+	while (*rc == SQLITE_ROW && *cur < upto) {
+		long long id;
+		const char *g;
+		long c;
+
+		if ((*rc = sqlite3_step(st)) != SQLITE_ROW)
+			break;
+		id = sqlite3_column_int64(st, 0);
+		g = (const char *)sqlite3_column_text(st, 3);
+		*cur = id;
+		if (id <= 0 || id > k->maxid)
+			continue;
+		if ((c = kept_cell(k, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), g ? g : "", last)) < 0)
+			return -1;
+		k->cell_of[id] = (uint32_t)c + 1;
+		k->cells[c].n[0]++;
+		k->cells[c].n[1] += (k->flags[id] & KF_CARDED) != 0;
+		k->cells[c].n[2] += (k->flags[id] & KF_OPTED_OUT) != 0;
+		k->cells[c].n[3] += (k->flags[id] & KF_PENDING) != 0;
+	}
+	return 0;
+}
+
+/* Students (NOT INDEXED: a straight pass, not a million lookups through an
+ * index) and enrollments, merged by student rowid. beside: the enrollments
+ * may be read on a second connection (db's transaction has written
+ * nothing). */
+static enum cr_status kept_children(struct cr_db *db, struct kept *k, int beside, struct cr_err *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id, district_id, coalesce(school_id, 0), coalesce(grade, '') "
+				      "FROM student NOT INDEXED WHERE status_code = 'a' ORDER BY id", err);
+	struct feed f;
+	struct feed_chunk *c;
+	pthread_t tid;
+	long long cur = 0;
+	long last = -1;
+	int rc = SQLITE_ROW, nomem = 0;
+	enum cr_status s = CR_OK;
 
 	if (!st)
 		return err ? err->status : CR_EINTERNAL;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(st, 0), cls = sqlite3_column_int64(st, 1);
-
-		if (id <= 0 || id > k->maxid || !k->cell_of[id] || cls <= 0)
-			continue;
-		if (kept_class_add(k, cls, &k->cells[k->cell_of[id] - 1], k->flags[id])) {
-			sqlite3_reset(st);
-			return cr_fail(err, CR_ENOMEM, "out of memory counting the coverage");
-		}
+	if (feed_start(&f, db, beside, &tid) != 0) {
+		feed_end(&f, tid);
+		sqlite3_reset(st);
+		return cr_fail(err, CR_ENOMEM, "out of memory counting the coverage");
 	}
+	while (!nomem && (c = feed_next(&f)) != NULL) {
+		for (size_t i = 0; i < c->n && !nomem; i++) {
+			long long id = c->v[2 * i], cls = c->v[2 * i + 1];
+
+			if (kept_students_upto(k, st, &rc, &cur, id, &last) != 0) {
+				nomem = 1;
+				break;
+			}
+			if (id <= 0 || id > k->maxid || !k->cell_of[id] || cls <= 0)
+				continue;
+			if (kept_class_add(k, cls, &k->cells[k->cell_of[id] - 1], k->flags[id]))
+				nomem = 1;
+		}
+		feed_done(&f, c);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			break;
+	}
+	/* the children enrolled in nothing, after the last enrollment */
+	if (!nomem && (rc == SQLITE_ROW || rc == SQLITE_DONE) &&
+	    kept_students_upto(k, st, &rc, &cur, INT64_MAX, &last) != 0)
+		nomem = 1;
+	if (nomem)
+		s = cr_fail(err, CR_ENOMEM, "out of memory counting the coverage");
+	else if (rc != SQLITE_DONE)
+		s = db_fail(db, err, rc, "counting the coverage");
+	else if (f.rc != SQLITE_DONE)
+		s = f.threaded ? cr_fail(err, CR_EINTERNAL, "counting the coverage: reading the enrollments: %s",
+					 sqlite3_errstr(f.rc))
+			       : db_fail(db, err, f.rc, "counting the coverage");
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? CR_OK : db_fail(db, err, rc, "counting the coverage");
+	feed_end(&f, tid);
+	return s;
 }
 
 static int kept_key_cmp(const void *a, const void *b)
@@ -388,8 +596,9 @@ static enum cr_status kept_write(struct cr_db *db, struct kept *k, struct cr_err
 	return db_exec(db, "UPDATE coverage_kept SET stale = 0", err);
 }
 
-/* Inside a transaction. */
-static enum cr_status kept_count(struct cr_db *db, struct cr_err *err)
+/* Inside a transaction; beside: one this file began, with nothing written
+ * yet (the enrollments may be read on a second connection). */
+static enum cr_status kept_count(struct cr_db *db, int beside, struct cr_err *err)
 {
 	struct kept k = { 0 };
 	enum cr_status s;
@@ -401,15 +610,14 @@ static enum cr_status kept_count(struct cr_db *db, struct cr_err *err)
 		kept_free(&k);
 		return cr_fail(err, CR_ENOMEM, "out of memory counting the coverage");
 	}
-	if ((s = kept_students(db, &k, err)) == CR_OK && (s = kept_flags(db, &k, err)) == CR_OK) {
-		/* The students' grades are all known now, so class keys stay
-		 * fixed; most classes hold one grade, counted in place. */
+	if ((s = kept_flags(db, &k, err)) == CR_OK) {
+		/* Most classes hold one grade, counted in place. */
 		k.maxclass = kept_scalar(db, "SELECT coalesce(max(id), 0) FROM class");
 		k.first = calloc((size_t)k.maxclass + 1, sizeof *k.first);
 		k.capclasses = 512;   /* kept_class_grow doubles it */
 		s = !k.first || kept_class_grow(&k) ? cr_fail(err, CR_ENOMEM, "out of memory counting the coverage") : CR_OK;
 		if (s == CR_OK)
-			s = kept_enrollments(db, &k, err);
+			s = kept_children(db, &k, beside, err);
 	}
 	if (s == CR_OK)
 		s = kept_write(db, &k, err);
@@ -442,7 +650,7 @@ static enum cr_status kept_again(struct cr_db *db, int only_stale, struct cr_err
 	if (only_stale && (stale = coverage_kept_stale(db)) <= 0)
 		return stale == 0 ? CR_OK : cr_fail(err, CR_EINTERNAL, "cannot read the coverage counts' state");
 	if (!sqlite3_get_autocommit(h))
-		return kept_count(db, err);
+		return kept_count(db, 0, err);   /* someone else's transaction: all on this connection */
 	if (sqlite3_db_readonly(h, "main") == 1)
 		return cr_fail(err, CR_EUNAVAILABLE, "the coverage counts must be made again after a bulk import, "
 			       "which needs write access to %s", db_path(db));
@@ -453,7 +661,7 @@ static enum cr_status kept_again(struct cr_db *db, int only_stale, struct cr_err
 		db_rollback(db);
 		return CR_OK;
 	}
-	if ((s = kept_count(db, err)) != CR_OK) {
+	if ((s = kept_count(db, 1, err)) != CR_OK) {
 		db_rollback(db);
 		return s;
 	}

@@ -198,6 +198,29 @@ static void counting_again_gives_the_same_rows(void **state)
 				  "FROM coverage_class"), before);
 }
 
+/* Counted inside a transaction that has already changed enrollments and
+ * cards, the counts include those changes: the enrollments are then read on
+ * the same connection, never on a second one that would read the last
+ * commit. (Outside one, counting_again_gives_the_same_rows reads them on
+ * a second connection.) */
+static void counting_inside_a_transaction_sees_its_changes(void **state)
+{
+	struct tu_env *e = *state;
+	struct cr_err err = { 0 };
+
+	exec(e->db, "BEGIN IMMEDIATE");
+	exec(e->db, "DELETE FROM enrollment WHERE student_id IN (SELECT id FROM student WHERE id % 9 = 1)");
+	exec(e->db, "INSERT OR IGNORE INTO enrollment (student_id, class_id) "
+		    "SELECT s.id, (SELECT max(id) FROM class) FROM student s WHERE s.id % 11 = 3");
+	exec(e->db, "UPDATE card SET status = 'void', void_reason = 'test' WHERE id % 4 = 0 AND status = 'active'");
+	exec(e->db, "UPDATE coverage_kept SET stale = 1");
+	assert_int_equal(coverage_kept_ready(e->db, &err), CR_OK);
+	reconciles(e->db, "counted inside a transaction");
+	exec(e->db, "ROLLBACK");
+	assert_int_equal(coverage_kept_stale(e->db), 0);
+	reconciles(e->db, "after the transaction was rolled back");
+}
+
 static void a_second_bulk_import_is_counted_again(void **state)
 {
 	struct tu_env *e = *state;
@@ -310,6 +333,7 @@ int main(void)
 		cmocka_unit_test(a_delta_with_withdrawals_and_moves_keeps_them_right),
 		cmocka_unit_test(school_grade_and_enrollment_changes_keep_them_right),
 		cmocka_unit_test(counting_again_gives_the_same_rows),
+		cmocka_unit_test(counting_inside_a_transaction_sees_its_changes),
 		cmocka_unit_test(the_dashboard_levels_match_sql),
 		cmocka_unit_test(a_second_bulk_import_is_counted_again),
 	};

@@ -32,6 +32,17 @@ void cli_json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		/* a run that needs no escape goes out whole */
+		const unsigned char *q = p;
+
+		while (*q >= 0x20 && *q != 0x7f && *q != '"' && *q != '\\')
+			q++;
+		if (q != p) {
+			fwrite(p, 1, (size_t)(q - p), f);
+			if (!*q)
+				break;
+			p = q;
+		}
 		switch (*p) {
 		case '"':  fputs("\\\"", f); break;
 		case '\\': fputs("\\\\", f); break;

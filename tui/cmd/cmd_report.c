@@ -102,8 +102,26 @@ static void put_csv(FILE *f, const char *s)
 	free(safe);
 }
 
+/* v in decimal, into the end of b (24 bytes): printf's parsing, a few
+ * million times over in a class report, is a tenth of its time. */
+static const char *dec(long long v, char b[24])
+{
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+	char *p = b + 23;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	return p;
+}
+
 static void put_num(const struct report *r, long long v, int hidden, int width)
 {
+	char b[24];
+
 	switch (r->format) {
 	case FMT_TEXT:
 		if (hidden)
@@ -112,16 +130,10 @@ static void put_num(const struct report *r, long long v, int hidden, int width)
 			fprintf(r->f, "%*lld", width, v);
 		break;
 	case FMT_CSV:
-		if (hidden)
-			fputs("suppressed", r->f);
-		else
-			fprintf(r->f, "%lld", v);
+		fputs(hidden ? "suppressed" : dec(v, b), r->f);
 		break;
 	case FMT_JSON:
-		if (hidden)
-			fputs("null", r->f);
-		else
-			fprintf(r->f, "%lld", v);
+		fputs(hidden ? "null" : dec(v, b), r->f);
 		break;
 	case FMT_PDF:
 		break;   /* report_pdf.c draws its own */
@@ -209,7 +221,9 @@ static void json_row(struct report *r, const struct coverage_row *w, int total)
 		fputs(", ", r->f);
 	}
 	for (int c = 0; c < COV_NCOLS; c++) {
-		fprintf(r->f, "\"%s\": ", coverage_col_name[c]);
+		fputc('"', r->f);
+		fputs(coverage_col_name[c], r->f);
+		fputs("\": ", r->f);
 		put_num(r, w->n[c], (int)(w->hidden >> c) & 1, 0);
 		fputs(", ", r->f);
 	}
