@@ -78,32 +78,57 @@ static enum cr_status perm_refuse(struct cr_err *err, enum staff_role role, enum
 		       staff_role_name(role), _(perm_table[a].doing), perm_table[a].name, who);
 }
 
+/* The role of staff; -1 when there is no such active account; -2 when it
+ * could not be read (err says why: out of memory, the disk), which must
+ * never pass for "disabled or gone", nor for a role that may see more. */
+static int perm_role_read(struct cr_db *db, long long staff, struct cr_err *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT role FROM staff WHERE id = ?1 AND disabled = 0", err);
+	int role = -1, rc;
+
+	if (!st)
+		return -2;
+	sqlite3_bind_int64(st, 1, staff);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		role = staff_role_parse((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_fail(db, err, rc, "reading the staff account's role");
+		return -2;
+	}
+	return role;
+}
+
 int perm_role_of(struct cr_db *db, long long staff)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT role FROM staff WHERE id = ?1 AND disabled = 0", NULL);
-	int role = -1;
+	int role = perm_role_read(db, staff, NULL);
+
+	return role < 0 ? -1 : role;
+}
+
+/* A volunteer's assignments; -1 when they could not be counted (err). */
+static int perm_assigned_count(struct cr_db *db, long long staff, struct cr_err *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM staff_assignment WHERE staff_id = ?1", err);
+	int n = -1, rc;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, staff);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		role = staff_role_parse((const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	return role;
-}
-
-static int perm_assigned_count(struct cr_db *db, long long staff)
-{
-	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM staff_assignment WHERE staff_id = ?1", NULL);
-	int n = 0;
-
-	if (!st)
-		return 0;
-	sqlite3_bind_int64(st, 1, staff);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		db_fail(db, err, rc == SQLITE_DONE ? SQLITE_ERROR : rc, "reading a volunteer's assignments");
 	return n;
+}
+
+/* Status of a failed read that may not have set err. */
+static enum cr_status perm_read_failed(const struct cr_err *err)
+{
+	return err && err->status != CR_OK ? err->status : CR_EINTERNAL;
 }
 
 static enum cr_status perm_none_assigned(struct cr_err *err, enum perm_action a)
@@ -131,7 +156,11 @@ static enum cr_status perm_role_check(struct cr_db *db, long long staff, enum pe
 		return cr_fail(err, CR_EUSAGE, "not allowed: no one is signed in, and '%s' needs a person "
 			       "(sign in at the desk, or set CARDROLL_STAFF and CARDROLL_PIN)", perm_table[a].name);
 	}
-	if ((*role = perm_role_of(db, staff)) < 0)
+	if ((*role = perm_role_read(db, staff, err)) == -2) {
+		*role = -1;
+		return perm_read_failed(err);
+	}
+	if (*role < 0)
 		return cr_fail(err, CR_EUSAGE, "not allowed: this staff account is disabled or gone, so it may not %s",
 			       _(perm_table[a].doing));
 	if (!perm_role_may((enum staff_role)*role, a))
@@ -146,8 +175,14 @@ enum cr_status perm_check(struct cr_db *db, long long staff, enum perm_action a,
 
 	if ((st = perm_role_check(db, staff, a, &role, err)) != CR_OK)
 		return st;
-	if (role >= 0 && perm_scoped((enum staff_role)role, a) && perm_assigned_count(db, staff) == 0)
-		return perm_none_assigned(err, a);
+	if (role >= 0 && perm_scoped((enum staff_role)role, a)) {
+		int n = perm_assigned_count(db, staff, err);
+
+		if (n < 0)
+			return perm_read_failed(err);
+		if (n == 0)
+			return perm_none_assigned(err, a);
+	}
 	return CR_OK;
 }
 
@@ -180,7 +215,9 @@ static enum cr_status perm_scope(struct cr_db *db, long long staff, enum perm_ac
 		return st;
 	if (role < 0 || !perm_scoped((enum staff_role)role, a))
 		return CR_OK;
-	if (perm_assigned_count(db, staff) == 0)
+	if ((in = perm_assigned_count(db, staff, err)) < 0)
+		return perm_read_failed(err);
+	if (in == 0)
 		return perm_none_assigned(err, a);
 	if ((in = perm_in_scope(db, sql, staff, object, err)) < 0)
 		return err && err->status != CR_OK ? err->status : CR_EINTERNAL;
@@ -236,7 +273,12 @@ enum cr_status perm_facts(struct cr_db *db, long long staff, long long student, 
 		return st;
 	if ((st = signup_facts(db, student, f, err)) != CR_OK)
 		return st;
-	role = staff > 0 ? perm_role_of(db, staff) : -1;
+	role = staff > 0 ? perm_role_read(db, staff, err) : -1;
+	if (role == -2) {
+		/* fail closed: nothing the role might not see is left behind */
+		explicit_bzero(f, sizeof *f);
+		return perm_read_failed(err);
+	}
 	if (role >= 0 && !perm_role_may((enum staff_role)role, PERM_BIRTH_DATE))
 		explicit_bzero(f->birth_date, sizeof f->birth_date);
 	return CR_OK;

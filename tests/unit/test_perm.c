@@ -237,6 +237,43 @@ static void a_volunteer_never_gets_a_birth_date(void **state)
 	assert_refused(perm_facts(e->db, 0, child(e, "1"), &f, &err), &err, "no one is signed in", "'search'");
 }
 
+static int interrupt_now(void *ctx)
+{
+	(void)ctx;
+	return 1;
+}
+
+/* A role that cannot be read (the torture run found it by failing an
+ * allocation; here SQLite is interrupted) is an error, never "disabled or
+ * gone", and the facts come back empty: no birth date on the chance. */
+static void a_role_that_cannot_be_read_is_an_error(void **state)
+{
+	struct tu_env *e = *state;
+	struct signup_facts f;
+	struct cr_err err = { 0 };
+	struct crew c;
+	enum cr_status st;
+	long long ana;
+
+	bay(e, &c);
+	ana = child(e, "1");
+	sqlite3_progress_handler(db_handle(e->db), 1, interrupt_now, NULL);
+	st = perm_check(e->db, c.librarian, PERM_ISSUE, &err);
+	assert_int_not_equal(st, CR_OK);
+	assert_int_not_equal(st, CR_EUSAGE);
+	assert_null(strstr(err.msg, "disabled"));
+	memset(&err, 0, sizeof err);
+	memset(&f, 'x', sizeof f);
+	assert_int_not_equal(perm_facts(e->db, c.admin, ana, &f, &err), CR_OK);
+	assert_null(strstr(err.msg, "disabled"));
+	assert_string_equal(f.birth_date, "");
+	sqlite3_progress_handler(db_handle(e->db), 0, NULL, NULL);
+	memset(&err, 0, sizeof err);
+	assert_int_equal(perm_check(e->db, c.librarian, PERM_ISSUE, &err), CR_OK);
+	assert_int_equal(perm_facts(e->db, c.admin, ana, &f, &err), CR_OK);
+	assert_string_equal(f.birth_date, "2017-04-01");
+}
+
 /* The progress table (dash_read) is PERM_REPORT, checked in core: an
  * admin and a librarian read it, a volunteer and no one are refused. */
 static void the_progress_table_is_for_those_who_report(void **state)
@@ -450,6 +487,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(voiding_and_consent_are_for_librarians_and_admins, tu_env_setup, tu_env_teardown),
 		cmocka_unit_test_setup_teardown(printing_follows_the_volunteers_schools, tu_env_setup, tu_env_teardown),
 		cmocka_unit_test_setup_teardown(a_volunteer_never_gets_a_birth_date, tu_env_setup, tu_env_teardown),
+		cmocka_unit_test_setup_teardown(a_role_that_cannot_be_read_is_an_error, tu_env_setup, tu_env_teardown),
 		cmocka_unit_test_setup_teardown(the_progress_table_is_for_those_who_report, tu_env_setup, tu_env_teardown),
 		cmocka_unit_test_setup_teardown(only_an_admin_manages_staff, tu_env_setup, tu_env_teardown),
 		cmocka_unit_test_setup_teardown(every_action_by_every_role_in_the_table, tu_env_setup, tu_env_teardown),
