@@ -458,6 +458,17 @@ enum cr_status sync_run_with(struct cr_db *db, const struct sync_settings *s, co
 		if (target->send(state, b.items, b.n, b.results, &se) != CR_OK) {
 			const char *why = se.msg[0] ? se.msg : _("the library system did not answer");
 
+			if (se.status == CR_ENOMEM) {
+				/* Not the library system's doing: the run ends as a
+				 * crash would, the batch left 'sending' for the next
+				 * run to take up again (a Koha patron looked up before
+				 * it is made), with no backoff and no park. */
+				sum->sent -= b.n;
+				batch_free(&b);
+				rs = cr_fail(err, CR_ENOMEM, "out of memory sending to the library system; nothing is "
+					     "lost, the next sync sends these events again");
+				goto out;
+			}
 			now = (long long)time(NULL);
 			sum->online = 0;
 			snprintf(sum->last_error, sizeof sum->last_error, "%.399s", why);

@@ -36,6 +36,7 @@ struct fake_ils {
 	int                retry_after;
 	const char        *reason;
 	int                unreachable;   /* send() answers nothing at all */
+	int                nomem;         /* send() runs out of memory before a word is sent */
 	/* what it saw */
 	char               log[64][48];   /* "kind number remote confirm" */
 	int                nlog;
@@ -58,6 +59,8 @@ static enum cr_status fake_send(void *state, const struct sync_item *items, int 
 
 	if (f->unreachable)
 		return cr_fail(err, CR_EUNAVAILABLE, "the library system did not answer: connection refused");
+	if (f->nomem)
+		return cr_fail(err, CR_ENOMEM, "out of memory");
 	for (int i = 0; i < n; i++) {
 		struct sync_result *r = &results[i];
 
@@ -394,6 +397,30 @@ static void test_a_run_is_bounded_and_needs_a_target(void **state)
 	assert_non_null(strstr(err.msg, "[sync] target is not set"));
 }
 
+/* Out of memory while sending (issue 14's allocation pass found the events
+ * put on a backoff as if the library system were down): the run fails as
+ * out of memory, and the next run sends everything at once, nothing
+ * parked, nothing waiting. */
+static void test_out_of_memory_is_a_crash_not_an_outage(void **state)
+{
+	struct tu_env *e = *state;
+	struct sync_summary sum;
+	struct cr_err err;
+
+	harbor(e);
+	issue(e, "1001");
+	issue(e, "1002");
+	ils.nomem = 1;
+	assert_int_equal(run(e, &sum, &err), CR_ENOMEM);
+	assert_non_null(strstr(err.msg, "out of memory"));
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM outbox WHERE state = 'waiting' OR state = 'parked'",
+				  NULL), 0);
+	ils.nomem = 0;
+	assert_int_equal(run(e, &sum, &err), CR_OK);
+	assert_int_equal(sum.done, 2);
+	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM outbox WHERE state <> 'done'", NULL), 0);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, tu_env_setup, tu_env_teardown)
@@ -405,6 +432,7 @@ int main(void)
 		T(test_refused_credentials_stop_the_run),
 		T(test_a_crash_leftover_is_sent_again),
 		T(test_an_unreachable_library_system_leaves_events_waiting),
+		T(test_out_of_memory_is_a_crash_not_an_outage),
 		T(test_a_run_is_bounded_and_needs_a_target),
 	};
 
