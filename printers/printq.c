@@ -388,11 +388,16 @@ static enum cr_status printq_allowed(struct cr_db *db, long long staff, long lon
 	sqlite3_stmt *st;
 	enum cr_status s;
 	long long out = 0;
-	int rc;
+	int rc, role;
 
 	if ((s = perm_check(db, staff, PERM_PRINT, err)) != CR_OK)
 		return s;
-	if (staff <= 0 || !perm_scoped((enum staff_role)perm_role_of(db, staff), PERM_PRINT))
+	if (staff <= 0)
+		return CR_OK;
+	/* read again: a role that cannot be read is an error, never "no scope" */
+	if ((role = perm_role_of(db, staff, err)) == -2)
+		return err && err->status != CR_OK ? err->status : CR_EINTERNAL;
+	if (role < 0 || !perm_scoped((enum staff_role)role, PERM_PRINT))
 		return CR_OK;
 	/* The first slip whose child is outside the volunteer's schools and classes. */
 	if (!(st = db_prepare(db, "SELECT i.card_id FROM print_item i JOIN card k ON k.id = i.card_id "

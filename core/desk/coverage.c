@@ -165,8 +165,7 @@ struct cov_rank {
 
 struct cov_sorted {
 	unsigned                   drank, srank;
-	const struct coverage_row *r;
-	size_t                     from;   /* r's index */
+	const struct coverage_row *r;   /* NULL once its row is in place */
 };
 
 static int cov_rank_id_cmp(const void *a, const void *b)
@@ -203,7 +202,9 @@ static enum cr_status cov_ranks(struct cr_db *db, const char *sql, int same_name
 				goto nomem;
 			v = v2;
 		}
-		if (!same_name || !prev || strcmp(prev, name) != 0) {
+		if (!same_name) {
+			rank++;
+		} else if (!prev || strcmp(prev, name) != 0) {
 			rank++;
 			free(prev);
 			if (!(prev = strdup(name)))
@@ -276,27 +277,26 @@ static enum cr_status cov_class_order(struct cr_db *db, struct coverage *out, st
 		v[i].drank = cov_rank_of(d, nd, out->rows[i].district_rowid);
 		v[i].srank = out->rows[i].school_rowid ? cov_rank_of(s, ns, out->rows[i].school_rowid) : 0;
 		v[i].r = &out->rows[i];
-		v[i].from = i;
 	}
 	qsort(v, out->nrows, sizeof *v, cov_sorted_cmp);
 	/* In place, cycle by cycle (a second copy of 200,000 rows would be
-	 * 20 MB more): row i takes row v[i].from; a done place is marked. */
+	 * 20 MB more): place i takes the row v[i].r points at. */
 	for (size_t i = 0; i < out->nrows; i++) {
 		struct coverage_row hold;
 		size_t at = i;
 
-		if (v[i].from == i || v[i].from == (size_t)-1)
+		if (!v[i].r || v[i].r == &out->rows[i])
 			continue;
 		hold = out->rows[i];
-		while (v[at].from != i) {
-			size_t next = v[at].from;
+		while (v[at].r != &out->rows[i]) {
+			size_t next = (size_t)(v[at].r - out->rows);
 
 			out->rows[at] = out->rows[next];
-			v[at].from = (size_t)-1;
+			v[at].r = NULL;
 			at = next;
 		}
 		out->rows[at] = hold;
-		v[at].from = (size_t)-1;
+		v[at].r = NULL;
 	}
 done:
 	free(v);

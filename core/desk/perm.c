@@ -78,10 +78,7 @@ static enum cr_status perm_refuse(struct cr_err *err, enum staff_role role, enum
 		       staff_role_name(role), _(perm_table[a].doing), perm_table[a].name, who);
 }
 
-/* The role of staff; -1 when there is no such active account; -2 when it
- * could not be read (err says why: out of memory, the disk), which must
- * never pass for "disabled or gone", nor for a role that may see more. */
-static int perm_role_read(struct cr_db *db, long long staff, struct cr_err *err)
+int perm_role_of(struct cr_db *db, long long staff, struct cr_err *err)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT role FROM staff WHERE id = ?1 AND disabled = 0", err);
 	int role = -1, rc;
@@ -98,13 +95,6 @@ static int perm_role_read(struct cr_db *db, long long staff, struct cr_err *err)
 		return -2;
 	}
 	return role;
-}
-
-int perm_role_of(struct cr_db *db, long long staff)
-{
-	int role = perm_role_read(db, staff, NULL);
-
-	return role < 0 ? -1 : role;
 }
 
 /* A volunteer's assignments; -1 when they could not be counted (err). */
@@ -156,7 +146,7 @@ static enum cr_status perm_role_check(struct cr_db *db, long long staff, enum pe
 		return cr_fail(err, CR_EUSAGE, "not allowed: no one is signed in, and '%s' needs a person "
 			       "(sign in at the desk, or set CARDROLL_STAFF and CARDROLL_PIN)", perm_table[a].name);
 	}
-	if ((*role = perm_role_read(db, staff, err)) == -2) {
+	if ((*role = perm_role_of(db, staff, err)) == -2) {
 		*role = -1;
 		return perm_read_failed(err);
 	}
@@ -273,7 +263,7 @@ enum cr_status perm_facts(struct cr_db *db, long long staff, long long student, 
 		return st;
 	if ((st = signup_facts(db, student, f, err)) != CR_OK)
 		return st;
-	role = staff > 0 ? perm_role_read(db, staff, err) : -1;
+	role = staff > 0 ? perm_role_of(db, staff, err) : -1;
 	if (role == -2) {
 		/* fail closed: nothing the role might not see is left behind */
 		explicit_bzero(f, sizeof *f);

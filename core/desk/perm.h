@@ -63,7 +63,9 @@ struct signup_facts;
 enum cr_status perm_facts(struct cr_db *db, long long staff, long long student, struct signup_facts *f,
 			  struct cr_err *err);
 
-/* The role of staff, or -1 when there is no such active account. */
-int perm_role_of(struct cr_db *db, long long staff);
+/* The role of staff; -1 when there is no such active account; -2 when it
+ * could not be read (err says why: out of memory, the disk), which must
+ * never pass for "disabled or gone", nor for a role that may do more. */
+int perm_role_of(struct cr_db *db, long long staff, struct cr_err *err);
 
 #endif

@@ -333,11 +333,11 @@ static void only_an_admin_manages_staff(void **state)
 	assert_int_equal(staff_disable(e->db, c.admin, "Front", "Ada Admin", &err), CR_EDATA);
 	assert_non_null(strstr(err.msg, "last admin"));
 	assert_int_equal(staff_disable(e->db, c.admin, "Front", "Val North", &err), CR_OK);
-	assert_int_equal(perm_role_of(e->db, c.vol_north), -1);
+	assert_int_equal(perm_role_of(e->db, c.vol_north, NULL), -1);
 	memset(&err, 0, sizeof err);
 	assert_refused(perm_check(e->db, c.vol_north, PERM_ISSUE, &err), &err, "disabled", "issue cards");
 	assert_int_equal(staff_reset_pin(e->db, c.admin, "Front", "Val North", "7777", &err), CR_OK);
-	assert_int_equal(perm_role_of(e->db, c.vol_north), STAFF_VOLUNTEER);
+	assert_int_equal(perm_role_of(e->db, c.vol_north, NULL), STAFF_VOLUNTEER);
 	assert_int_equal(tu_q_int(e->db, "SELECT count(*) FROM audit WHERE action IN ('staff-disable', "
 				  "'staff-reset-pin', 'staff-assign') AND detail IS NOT 'Val North'", NULL), 5);
 }
