@@ -154,15 +154,18 @@ trials=$((trials + 1)); inputs=$((inputs + 1)); faults=$((faults + 1))
 mkdir -p "$T/ro"; fresh ro/ro.db; chmod 755 "$T" "$T/ro"; chmod 644 "$T/ro/ro.db"
 sum0=$(sha256sum <"$T/ro/ro.db")
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- env HOME="$T/ro" "$@"; }
+# nobody runs a copy beside the database: the clone itself may sit in a
+# folder only its owner can enter (mktemp -d makes them 0700)
+cp "$BIN" "$T/ro/cardroll" && chmod 755 "$T/ro/cardroll"
 id=$(sed -n 50p "$T/ids")
-as_nobody "$BIN" --db "$T/ro/ro.db" issue "$id" >"$T/out" 2>"$T/err"; rc=$?
+as_nobody "$T/ro/cardroll" --db "$T/ro/ro.db" issue "$id" >"$T/out" 2>"$T/err"; rc=$?
 if [ $rc -eq 73 ] && grep -q "read-only\|cannot open" "$T/err" && grep -q "ro.db" "$T/err" &&
    [ "$(sha256sum <"$T/ro/ro.db")" = "$sum0" ]; then
 	ok "read-only database: issue exits 73 with '$(head -c 120 "$T/err")', the file unchanged"
 else
 	fail "read-only database: a clear message, the file unchanged" "exit $rc: $(head -c 300 "$T/err")"
 fi
-as_nobody "$BIN" --db "$T/ro/ro.db" find "$id" >"$T/out" 2>"$T/err"; rc=$?
+as_nobody "$T/ro/cardroll" --db "$T/ro/ro.db" find "$id" >"$T/out" 2>"$T/err"; rc=$?
 if { [ $rc -eq 0 ] && [ -s "$T/out" ]; } || { [ $rc -eq 73 ] && grep -q "ro.db" "$T/err"; }; then
 	ok "read-only database: find answers or says why (exit $rc)"
 else
