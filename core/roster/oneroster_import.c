@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "kept_fold.h"
 #include "oneroster.h"
 #include "oneroster_int.h"
 
@@ -76,26 +78,55 @@ enum cr_status oneroster_prepare(struct imp *im)
 /* ---- bulk: indexes and search triggers set aside, then rebuilt ---------------------------- */
 
 /* The kept coverage counts' triggers (migration 0008) would fire for every
- * student and enrollment a bulk writes: they are set aside too, and the
- * counts marked stale, to be counted again once before they are next read
- * (core/desk/coverage_kept.c). A delta keeps them: its changes are few. */
+ * student and enrollment a bulk writes: they are set aside too (?1), and
+ * the counts marked stale, to be counted again once before they are next
+ * read (core/desk/coverage_kept.c). A delta sets the student and
+ * enrollment ones aside (?2) and folds its changes into the counts at the
+ * end (kept_fold.c); when the counts are stale already it leaves them to
+ * be counted again, as a bulk does. */
 static const char bulk_deferred_sql[] =
 	"SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND "
 	"((type = 'index' AND name IN ('student_sid', 'student_by_number', 'student_by_school')) "
 	" OR (type = 'trigger' AND name LIKE 'student_fts_%') "
-	" OR (?1 AND type = 'trigger' AND name LIKE 'coverage_kept_%')) "
+	" OR (?1 AND type = 'trigger' AND name LIKE 'coverage_kept_%') "
+	" OR (?2 AND type = 'trigger' AND (name LIKE 'coverage_kept_student_%' "
+	"     OR name LIKE 'coverage_kept_enrollment_%'))) "
 	"ORDER BY type, name";
+
+/* Whether the kept counts are to be counted again anyway (1), or not (0);
+ * -1 when that cannot be read. */
+static int kept_stale(struct imp *im)
+{
+	sqlite3_stmt *st = db_prepare(im->db, "SELECT stale FROM coverage_kept WHERE id = 1", im->err);
+	int v = -1, rc;
+
+	if (!st)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0) != 0;
+	else if (rc == SQLITE_DONE)
+		v = 1;
+	else
+		db_fail(im->db, im->err, rc, "reading the coverage counts");
+	sqlite3_reset(st);
+	return v;
+}
 
 enum cr_status or_bulk_defer(struct imp *im, int triggers_only)
 {
-	sqlite3_stmt *st = db_prepare(im->db, bulk_deferred_sql, im->err);
+	sqlite3_stmt *st;
 	enum cr_status s = CR_OK;
 	char drop[160];
-	int rc, kept = 0;
+	int rc, kept = 0, again = im->mode[F_USERS] == MODE_BULK || im->mode[F_ENROLLMENTS] == MODE_BULK;
 
-	if (!st)
+	if (!again && (again = kept_stale(im)) < 0)
 		return im->err->status;
-	sqlite3_bind_int(st, 1, im->mode[F_USERS] == MODE_BULK || im->mode[F_ENROLLMENTS] == MODE_BULK);
+	if (!again && (s = kept_fold_begin(im->db, &im->fold, im->err)) != CR_OK)
+		return s;
+	if (!(st = db_prepare(im->db, bulk_deferred_sql, im->err)))
+		return im->err->status;
+	sqlite3_bind_int(st, 1, again);
+	sqlite3_bind_int(st, 2, im->fold != NULL);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && im->ndeferred < IMP_MAX_DEFERRED) {
 		char *sql;
 
@@ -108,7 +139,7 @@ enum cr_status or_bulk_defer(struct imp *im, int triggers_only)
 			break;
 		}
 		im->deferred[im->ndeferred++] = sql;
-		kept |= strncmp((const char *)sqlite3_column_text(st, 1), "coverage_kept_", 14) == 0;
+		kept |= again && strncmp((const char *)sqlite3_column_text(st, 1), "coverage_kept_", 14) == 0;
 		snprintf(drop, sizeof drop, "DROP %s %s", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
 		/* Executed after the loop: the schema must not change under a running query. */
 		im->deferred_drop[im->ndeferred - 1] = strdup(drop);
@@ -184,6 +215,7 @@ static int withdraw_one(struct idmap_entry *e, void *ctx)
  * closed, students withdrawn), and the set-aside indexes come back. */
 enum cr_status or_import_finish(struct imp *im)
 {
+	struct timespec t0, t1;
 	enum cr_status st;
 
 	if ((st = or_rehome_moved(im)) != CR_OK)
@@ -206,6 +238,14 @@ enum cr_status or_import_finish(struct imp *im)
 		if (im->err->status != CR_OK && im->err->msg[0])
 			return im->err->status;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* A delta's changes to the kept counts, after its last row written. */
+	if (im->fold && (st = kept_fold_apply(im->fold, im->err)) != CR_OK)
+		return st;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (getenv("CARDROLL_TIMING") && im->fold)
+		fprintf(stderr, "timing: coverage counts %.2f s\n",
+			(double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (im->ndeferred) {
 		/* A bulk read every student (the search index is rebuilt whole).
 		 * The maps have served the rows: give their memory back before
@@ -219,6 +259,10 @@ enum cr_status or_import_finish(struct imp *im)
 		im->students = im->classes = im->roles = NULL;
 		if ((st = bulk_restore(im, whole)) != CR_OK)
 			return st;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (getenv("CARDROLL_TIMING"))
+			fprintf(stderr, "timing: indexes and search %.2f s\n",
+				(double)(t0.tv_sec - t1.tv_sec) + (t0.tv_nsec - t1.tv_nsec) / 1e9);
 	}
 	return CR_OK;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kept_fold.h"
 #include "oneroster.h"
 #include "roster_int.h"
 #include "store/audit.h"
@@ -207,6 +208,7 @@ static void imp_cleanup(struct imp *im)
 		free(im->deferred[i]);
 		free(im->deferred_drop[i]);
 	}
+	kept_fold_free(im->fold);
 	imp_free_issues(im);
 	package_close(im->pkg);
 }

@@ -72,6 +72,7 @@ struct imp {
 	long           dropped_issues;
 	long           rejected_kept;      /* new sourcedIds of rejected users.csv rows remembered */
 
+	struct kept_fold *fold;            /* delta: the kept counts' changes (kept_fold.h) */
 	char          *deferred[IMP_MAX_DEFERRED];      /* CREATE statements to run again */
 	char          *deferred_drop[IMP_MAX_DEFERRED];
 	int            ndeferred;

@@ -48,6 +48,8 @@ static void exec(struct cr_db *db, const char *sql)
 	"SELECT class_id, grade, enrolled, carded, opted_out, pending FROM coverage_class " \
 	"WHERE enrolled <> 0 OR carded <> 0 OR opted_out <> 0 OR pending <> 0"
 
+#define KEPT_TRIGGERS "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'coverage_kept_%'"
+
 static long long count_of(struct cr_db *db, const char *sql)
 {
 	return tu_q_int(db, sql, NULL);
@@ -97,6 +99,10 @@ static int group_setup(void **state)
 		return -1;
 	snprintf(args, sizeof args, "python3 tests/tools/genroster --delta-from %s --seed 22 --change-rate 0.04 "
 		 "--out %s >/dev/null", tu_at(e, "bulk"), tu_at(e, "delta"));
+	if (tu_sh("%s", args) != 0)
+		return -1;
+	snprintf(args, sizeof args, "python3 tests/tools/genroster --delta-from %s --seed 23 --change-rate 0.05 "
+		 "--out %s >/dev/null", tu_at(e, "bulk"), tu_at(e, "delta2"));
 	return tu_sh("%s", args) != 0 ? -1 : 0;
 }
 
@@ -112,8 +118,7 @@ static void a_bulk_import_leaves_the_counts_to_count_again(void **state)
 	assert_int_equal(tu_import(e->db, tu_at(e, "bulk"), 0, &sum, &err), CR_OK);
 	assert_int_equal(coverage_kept_stale(e->db), 1);
 	/* The import put the triggers back. */
-	assert_int_equal(count_of(e->db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
-				  "AND name LIKE 'coverage_kept_%'"), 12);
+	assert_int_equal(count_of(e->db, KEPT_TRIGGERS), 12);
 	assert_int_equal(coverage_kept_ready(e->db, &err), CR_OK);
 	reconciles(e->db, "after the bulk import");
 }
@@ -152,6 +157,83 @@ static void a_delta_with_withdrawals_and_moves_keeps_them_right(void **state)
 	assert_true(count_of(e->db, "SELECT count(*) FROM student s JOIN card c ON c.student_id = s.id "
 			     "AND c.status = 'active' WHERE s.status_code = 'w'") > 0);
 	reconciles(e->db, "after the delta");
+}
+
+/* A delta folds its changes into the counts at the end (core/roster/
+ * kept_fold.c), with the student and enrollment triggers set aside for its
+ * transaction. A dry run folds, then rolls it all back: the triggers are
+ * there again and nothing watches the connection any more, so the desk's
+ * changes after it are counted by the triggers (and a hook left behind
+ * would be read after it was freed: ASan). */
+static void a_dry_run_delta_changes_nothing_and_leaves_the_triggers(void **state)
+{
+	struct tu_env *e = *state;
+	struct roster_summary sum;
+	struct cr_err err = { 0 };
+	long long before = count_of(e->db, "SELECT total(enrolled * 7 + carded * 5) FROM coverage_class");
+
+	assert_int_equal(tu_import(e->db, tu_at(e, "delta2"), 1, &sum, &err), CR_OK);
+	assert_true(sum.withdrawn > 0);
+	assert_int_equal(count_of(e->db, KEPT_TRIGGERS), 12);
+	assert_int_equal(count_of(e->db, "SELECT total(enrolled * 7 + carded * 5) FROM coverage_class"), before);
+	reconciles(e->db, "after a dry run");
+	exec(e->db, "UPDATE student SET school_id = (SELECT min(id) FROM school), grade = '03' WHERE id % 13 = 0");
+	exec(e->db, "DELETE FROM enrollment WHERE (student_id * 3 + class_id) % 11 = 0");
+	reconciles(e->db, "after the desk's changes that followed a dry run");
+}
+
+/* The kept triggers there while the import runs, counted at its last
+ * progress report (just before the set-aside triggers come back). */
+struct seen_triggers {
+	struct cr_db *db;
+	long long     n;
+};
+
+static int count_triggers(const struct roster_progress *p, void *ctx)
+{
+	struct seen_triggers *t = ctx;
+
+	(void)p;
+	t->n = count_of(t->db, KEPT_TRIGGERS);
+	return 0;
+}
+
+/* A second delta over counts that are kept: moved, withdrawn and returning
+ * children, each child's enrollments changed again. It runs with only the
+ * card and consent triggers (the fold does the rest), and puts the others
+ * back. */
+static void a_second_delta_keeps_them_right(void **state)
+{
+	struct tu_env *e = *state;
+	struct roster_summary sum;
+	struct cr_err err = { 0 };
+	struct seen_triggers seen = { e->db, -1 };
+	struct roster_options opt = {
+		.source = tu_at(e, "delta2"), .progress = count_triggers, .progress_ctx = &seen,
+	};
+
+	assert_int_equal(roster_import(e->db, &opt, &sum, &err), CR_OK);
+	assert_int_equal(seen.n, 6);
+	assert_true(sum.updated > 0);
+	assert_int_equal(coverage_kept_stale(e->db), 0);
+	assert_int_equal(count_of(e->db, KEPT_TRIGGERS), 12);
+	reconciles(e->db, "after the second delta");
+}
+
+/* Counts already stale (a bulk import not yet read) are counted again
+ * anyway: a delta leaves them stale rather than adjust them. */
+static void a_delta_over_stale_counts_leaves_them_to_count_again(void **state)
+{
+	struct tu_env *e = *state;
+	struct roster_summary sum;
+	struct cr_err err = { 0 };
+
+	exec(e->db, "UPDATE coverage_kept SET stale = 1");
+	assert_int_equal(tu_import(e->db, tu_at(e, "delta"), 0, &sum, &err), CR_OK);
+	assert_int_equal(coverage_kept_stale(e->db), 1);
+	assert_int_equal(count_of(e->db, KEPT_TRIGGERS), 12);
+	assert_int_equal(coverage_kept_ready(e->db, &err), CR_OK);
+	reconciles(e->db, "after a delta over stale counts, counted again");
 }
 
 static void school_grade_and_enrollment_changes_keep_them_right(void **state)
@@ -331,6 +413,9 @@ int main(void)
 		cmocka_unit_test(a_bulk_import_leaves_the_counts_to_count_again),
 		cmocka_unit_test(cards_voids_and_consent_keep_them_right),
 		cmocka_unit_test(a_delta_with_withdrawals_and_moves_keeps_them_right),
+		cmocka_unit_test(a_dry_run_delta_changes_nothing_and_leaves_the_triggers),
+		cmocka_unit_test(a_second_delta_keeps_them_right),
+		cmocka_unit_test(a_delta_over_stale_counts_leaves_them_to_count_again),
 		cmocka_unit_test(school_grade_and_enrollment_changes_keep_them_right),
 		cmocka_unit_test(counting_again_gives_the_same_rows),
 		cmocka_unit_test(counting_inside_a_transaction_sees_its_changes),
