@@ -118,6 +118,7 @@ enum cr_status or_bulk_defer(struct imp *im, int triggers_only)
 	enum cr_status s = CR_OK;
 	char drop[160];
 	int rc, kept = 0, again = im->mode[F_USERS] == MODE_BULK || im->mode[F_ENROLLMENTS] == MODE_BULK;
+	long long first_new = 0;
 
 	if (!again && (again = kept_stale(im)) < 0)
 		return im->err->status;
@@ -153,11 +154,49 @@ enum cr_status or_bulk_defer(struct imp *im, int triggers_only)
 	if (s == CR_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
 		s = db_fail(im->db, im->err, rc, "reading the roster's indexes");
 	sqlite3_reset(st);
+	/* The first child in tier 1 (migration 0011), found in its small index
+	 * before the indexes go: a delta's new children are the newest rows. */
+	if (s == CR_OK && !triggers_only)
+		first_new = or_lookup_id(im, "SELECT min(id) FROM student WHERE sid_tier = 1 AND ?1 IS NOT NULL",
+					 0, "");
 	for (int i = 0; s == CR_OK && i < im->ndeferred; i++)
 		s = db_exec(im->db, im->deferred_drop[i], im->err);
 	if (s == CR_OK && kept)
 		s = db_exec(im->db, "UPDATE coverage_kept SET stale = 1", im->err);
+	/* With student_sid set aside, every child goes back to tier 0
+	 * (migration 0011): the rebuilt student_sid holds them all again.
+	 * student_sid_new stays: it is small, and building it again would read
+	 * every child. */
+	if (s == CR_OK && first_new > 0) {
+		sqlite3_stmt *up = db_prepare(im->db, "UPDATE student SET sid_tier = 0 WHERE id >= ?1 AND sid_tier <> 0",
+					      im->err);
+
+		if (!up)
+			return im->err->status;
+		sqlite3_bind_int64(up, 1, first_new);
+		s = imp_step_done(im, up, "moving the new children into the main index");
+	}
 	return s;
+}
+
+/* A delta's new children wait in tier 1 (migration 0011) until they are a
+ * sixteenth of all the children ever imported: then this delta moves them
+ * all into student_sid at once (a few thousand random inserts into the big
+ * index once every dozen deltas, not every night). */
+static enum cr_status sid_tier_merge(struct imp *im)
+{
+	sqlite3_stmt *st = db_prepare(im->db, "SELECT (SELECT count(*) FROM student WHERE sid_tier = 1) * 16 "
+				      "> (SELECT coalesce(max(id), 0) FROM student)", im->err);
+	int rc, due;
+
+	if (!st)
+		return im->err->status;
+	rc = sqlite3_step(st);
+	due = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(im->db, im->err, rc, "counting the new children");
+	return due ? db_exec(im->db, "UPDATE student SET sid_tier = 0 WHERE sid_tier = 1", im->err) : CR_OK;
 }
 
 static enum cr_status bulk_restore(struct imp *im, int whole)
@@ -238,6 +277,8 @@ enum cr_status or_import_finish(struct imp *im)
 		if (im->err->status != CR_OK && im->err->msg[0])
 			return im->err->status;
 	}
+	if (im->mode[F_USERS] == MODE_DELTA && (st = sid_tier_merge(im)) != CR_OK)
+		return st;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* A delta's changes to the kept counts, after its last row written. */
 	if (im->fold && (st = kept_fold_apply(im->fold, im->err)) != CR_OK)

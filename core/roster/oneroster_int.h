@@ -86,6 +86,13 @@ void or_row_grade(struct row *r, char buf[8]);
 enum map_extra { MAP_PLAIN, MAP_STATUS, MAP_SCHOOL };
 
 long long or_sid_key(const char *sid);
+/* The row of the student (district ?1, sourcedId ?2, its key K: "?3"),
+ * as an SQL scalar: tier 0, then the tier of a delta's new children
+ * (migration 0011); NULL when there is none. */
+#define OR_SID_ROWID(K) \
+	"(SELECT id FROM student WHERE district_id = ?1 AND sid_key = " K " AND sourced_id = ?2 " \
+	" AND sid_tier = 0 UNION ALL SELECT id FROM student WHERE district_id = ?1 AND sid_key = " K \
+	" AND sourced_id = ?2 AND sid_tier = 1 LIMIT 1)"
 struct idmap_entry *or_map_lookup(struct idmap *m, const char *sid);
 uint16_t or_school_slot(struct imp *im, long long school);
 long long or_remember(struct imp *im, struct idmap *m, const char *sid, long long id,

@@ -181,8 +181,8 @@ long long or_student_row_id(struct imp *im, const char *sid, uint16_t *slot)
 		*slot = (e->flags & SF_SLOT) ? e->extra : SLOT_UNKNOWN;
 		return e->rowid;
 	}
-	id = lookup_with_school(im, "SELECT id, school_id FROM student WHERE district_id = ?1 "
-				"AND sid_key = ?3 AND sourced_id = ?2", sid, &school);
+	id = lookup_with_school(im, "SELECT id, school_id FROM student WHERE id = " OR_SID_ROWID("?3"),
+				sid, &school);
 	*slot = id > 0 ? or_school_slot(im, school) : SLOT_UNKNOWN;
 	return or_remember(im, im->delta_students, sid, id, school);
 }

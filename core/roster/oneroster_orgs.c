@@ -242,8 +242,8 @@ enum cr_status or_demographics_row(struct imp *im, struct row *r)
 		return imp_step_done(im, st, "saving a birth date");
 	}
 	st = db_prepare(im->db,
-		"UPDATE student SET birth_date = ?3 WHERE district_id = ?1 AND sid_key = ?4 "
-		"AND sourced_id = ?2 AND birth_date IS NOT ?3", im->err);
+		"UPDATE student SET birth_date = ?3 WHERE id = " OR_SID_ROWID("?4") " AND birth_date IS NOT ?3",
+		im->err);
 	if (!st)
 		return im->err->status;
 	sqlite3_bind_int64(st, 1, im->district_id);

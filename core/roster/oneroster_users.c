@@ -112,13 +112,32 @@ static char *student_fold(const struct student_in *s)
 static enum cr_status student_insert(struct imp *im, const struct student_in *s, const char *fold,
 				     long long *rowid)
 {
-	sqlite3_stmt *st = db_prepare(im->db,
+	sqlite3_stmt *st;
+	int rc, delta = im->mode[F_USERS] == MODE_DELTA;
+
+	/* A delta's new child goes to tier 1 (migration 0011), whose unique
+	 * index does not see tier 0: a key shared with a child there is
+	 * refused here, as the one index refused it before. */
+	if (delta) {
+		if (!(st = db_prepare(im->db, "SELECT 1 FROM student WHERE district_id = ?1 AND sid_key = ?2 "
+				      "AND sid_tier = 0", im->err)))
+			return im->err->status;
+		sqlite3_bind_int64(st, 1, im->district_id);
+		sqlite3_bind_int64(st, 2, or_sid_key(s->sid));
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc == SQLITE_ROW) {
+			*rowid = 0;
+			return CR_EDATA;
+		}
+		if (rc != SQLITE_DONE)
+			return db_fail(im->db, im->err, rc, "saving a student");
+	}
+	st = db_prepare(im->db,
 		"INSERT INTO student (district_id, sourced_id, student_number, given_name, family_name, "
 		" preferred_name, grade, school_id, birth_date, directory_optout, status_code, name_fold, "
-		" seen_run, sid_key) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14, ?16)", im->err);
-	int rc;
-
+		" seen_run, sid_key, sid_tier) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14, ?16, ?17)", im->err);
 	if (!st)
 		return im->err->status;
 	sqlite3_bind_int64(st, 1, im->district_id);
@@ -137,6 +156,7 @@ static enum cr_status student_insert(struct imp *im, const struct student_in *s,
 	sqlite3_bind_text(st, 12, fold, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 14, im->run_id);
 	sqlite3_bind_int64(st, 16, or_sid_key(s->sid));
+	sqlite3_bind_int(st, 17, delta);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT) {
@@ -310,7 +330,7 @@ static long long student_find(struct imp *im, const char *sid, char *modified, s
 	sqlite3_stmt *st = db_prepare(im->db,
 		"SELECT s.id, coalesce(m.modified_at, ''), s.status_code, s.name_fold, coalesce(s.school_id, 0) "
 		"FROM student s LEFT JOIN student_modified m ON m.student_id = s.id "
-		"WHERE s.district_id = ?1 AND s.sid_key = ?3 AND s.sourced_id = ?2", NULL);
+		"WHERE s.id = " OR_SID_ROWID("?3"), NULL);
 	long long id = 0;
 
 	modified[0] = '\0';
