@@ -49,20 +49,22 @@ say() { printf '%s\n' "$*" | tee -a "$RES"; }
 die() { say "bench: $*"; exit 2; }
 
 # timed NAME CMD...: runs CMD once after a sync (so earlier runs' dirty pages
-# are not written back on this run's clock); sets T_WALL (s), T_RSS (KB),
+# are not written back on this run's clock); sets T_WALL (s), T_CPU (user +
+# system, s: steady when the host's speed drifts, as a VM's does), T_RSS (KB),
 # T_RC; stdout/stderr/time go to $WORK/NAME.{out,err,time}.
 timed() {
 	_name=$1
 	shift
 	sync
-	timeout "$STEP_TIMEOUT" /usr/bin/time -f '%e %M' -o "$WORK/$_name.time" "$@" \
+	timeout "$STEP_TIMEOUT" /usr/bin/time -f '%e %M %U %S' -o "$WORK/$_name.time" "$@" \
 		>"$WORK/$_name.out" 2>"$WORK/$_name.err"
 	T_RC=$?
 	# shellcheck disable=SC2046
 	set -- $(tail -n 1 "$WORK/$_name.time" 2>/dev/null) NA NA
 	T_WALL=$1
 	T_RSS=$2
-	[ "$T_RC" -eq 124 ] && { T_WALL=NA; T_RSS=NA; }
+	T_CPU=$(calc '%.2f' "${3:-0} + ${4:-0}" 2>/dev/null)
+	[ "$T_RC" -eq 124 ] && { T_WALL=NA; T_RSS=NA; T_CPU=NA; }
 	return 0
 }
 
@@ -184,14 +186,15 @@ run_sqlite warm
 run_cardroll warm
 S_TIMES=""
 C_TIMES=""
+C_CPUS=""
 C_RSS="$T_RSS"
 _i=1
 while [ "$_i" -le "$ROUNDS" ]; do
 	if [ $((_i % 2)) -eq 1 ]; then
 		run_sqlite "r$_i"; S_TIMES="$S_TIMES $T_WALL"
-		run_cardroll "r$_i"; C_TIMES="$C_TIMES $T_WALL"; C_RSS="$C_RSS $T_RSS"
+		run_cardroll "r$_i"; C_TIMES="$C_TIMES $T_WALL"; C_RSS="$C_RSS $T_RSS"; C_CPUS="$C_CPUS $T_CPU"
 	else
-		run_cardroll "r$_i"; C_TIMES="$C_TIMES $T_WALL"; C_RSS="$C_RSS $T_RSS"
+		run_cardroll "r$_i"; C_TIMES="$C_TIMES $T_WALL"; C_RSS="$C_RSS $T_RSS"; C_CPUS="$C_CPUS $T_CPU"
 		run_sqlite "r$_i"; S_TIMES="$S_TIMES $T_WALL"
 	fi
 	_i=$((_i + 1))
@@ -246,10 +249,12 @@ run_delta() {
 run_delta warm
 say "  applied: $(sqlite3 -separator ' ' "$DDB" "SELECT 'kind=' || kind, 'added=' || added, 'updated=' || updated, 'withdrawn=' || withdrawn, 'rejected=' || rejected, 'warnings=' || warnings FROM import_run ORDER BY id DESC LIMIT 1" 2>&1)"
 D_TIMES=""
+D_CPUS=""
 _i=1
 while [ "$_i" -le "$ROUNDS" ]; do
 	run_delta "r$_i"
 	D_TIMES="$D_TIMES $T_WALL"
+	D_CPUS="$D_CPUS $T_CPU"
 	_i=$((_i + 1))
 done
 # shellcheck disable=SC2086
@@ -260,6 +265,10 @@ case "$D_MED $C_MED" in *NA*) R2="FAIL (a run failed or timed out)"; fail=1; DEL
 	R2=$(verdict "$D_MED <= $MAX_DELTA_RATIO * $C_MED") ;;
 esac
 say "  median delta $D_MED s / full import $C_MED s = $DELTA_PCT% (limit 5%): $R2"
+# shellcheck disable=SC2086
+{ D_CPU=$(median $D_CPUS); C_CPU=$(median $C_CPUS); }
+case "$D_CPU $C_CPU" in *NA*) DELTA_CPU_PCT=NA ;; *) DELTA_CPU_PCT=$(calc '%.1f' "100 * $D_CPU / $C_CPU") ;; esac
+say "  CPU (user + system; shown, not judged): delta $D_CPU s / full import $C_CPU s = $DELTA_CPU_PCT%"
 rmdb "$DDB"
 cp "$BASE" "$DDB" && sync "$DDB"
 profile profile-delta "$R2" "$DDB" "$DELTA"
@@ -300,6 +309,7 @@ say "== summary ($STUDENTS students$([ "$STUDENTS" -ne 1000000 ] && echo '; the 
 say "1a. full import     cardroll $C_MED s vs sqlite3 .import $S_MED s: ratio $IMPORT_RATIO (<= $MAX_IMPORT_RATIO)   $R1"
 say "1b. import peak RSS $RSS_MAX KB (<= $MAX_RSS_KB KB)   $R1B"
 say "2.  delta ($_pct% of students)  $D_MED s = $DELTA_PCT% of the full import (<= 5%)   $R2"
+say "                    (CPU time: $DELTA_CPU_PCT%)"
 say "3.  find p99        $P99 ms over $QUERIES queries, $OVER over 5 ms (<= $MAX_P99_MS ms)   $R3"
 say "                    (CPU-time p99 ${CPU99:-NA} ms, load ${FLOAD:-NA} during the run; LIKE scan mean ${LIKE:-NA} ms)"
 say "4.  slip render     one slip <= 10% of its print time at 350 mm/s; 30-slip class < one slip's print time   $R4"
