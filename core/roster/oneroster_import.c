@@ -157,8 +157,7 @@ enum cr_status or_bulk_defer(struct imp *im, int triggers_only)
 	/* The first child in tier 1 (migration 0011), found in its small index
 	 * before the indexes go: a delta's new children are the newest rows. */
 	if (s == CR_OK && !triggers_only)
-		first_new = or_lookup_id(im, "SELECT min(id) FROM student WHERE sid_tier = 1 AND ?1 IS NOT NULL",
-					 0, "");
+		first_new = or_lookup_id(im, "SELECT min(id) FROM student WHERE sid_tier = 1", 0, "");
 	for (int i = 0; s == CR_OK && i < im->ndeferred; i++)
 		s = db_exec(im->db, im->deferred_drop[i], im->err);
 	if (s == CR_OK && kept)

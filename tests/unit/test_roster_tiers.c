@@ -55,6 +55,7 @@ static int group_setup(void **state)
 	return tu_sh("%s", cmd) != 0 ? -1 : 0;
 }
 
+/* A first bulk: every child in tier 0, both tiers' indexes partial. */
 static void a_bulk_puts_every_child_in_tier_0(void **state)
 {
 	struct tu_env *e = *state;
@@ -121,15 +122,34 @@ static void a_key_shared_with_tier_0_is_refused(void **state)
 			      "AND field = 'sourcedId' AND severity = 'error' AND reason LIKE '%internal key%'"), 1);
 }
 
+/* A bulk puts the children still waiting in tier 1 back into tier 0, and
+ * the rebuilt indexes find every one of them. */
+static void a_bulk_moves_the_waiting_children_to_tier_0(void **state)
+{
+	struct tu_env *e = *state;
+	struct roster_summary sum;
+	struct cr_err err;
+	long long waiting = n_of(e->db, TIER1), children = n_of(e->db, "SELECT count(*) FROM student");
+
+	assert_true(waiting > 0);
+	assert_int_equal(tu_import(e->db, tu_at(e, "bulk"), 0, &sum, &err), CR_OK);
+	assert_int_equal(n_of(e->db, TIER1), 0);
+	assert_int_equal(n_of(e->db, "SELECT count(*) FROM student"), children);
+	/* The small delta again finds its children (now in tier 0): none added. */
+	assert_int_equal(tu_import(e->db, tu_at(e, "small"), 0, &sum, &err), CR_OK);
+	assert_int_equal(sum.added, 0);
+	assert_int_equal(n_of(e->db, TIER1), 0);
+}
+
 /* Enough new children (more than a sixteenth of all) move into student_sid
- * at the end of the delta that brings them; a bulk does the same. */
+ * at the end of the delta that brings them. */
 static void enough_new_children_move_to_tier_0(void **state)
 {
 	struct tu_env *e = *state;
 	struct roster_summary sum;
 	struct cr_err err;
 
-	assert_true(n_of(e->db, TIER1) > 0);
+	assert_int_equal(n_of(e->db, TIER1), 0);
 	assert_int_equal(tu_import(e->db, tu_at(e, "big"), 0, &sum, &err), CR_OK);
 	assert_true(sum.added * 16 > n_of(e->db, "SELECT max(id) FROM student"));
 	assert_int_equal(n_of(e->db, TIER1), 0);
@@ -151,6 +171,7 @@ int main(void)
 		cmocka_unit_test(a_bulk_puts_every_child_in_tier_0),
 		cmocka_unit_test(new_children_of_a_delta_wait_in_their_own_tier),
 		cmocka_unit_test(a_key_shared_with_tier_0_is_refused),
+		cmocka_unit_test(a_bulk_moves_the_waiting_children_to_tier_0),
 		cmocka_unit_test(enough_new_children_move_to_tier_0),
 	};
 
